@@ -1,0 +1,159 @@
+//! Accounts, the profile fields users edit, and how one account sees another.
+
+use crate::error::GraphError;
+use crate::ids::AccountId;
+use crate::relationship::RequestStatus;
+use crate::username::Username;
+use crate::Timestamp;
+
+/// A live account with its profile and its exact counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// The account id (the `sub` of its tokens).
+    pub id: AccountId,
+    /// Unique among live accounts, case-insensitively.
+    pub username: Username,
+    /// Display name.
+    pub full_name: Option<String>,
+    /// Free text shown on the profile.
+    pub bio: Option<String>,
+    /// Avatar URL.
+    pub profile_image_url: Option<String>,
+    /// Banner URL.
+    pub banner_image_url: Option<String>,
+    /// Private accounts approve each follower.
+    pub is_private: bool,
+    /// Set by administrators.
+    pub is_verified: bool,
+    /// Maintained by the host application through the admin API.
+    pub posts_count: i64,
+    /// Number of follow edges into this account.
+    pub followers_count: i64,
+    /// Number of follow edges out of this account.
+    pub following_count: i64,
+    /// When the account was created.
+    pub created_at: Timestamp,
+    /// When its profile last changed.
+    pub updated_at: Timestamp,
+}
+
+/// The part of a live account the state machine needs to decide a follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountSummary {
+    /// The account id.
+    pub id: AccountId,
+    /// Whether follows of it become requests.
+    pub is_private: bool,
+}
+
+/// Who is calling, as an identity provider vouched for it (a verified token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// The token's subject.
+    pub id: AccountId,
+    /// A preferred username from the claims, if any.
+    pub username: Option<String>,
+    /// A display name from the claims, if any.
+    pub name: Option<String>,
+}
+
+/// A new account to insert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAccount {
+    /// Its id.
+    pub id: AccountId,
+    /// Its username.
+    pub username: Username,
+    /// Display name.
+    pub full_name: Option<String>,
+    /// Whether it starts private.
+    pub is_private: bool,
+    /// Creation time.
+    pub created_at: Timestamp,
+}
+
+/// A change to profile fields: `None` leaves a field alone; `Some(None)` clears a
+/// nullable text field.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfilePatch {
+    /// New username.
+    pub username: Option<Username>,
+    /// New display name.
+    pub full_name: Option<Option<String>>,
+    /// New bio.
+    pub bio: Option<Option<String>>,
+    /// New avatar URL.
+    pub profile_image_url: Option<Option<String>>,
+    /// New banner URL.
+    pub banner_image_url: Option<Option<String>>,
+    /// New privacy setting. Going public accepts every pending request.
+    pub is_private: Option<bool>,
+}
+
+impl ProfilePatch {
+    /// Longest display name accepted.
+    pub const MAX_FULL_NAME: usize = 100;
+    /// Longest bio accepted.
+    pub const MAX_BIO: usize = 500;
+    /// Longest image URL accepted.
+    pub const MAX_URL: usize = 2048;
+
+    /// Checks the lengths of the text fields.
+    ///
+    /// # Errors
+    /// [`GraphError::InvalidInput`] naming the first field that is too long.
+    pub fn validate(&self) -> Result<(), GraphError> {
+        let checks = [
+            ("full_name", &self.full_name, Self::MAX_FULL_NAME),
+            ("bio", &self.bio, Self::MAX_BIO),
+            ("profile_image_url", &self.profile_image_url, Self::MAX_URL),
+            ("banner_image_url", &self.banner_image_url, Self::MAX_URL),
+        ];
+        for (field, value, max) in checks {
+            if let Some(Some(text)) = value {
+                if text.chars().count() > max {
+                    return Err(GraphError::InvalidInput(format!(
+                        "{field} must be at most {max} characters"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// True when the patch changes nothing.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// How a viewer stands towards an account.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Relation {
+    /// The viewer is looking at their own account.
+    pub is_self: bool,
+    /// The viewer follows the account.
+    pub is_following: bool,
+    /// The account follows the viewer.
+    pub follows_viewer: bool,
+    /// The status of the viewer's latest request to the account, if any.
+    pub request_status: Option<RequestStatus>,
+}
+
+impl Relation {
+    /// Both follow each other.
+    #[must_use]
+    pub const fn is_mutual(&self) -> bool {
+        self.is_following && self.follows_viewer
+    }
+}
+
+/// An account as a particular viewer sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileView {
+    /// The account.
+    pub account: Account,
+    /// The viewer's relation to it.
+    pub relation: Relation,
+}

@@ -1,0 +1,45 @@
+//! The one error type of the domain's use cases. Each dialect renders it through one
+//! function of its own; nothing here knows about status codes.
+
+use crate::ports::StoreError;
+
+/// Why a use case did not happen.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GraphError {
+    /// A field or parameter was malformed; the text says which and why.
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    /// An account tried to follow itself.
+    #[error("cannot follow yourself")]
+    CannotFollowSelf,
+    /// The account does not exist or has been deleted.
+    #[error("user not found")]
+    UserNotFound,
+    /// A follow request to this account is already waiting.
+    #[error("follow request already pending")]
+    RequestAlreadyPending,
+    /// The request does not exist, or the caller is not its target.
+    #[error("follow request not found")]
+    RequestNotFound,
+    /// The request was already accepted.
+    #[error("follow request already accepted")]
+    RequestAlreadyAccepted,
+    /// The request was already declined.
+    #[error("follow request already declined")]
+    RequestAlreadyDeclined,
+    /// There is no pending request from the caller to that account.
+    #[error("no pending follow request")]
+    NoPendingRequest,
+    /// One of the two accounts blocks the other.
+    #[error("blocked")]
+    Blocked,
+    /// The caller's own account has been deleted.
+    #[error("account deleted")]
+    AccountDeleted,
+    /// Another live account has that username.
+    #[error("username already taken")]
+    UsernameTaken,
+    /// The store failed; the request may be retried.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

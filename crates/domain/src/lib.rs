@@ -1,0 +1,32 @@
+//! Rookery's domain: who follows whom, and the rules that govern it.
+//!
+//! This crate is pure. It knows nothing of HTTP or SQL; it owns the entities
+//! ([`Account`], [`Follow`], [`FollowRequest`]), the relationship state machine
+//! ([`relationship`]), the port traits that adapters implement ([`ports`]) and the
+//! use-case service ([`GraphService`]) that runs the state machine over those ports.
+//!
+//! The service is synchronous: adapters that live on an async runtime call it from a
+//! blocking thread pool.
+#![warn(missing_docs)]
+
+pub mod account;
+pub mod error;
+pub mod ids;
+pub mod notification;
+pub mod page;
+pub mod ports;
+pub mod relationship;
+pub mod service;
+pub mod username;
+
+pub use account::{Account, AccountSummary, Identity, NewAccount, ProfilePatch, ProfileView, Relation};
+pub use error::GraphError;
+pub use ids::{AccountId, NotificationId, ParseIdError, RequestId};
+pub use notification::{Notification, NotificationKind};
+pub use page::{Page, PageRequest};
+pub use relationship::{Follow, FollowRequest, RequestStatus};
+pub use service::{FollowOutcome, GraphService, RequestListing, SocialGraph, UnfollowOutcome};
+pub use username::Username;
+
+/// A moment in time, always UTC.
+pub type Timestamp = chrono::DateTime<chrono::Utc>;

@@ -1,0 +1,161 @@
+//! The ports: what the domain needs from the outside world. Adapters implement them;
+//! services are generic over them (static dispatch, nothing boxed).
+//!
+//! Every method documents its error contract. Store methods are synchronous and may
+//! block; callers on an async runtime run them on a blocking pool.
+
+use uuid::Uuid;
+
+use crate::account::{Account, NewAccount, ProfilePatch, Relation};
+use crate::ids::{AccountId, RequestId};
+use crate::notification::Notification;
+use crate::page::{Page, PageRequest};
+use crate::relationship::{Applied, FollowRequest, PairState, Transition};
+use crate::service::RequestListing;
+use crate::username::Username;
+use crate::Timestamp;
+
+/// A store failure, with only as much detail as the domain can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint refused the write; the text names the constraint.
+    #[error("conflict on {0}")]
+    Conflict(String),
+    /// The store could not be reached in time (pool exhausted, database busy):
+    /// retrying later may succeed.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else; the text is for logs, not for clients.
+    #[error("store failure: {0}")]
+    Failure(String),
+}
+
+/// Whether an account id is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    /// A live account.
+    Live,
+    /// An account that was soft-deleted.
+    Deleted,
+    /// No account ever had this id.
+    Missing,
+}
+
+/// Accounts and their profiles.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait AccountStore: Send + Sync + 'static {
+    /// The live account with this id.
+    ///
+    /// MUST return `Ok(None)` when the id is unknown or the account is deleted.
+    fn account(&self, id: AccountId) -> Result<Option<Account>, StoreError>;
+
+    /// The live account with this username (compared by [`Username::key`]).
+    ///
+    /// MUST return `Ok(None)` when no live account has it.
+    fn account_by_username(&self, username: &Username) -> Result<Option<Account>, StoreError>;
+
+    /// Whether the id belongs to a live, a deleted or no account.
+    fn presence(&self, id: AccountId) -> Result<Presence, StoreError>;
+
+    /// Inserts a new account with zero counts.
+    ///
+    /// MUST return `Ok(Applied::Unchanged)` when an account with this id already exists
+    /// (a racing twin), and `Err(StoreError::Conflict)` when another live account has
+    /// the username.
+    fn insert_account(&self, account: &NewAccount) -> Result<Applied, StoreError>;
+
+    /// Applies a profile change to a live account and returns it as stored.
+    ///
+    /// When the change makes a private account public, the same transaction accepts
+    /// every pending request to it, set-based: the requests turn `accepted`, their
+    /// edges are created, counts move by the edges really created, and one
+    /// `follow_request_accepted` notification per request is stored, made with
+    /// [`Notification::request_accepted`]. Those notifications are returned.
+    ///
+    /// MUST return `Ok(None)` when the account is not live, and
+    /// `Err(StoreError::Conflict)` when a new username is taken.
+    fn update_profile(
+        &self,
+        id: AccountId,
+        patch: &ProfilePatch,
+        at: Timestamp,
+    ) -> Result<Option<(Account, Vec<Notification>)>, StoreError>;
+}
+
+/// Follow edges, follow requests and blocks.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait GraphStore: Send + Sync + 'static {
+    /// Everything about the ordered pair `actor -> target` that a decision needs.
+    /// `target` is `None` in the result when it is unknown or deleted.
+    fn pair(&self, actor: AccountId, target: AccountId) -> Result<PairState, StoreError>;
+
+    /// The follow request with this id, whatever its status.
+    fn request(&self, id: RequestId) -> Result<Option<FollowRequest>, StoreError>;
+
+    /// How `viewer` stands towards `target` (`is_self` is left false: the service sets it).
+    fn relation(&self, viewer: AccountId, target: AccountId) -> Result<Relation, StoreError>;
+
+    /// Applies the transitions in one transaction, in order, and reports for each
+    /// whether its guard held (see [`Transition`]). Notifications carried by a
+    /// transition are stored only when it changed something.
+    ///
+    /// A failed guard is not an error: it yields [`Applied::Unchanged`]. An `Err`
+    /// means nothing of the batch was committed.
+    fn apply(&self, transitions: &[Transition]) -> Result<Vec<Applied>, StoreError>;
+
+    /// Pending requests to `target`, newest first, with each requester's account.
+    fn requests_received(&self, target: AccountId, page: PageRequest) -> Result<Page<RequestListing>, StoreError>;
+
+    /// Pending requests from `requester`, newest first, with each target's account.
+    fn requests_sent(&self, requester: AccountId, page: PageRequest) -> Result<Page<RequestListing>, StoreError>;
+}
+
+/// The current time.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait Clock: Send + Sync + 'static {
+    /// Now, in UTC.
+    fn now(&self) -> Timestamp;
+}
+
+/// New ids.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait IdSource: Send + Sync + 'static {
+    /// A new unique id; UUID v7 in production so ids sort by time.
+    fn new_id(&self) -> Uuid;
+}
+
+/// Delivers notifications that have been committed.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait Notifier: Send + Sync + 'static {
+    /// Called after the transaction that stored `notifications` committed. Delivery is
+    /// best effort and must not block: the notifications are already stored.
+    fn publish(&self, notifications: &[Notification]);
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        chrono::Utc::now()
+    }
+}
+
+/// UUID v7 ids.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UuidV7;
+
+impl IdSource for UuidV7 {
+    fn new_id(&self) -> Uuid {
+        Uuid::now_v7()
+    }
+}
+
+/// A notifier that drops everything: for embedding without live delivery.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoNotifier;
+
+impl Notifier for NoNotifier {
+    fn publish(&self, _notifications: &[Notification]) {}
+}

@@ -1,0 +1,190 @@
+//! Accounts: provisioning from a verified identity, creation, lookup.
+
+use super::GraphService;
+use crate::account::{Account, Identity, NewAccount};
+use crate::error::GraphError;
+use crate::ids::AccountId;
+use crate::ports::{AccountStore, Clock, GraphStore, IdSource, Notifier, Presence, StoreError};
+use crate::relationship::Applied;
+use crate::username::Username;
+
+/// Account use cases.
+pub trait Accounts {
+    /// Makes sure the verified caller has an account, creating it on first sight from
+    /// the token's claims, so Rookery can sit behind any identity provider.
+    ///
+    /// # Errors
+    /// [`GraphError::AccountDeleted`] when the account was soft-deleted; store errors.
+    fn ensure_account(&self, identity: &Identity) -> Result<(), GraphError>;
+
+    /// Creates an account with a fresh id.
+    ///
+    /// # Errors
+    /// [`GraphError::UsernameTaken`]; store errors.
+    fn create_account(&self, username: Username, full_name: Option<String>, is_private: bool) -> Result<Account, GraphError>;
+
+    /// The live account with this id.
+    ///
+    /// # Errors
+    /// [`GraphError::UserNotFound`]; store errors.
+    fn account(&self, id: AccountId) -> Result<Account, GraphError>;
+
+    /// The live account with this username.
+    ///
+    /// # Errors
+    /// [`GraphError::UserNotFound`]; store errors.
+    fn account_by_username(&self, username: &Username) -> Result<Account, GraphError>;
+}
+
+impl<A, G, C, I, N> Accounts for GraphService<A, G, C, I, N>
+where
+    A: AccountStore,
+    G: GraphStore,
+    C: Clock,
+    I: IdSource,
+    N: Notifier,
+{
+    fn ensure_account(&self, identity: &Identity) -> Result<(), GraphError> {
+        match self.accounts.presence(identity.id)? {
+            Presence::Live => return Ok(()),
+            Presence::Deleted => return Err(GraphError::AccountDeleted),
+            Presence::Missing => {}
+        }
+        let full_name = identity.name.clone().filter(|n| !n.trim().is_empty());
+        for username in provisioned_usernames(identity) {
+            let account = NewAccount {
+                id: identity.id,
+                username,
+                full_name: full_name.clone(),
+                is_private: false,
+                created_at: self.clock.now(),
+            };
+            match self.accounts.insert_account(&account) {
+                // Unchanged: a racing twin request provisioned it first.
+                Ok(Applied::Changed | Applied::Unchanged) => return Ok(()),
+                Err(StoreError::Conflict(_)) => {}
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(GraphError::UsernameTaken)
+    }
+
+    fn create_account(&self, username: Username, full_name: Option<String>, is_private: bool) -> Result<Account, GraphError> {
+        let account = NewAccount {
+            id: AccountId::from_uuid(self.ids.new_id()),
+            username,
+            full_name,
+            is_private,
+            created_at: self.clock.now(),
+        };
+        match self.accounts.insert_account(&account) {
+            Ok(_) => self.accounts.account(account.id)?.ok_or(GraphError::UserNotFound),
+            Err(StoreError::Conflict(_)) => Err(GraphError::UsernameTaken),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    fn account(&self, id: AccountId) -> Result<Account, GraphError> {
+        self.accounts.account(id)?.ok_or(GraphError::UserNotFound)
+    }
+
+    fn account_by_username(&self, username: &Username) -> Result<Account, GraphError> {
+        self.accounts.account_by_username(username)?.ok_or(GraphError::UserNotFound)
+    }
+}
+
+/// Usernames to try, in order, for an account provisioned from a token: the claimed
+/// one, the claimed one with a suffix from the id, then one made from the id alone.
+fn provisioned_usernames(identity: &Identity) -> Vec<Username> {
+    let hex = identity.id.as_uuid().simple().to_string();
+    let short = hex.get(..8).unwrap_or(&hex);
+    let mut names = Vec::with_capacity(3);
+    if let Some(claimed) = identity.username.as_deref().and_then(Username::sanitize) {
+        let base: String = claimed.as_str().chars().take(Username::MAX_LEN - 9).collect();
+        names.push(claimed);
+        if let Ok(suffixed) = Username::parse(&format!("{base}_{short}")) {
+            names.push(suffixed);
+        }
+    }
+    if let Ok(fallback) = Username::parse(&format!("user_{}", hex.get(..20).unwrap_or(&hex))) {
+        names.push(fallback);
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use mockall::predicate::eq;
+
+    use super::super::fixtures::*;
+    use super::*;
+
+    fn identity(username: Option<&str>) -> Identity {
+        Identity { id: account_id(), username: username.map(str::to_owned), name: Some("Jane".into()) }
+    }
+
+    #[test]
+    fn known_accounts_are_not_written() {
+        let mut ports = Ports::new();
+        let who = identity(Some("jane"));
+        ports.accounts.expect_presence().with(eq(who.id)).return_const(Ok(Presence::Live));
+        ports.accounts.expect_insert_account().never();
+        assert_eq!(ports.service().ensure_account(&who), Ok(()));
+    }
+
+    #[test]
+    fn deleted_accounts_are_refused() {
+        let mut ports = Ports::new();
+        ports.accounts.expect_presence().return_const(Ok(Presence::Deleted));
+        assert_eq!(ports.service().ensure_account(&identity(None)), Err(GraphError::AccountDeleted));
+    }
+
+    #[test]
+    fn unknown_subjects_are_provisioned_with_a_free_username() {
+        let mut ports = Ports::new();
+        let who = identity(Some("jane doe!"));
+        ports.accounts.expect_presence().return_const(Ok(Presence::Missing));
+        let mut tries = mockall::Sequence::new();
+        ports
+            .accounts
+            .expect_insert_account()
+            .withf(|a| a.username.as_str() == "janedoe")
+            .times(1)
+            .in_sequence(&mut tries)
+            .returning(|_| Err(StoreError::Conflict("username".into())));
+        ports
+            .accounts
+            .expect_insert_account()
+            .withf(|a| a.username.as_str().starts_with("janedoe_") && a.full_name.as_deref() == Some("Jane"))
+            .times(1)
+            .in_sequence(&mut tries)
+            .returning(|_| Ok(Applied::Changed));
+        assert_eq!(ports.service().ensure_account(&who), Ok(()));
+    }
+
+    #[test]
+    fn a_racing_twin_provisioning_is_fine() {
+        let mut ports = Ports::new();
+        ports.accounts.expect_presence().return_const(Ok(Presence::Missing));
+        ports.accounts.expect_insert_account().times(1).returning(|_| Ok(Applied::Unchanged));
+        assert_eq!(ports.service().ensure_account(&identity(None)), Ok(()));
+    }
+
+    #[test]
+    fn create_account_reports_taken_usernames() {
+        let mut ports = Ports::new();
+        ports.accounts.expect_insert_account().returning(|_| Err(StoreError::Conflict("username".into())));
+        let result = ports.service().create_account(Username::parse("jane").unwrap(), None, false);
+        assert_eq!(result, Err(GraphError::UsernameTaken));
+    }
+
+    #[test]
+    fn lookups_report_missing_accounts() {
+        let mut ports = Ports::new();
+        ports.accounts.expect_account().return_const(Ok(None));
+        ports.accounts.expect_account_by_username().return_const(Ok(None));
+        let service = ports.service();
+        assert_eq!(service.account(account_id()), Err(GraphError::UserNotFound));
+        assert_eq!(service.account_by_username(&Username::parse("x").unwrap()), Err(GraphError::UserNotFound));
+    }
+}

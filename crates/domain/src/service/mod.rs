@@ -1,0 +1,56 @@
+//! The use cases, as one service generic over the ports.
+//!
+//! [`GraphService`] holds the ports; each group of use cases is a trait of its own
+//! (accounts, follows, requests, profiles) implemented in its own module, and
+//! [`SocialGraph`] names them all for adapters that want the whole graph.
+
+mod accounts;
+mod follows;
+mod profiles;
+mod requests;
+
+pub use accounts::Accounts;
+pub use follows::{FollowOutcome, Follows, UnfollowOutcome};
+pub use profiles::Profiles;
+pub use requests::{RequestListing, Requests};
+
+use crate::ports::{AccountStore, Clock, GraphStore, IdSource, Notifier};
+
+/// How often a use case re-reads and re-decides when a racing change made its
+/// transition's guard fail. Each retry sees the racing change committed, so two
+/// attempts settle every race between two requests; the rest is headroom.
+const MAX_ATTEMPTS: usize = 4;
+
+/// The use-case service: the relationship state machine run over the ports.
+///
+/// Generic over every port, so adapters are called through static dispatch.
+#[derive(Debug, Clone)]
+pub struct GraphService<A, G, C, I, N> {
+    accounts: A,
+    graph: G,
+    clock: C,
+    ids: I,
+    notifier: N,
+}
+
+impl<A, G, C, I, N> GraphService<A, G, C, I, N>
+where
+    A: AccountStore,
+    G: GraphStore,
+    C: Clock,
+    I: IdSource,
+    N: Notifier,
+{
+    /// Wires the service to its ports.
+    pub const fn new(accounts: A, graph: G, clock: C, ids: I, notifier: N) -> Self {
+        Self { accounts, graph, clock, ids, notifier }
+    }
+}
+
+/// Every use case of the graph; what an inbound adapter (HTTP, CLI) depends on.
+pub trait SocialGraph: Accounts + Follows + Requests + Profiles + Send + Sync + 'static {}
+
+impl<T> SocialGraph for T where T: Accounts + Follows + Requests + Profiles + Send + Sync + 'static {}
+
+#[cfg(test)]
+pub(crate) mod fixtures;

@@ -1,0 +1,115 @@
+//! Profiles: reading one as a viewer, and editing one's own.
+
+use super::GraphService;
+use crate::account::{ProfilePatch, ProfileView, Relation};
+use crate::error::GraphError;
+use crate::ids::AccountId;
+use crate::ports::{AccountStore, Clock, GraphStore, IdSource, Notifier, StoreError};
+
+/// Profile use cases.
+pub trait Profiles {
+    /// `target`'s profile as `viewer` sees it. Profiles and counts are public.
+    ///
+    /// # Errors
+    /// [`GraphError::UserNotFound`]; store errors.
+    fn profile(&self, viewer: AccountId, target: AccountId) -> Result<ProfileView, GraphError>;
+
+    /// Changes the actor's own profile. Going from private to public accepts every
+    /// pending request at once, and notifies each requester.
+    ///
+    /// # Errors
+    /// [`GraphError::InvalidInput`] for over-long fields, [`GraphError::UsernameTaken`],
+    /// [`GraphError::UserNotFound`]; store errors.
+    fn update_profile(&self, actor: AccountId, patch: &ProfilePatch) -> Result<ProfileView, GraphError>;
+}
+
+impl<A, G, C, I, N> Profiles for GraphService<A, G, C, I, N>
+where
+    A: AccountStore,
+    G: GraphStore,
+    C: Clock,
+    I: IdSource,
+    N: Notifier,
+{
+    fn profile(&self, viewer: AccountId, target: AccountId) -> Result<ProfileView, GraphError> {
+        let account = self.accounts.account(target)?.ok_or(GraphError::UserNotFound)?;
+        let relation = if viewer == target {
+            Relation { is_self: true, ..Relation::default() }
+        } else {
+            self.graph.relation(viewer, target)?
+        };
+        Ok(ProfileView { account, relation })
+    }
+
+    fn update_profile(&self, actor: AccountId, patch: &ProfilePatch) -> Result<ProfileView, GraphError> {
+        patch.validate()?;
+        let (account, accepted) = match self.accounts.update_profile(actor, patch, self.clock.now()) {
+            Ok(Some(updated)) => updated,
+            Ok(None) => return Err(GraphError::UserNotFound),
+            Err(StoreError::Conflict(_)) => return Err(GraphError::UsernameTaken),
+            Err(other) => return Err(other.into()),
+        };
+        if !accepted.is_empty() {
+            self.notifier.publish(&accepted);
+        }
+        Ok(ProfileView { account, relation: Relation { is_self: true, ..Relation::default() } })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use mockall::predicate::eq;
+
+    use super::super::fixtures::*;
+    use super::*;
+    use crate::notification::Notification;
+    use crate::relationship::RequestStatus;
+
+    #[test]
+    fn a_viewer_sees_their_relation() {
+        let (a, b) = (account_id(), account_id());
+        let mut ports = Ports::new();
+        ports.accounts.expect_account().with(eq(b)).returning(|id| Ok(Some(sample_account(id))));
+        let relation = Relation { request_status: Some(RequestStatus::Pending), ..Relation::default() };
+        ports.graph.expect_relation().with(eq(a), eq(b)).return_const(Ok(relation));
+        let view = ports.service().profile(a, b).unwrap();
+        assert_eq!(view.relation.request_status, Some(RequestStatus::Pending));
+        assert!(!view.relation.is_self);
+    }
+
+    #[test]
+    fn own_profile_is_self_and_missing_ones_are_not_found() {
+        let a = account_id();
+        let mut ports = Ports::new();
+        ports.accounts.expect_account().with(eq(a)).returning(|id| Ok(Some(sample_account(id))));
+        ports.accounts.expect_account().return_const(Ok(None));
+        ports.graph.expect_relation().never();
+        let service = ports.service();
+        assert!(service.profile(a, a).unwrap().relation.is_self);
+        assert_eq!(service.profile(a, account_id()), Err(GraphError::UserNotFound));
+    }
+
+    #[test]
+    fn going_public_publishes_the_acceptances() {
+        let (a, b) = (account_id(), account_id());
+        let mut ports = Ports::new();
+        let patch = ProfilePatch { is_private: Some(false), ..ProfilePatch::default() };
+        let accepted = Notification::request_accepted(&request(b, a, RequestStatus::Pending), now());
+        let stored = (sample_account(a), vec![accepted.clone()]);
+        ports.accounts.expect_update_profile().with(eq(a), eq(patch.clone()), eq(now())).return_const(Ok(Some(stored)));
+        ports.notifier.expect_publish().withf(move |n| n == [accepted.clone()]).times(1).return_const(());
+        assert!(ports.service().update_profile(a, &patch).unwrap().relation.is_self);
+    }
+
+    #[test]
+    fn invalid_or_conflicting_patches_are_refused() {
+        let a = account_id();
+        let mut ports = Ports::new();
+        ports.accounts.expect_update_profile().return_const(Err(StoreError::Conflict("username".into())));
+        let service = ports.service();
+        let long = ProfilePatch { bio: Some(Some("x".repeat(501))), ..ProfilePatch::default() };
+        assert!(matches!(service.update_profile(a, &long), Err(GraphError::InvalidInput(_))));
+        let rename = ProfilePatch { full_name: Some(None), ..ProfilePatch::default() };
+        assert_eq!(service.update_profile(a, &rename), Err(GraphError::UsernameTaken));
+    }
+}
