@@ -50,6 +50,14 @@ impl Username {
         Self::parse(&cleaned).ok()
     }
 
+    /// Wraps a name read back from storage, where only parsed names are written.
+    /// Adapters use it for trusted data only; everything from outside goes through
+    /// [`Username::parse`].
+    #[must_use]
+    pub fn from_trusted(stored: String) -> Self {
+        Self(stored)
+    }
+
     /// The key uniqueness is checked on: the lower-cased name.
     #[must_use]
     pub fn key(&self) -> String {

@@ -1,0 +1,97 @@
+//! Accounts: lookups, inserts, profile updates.
+
+use diesel::prelude::*;
+use rookery_domain::ports::{AccountStore, Presence, StoreError};
+use rookery_domain::relationship::Applied;
+use rookery_domain::{Account, AccountId, NewAccount, Notification, ProfilePatch, Timestamp, Username};
+
+use crate::database::Database;
+use crate::rows::{AccountRow, NewAccountRow, ProfileChangeset};
+use crate::schema::accounts;
+use crate::sql_types::{db_time, DbTime, DbUuid};
+use crate::transitions::TransitionWrites;
+
+/// Account reads and writes, written once for both backends.
+pub(crate) trait AccountQueries {
+    fn live_account(&mut self, id: DbUuid) -> QueryResult<Option<Account>>;
+    fn update_live_profile(&mut self, id: DbUuid, patch: &ProfilePatch, at: Timestamp) -> QueryResult<Option<(Account, Vec<Notification>)>>;
+}
+
+for_each_backend! {
+impl AccountQueries {
+    fn live_account(&mut self, id: DbUuid) -> QueryResult<Option<Account>> {
+        accounts::table
+            .filter(accounts::id.eq(id).and(accounts::deleted_at.is_null()))
+            .select(AccountRow::as_select())
+            .first(self)
+            .optional()
+            .map(|row| row.map(AccountRow::into_domain))
+    }
+
+    fn update_live_profile(&mut self, id: DbUuid, patch: &ProfilePatch, at: Timestamp) -> QueryResult<Option<(Account, Vec<Notification>)>> {
+        let Some(before) = self.live_account(id)? else {
+            return Ok(None);
+        };
+        diesel::update(accounts::table.find(id)).set(ProfileChangeset::new(patch, at)).execute(self)?;
+        let accepted = if before.is_private && patch.is_private == Some(false) {
+            self.accept_all_pending(id, db_time(at))?
+        } else {
+            Vec::new()
+        };
+        Ok(self.live_account(id)?.map(|account| (account, accepted)))
+    }
+}
+}
+
+impl AccountStore for Database {
+    fn account(&self, id: AccountId) -> Result<Option<Account>, StoreError> {
+        self.read(|conn| with_conn!(conn, |c| c.live_account(id.into())))
+    }
+
+    fn account_by_username(&self, username: &Username) -> Result<Option<Account>, StoreError> {
+        let key = username.key();
+        self.read(|conn| {
+            with_conn!(conn, |c| accounts::table
+                .filter(accounts::username_key.eq(&key).and(accounts::deleted_at.is_null()))
+                .select(AccountRow::as_select())
+                .first(c)
+                .optional()
+                .map(|row| row.map(AccountRow::into_domain)))
+        })
+    }
+
+    fn presence(&self, id: AccountId) -> Result<Presence, StoreError> {
+        let found: Option<Option<DbTime>> = self.read(|conn| {
+            with_conn!(conn, |c| accounts::table
+                .find(DbUuid::from(id))
+                .select(accounts::deleted_at)
+                .first::<Option<DbTime>>(c)
+                .optional())
+        })?;
+        Ok(match found {
+            None => Presence::Missing,
+            Some(None) => Presence::Live,
+            Some(Some(_)) => Presence::Deleted,
+        })
+    }
+
+    fn insert_account(&self, account: &NewAccount) -> Result<Applied, StoreError> {
+        let row = NewAccountRow::from(account);
+        self.write(|conn| {
+            write_tx!(conn, |c| {
+                // A conflict on the id is a racing twin (no-op); one on the username
+                // index is a real error the caller maps to "username taken".
+                let inserted = diesel::insert_into(accounts::table)
+                    .values(&row)
+                    .on_conflict(accounts::id)
+                    .do_nothing()
+                    .execute(c)?;
+                Ok(if inserted > 0 { Applied::Changed } else { Applied::Unchanged })
+            })
+        })
+    }
+
+    fn update_profile(&self, id: AccountId, patch: &ProfilePatch, at: Timestamp) -> Result<Option<(Account, Vec<Notification>)>, StoreError> {
+        self.write(|conn| write_tx!(conn, |c| c.update_live_profile(id.into(), patch, at)))
+    }
+}

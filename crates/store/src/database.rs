@@ -1,0 +1,146 @@
+//! The pool, migrations, and the two ways repository code runs: a read on a pooled
+//! connection, or a write transaction retried when PostgreSQL reports a serialization
+//! failure or deadlock.
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use rookery_domain::ports::StoreError;
+
+use crate::connection::{DbConnection, Manager, Target};
+use crate::error::{from_diesel, from_pool, is_retryable, OpenError};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+
+/// An arbitrary key for the advisory lock that keeps two instances starting at once
+/// from running the same migrations concurrently.
+const MIGRATION_LOCK_KEY: i64 = 0x726f_6f6b_6572_79;
+
+/// How often a write transaction is retried after a serialization failure or deadlock.
+const WRITE_ATTEMPTS: usize = 5;
+
+/// Which backend a [`Database`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+/// Pool settings.
+#[derive(Debug, Clone, Copy)]
+pub struct DatabaseOptions {
+    /// Most connections open at once.
+    pub max_connections: u32,
+    /// How long a caller waits for a free connection before "unavailable".
+    pub connection_timeout: Duration,
+    /// How long a SQLite writer waits for the write lock.
+    pub busy_timeout: Duration,
+}
+
+impl Default for DatabaseOptions {
+    fn default() -> Self {
+        Self { max_connections: 16, connection_timeout: Duration::from_secs(5), busy_timeout: Duration::from_secs(5) }
+    }
+}
+
+/// The store: a connection pool over one database, implementing the domain's ports.
+/// Cloning is cheap (the pool is shared).
+#[derive(Clone)]
+pub struct Database {
+    pool: r2d2::Pool<Manager>,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database").field("backend", &self.backend).finish_non_exhaustive()
+    }
+}
+
+impl Database {
+    /// Opens a pool on `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://...`).
+    /// Does not migrate: call [`Database::migrate`].
+    ///
+    /// # Errors
+    /// [`OpenError::Url`] for an unsupported URL, [`OpenError::Connect`] when no
+    /// connection can be opened.
+    pub fn open(url: &str, options: DatabaseOptions) -> Result<Self, OpenError> {
+        let target = Target::parse(url)?;
+        let backend = match target {
+            Target::Sqlite(_) => Backend::Sqlite,
+            Target::Postgres(_) => Backend::Postgres,
+        };
+        // Every in-memory SQLite connection is a database of its own: keep one.
+        let max_size = if target.is_memory() { 1 } else { options.max_connections.max(1) };
+        let pool = r2d2::Pool::builder()
+            .max_size(max_size)
+            .min_idle(Some(1))
+            .connection_timeout(options.connection_timeout)
+            .build(Manager::new(target, options.busy_timeout))
+            .map_err(|e| OpenError::Connect(e.to_string()))?;
+        Ok(Self { pool, backend })
+    }
+
+    /// Runs the embedded migrations of this backend that have not run yet and returns
+    /// how many ran.
+    ///
+    /// # Errors
+    /// [`OpenError::Migrate`].
+    pub fn migrate(&self) -> Result<usize, OpenError> {
+        let mut conn = self.pool.get().map_err(|e| OpenError::Connect(e.to_string()))?;
+        let migrate = |e: &dyn std::fmt::Display| OpenError::Migrate(e.to_string());
+        match &mut *conn {
+            DbConnection::Sqlite(c) => {
+                c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()).map_err(|e| migrate(&e))
+            }
+            DbConnection::Postgres(c) => {
+                c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")).map_err(|e| migrate(&e))?;
+                let ran = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()).map_err(|e| migrate(&e));
+                c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")).map_err(|e| migrate(&e))?;
+                ran
+            }
+        }
+    }
+
+    /// The backend in use.
+    #[must_use]
+    pub const fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Checks that a connection can be had and answers a trivial query.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] or [`StoreError::Failure`].
+    pub fn ping(&self) -> Result<(), StoreError> {
+        self.read(|conn| with_conn!(conn, |c| c.batch_execute("SELECT 1")))
+    }
+
+    /// Runs `f` on a pooled connection.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&mut DbConnection) -> QueryResult<T>) -> Result<T, StoreError> {
+        let mut conn = self.pool.get().map_err(|e| from_pool(&e))?;
+        f(&mut conn).map_err(from_diesel)
+    }
+
+    /// Runs `f` — which opens its own write transaction with `write_tx!` — on a
+    /// pooled connection, again when PostgreSQL aborted it as a serialization failure
+    /// or deadlock victim (nothing of it was committed).
+    pub(crate) fn write<T>(&self, mut f: impl FnMut(&mut DbConnection) -> QueryResult<T>) -> Result<T, StoreError> {
+        let mut conn = self.pool.get().map_err(|e| from_pool(&e))?;
+        let mut attempt = 1;
+        loop {
+            match f(&mut conn) {
+                Err(e) if attempt < WRITE_ATTEMPTS && is_retryable(&e) => {
+                    tracing::debug!(attempt, error = %e, "retrying write transaction");
+                    attempt += 1;
+                }
+                other => return other.map_err(from_diesel),
+            }
+        }
+    }
+}

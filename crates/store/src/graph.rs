@@ -1,0 +1,171 @@
+//! Reads of the graph: pair state, requests, relations, request lists.
+
+use diesel::dsl::{exists, select};
+use diesel::prelude::*;
+use rookery_domain::ports::{GraphStore, StoreError};
+use rookery_domain::relationship::{Applied, PairState, Transition};
+use rookery_domain::{
+    AccountId, AccountSummary, FollowRequest, Page, PageRequest, Relation, RequestId, RequestListing, RequestStatus,
+};
+
+use crate::database::Database;
+use crate::rows::{AccountRow, RequestRow};
+use crate::schema::{accounts, blocks, follow_requests, follows};
+use crate::sql_types::DbUuid;
+use crate::transitions::TransitionWrites;
+
+/// Which side of a request a list is about.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Side {
+    /// Requests to the account; the counterpart is the requester.
+    Received,
+    /// Requests from the account; the counterpart is the target.
+    Sent,
+}
+
+/// Graph reads, written once for both backends.
+pub(crate) trait GraphQueries {
+    fn edge_exists(&mut self, follower: DbUuid, followee: DbUuid) -> QueryResult<bool>;
+    fn blocked_either_way(&mut self, a: DbUuid, b: DbUuid) -> QueryResult<bool>;
+    fn latest_request(&mut self, requester: DbUuid, target: DbUuid) -> QueryResult<Option<FollowRequest>>;
+    fn live_summary(&mut self, id: DbUuid) -> QueryResult<Option<AccountSummary>>;
+    fn request_by_id(&mut self, id: DbUuid) -> QueryResult<Option<FollowRequest>>;
+    fn pending_listing(&mut self, account: DbUuid, side: Side, page: PageRequest) -> QueryResult<Page<RequestListing>>;
+}
+
+for_each_backend! {
+impl GraphQueries {
+    fn edge_exists(&mut self, follower: DbUuid, followee: DbUuid) -> QueryResult<bool> {
+        select(exists(follows::table.find((follower, followee)))).get_result(self)
+    }
+
+    fn blocked_either_way(&mut self, a: DbUuid, b: DbUuid) -> QueryResult<bool> {
+        select(exists(blocks::table.filter(
+            blocks::blocker_id.eq(a).and(blocks::blocked_id.eq(b))
+                .or(blocks::blocker_id.eq(b).and(blocks::blocked_id.eq(a))),
+        )))
+        .get_result(self)
+    }
+
+    fn latest_request(&mut self, requester: DbUuid, target: DbUuid) -> QueryResult<Option<FollowRequest>> {
+        follow_requests::table
+            .filter(follow_requests::requester_id.eq(requester).and(follow_requests::target_id.eq(target)))
+            .order((follow_requests::created_at.desc(), follow_requests::id.desc()))
+            .select(RequestRow::as_select())
+            .first(self)
+            .optional()
+            .map(|row| row.map(RequestRow::into_domain))
+    }
+
+    fn live_summary(&mut self, id: DbUuid) -> QueryResult<Option<AccountSummary>> {
+        accounts::table
+            .filter(accounts::id.eq(id).and(accounts::deleted_at.is_null()))
+            .select((accounts::id, accounts::is_private))
+            .first::<(DbUuid, bool)>(self)
+            .optional()
+            .map(|row| row.map(|(id, is_private)| AccountSummary { id: AccountId::from_uuid(id.0), is_private }))
+    }
+
+    fn request_by_id(&mut self, id: DbUuid) -> QueryResult<Option<FollowRequest>> {
+        follow_requests::table
+            .find(id)
+            .select(RequestRow::as_select())
+            .first(self)
+            .optional()
+            .map(|row| row.map(RequestRow::into_domain))
+    }
+
+    fn pending_listing(&mut self, account: DbUuid, side: Side, page: PageRequest) -> QueryResult<Page<RequestListing>> {
+        let pending = follow_requests::status.eq(RequestStatus::Pending.as_str());
+        let (rows, total) = match side {
+            Side::Received => {
+                let mine = follow_requests::target_id.eq(account).and(pending);
+                let joined = follow_requests::table
+                    .inner_join(accounts::table.on(accounts::id.eq(follow_requests::requester_id)))
+                    .filter(mine.and(accounts::deleted_at.is_null()));
+                let total = joined.count().get_result::<i64>(self)?;
+                let rows = joined
+                    .order((follow_requests::created_at.desc(), follow_requests::id.desc()))
+                    .limit(page.limit())
+                    .offset(page.offset())
+                    .select((RequestRow::as_select(), AccountRow::as_select()))
+                    .load::<(RequestRow, AccountRow)>(self)?;
+                (rows, total)
+            }
+            Side::Sent => {
+                let mine = follow_requests::requester_id.eq(account).and(pending);
+                let joined = follow_requests::table
+                    .inner_join(accounts::table.on(accounts::id.eq(follow_requests::target_id)))
+                    .filter(mine.and(accounts::deleted_at.is_null()));
+                let total = joined.count().get_result::<i64>(self)?;
+                let rows = joined
+                    .order((follow_requests::created_at.desc(), follow_requests::id.desc()))
+                    .limit(page.limit())
+                    .offset(page.offset())
+                    .select((RequestRow::as_select(), AccountRow::as_select()))
+                    .load::<(RequestRow, AccountRow)>(self)?;
+                (rows, total)
+            }
+        };
+        let items = rows
+            .into_iter()
+            .map(|(request, counterpart)| RequestListing { request: request.into_domain(), counterpart: counterpart.into_domain() })
+            .collect();
+        Ok(Page { items, total, request: page })
+    }
+}
+}
+
+impl GraphStore for Database {
+    fn pair(&self, actor: AccountId, target: AccountId) -> Result<PairState, StoreError> {
+        let (a, t) = (DbUuid::from(actor), DbUuid::from(target));
+        self.read(|conn| {
+            with_conn!(conn, |c| {
+                c.transaction(|c| {
+                    let Some(summary) = c.live_summary(t)? else {
+                        return Ok(PairState { actor, target: None, following: false, request: None, blocked: false });
+                    };
+                    Ok(PairState {
+                        actor,
+                        target: Some(summary),
+                        following: c.edge_exists(a, t)?,
+                        request: c.latest_request(a, t)?,
+                        blocked: c.blocked_either_way(a, t)?,
+                    })
+                })
+            })
+        })
+    }
+
+    fn request(&self, id: RequestId) -> Result<Option<FollowRequest>, StoreError> {
+        self.read(|conn| with_conn!(conn, |c| c.request_by_id(id.into())))
+    }
+
+    fn relation(&self, viewer: AccountId, target: AccountId) -> Result<Relation, StoreError> {
+        let (v, t) = (DbUuid::from(viewer), DbUuid::from(target));
+        self.read(|conn| {
+            with_conn!(conn, |c| {
+                c.transaction(|c| {
+                    Ok(Relation {
+                        is_self: false,
+                        is_following: c.edge_exists(v, t)?,
+                        follows_viewer: c.edge_exists(t, v)?,
+                        request_status: c.latest_request(v, t)?.map(|r| r.status),
+                    })
+                })
+            })
+        })
+    }
+
+    fn apply(&self, transitions: &[Transition]) -> Result<Vec<Applied>, StoreError> {
+        self.write(|conn| write_tx!(conn, |c| transitions.iter().map(|t| c.apply_transition(t)).collect()))
+    }
+
+    fn requests_received(&self, target: AccountId, page: PageRequest) -> Result<Page<RequestListing>, StoreError> {
+        self.read(|conn| with_conn!(conn, |c| c.pending_listing(target.into(), Side::Received, page)))
+    }
+
+    fn requests_sent(&self, requester: AccountId, page: PageRequest) -> Result<Page<RequestListing>, StoreError> {
+        self.read(|conn| with_conn!(conn, |c| c.pending_listing(requester.into(), Side::Sent, page)))
+    }
+}

@@ -1,0 +1,77 @@
+//! The tables, as the migrations of both backends create them.
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Instant, Uuid};
+
+    accounts (id) {
+        id -> Uuid,
+        username -> Text,
+        username_key -> Text,
+        full_name -> Nullable<Text>,
+        bio -> Nullable<Text>,
+        profile_image_url -> Nullable<Text>,
+        banner_image_url -> Nullable<Text>,
+        is_private -> Bool,
+        is_verified -> Bool,
+        posts_count -> BigInt,
+        followers_count -> BigInt,
+        following_count -> BigInt,
+        created_at -> Instant,
+        updated_at -> Instant,
+        deleted_at -> Nullable<Instant>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Instant, Uuid};
+
+    follows (follower_id, followee_id) {
+        follower_id -> Uuid,
+        followee_id -> Uuid,
+        created_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Instant, Uuid};
+
+    follow_requests (id) {
+        id -> Uuid,
+        requester_id -> Uuid,
+        target_id -> Uuid,
+        status -> Text,
+        created_at -> Instant,
+        updated_at -> Nullable<Instant>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Instant, Uuid};
+
+    blocks (blocker_id, blocked_id) {
+        blocker_id -> Uuid,
+        blocked_id -> Uuid,
+        reason -> Nullable<Text>,
+        created_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Instant, Uuid};
+
+    notifications (id) {
+        id -> Uuid,
+        recipient_id -> Uuid,
+        actor_id -> Uuid,
+        kind -> Text,
+        created_at -> Instant,
+        read_at -> Nullable<Instant>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(accounts, follows, follow_requests, blocks, notifications);

@@ -1,0 +1,197 @@
+//! Applying the domain's transitions, each guarded so that a racing twin turns into a
+//! no-op: unique indexes with `ON CONFLICT DO NOTHING`, status updates conditioned on
+//! the status read, and counts moved only by the rows a statement really changed.
+
+use diesel::prelude::*;
+use rookery_domain::relationship::{Applied, Transition};
+use rookery_domain::{FollowRequest, Notification, RequestStatus};
+
+use crate::connection::BackendSql;
+use crate::graph::GraphQueries;
+use crate::rows::{FollowRow, NotificationRow, RequestRow};
+use crate::schema::{accounts, follow_requests, follows, notifications};
+use crate::sql_types::{db_time, DbTime, DbUuid};
+
+/// Rows per multi-row INSERT: far below SQLite's and PostgreSQL's bind limits.
+const INSERT_CHUNK: usize = 1000;
+
+const PENDING: &str = "pending";
+
+/// Transition writes, written once for both backends. Each runs inside the caller's
+/// write transaction.
+pub(crate) trait TransitionWrites {
+    fn apply_transition(&mut self, transition: &Transition) -> QueryResult<Applied>;
+    /// Accepts every pending request to `target` set-based; returns the notifications
+    /// stored for the requesters.
+    fn accept_all_pending(&mut self, target: DbUuid, at: DbTime) -> QueryResult<Vec<Notification>>;
+    fn move_counts(&mut self, follower: DbUuid, followee: DbUuid, delta: i64) -> QueryResult<()>;
+    fn delete_answered_requests(&mut self, requester: DbUuid, target: DbUuid) -> QueryResult<usize>;
+    fn insert_notifications(&mut self, notes: &[Notification]) -> QueryResult<()>;
+}
+
+fn changed(rows: usize) -> Applied {
+    if rows > 0 { Applied::Changed } else { Applied::Unchanged }
+}
+
+for_each_backend! {
+impl TransitionWrites {
+    fn apply_transition(&mut self, transition: &Transition) -> QueryResult<Applied> {
+        match transition {
+            Transition::Follow { edge, notification } => {
+                let (a, b) = (DbUuid::from(edge.follower), DbUuid::from(edge.followee));
+                if self.lock_live_accounts(&[a, b])? != 2 || self.blocked_either_way(a, b)? {
+                    return Ok(Applied::Unchanged);
+                }
+                let inserted = diesel::insert_into(follows::table)
+                    .values(FollowRow::from(edge))
+                    .on_conflict_do_nothing()
+                    .execute(self)?;
+                if inserted == 0 {
+                    return Ok(Applied::Unchanged);
+                }
+                self.move_counts(a, b, 1)?;
+                self.delete_answered_requests(a, b)?;
+                self.insert_notifications(std::slice::from_ref(notification))?;
+                Ok(Applied::Changed)
+            }
+            Transition::Request { request, notification } => {
+                let (a, b) = (DbUuid::from(request.requester), DbUuid::from(request.target));
+                if self.lock_live_accounts(&[a, b])? != 2 || self.blocked_either_way(a, b)? || self.edge_exists(a, b)? {
+                    return Ok(Applied::Unchanged);
+                }
+                self.delete_answered_requests(a, b)?;
+                // The partial unique index on pending pairs turns a racing twin into a no-op.
+                let inserted = diesel::insert_into(follow_requests::table)
+                    .values(RequestRow::from(request))
+                    .on_conflict_do_nothing()
+                    .execute(self)?;
+                if inserted == 0 {
+                    return Ok(Applied::Unchanged);
+                }
+                self.insert_notifications(std::slice::from_ref(notification))?;
+                Ok(Applied::Changed)
+            }
+            Transition::Accept { request, edge, notification } => {
+                let (a, b) = (DbUuid::from(edge.follower), DbUuid::from(edge.followee));
+                if self.lock_live_accounts(&[a, b])? != 2 {
+                    return Ok(Applied::Unchanged);
+                }
+                let answered = diesel::update(
+                    follow_requests::table.filter(follow_requests::id.eq(DbUuid::from(*request)).and(follow_requests::status.eq(PENDING))),
+                )
+                .set((follow_requests::status.eq(RequestStatus::Accepted.as_str()), follow_requests::updated_at.eq(db_time(edge.created_at))))
+                .execute(self)?;
+                if answered == 0 {
+                    return Ok(Applied::Unchanged);
+                }
+                let inserted = diesel::insert_into(follows::table)
+                    .values(FollowRow::from(edge))
+                    .on_conflict_do_nothing()
+                    .execute(self)?;
+                if inserted > 0 {
+                    self.move_counts(a, b, 1)?;
+                }
+                self.insert_notifications(std::slice::from_ref(notification))?;
+                Ok(Applied::Changed)
+            }
+            Transition::Decline { request, at } => {
+                let answered = diesel::update(
+                    follow_requests::table.filter(follow_requests::id.eq(DbUuid::from(*request)).and(follow_requests::status.eq(PENDING))),
+                )
+                .set((follow_requests::status.eq(RequestStatus::Declined.as_str()), follow_requests::updated_at.eq(db_time(*at))))
+                .execute(self)?;
+                Ok(changed(answered))
+            }
+            Transition::Cancel { requester, target } => {
+                let deleted = diesel::delete(follow_requests::table.filter(
+                    follow_requests::requester_id.eq(DbUuid::from(*requester))
+                        .and(follow_requests::target_id.eq(DbUuid::from(*target)))
+                        .and(follow_requests::status.eq(PENDING)),
+                ))
+                .execute(self)?;
+                Ok(changed(deleted))
+            }
+            Transition::Unfollow { follower, followee } => {
+                let (a, b) = (DbUuid::from(*follower), DbUuid::from(*followee));
+                self.lock_live_accounts(&[a, b])?;
+                let deleted = diesel::delete(follows::table.find((a, b))).execute(self)?;
+                if deleted == 0 {
+                    return Ok(Applied::Unchanged);
+                }
+                self.move_counts(a, b, -1)?;
+                // The accepted request that made the edge goes with it, so status reads none.
+                self.delete_answered_requests(a, b)?;
+                Ok(Applied::Changed)
+            }
+        }
+    }
+
+    fn accept_all_pending(&mut self, target: DbUuid, at: DbTime) -> QueryResult<Vec<Notification>> {
+        let pending_to_target = follow_requests::target_id.eq(target).and(follow_requests::status.eq(PENDING));
+        let requests: Vec<FollowRequest> = follow_requests::table
+            .filter(pending_to_target)
+            .select(RequestRow::as_select())
+            .load(self)?
+            .into_iter()
+            .map(RequestRow::into_domain)
+            .collect();
+        if requests.is_empty() {
+            return Ok(Vec::new());
+        }
+        let requesters = follow_requests::table.filter(pending_to_target).select(follow_requests::requester_id);
+        let already_following = follows::table.filter(follows::followee_id.eq(target)).select(follows::follower_id);
+        // Counts first, while "pending and not yet following" still names exactly the
+        // requesters whose edge the next statement creates.
+        diesel::update(accounts::table.filter(accounts::id.eq_any(requesters).and(accounts::id.ne_all(already_following))))
+            .set(accounts::following_count.eq(accounts::following_count + 1))
+            .execute(self)?;
+        let created = diesel::insert_into(follows::table)
+            .values(follow_requests::table.filter(pending_to_target).select((
+                follow_requests::requester_id,
+                follow_requests::target_id,
+                at.into_sql::<crate::sql_types::Instant>(),
+            )))
+            .into_columns((follows::follower_id, follows::followee_id, follows::created_at))
+            .on_conflict_do_nothing()
+            .execute(self)?;
+        let created = i64::try_from(created).unwrap_or(i64::MAX);
+        diesel::update(accounts::table.find(target))
+            .set(accounts::followers_count.eq(accounts::followers_count + created))
+            .execute(self)?;
+        diesel::update(follow_requests::table.filter(pending_to_target))
+            .set((follow_requests::status.eq(RequestStatus::Accepted.as_str()), follow_requests::updated_at.eq(at)))
+            .execute(self)?;
+        let notes: Vec<Notification> = requests.iter().map(|r| Notification::request_accepted(r, at.0)).collect();
+        self.insert_notifications(&notes)?;
+        Ok(notes)
+    }
+
+    fn move_counts(&mut self, follower: DbUuid, followee: DbUuid, delta: i64) -> QueryResult<()> {
+        diesel::update(accounts::table.find(followee))
+            .set(accounts::followers_count.eq(accounts::followers_count + delta))
+            .execute(self)?;
+        diesel::update(accounts::table.find(follower))
+            .set(accounts::following_count.eq(accounts::following_count + delta))
+            .execute(self)?;
+        Ok(())
+    }
+
+    fn delete_answered_requests(&mut self, requester: DbUuid, target: DbUuid) -> QueryResult<usize> {
+        diesel::delete(follow_requests::table.filter(
+            follow_requests::requester_id.eq(requester)
+                .and(follow_requests::target_id.eq(target))
+                .and(follow_requests::status.ne(PENDING)),
+        ))
+        .execute(self)
+    }
+
+    fn insert_notifications(&mut self, notes: &[Notification]) -> QueryResult<()> {
+        for chunk in notes.chunks(INSERT_CHUNK) {
+            let rows: Vec<NotificationRow> = chunk.iter().map(NotificationRow::from).collect();
+            diesel::insert_into(notifications::table).values(rows).execute(self)?;
+        }
+        Ok(())
+    }
+}
+}
+
