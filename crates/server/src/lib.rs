@@ -1,0 +1,10 @@
+//! The `rookery` binary's library half: settings, wiring and the commands, shared by
+//! `main` and the black-box tests (which build the same [`Application`] on port 0).
+
+pub mod cli;
+pub mod keys;
+pub mod settings;
+pub mod startup;
+
+pub use settings::Settings;
+pub use startup::{Application, Graph};

@@ -1,0 +1,33 @@
+//! Running a use case off the async executor.
+//!
+//! Diesel is synchronous, so every use case — the pool checkout included — runs in
+//! one closure on actix's blocking pool: a slow database never stalls a worker's
+//! event loop.
+
+use actix_web::web;
+use rookery_domain::ports::StoreError;
+use rookery_domain::{GraphError, SocialGraph};
+
+use crate::auth::Caller;
+
+/// Provisions the caller's account if needed, then runs `use_case` with the graph and
+/// the caller's account id, on the blocking pool.
+///
+/// # Errors
+/// The use case's error; [`GraphError::AccountDeleted`] for a deleted caller;
+/// "unavailable" when the blocking pool is gone (shutdown).
+pub async fn run<G, T, F>(graph: &web::Data<G>, caller: &Caller, use_case: F) -> Result<T, GraphError>
+where
+    G: SocialGraph,
+    T: Send + 'static,
+    F: FnOnce(&G, rookery_domain::AccountId) -> Result<T, GraphError> + Send + 'static,
+{
+    let graph = graph.clone();
+    let identity = caller.identity.clone();
+    web::block(move || {
+        graph.ensure_account(&identity)?;
+        use_case(&graph, identity.id)
+    })
+    .await
+    .map_err(|_| GraphError::Store(StoreError::Unavailable("the server is shutting down".into())))?
+}

@@ -1,0 +1,93 @@
+//! Seed 002's envelope, plus the `success` flag its mobile client checks:
+//! `{"status":"success","success":true,"message":..,"data":..}` and
+//! `{"status":"error","success":false,"message":..,"status_code":N}`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use rookery_domain::ports::StoreError;
+use rookery_domain::GraphError;
+use serde::Serialize;
+use serde_json::json;
+
+/// A success answer with `data`.
+pub fn ok<T: Serialize>(status: StatusCode, message: &str, data: T) -> HttpResponse {
+    HttpResponse::build(status).json(json!({
+        "status": "success",
+        "success": true,
+        "message": message,
+        "data": data,
+    }))
+}
+
+/// An error answer.
+pub fn error(status: StatusCode, message: &str) -> HttpResponse {
+    HttpResponse::build(status).json(json!({
+        "status": "error",
+        "success": false,
+        "message": message,
+        "status_code": status.as_u16(),
+    }))
+}
+
+/// An error of this dialect: a status and the message a client shows.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{status}: {message}")]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// What went wrong, in seed 002's words.
+    pub message: String,
+}
+
+impl ApiError {
+    /// An error with a status and message.
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self { status, message: message.into() }
+    }
+
+    /// 400 with a message.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        error(self.status, &self.message)
+    }
+}
+
+/// The one place where this dialect turns a domain error into status and message.
+impl From<GraphError> for ApiError {
+    fn from(error: GraphError) -> Self {
+        let (status, message) = match &error {
+            GraphError::InvalidInput(detail) => (StatusCode::BAD_REQUEST, detail.as_str()),
+            GraphError::CannotFollowSelf => (StatusCode::BAD_REQUEST, "Cannot follow yourself"),
+            GraphError::UserNotFound => (StatusCode::NOT_FOUND, "User not found"),
+            GraphError::RequestAlreadyPending => (StatusCode::BAD_REQUEST, "Follow request already pending"),
+            GraphError::RequestNotFound => {
+                (StatusCode::NOT_FOUND, "Follow request not found or you are not authorized to access it")
+            }
+            GraphError::RequestAlreadyAccepted => (StatusCode::BAD_REQUEST, "Follow request already accepted"),
+            GraphError::RequestAlreadyDeclined => (StatusCode::BAD_REQUEST, "Follow request already declined"),
+            GraphError::NoPendingRequest => (StatusCode::NOT_FOUND, "No pending follow request found for this user"),
+            GraphError::Blocked => (StatusCode::FORBIDDEN, "You cannot follow this user"),
+            GraphError::AccountDeleted => (StatusCode::FORBIDDEN, "This account has been deleted"),
+            GraphError::UsernameTaken => (StatusCode::CONFLICT, "Username already taken"),
+            GraphError::Store(StoreError::Unavailable(_)) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "Service temporarily unavailable, please retry")
+            }
+            GraphError::Store(StoreError::Conflict(_) | StoreError::Failure(_)) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "An unexpected error occurred")
+            }
+        };
+        if status.is_server_error() {
+            tracing::error!(%error, "request failed");
+        }
+        Self::new(status, message)
+    }
+}

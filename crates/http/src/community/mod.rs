@@ -1,0 +1,43 @@
+//! The canonical API (`community` dialect, seed 002), under `/api/v1/community`.
+//!
+//! Where the seed is silent, paths and fields follow the published mobile app written
+//! against it (see docs/api.md).
+
+pub mod envelope;
+mod follows;
+mod ids;
+mod profile_object;
+mod profiles;
+mod requests;
+
+use actix_web::web;
+use rookery_domain::SocialGraph;
+
+use crate::fallback::resource;
+
+/// Registers the dialect's routes; literal segments (`me`, `status`) come before the
+/// `{id}` routes they would otherwise be taken for.
+pub fn routes<G: SocialGraph>(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/follow").route(web::post().to(follows::follow::<G>)))
+        .service(resource("/follow/status/{user_id}").route(web::get().to(follows::status::<G>)))
+        .service(resource("/follow/{user_id}").route(web::delete().to(follows::unfollow::<G>)))
+        .service(resource("/follow-requests/received").route(web::get().to(requests::received::<G>)))
+        .service(resource("/follow-requests/sent").route(web::get().to(requests::sent::<G>)))
+        .service(resource("/follow-requests/accept/{request_id}").route(web::post().to(requests::accept::<G>)))
+        .service(resource("/follow-requests/decline/{request_id}").route(web::post().to(requests::decline::<G>)))
+        .service(resource("/follow-requests/cancel/{user_id}").route(web::delete().to(requests::cancel::<G>)))
+        .service(resource("/follow-requests/status/{user_id}").route(web::get().to(requests::status::<G>)))
+        .service(
+            resource("/profiles/me")
+                .route(web::get().to(profiles::me::<G>))
+                .route(web::patch().to(profiles::update::<G>))
+                .route(web::put().to(profiles::update::<G>)),
+        )
+        .service(
+            resource("/profiles")
+                .route(web::post().to(profiles::create::<G>))
+                .route(web::put().to(profiles::update::<G>))
+                .route(web::patch().to(profiles::update::<G>)),
+        )
+        .service(resource("/profiles/{user_id}").route(web::get().to(profiles::show::<G>)));
+}

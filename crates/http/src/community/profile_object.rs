@@ -1,0 +1,92 @@
+//! The profile object (SPEC section 5) and the follow-request object (seed 002).
+
+use rookery_domain::{ProfileView, RequestListing, RequestStatus};
+use serde::Serialize;
+
+use crate::time::rfc3339;
+
+/// An account as a viewer sees it. `id` and `user_id` are both the account id: the
+/// seed's example shows both and the mobile app navigates by either.
+#[derive(Debug, Serialize)]
+pub struct ProfileObject {
+    pub id: String,
+    pub user_id: String,
+    pub username: String,
+    pub full_name: Option<String>,
+    pub bio: Option<String>,
+    pub profile_image_url: Option<String>,
+    pub banner_image_url: Option<String>,
+    pub is_private: bool,
+    pub is_verified: bool,
+    pub followers_count: i64,
+    pub following_count: i64,
+    pub posts_count: i64,
+    pub is_self: bool,
+    pub is_following: bool,
+    pub follows_viewer: bool,
+    pub follow_request_status: Option<&'static str>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&ProfileView> for ProfileObject {
+    fn from(view: &ProfileView) -> Self {
+        let a = &view.account;
+        let r = &view.relation;
+        Self {
+            id: a.id.to_string(),
+            user_id: a.id.to_string(),
+            username: a.username.to_string(),
+            full_name: a.full_name.clone(),
+            bio: a.bio.clone(),
+            profile_image_url: a.profile_image_url.clone(),
+            banner_image_url: a.banner_image_url.clone(),
+            is_private: a.is_private,
+            is_verified: a.is_verified,
+            followers_count: a.followers_count,
+            following_count: a.following_count,
+            posts_count: a.posts_count,
+            is_self: r.is_self,
+            is_following: r.is_following,
+            follows_viewer: r.follows_viewer,
+            follow_request_status: r.request_status.map(RequestStatus::as_str),
+            created_at: rfc3339(a.created_at),
+            updated_at: rfc3339(a.updated_at),
+        }
+    }
+}
+
+/// Which enrichment prefix a request list uses.
+#[derive(Debug, Clone, Copy)]
+pub enum Counterpart {
+    /// `requester_*` fields (received requests).
+    Requester,
+    /// `target_*` fields (sent requests).
+    Target,
+}
+
+/// A follow request with the other account's name, avatar and badge, flattened
+/// under the seed's `requester_` or `target_` prefix.
+pub fn request_object(listing: &RequestListing, side: Counterpart) -> serde_json::Value {
+    let r = &listing.request;
+    let c = &listing.counterpart;
+    let prefix = match side {
+        Counterpart::Requester => "requester",
+        Counterpart::Target => "target",
+    };
+    let mut object = serde_json::json!({
+        "id": r.id.to_string(),
+        "requester_id": r.requester.to_string(),
+        "target_id": r.target.to_string(),
+        "status": r.status.as_str(),
+        "created_at": rfc3339(r.created_at),
+        "updated_at": r.updated_at.map(rfc3339),
+    });
+    if let Some(map) = object.as_object_mut() {
+        map.insert(format!("{prefix}_username"), c.username.as_str().into());
+        map.insert(format!("{prefix}_full_name"), c.full_name.clone().into());
+        map.insert(format!("{prefix}_profile_image_url"), c.profile_image_url.clone().into());
+        map.insert(format!("{prefix}_is_verified"), c.is_verified.into());
+    }
+    object
+}

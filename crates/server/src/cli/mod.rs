@@ -1,0 +1,77 @@
+//! The command line: `serve`, `migrate`, `token`, `user add`.
+
+mod token;
+mod user;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use crate::settings::{DatabaseSettings, Settings};
+use crate::startup::{open_database, Application};
+
+/// Rookery: a social-graph service.
+#[derive(Debug, Parser)]
+#[command(name = "rookery", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the HTTP API (migrates the database first).
+    Serve(Settings),
+    /// Run pending database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+    /// Print a signed access token for an account (HS256).
+    Token(token::TokenArgs),
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: user::UserCommand,
+    },
+}
+
+/// Logs to stderr, filtered by `ROOKERY_LOG` (default `info`).
+pub fn init_tracing() {
+    let filter = EnvFilter::try_from_env("ROOKERY_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if std::env::var("ROOKERY_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+/// Runs a parsed command.
+///
+/// # Errors
+/// Whatever made the command fail, with context.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve(settings) => serve(&settings),
+        Command::Migrate { database } => {
+            open_database(&database)?;
+            tracing::info!("migrations up to date");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token(args) => token::run(&args),
+        Command::User { command } => user::run(command),
+    }
+}
+
+fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let app = Application::build(settings)?;
+        app.run_until_stopped().await?;
+        tracing::info!("rookery stopped");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+

@@ -1,0 +1,134 @@
+//! Which key verifies tokens: a configured secret or public key, or else a random
+//! secret generated once and kept beside the SQLite file (never a built-in constant).
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use rookery_http::auth::VerificationKey;
+
+use crate::settings::JwtSettings;
+
+/// Bytes of entropy in a generated secret.
+const SECRET_BYTES: usize = 32;
+
+/// Resolves the verification key for these settings and database URL.
+///
+/// # Errors
+/// Unreadable or unparsable key files; no key configured for PostgreSQL.
+pub fn verification_key(jwt: &JwtSettings, database_url: &str) -> anyhow::Result<VerificationKey> {
+    if let Some(path) = &jwt.public_key {
+        let pem = fs::read(path).with_context(|| format!("reading ROOKERY_JWT_PUBLIC_KEY {}", path.display()))?;
+        return public_key(pem);
+    }
+    Ok(VerificationKey::Hs256(signing_secret(jwt, database_url)?))
+}
+
+/// The HS256 secret: configured, or generated beside the SQLite file.
+///
+/// # Errors
+/// No secret can be had (PostgreSQL without `ROOKERY_JWT_SECRET`), or the secret
+/// file cannot be read or written.
+pub fn signing_secret(jwt: &JwtSettings, database_url: &str) -> anyhow::Result<Vec<u8>> {
+    if let Some(secret) = jwt.secret.as_deref().filter(|s| !s.is_empty()) {
+        return Ok(secret.as_bytes().to_vec());
+    }
+    if jwt.public_key.is_some() {
+        bail!("tokens are verified with ROOKERY_JWT_PUBLIC_KEY: sign them with the matching private key");
+    }
+    match secret_file(database_url) {
+        Some(path) => load_or_create(&path),
+        None if database_url == "sqlite::memory:" || database_url == "sqlite://:memory:" => random_secret(),
+        None => bail!("set ROOKERY_JWT_SECRET or ROOKERY_JWT_PUBLIC_KEY: a generated secret is kept only beside a SQLite file"),
+    }
+}
+
+/// `rookery.db` keeps its secret in `rookery.db.jwt-secret`.
+fn secret_file(database_url: &str) -> Option<PathBuf> {
+    let rest = database_url.strip_prefix("sqlite:")?;
+    let path = rest.strip_prefix("//").unwrap_or(rest);
+    if path.is_empty() || path == ":memory:" {
+        return None;
+    }
+    Some(PathBuf::from(format!("{path}.jwt-secret")))
+}
+
+fn load_or_create(path: &Path) -> anyhow::Result<Vec<u8>> {
+    if let Ok(existing) = fs::read_to_string(path) {
+        let secret = existing.trim();
+        if !secret.is_empty() {
+            return Ok(secret.as_bytes().to_vec());
+        }
+    }
+    let secret = random_secret()?;
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(mut file) => {
+            file.write_all(&secret).with_context(|| format!("writing {}", path.display()))?;
+            tracing::info!(path = %path.display(), "generated a JWT secret beside the database");
+            Ok(secret)
+        }
+        // Another process created it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Ok(fs::read_to_string(path)?.trim().as_bytes().to_vec())
+        }
+        Err(e) => Err(e).with_context(|| format!("creating {}", path.display())),
+    }
+}
+
+/// A hex-encoded random secret.
+fn random_secret() -> anyhow::Result<Vec<u8>> {
+    let mut bytes = [0u8; SECRET_BYTES];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness available: {e}"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>().into_bytes())
+}
+
+/// An RSA key means RS256, an EC key ES256.
+fn public_key(pem: Vec<u8>) -> anyhow::Result<VerificationKey> {
+    let text = String::from_utf8_lossy(&pem);
+    if text.contains("BEGIN EC PUBLIC KEY") {
+        return Ok(VerificationKey::Es256(pem));
+    }
+    if text.contains("BEGIN RSA PUBLIC KEY") {
+        return Ok(VerificationKey::Rs256(pem));
+    }
+    // A SubjectPublicKeyInfo PEM names no algorithm: try RSA, then EC.
+    let rsa = VerificationKey::Rs256(pem.clone());
+    if rookery_http::JwtVerifier::new(&rsa, None, None).is_ok() {
+        return Ok(rsa);
+    }
+    let ec = VerificationKey::Es256(pem);
+    if rookery_http::JwtVerifier::new(&ec, None, None).is_ok() {
+        return Ok(ec);
+    }
+    bail!("ROOKERY_JWT_PUBLIC_KEY is neither an RSA nor an EC P-256 public key in PEM")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_files_sit_beside_sqlite_databases() {
+        assert_eq!(secret_file("sqlite://rookery.db"), Some(PathBuf::from("rookery.db.jwt-secret")));
+        assert_eq!(secret_file("sqlite:///var/lib/r.db"), Some(PathBuf::from("/var/lib/r.db.jwt-secret")));
+        assert_eq!(secret_file("sqlite::memory:"), None);
+        assert_eq!(secret_file("postgres://localhost/r"), None);
+    }
+
+    #[test]
+    fn generated_secrets_are_kept() {
+        let dir = std::env::temp_dir().join(format!("rookery-keys-{}", uuid::Uuid::now_v7()));
+        fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}", dir.join("g.db").display());
+        let first = signing_secret(&JwtSettings::default(), &url).unwrap();
+        assert_eq!(first.len(), SECRET_BYTES * 2);
+        assert_eq!(signing_secret(&JwtSettings::default(), &url).unwrap(), first);
+        assert!(signing_secret(&JwtSettings::default(), "postgres://localhost/x").is_err());
+        fs::remove_dir_all(dir).unwrap();
+    }
+}

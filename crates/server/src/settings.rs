@@ -1,0 +1,55 @@
+//! Everything `rookery serve` can be told, from flags with environment fallbacks.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+/// Where the database lives; every command reads it.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://rookery.db";
+
+/// Settings of the HTTP service.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "ROOKERY_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+
+    #[command(flatten)]
+    pub database: DatabaseSettings,
+
+    #[command(flatten)]
+    pub jwt: JwtSettings,
+}
+
+/// The database.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseSettings {
+    /// `sqlite://PATH`, `sqlite::memory:` or `postgres://USER@HOST/DB`.
+    #[arg(long = "database-url", env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    pub url: String,
+
+    /// Most database connections open at once.
+    #[arg(long, env = "ROOKERY_DB_MAX_CONNECTIONS", default_value_t = 16, global = true)]
+    pub max_connections: u32,
+}
+
+/// Token verification. Without a secret or key, SQLite deployments get a generated
+/// secret kept beside the database file.
+#[derive(Debug, Clone, Default, Args)]
+pub struct JwtSettings {
+    /// HS256 shared secret.
+    #[arg(long, env = "ROOKERY_JWT_SECRET", hide_env_values = true, global = true)]
+    pub secret: Option<String>,
+
+    /// PEM file with an RSA (RS256) or EC P-256 (ES256) public key.
+    #[arg(long, env = "ROOKERY_JWT_PUBLIC_KEY", global = true)]
+    pub public_key: Option<PathBuf>,
+
+    /// Required `iss` claim, when set.
+    #[arg(long, env = "ROOKERY_JWT_ISSUER", global = true)]
+    pub issuer: Option<String>,
+
+    /// Required `aud` claim, when set.
+    #[arg(long, env = "ROOKERY_JWT_AUDIENCE", global = true)]
+    pub audience: Option<String>,
+}

@@ -1,0 +1,98 @@
+//! Wiring: open and migrate the store, build the service over it, bind the HTTP
+//! server. `main` and the tests both go through [`Application::build`].
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use rookery_domain::ports::{NoNotifier, SystemClock, UuidV7};
+use rookery_domain::GraphService;
+use rookery_http::{HttpState, JwtVerifier, Readiness};
+use rookery_store::{Database, DatabaseOptions};
+
+use crate::keys::verification_key;
+use crate::settings::{DatabaseSettings, Settings};
+
+/// The service as the server wires it.
+pub type Graph = GraphService<Database, Database, SystemClock, UuidV7, NoNotifier>;
+
+/// How long in-flight requests get to finish after SIGTERM/SIGINT.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Opens the database named by the settings and runs its pending migrations.
+///
+/// # Errors
+/// Bad URL, unreachable database, failed migration.
+pub fn open_database(settings: &DatabaseSettings) -> anyhow::Result<Database> {
+    let options = DatabaseOptions { max_connections: settings.max_connections, ..DatabaseOptions::default() };
+    let db = Database::open(&settings.url, options).context("opening the database")?;
+    let ran = db.migrate().context("migrating the database")?;
+    if ran > 0 {
+        tracing::info!(migrations = ran, "database migrated");
+    }
+    Ok(db)
+}
+
+/// The use cases over a database.
+#[must_use]
+pub fn graph(db: &Database) -> Graph {
+    GraphService::new(db.clone(), db.clone(), SystemClock, UuidV7, NoNotifier)
+}
+
+/// `/readyz`: the database answers.
+struct DatabaseReadiness(Database);
+
+impl Readiness for DatabaseReadiness {
+    fn check(&self) -> Result<(), String> {
+        self.0.ping().map_err(|e| e.to_string())
+    }
+}
+
+/// A bound, not yet running, HTTP server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Opens and migrates the database, resolves the token key, and binds.
+    ///
+    /// # Errors
+    /// Anything that keeps the service from starting, with context.
+    pub fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let db = open_database(&settings.database)?;
+        let key = verification_key(&settings.jwt, &settings.database.url)?;
+        let verifier = JwtVerifier::new(&key, settings.jwt.issuer.as_deref(), settings.jwt.audience.as_deref())
+            .context("loading the JWT key")?;
+        let state = HttpState {
+            graph: web::Data::new(graph(&db)),
+            verifier: web::Data::new(verifier),
+            readiness: Arc::new(DatabaseReadiness(db)),
+        };
+        let listener = TcpListener::bind(&settings.bind).with_context(|| format!("binding {}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let server = HttpServer::new(move || App::new().configure(rookery_http::configure(state.clone())))
+            .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
+            .listen(listener)?
+            .run();
+        tracing::info!(port, "rookery listening");
+        Ok(Self { port, server })
+    }
+
+    /// The port actually bound (useful with port 0).
+    #[must_use]
+    pub const fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM, then lets in-flight requests finish.
+    ///
+    /// # Errors
+    /// The server failed.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
