@@ -1,0 +1,257 @@
+//! The black-box harness: the real server, built as `main` builds it, on an ephemeral
+//! port over a fresh database per test, driven over real HTTP with real tokens.
+//!
+//! `ROOKERY_TEST_DATABASE=postgres` runs against PostgreSQL
+//! (`ROOKERY_TEST_POSTGRES_URL`, default `postgres://postgres@127.0.0.1:5432/postgres`),
+//! creating a database per test and dropping it afterwards; otherwise each test gets a
+//! SQLite file in its own temporary directory.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::sync::LazyLock;
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use reqwest::{Method, StatusCode};
+use rookery::settings::{DatabaseSettings, JwtSettings};
+use rookery::{Application, Settings};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+/// Which backend the tests run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestBackend {
+    /// A SQLite file per test.
+    Sqlite,
+    /// A PostgreSQL database per test.
+    Postgres,
+}
+
+/// The backend chosen by `ROOKERY_TEST_DATABASE`.
+pub fn backend() -> TestBackend {
+    match std::env::var("ROOKERY_TEST_DATABASE").as_deref() {
+        Ok("postgres") => TestBackend::Postgres,
+        _ => TestBackend::Sqlite,
+    }
+}
+
+fn postgres_admin_url() -> String {
+    std::env::var("ROOKERY_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+static TRACING: LazyLock<()> = LazyLock::new(|| {
+    if std::env::var("TEST_LOG").is_ok() {
+        rookery::cli::init_tracing();
+    }
+});
+
+/// A database that exists for one test.
+pub enum TestDatabase {
+    /// Removed with its directory.
+    Sqlite(tempfile::TempDir),
+    /// Dropped on `Drop`.
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDatabase {
+    /// A fresh, empty database and its URL.
+    pub fn create() -> (Self, String) {
+        match backend() {
+            TestBackend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}", dir.path().join("rookery.db").display());
+                (Self::Sqlite(dir), url)
+            }
+            TestBackend::Postgres => {
+                let admin_url = postgres_admin_url();
+                let name = format!("rookery_test_{}", Uuid::new_v4().simple());
+                let mut admin = PgConnection::establish(&admin_url).expect("PostgreSQL is reachable");
+                admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+                let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base);
+                let url = format!("{base}/{name}");
+                (Self::Postgres { admin_url, name }, url)
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Self::Postgres { admin_url, name } = self {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            // Off the async runtime: a blocking connect inside it would stall its thread.
+            let _ = std::thread::spawn(move || {
+                if let Ok(mut admin) = PgConnection::establish(&admin_url) {
+                    let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                }
+            })
+            .join();
+        }
+    }
+}
+
+/// A running server and a client for it.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    /// The database URL the server uses.
+    pub database_url: String,
+    /// A keep-alive client.
+    pub client: reqwest::Client,
+    secret: String,
+    _database: TestDatabase,
+}
+
+/// An account as the tests know it: its id and a token for it.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    /// The account id.
+    pub id: Uuid,
+    /// The username it was provisioned with.
+    pub username: String,
+    /// A valid bearer token.
+    pub token: String,
+}
+
+/// Starts the server on a fresh database.
+pub async fn spawn_app() -> TestApp {
+    LazyLock::force(&TRACING);
+    let (database, database_url) = TestDatabase::create();
+    let secret = format!("test-secret-{}", Uuid::new_v4());
+    let settings = Settings {
+        bind: "127.0.0.1:0".into(),
+        workers: 2,
+        database: DatabaseSettings { url: database_url.clone(), max_connections: 8 },
+        jwt: JwtSettings { secret: Some(secret.clone()), ..JwtSettings::default() },
+    };
+    let app = Application::build(&settings).expect("the application starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp { address, database_url, client: reqwest::Client::new(), secret, _database: database }
+}
+
+/// Seconds since the epoch.
+pub fn now_secs() -> u64 {
+    u64::try_from(chrono::Utc::now().timestamp()).unwrap()
+}
+
+/// The response of a call: status and JSON body (`Value::Null` when not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// `Content-Type`, if any.
+    pub content_type: Option<String>,
+    /// The JSON body.
+    pub body: Value,
+}
+
+impl Reply {
+    /// `body.data`.
+    pub fn data(&self) -> &Value {
+        &self.body["data"]
+    }
+}
+
+impl TestApp {
+    /// The canonical API's base URL.
+    pub fn community(&self, path: &str) -> String {
+        format!("{}/api/v1/community{path}", self.address)
+    }
+
+    /// Signs claims with the server's secret (HS256).
+    pub fn token(&self, claims: &Value) -> String {
+        self.token_with(Algorithm::HS256, claims, &EncodingKey::from_secret(self.secret.as_bytes()))
+    }
+
+    /// Signs claims with any algorithm and key (for forgeries).
+    pub fn token_with(&self, algorithm: Algorithm, claims: &Value, key: &EncodingKey) -> String {
+        jsonwebtoken::encode(&Header::new(algorithm), claims, key).unwrap()
+    }
+
+    /// Claims for `id`, valid for an hour.
+    pub fn claims(id: Uuid, username: &str) -> Value {
+        json!({
+            "sub": id.to_string(),
+            "exp": now_secs() + 3600,
+            "iat": now_secs(),
+            "username": username,
+            "name": format!("{username} Example"),
+        })
+    }
+
+    /// A new account, provisioned on its first request (made here: its own profile).
+    pub async fn user(&self, username: &str) -> TestUser {
+        let id = Uuid::now_v7();
+        let token = self.token(&Self::claims(id, username));
+        let user = TestUser { id, username: username.into(), token };
+        let reply = self.call(Method::GET, "/profiles/me", &user, None).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+        user
+    }
+
+    /// As [`TestApp::user`], taking the name by value (for `join_all`).
+    pub async fn user_owned(&self, username: String) -> TestUser {
+        self.user(&username).await
+    }
+
+    /// A new private account.
+    pub async fn private_user(&self, username: &str) -> TestUser {
+        let user = self.user(username).await;
+        let reply = self.call(Method::PATCH, "/profiles/me", &user, Some(json!({ "is_private": true }))).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+        user
+    }
+
+    /// Calls the canonical API as `user`.
+    pub async fn call(&self, method: Method, path: &str, user: &TestUser, body: Option<Value>) -> Reply {
+        let mut request = self.client.request(method, self.community(path)).bearer_auth(&user.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        Self::reply(request.send().await.unwrap()).await
+    }
+
+    /// Sends a prepared request.
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
+        Self::reply(request.send().await.unwrap()).await
+    }
+
+    async fn reply(response: reqwest::Response) -> Reply {
+        let status = response.status();
+        let content_type =
+            response.headers().get(reqwest::header::CONTENT_TYPE).map(|v| v.to_str().unwrap().to_owned());
+        let text = response.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply { status, content_type, body }
+    }
+
+    /// `POST /follow` as the app sends it.
+    pub async fn follow(&self, who: &TestUser, target: &TestUser) -> Reply {
+        self.call(Method::POST, "/follow", who, Some(json!({ "user_id": target.id }))).await
+    }
+
+    /// `DELETE /follow/{id}`.
+    pub async fn unfollow(&self, who: &TestUser, target: &TestUser) -> Reply {
+        self.call(Method::DELETE, &format!("/follow/{}", target.id), who, None).await
+    }
+
+    /// `GET /profiles/{id}` as `viewer`.
+    pub async fn profile(&self, viewer: &TestUser, target: &TestUser) -> Value {
+        let reply = self.call(Method::GET, &format!("/profiles/{}", target.id), viewer, None).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+        reply.body["data"].clone()
+    }
+
+    /// `(followers_count, following_count)` of `target`.
+    pub async fn counts(&self, target: &TestUser) -> (i64, i64) {
+        let profile = self.profile(target, target).await;
+        (profile["followers_count"].as_i64().unwrap(), profile["following_count"].as_i64().unwrap())
+    }
+
+    /// The id of the newest pending request `target` received.
+    pub async fn received_request_id(&self, target: &TestUser) -> String {
+        let reply = self.call(Method::GET, "/follow-requests/received", target, None).await;
+        reply.body["data"]["requests"][0]["id"].as_str().expect("a pending request").to_owned()
+    }
+}

@@ -14,6 +14,10 @@ pub struct Settings {
     #[arg(long, env = "ROOKERY_BIND", default_value = "127.0.0.1:8080")]
     pub bind: String,
 
+    /// HTTP worker threads (0: one per CPU core).
+    #[arg(long, env = "ROOKERY_WORKERS", default_value_t = 0)]
+    pub workers: usize,
+
     #[command(flatten)]
     pub database: DatabaseSettings,
 

@@ -74,10 +74,12 @@ impl Application {
         };
         let listener = TcpListener::bind(&settings.bind).with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();
-        let server = HttpServer::new(move || App::new().configure(rookery_http::configure(state.clone())))
-            .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
-            .listen(listener)?
-            .run();
+        let mut server = HttpServer::new(move || App::new().configure(rookery_http::configure(state.clone())))
+            .shutdown_timeout(SHUTDOWN_GRACE.as_secs());
+        if settings.workers > 0 {
+            server = server.workers(settings.workers);
+        }
+        let server = server.listen(listener)?.run();
         tracing::info!(port, "rookery listening");
         Ok(Self { port, server })
     }

@@ -1,0 +1,10 @@
+//! Black-box tests of the running server: one binary, one module per area.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod auth;
+mod concurrency;
+mod errors;
+mod follows;
+mod mobile_app;
+mod profiles;
+mod requests;
