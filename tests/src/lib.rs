@@ -11,11 +11,11 @@ use std::sync::LazyLock;
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::{Method, StatusCode};
 use rookery::settings::{DatabaseSettings, JwtSettings};
 use rookery::{Application, Settings};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 /// Which backend the tests run on.

@@ -1,10 +1,10 @@
 //! Accounts, the profile fields users edit, and how one account sees another.
 
+use crate::Timestamp;
 use crate::error::GraphError;
 use crate::ids::AccountId;
 use crate::relationship::RequestStatus;
 use crate::username::Username;
-use crate::Timestamp;
 
 /// A live account with its profile and its exact counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,9 +112,7 @@ impl ProfilePatch {
         for (field, value, max) in checks {
             if let Some(Some(text)) = value {
                 if text.chars().count() > max {
-                    return Err(GraphError::InvalidInput(format!(
-                        "{field} must be at most {max} characters"
-                    )));
+                    return Err(GraphError::InvalidInput(format!("{field} must be at most {max} characters")));
                 }
             }
         }

@@ -1,7 +1,7 @@
 //! Notifications that the graph's changes produce.
 
-use crate::ids::{AccountId, NotificationId};
 use crate::Timestamp;
+use crate::ids::{AccountId, NotificationId};
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -29,9 +29,7 @@ impl PageRequest {
         let page_size = u32::try_from(page_size)
             .ok()
             .filter(|s| (1..=Self::MAX_SIZE).contains(s))
-            .ok_or_else(|| {
-                GraphError::InvalidInput(format!("page_size must be between 1 and {}", Self::MAX_SIZE))
-            })?;
+            .ok_or_else(|| GraphError::InvalidInput(format!("page_size must be between 1 and {}", Self::MAX_SIZE)))?;
         Ok(Self { page, page_size })
     }
 

@@ -6,6 +6,7 @@
 
 use uuid::Uuid;
 
+use crate::Timestamp;
 use crate::account::{Account, NewAccount, ProfilePatch, Relation};
 use crate::ids::{AccountId, RequestId};
 use crate::notification::Notification;
@@ -13,7 +14,6 @@ use crate::page::{Page, PageRequest};
 use crate::relationship::{Applied, FollowRequest, PairState, Transition};
 use crate::service::RequestListing;
 use crate::username::Username;
-use crate::Timestamp;
 
 /// A store failure, with only as much detail as the domain can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -42,11 +42,8 @@ impl Username {
     /// by dropping what is not allowed; `None` when nothing usable is left.
     #[must_use]
     pub fn sanitize(raw: &str) -> Option<Self> {
-        let cleaned: String = raw
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
-            .take(Self::MAX_LEN)
-            .collect();
+        let cleaned: String =
+            raw.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.').take(Self::MAX_LEN).collect();
         Self::parse(&cleaned).ok()
     }
 

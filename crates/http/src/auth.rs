@@ -4,11 +4,11 @@
 //! signed with anything else (`alg: none`, HS256 against an RSA key, ...) is refused.
 //! `exp` is required and checked with 30 s of leeway; `sub` must be a UUID.
 
-use std::future::{ready, Ready};
+use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rookery_domain::{AccountId, Identity};
 use serde::{Deserialize, Serialize};
@@ -197,7 +197,15 @@ mod tests {
     use super::*;
 
     fn claims(sub: &str, exp: u64) -> Claims {
-        Claims { sub: sub.into(), exp, iat: None, username: Some("jane".into()), preferred_username: None, name: None, role: None }
+        Claims {
+            sub: sub.into(),
+            exp,
+            iat: None,
+            username: Some("jane".into()),
+            preferred_username: None,
+            name: None,
+            role: None,
+        }
     }
 
     fn now() -> u64 {

@@ -3,10 +3,10 @@
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::community::envelope::ApiError;
 use crate::BODY_LIMIT;
+use crate::community::envelope::ApiError;
 
 pub fn json_config() -> web::JsonConfig {
     web::JsonConfig::default().limit(BODY_LIMIT).error_handler(|err, _req| {

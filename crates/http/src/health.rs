@@ -1,6 +1,6 @@
 //! Liveness and readiness probes.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 use serde_json::json;
 
 /// Whether the service can do its work (the database answers).
@@ -26,7 +26,11 @@ async fn readyz(readiness: web::Data<dyn Readiness>) -> HttpResponse {
     let readiness = readiness.into_inner();
     match web::block(move || readiness.check()).await {
         Ok(Ok(())) => HttpResponse::Ok().json(json!({ "status": "ready" })),
-        Ok(Err(reason)) => HttpResponse::ServiceUnavailable().json(json!({ "status": "unavailable", "reason": reason })),
-        Err(_) => HttpResponse::ServiceUnavailable().json(json!({ "status": "unavailable", "reason": "shutting down" })),
+        Ok(Err(reason)) => {
+            HttpResponse::ServiceUnavailable().json(json!({ "status": "unavailable", "reason": reason }))
+        }
+        Err(_) => {
+            HttpResponse::ServiceUnavailable().json(json!({ "status": "unavailable", "reason": "shutting down" }))
+        }
     }
 }

@@ -5,7 +5,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use rookery_http::auth::VerificationKey;
 
 use crate::settings::JwtSettings;
@@ -40,7 +40,9 @@ pub fn signing_secret(jwt: &JwtSettings, database_url: &str) -> anyhow::Result<V
     match secret_file(database_url) {
         Some(path) => load_or_create(&path),
         None if database_url == "sqlite::memory:" || database_url == "sqlite://:memory:" => random_secret(),
-        None => bail!("set ROOKERY_JWT_SECRET or ROOKERY_JWT_PUBLIC_KEY: a generated secret is kept only beside a SQLite file"),
+        None => bail!(
+            "set ROOKERY_JWT_SECRET or ROOKERY_JWT_PUBLIC_KEY: a generated secret is kept only beside a SQLite file"
+        ),
     }
 }
 

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::{web, App, HttpServer};
+use actix_web::{App, HttpServer, web};
 use anyhow::Context;
-use rookery_domain::ports::{NoNotifier, SystemClock, UuidV7};
 use rookery_domain::GraphService;
+use rookery_domain::ports::{NoNotifier, SystemClock, UuidV7};
 use rookery_http::{HttpState, JwtVerifier, Readiness};
 use rookery_store::{Database, DatabaseOptions};
 

@@ -8,13 +8,18 @@ use rookery_domain::{Account, AccountId, NewAccount, Notification, ProfilePatch,
 use crate::database::Database;
 use crate::rows::{AccountRow, NewAccountRow, ProfileChangeset};
 use crate::schema::accounts;
-use crate::sql_types::{db_time, DbTime, DbUuid};
+use crate::sql_types::{DbTime, DbUuid, db_time};
 use crate::transitions::TransitionWrites;
 
 /// Account reads and writes, written once for both backends.
 pub(crate) trait AccountQueries {
     fn live_account(&mut self, id: DbUuid) -> QueryResult<Option<Account>>;
-    fn update_live_profile(&mut self, id: DbUuid, patch: &ProfilePatch, at: Timestamp) -> QueryResult<Option<(Account, Vec<Notification>)>>;
+    fn update_live_profile(
+        &mut self,
+        id: DbUuid,
+        patch: &ProfilePatch,
+        at: Timestamp,
+    ) -> QueryResult<Option<(Account, Vec<Notification>)>>;
 }
 
 for_each_backend! {
@@ -91,7 +96,12 @@ impl AccountStore for Database {
         })
     }
 
-    fn update_profile(&self, id: AccountId, patch: &ProfilePatch, at: Timestamp) -> Result<Option<(Account, Vec<Notification>)>, StoreError> {
+    fn update_profile(
+        &self,
+        id: AccountId,
+        patch: &ProfilePatch,
+        at: Timestamp,
+    ) -> Result<Option<(Account, Vec<Notification>)>, StoreError> {
         self.write(|conn| write_tx!(conn, |c| c.update_live_profile(id.into(), patch, at)))
     }
 }

@@ -119,10 +119,8 @@ pub trait BackendSql {
 
 impl BackendSql for SqliteConnection {
     fn lock_live_accounts(&mut self, ids: &[DbUuid]) -> QueryResult<usize> {
-        let rows: Vec<(DbUuid, Option<DbTime>)> = accounts::table
-            .filter(accounts::id.eq_any(ids))
-            .select((accounts::id, accounts::deleted_at))
-            .load(self)?;
+        let rows: Vec<(DbUuid, Option<DbTime>)> =
+            accounts::table.filter(accounts::id.eq_any(ids)).select((accounts::id, accounts::deleted_at)).load(self)?;
         Ok(rows.iter().filter(|(_, deleted)| deleted.is_none()).count())
     }
 }

@@ -42,7 +42,9 @@ pub fn is_retryable(error: &DieselError) -> bool {
 }
 
 fn is_transient(message: &str) -> bool {
-    message.contains("database is locked") || message.contains("deadlock detected") || message.contains("could not serialize")
+    message.contains("database is locked")
+        || message.contains("deadlock detected")
+        || message.contains("could not serialize")
 }
 
 /// Maps a pool error: no connection in time means the store is unavailable.

@@ -1,12 +1,10 @@
 //! Rows as Diesel reads and writes them, and their conversion to domain values.
 
 use diesel::prelude::*;
-use rookery_domain::{
-    Account, AccountId, Follow, FollowRequest, Notification, RequestId, RequestStatus, Username,
-};
+use rookery_domain::{Account, AccountId, Follow, FollowRequest, Notification, RequestId, RequestStatus, Username};
 
 use crate::schema::{accounts, follow_requests, follows, notifications};
-use crate::sql_types::{db_time, DbTime, DbUuid};
+use crate::sql_types::{DbTime, DbUuid, db_time};
 
 /// A row of `accounts`.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -153,7 +151,11 @@ pub struct FollowRow {
 
 impl From<&Follow> for FollowRow {
     fn from(edge: &Follow) -> Self {
-        Self { follower_id: edge.follower.into(), followee_id: edge.followee.into(), created_at: db_time(edge.created_at) }
+        Self {
+            follower_id: edge.follower.into(),
+            followee_id: edge.followee.into(),
+            created_at: db_time(edge.created_at),
+        }
     }
 }
 

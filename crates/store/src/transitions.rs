@@ -10,7 +10,7 @@ use crate::connection::BackendSql;
 use crate::graph::GraphQueries;
 use crate::rows::{FollowRow, NotificationRow, RequestRow};
 use crate::schema::{accounts, follow_requests, follows, notifications};
-use crate::sql_types::{db_time, DbTime, DbUuid};
+use crate::sql_types::{DbTime, DbUuid, db_time};
 
 /// Rows per multi-row INSERT: far below SQLite's and PostgreSQL's bind limits.
 const INSERT_CHUNK: usize = 1000;
@@ -194,4 +194,3 @@ impl TransitionWrites {
     }
 }
 }
-

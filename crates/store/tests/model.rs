@@ -51,14 +51,30 @@ const DEFAULT_CASES: u32 = 64;
 /// [`Action::Answer`] picks one of the request ids the case has seen so far.
 #[derive(Debug, Clone)]
 enum Action {
-    Follow { actor: usize, target: usize },
-    Unfollow { actor: usize, target: usize },
+    Follow {
+        actor: usize,
+        target: usize,
+    },
+    Unfollow {
+        actor: usize,
+        target: usize,
+    },
     /// Accept or decline the latest request issued for one of the pairs that ever had
     /// one (whatever became of it since), as its target or, to test the refusal, as its
     /// requester. With no request issued yet, answers an id nobody knows.
-    Answer { pair: Index, by_target: bool, accept: bool },
-    Cancel { actor: usize, target: usize },
-    SetPrivate { actor: usize, private: bool },
+    Answer {
+        pair: Index,
+        by_target: bool,
+        accept: bool,
+    },
+    Cancel {
+        actor: usize,
+        target: usize,
+    },
+    SetPrivate {
+        actor: usize,
+        private: bool,
+    },
 }
 
 fn actor() -> impl Strategy<Value = usize> {
@@ -335,11 +351,8 @@ impl Case {
                 (kind, None)
             }
             Op::Answer { actor, id, accept } => {
-                let answered = if accept {
-                    s.accept_request(self.id(actor), id)
-                } else {
-                    s.decline_request(self.id(actor), id)
-                };
+                let answered =
+                    if accept { s.accept_request(self.id(actor), id) } else { s.decline_request(self.id(actor), id) };
                 match answered {
                     Ok(request) => {
                         prop_assert_eq!(request.id, id);
@@ -527,13 +540,11 @@ impl ScratchDatabase {
 
 impl Drop for ScratchDatabase {
     fn drop(&mut self) {
-        let dropped = PgConnection::establish(&self.admin_url)
-            .map_err(|e| e.to_string())
-            .and_then(|mut admin| {
-                admin
-                    .batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
-                    .map_err(|e| e.to_string())
-            });
+        let dropped = PgConnection::establish(&self.admin_url).map_err(|e| e.to_string()).and_then(|mut admin| {
+            admin
+                .batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+                .map_err(|e| e.to_string())
+        });
         if let Err(e) = dropped {
             eprintln!("could not drop scratch database {}: {e}", self.name);
         }

@@ -2,8 +2,8 @@
 
 use jsonwebtoken::{Algorithm, EncodingKey};
 use reqwest::StatusCode;
-use rookery_tests::{now_secs, spawn_app, TestApp, TestUser};
-use serde_json::{json, Value};
+use rookery_tests::{TestApp, TestUser, now_secs, spawn_app};
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 const INVALID: &str = "Invalid or expired token";

@@ -34,7 +34,9 @@ async fn thirty_follow_then_half_unfollow_at_once() {
     assert_eq!(app.counts(&star).await, (30, 0));
 
     let unfollows = join_all(fans.iter().take(15).map(|fan| app.unfollow(fan, &star))).await;
-    assert!(unfollows.iter().all(|r| r.status == StatusCode::OK && r.body["message"] == "Successfully unfollowed user"));
+    assert!(
+        unfollows.iter().all(|r| r.status == StatusCode::OK && r.body["message"] == "Successfully unfollowed user")
+    );
     assert_eq!(app.counts(&star).await, (15, 0));
     for (i, fan) in fans.iter().enumerate() {
         let expected = if i < 15 { 0 } else { 1 };

@@ -2,7 +2,7 @@
 //! what was wrong. Exact bodies are pinned as snapshots.
 
 use reqwest::{Method, StatusCode};
-use rookery_tests::{spawn_app, Reply};
+use rookery_tests::{Reply, spawn_app};
 
 fn snapshot(reply: &Reply) -> serde_json::Value {
     assert_eq!(reply.content_type.as_deref(), Some("application/json"), "{reply:?}");
@@ -67,7 +67,13 @@ async fn malformed_bodies() {
     "#);
     let huge = format!("{{\"user_id\": \"{}\"}}", "x".repeat(70 * 1024));
     let reply = app
-        .send(app.client.post(app.community("/follow")).bearer_auth(&alice.token).header("Content-Type", "application/json").body(huge))
+        .send(
+            app.client
+                .post(app.community("/follow"))
+                .bearer_auth(&alice.token)
+                .header("Content-Type", "application/json")
+                .body(huge),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(reply.body["status_code"], 413);

@@ -3,8 +3,8 @@
 //! where it has one) and judged by its own acceptance checks and parsers.
 
 use reqwest::{Method, StatusCode};
-use rookery_tests::{spawn_app, Reply, TestApp, TestUser};
-use serde_json::{json, Value};
+use rookery_tests::{Reply, TestApp, TestUser, spawn_app};
+use serde_json::{Value, json};
 
 /// The app's Dio client: default JSON content type, bearer token, body only if given.
 async fn dio(app: &TestApp, method: Method, path: &str, user: &TestUser, body: Option<Value>) -> Reply {
@@ -103,7 +103,8 @@ async fn every_profile_call_of_the_app() {
     community_profile_entity(theirs.data());
 
     // updateProfile: PUT /community/profiles with only the non-null keys, settings included.
-    let body = json!({ "username": "me_again", "profile_image_url": "https://cdn/me.png", "settings": { "theme": "dark" } });
+    let body =
+        json!({ "username": "me_again", "profile_image_url": "https://cdn/me.png", "settings": { "theme": "dark" } });
     let updated = dio(&app, Method::PUT, "/profiles", &me, Some(body)).await;
     success_true(&updated, StatusCode::OK);
     community_profile_entity(updated.data());

@@ -18,9 +18,24 @@ async fn a_profile_carries_every_field_of_the_profile_object() {
     assert_eq!(
         keys,
         [
-            "id", "user_id", "username", "full_name", "bio", "profile_image_url", "banner_image_url", "is_private",
-            "is_verified", "followers_count", "following_count", "posts_count", "is_self", "is_following",
-            "follows_viewer", "follow_request_status", "created_at", "updated_at"
+            "id",
+            "user_id",
+            "username",
+            "full_name",
+            "bio",
+            "profile_image_url",
+            "banner_image_url",
+            "is_private",
+            "is_verified",
+            "followers_count",
+            "following_count",
+            "posts_count",
+            "is_self",
+            "is_following",
+            "follows_viewer",
+            "follow_request_status",
+            "created_at",
+            "updated_at"
         ]
     );
     assert_eq!(profile["id"], bob.id.to_string());
@@ -55,13 +70,19 @@ async fn updates_through_every_alias() {
     let app = spawn_app().await;
     let alice = app.user("alice").await;
 
-    let patch = app.call(Method::PATCH, "/profiles/me", &alice, Some(json!({ "bio": "hello", "full_name": "Alice A" }))).await;
+    let patch =
+        app.call(Method::PATCH, "/profiles/me", &alice, Some(json!({ "bio": "hello", "full_name": "Alice A" }))).await;
     assert_eq!(patch.status, StatusCode::OK);
     assert_eq!(patch.body["message"], "Profile updated successfully");
     assert_eq!(patch.data()["bio"], "hello");
 
     let put = app
-        .call(Method::PUT, "/profiles", &alice, Some(json!({ "profile_image_url": "https://img/a.png", "settings": {} })))
+        .call(
+            Method::PUT,
+            "/profiles",
+            &alice,
+            Some(json!({ "profile_image_url": "https://img/a.png", "settings": {} })),
+        )
         .await;
     assert_eq!(put.status, StatusCode::OK);
     assert_eq!(put.data()["profile_image_url"], "https://img/a.png");

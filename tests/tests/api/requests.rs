@@ -1,7 +1,7 @@
 //! Seed 002 sections 2-7: follow requests.
 
 use reqwest::{Method, StatusCode};
-use rookery_tests::{spawn_app, TestApp, TestUser};
+use rookery_tests::{TestApp, TestUser, spawn_app};
 use serde_json::json;
 
 async fn requested(app: &TestApp) -> (TestUser, TestUser, String) {
@@ -21,7 +21,10 @@ async fn received_and_sent_lists_carry_the_other_side() {
     assert_eq!(received.body["status"], "success");
     assert_eq!(received.body["message"], "Received follow requests retrieved successfully");
     let data = received.data();
-    assert_eq!((data["total"].clone(), data["page"].clone(), data["page_size"].clone()), (json!(1), json!(1), json!(20)));
+    assert_eq!(
+        (data["total"].clone(), data["page"].clone(), data["page_size"].clone()),
+        (json!(1), json!(1), json!(20))
+    );
     assert_eq!(data["has_more"], false);
     let item = &data["requests"][0];
     assert_eq!(item["id"], id.as_str());
@@ -41,10 +44,7 @@ async fn received_and_sent_lists_carry_the_other_side() {
     assert_eq!(sent.data()["requests"][0]["id"], id.as_str());
 
     let empty = app.call(Method::GET, "/follow-requests/received", &alice, None).await;
-    assert_eq!(
-        empty.data(),
-        &json!({ "requests": [], "total": 0, "page": 1, "page_size": 20, "has_more": false })
-    );
+    assert_eq!(empty.data(), &json!({ "requests": [], "total": 0, "page": 1, "page_size": 20, "has_more": false }));
 }
 
 #[tokio::test]
@@ -142,7 +142,8 @@ async fn only_the_target_may_answer() {
         let reply = app.call(Method::POST, &format!("/follow-requests/decline/{id}"), who, None).await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND);
     }
-    let unknown = app.call(Method::POST, &format!("/follow-requests/accept/{}", uuid::Uuid::now_v7()), &bob, None).await;
+    let unknown =
+        app.call(Method::POST, &format!("/follow-requests/accept/{}", uuid::Uuid::now_v7()), &bob, None).await;
     assert_eq!(unknown.body, not_yours);
     let malformed = app.call(Method::POST, "/follow-requests/accept/123", &bob, None).await;
     assert_eq!(malformed.status, StatusCode::BAD_REQUEST);

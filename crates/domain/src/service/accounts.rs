@@ -21,7 +21,12 @@ pub trait Accounts {
     ///
     /// # Errors
     /// [`GraphError::UsernameTaken`]; store errors.
-    fn create_account(&self, username: Username, full_name: Option<String>, is_private: bool) -> Result<Account, GraphError>;
+    fn create_account(
+        &self,
+        username: Username,
+        full_name: Option<String>,
+        is_private: bool,
+    ) -> Result<Account, GraphError>;
 
     /// The live account with this id.
     ///
@@ -69,7 +74,12 @@ where
         Err(GraphError::UsernameTaken)
     }
 
-    fn create_account(&self, username: Username, full_name: Option<String>, is_private: bool) -> Result<Account, GraphError> {
+    fn create_account(
+        &self,
+        username: Username,
+        full_name: Option<String>,
+        is_private: bool,
+    ) -> Result<Account, GraphError> {
         let account = NewAccount {
             id: AccountId::from_uuid(self.ids.new_id()),
             username,

@@ -4,12 +4,12 @@ use chrono::{TimeZone, Utc};
 use uuid::Uuid;
 
 use super::GraphService;
+use crate::Timestamp;
 use crate::account::{Account, AccountSummary};
-use crate::username::Username;
 use crate::ids::{AccountId, RequestId};
 use crate::ports::{MockAccountStore, MockClock, MockGraphStore, MockIdSource, MockNotifier};
 use crate::relationship::{FollowRequest, PairState, RequestStatus};
-use crate::Timestamp;
+use crate::username::Username;
 
 pub type TestService = GraphService<MockAccountStore, MockGraphStore, MockClock, MockIdSource, MockNotifier>;
 

@@ -7,8 +7,8 @@ use crate::ids::{AccountId, NotificationId, RequestId};
 use crate::notification::NotificationKind;
 use crate::ports::{AccountStore, Clock, GraphStore, IdSource, Notifier, StoreError};
 use crate::relationship::{
-    decide_follow, decide_unfollow, notification, Applied, Follow, FollowDecision, FollowRequest, RequestStatus,
-    Transition, UnfollowDecision,
+    Applied, Follow, FollowDecision, FollowRequest, RequestStatus, Transition, UnfollowDecision, decide_follow,
+    decide_unfollow, notification,
 };
 
 /// What a follow did.
@@ -175,9 +175,11 @@ mod tests {
         ports
             .graph
             .expect_apply()
-            .withf(move |t| matches!(t, [Transition::Follow { edge, notification }]
+            .withf(move |t| {
+                matches!(t, [Transition::Follow { edge, notification }]
                 if edge.follower == a && edge.followee == b && notification.recipient == b
-                    && notification.kind == NotificationKind::Follow))
+                    && notification.kind == NotificationKind::Follow)
+            })
             .times(1)
             .returning(|_| Ok(vec![Applied::Changed]));
         ports.notifier.expect_publish().withf(move |n| n.len() == 1 && n[0].actor == a).times(1).return_const(());
@@ -192,9 +194,11 @@ mod tests {
         ports
             .graph
             .expect_apply()
-            .withf(move |t| matches!(t, [Transition::Request { request, notification }]
+            .withf(move |t| {
+                matches!(t, [Transition::Request { request, notification }]
                 if request.requester == a && request.status == RequestStatus::Pending
-                    && notification.kind == NotificationKind::FollowRequest))
+                    && notification.kind == NotificationKind::FollowRequest)
+            })
             .returning(|_| Ok(vec![Applied::Changed]));
         ports.notifier.expect_publish().times(1).return_const(());
         let outcome = ports.service().follow(a, b).unwrap();

@@ -7,9 +7,7 @@ use crate::ids::{AccountId, NotificationId, RequestId};
 use crate::notification::NotificationKind;
 use crate::page::{Page, PageRequest};
 use crate::ports::{AccountStore, Clock, GraphStore, IdSource, Notifier};
-use crate::relationship::{
-    check_answerable, notification, Applied, Follow, FollowRequest, RequestStatus, Transition,
-};
+use crate::relationship::{Applied, Follow, FollowRequest, RequestStatus, Transition, check_answerable, notification};
 
 /// A request in a list, with the account on the other side of it (the requester in
 /// the received list, the target in the sent list).
@@ -143,9 +141,7 @@ where
                 return Ok(FollowRequest { status, updated_at: Some(now), ..pending });
             }
         }
-        Err(GraphError::Store(crate::ports::StoreError::Unavailable(
-            "the request kept changing; try again".into(),
-        )))
+        Err(GraphError::Store(crate::ports::StoreError::Unavailable("the request kept changing; try again".into())))
     }
 }
 
@@ -166,9 +162,11 @@ mod tests {
         ports
             .graph
             .expect_apply()
-            .withf(move |t| matches!(t, [Transition::Accept { request, edge, notification }]
+            .withf(move |t| {
+                matches!(t, [Transition::Accept { request, edge, notification }]
                 if *request == pending.id && edge.follower == a && edge.followee == b
-                    && notification.recipient == a && notification.kind == NotificationKind::FollowRequestAccepted))
+                    && notification.recipient == a && notification.kind == NotificationKind::FollowRequestAccepted)
+            })
             .returning(|_| Ok(vec![Applied::Changed]));
         ports.notifier.expect_publish().times(1).return_const(());
         let accepted = ports.service().accept_request(b, pending.id).unwrap();
@@ -256,7 +254,11 @@ mod tests {
         let a = account_id();
         let mut ports = Ports::new();
         let empty = || Page { items: Vec::new(), total: 0, request: PageRequest::default() };
-        ports.graph.expect_requests_received().with(eq(a), eq(PageRequest::default())).returning(move |_, _| Ok(empty()));
+        ports
+            .graph
+            .expect_requests_received()
+            .with(eq(a), eq(PageRequest::default()))
+            .returning(move |_, _| Ok(empty()));
         ports.graph.expect_requests_sent().returning(|_, _| Err(StoreError::Unavailable("pool".into())));
         let service = ports.service();
         assert_eq!(service.received_requests(a, PageRequest::default()).unwrap().total, 0);

@@ -4,8 +4,8 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use rookery_domain::ports::StoreError;
 use rookery_domain::GraphError;
+use rookery_domain::ports::StoreError;
 use serde::Serialize;
 use serde_json::json;
 

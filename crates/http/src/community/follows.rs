@@ -1,7 +1,7 @@
 //! `POST /follow`, `DELETE /follow/{user_id}`, `GET /follow/status/{user_id}`.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 use rookery_domain::{FollowOutcome, RequestStatus, SocialGraph, UnfollowOutcome};
 use serde::Deserialize;
 use serde_json::json;

@@ -1,7 +1,7 @@
 //! Profiles: read one's own or another's, create, update.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 use rookery_domain::{ProfilePatch, SocialGraph, Username};
 use serde::{Deserialize, Deserializer};
 

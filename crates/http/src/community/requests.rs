@@ -1,14 +1,14 @@
 //! `/follow-requests/*`: lists, answers, cancel, status.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 use rookery_domain::{Page, PageRequest, RequestListing, RequestStatus, SocialGraph};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::envelope::{self, ApiError};
 use super::ids::{request_id, user_id};
-use super::profile_object::{request_object, Counterpart};
+use super::profile_object::{Counterpart, request_object};
 use crate::auth::Caller;
 use crate::blocking::run;
 

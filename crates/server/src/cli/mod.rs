@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
 use crate::settings::{DatabaseSettings, Settings};
-use crate::startup::{open_database, Application};
+use crate::startup::{Application, open_database};
 
 /// Rookery: a social-graph service.
 #[derive(Debug, Parser)]
@@ -74,4 +74,3 @@ fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
         Ok(ExitCode::SUCCESS)
     })
 }
-

@@ -3,11 +3,11 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use clap::Args;
 use rookery_domain::service::Accounts;
 use rookery_domain::{AccountId, Username};
-use rookery_http::auth::{issue_hs256, Claims};
+use rookery_http::auth::{Claims, issue_hs256};
 
 use crate::keys::signing_secret;
 use crate::settings::{DatabaseSettings, JwtSettings};
@@ -34,7 +34,8 @@ pub fn run(args: &TokenArgs) -> anyhow::Result<ExitCode> {
     let (id, username) = match args.user.parse::<AccountId>() {
         Ok(id) => (id, None),
         Err(_) => {
-            let name = Username::parse(&args.user).with_context(|| format!("{:?} is neither a UUID nor a username", args.user))?;
+            let name = Username::parse(&args.user)
+                .with_context(|| format!("{:?} is neither a UUID nor a username", args.user))?;
             let db = open_database(&args.database)?;
             let account = graph(&db).account_by_username(&name).with_context(|| format!("no account named {name}"))?;
             (account.id, Some(account.username.to_string()))

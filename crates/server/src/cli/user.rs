@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Subcommand;
-use rookery_domain::service::Accounts;
 use rookery_domain::Username;
+use rookery_domain::service::Accounts;
 
 use crate::settings::DatabaseSettings;
 use crate::startup::{graph, open_database};

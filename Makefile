@@ -1,0 +1,42 @@
+# The commands the README names. Everything builds in the one dev profile, into one
+# target directory, so `make test` after `make run` rebuilds nothing.
+
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+CARGO ?= cargo
+NEXTEST := $(shell $(CARGO) nextest --version >/dev/null 2>&1 && echo "nextest run --no-fail-fast" || echo "test --no-fail-fast")
+
+# Crates whose tests touch a database: run again on PostgreSQL.
+DB_CRATES := -p rookery-store -p rookery-tests -p rookery
+
+.PHONY: run test test-sqlite test-postgres layers lint fmt build release
+
+## Run Rookery on its embedded SQLite default (rookery.db in this directory).
+run:
+	$(CARGO) run -p rookery -- serve
+
+build:
+	$(CARGO) build --workspace --all-targets
+
+release:
+	$(CARGO) build --release -p rookery
+
+## The whole suite on SQLite, then the database-facing tests again on PostgreSQL.
+test: layers test-sqlite test-postgres
+
+test-sqlite:
+	$(CARGO) $(NEXTEST) --workspace
+
+test-postgres:
+	scripts/ensure-postgres.sh
+	ROOKERY_TEST_DATABASE=postgres ROOKERY_TEST_POSTGRES_URL=$(POSTGRES_URL) $(CARGO) $(NEXTEST) $(DB_CRATES)
+
+## The dependency rule: domain without diesel/actix, http without diesel, store without actix.
+layers:
+	scripts/check-layers.sh
+
+lint: layers
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all

@@ -1,0 +1,296 @@
+//! Concurrency: racing twin requests through the domain service and the real store
+//! leave exactly the state one of them would have, and the counts never drift.
+//!
+//! Every scenario runs on SQLite (a file in a temp dir) and, when
+//! `ROOKERY_TEST_POSTGRES_URL` is set, on PostgreSQL (a fresh database, dropped
+//! afterwards). Threads start each race together at a [`Barrier`].
+
+use std::sync::Barrier;
+use std::thread;
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use rookery_domain::ports::{NoNotifier, SystemClock, UuidV7};
+use rookery_domain::service::{Accounts, Follows, Requests};
+use rookery_domain::{
+    AccountId, FollowOutcome, FollowRequest, GraphError, GraphService, PageRequest, RequestStatus, UnfollowOutcome,
+    Username,
+};
+use rookery_store::{Database, DatabaseOptions};
+use uuid::Uuid;
+
+type Service = GraphService<Database, Database, SystemClock, UuidV7, NoNotifier>;
+
+fn options() -> DatabaseOptions {
+    DatabaseOptions { max_connections: 16, ..DatabaseOptions::default() }
+}
+
+fn service(db: &Database) -> Service {
+    db.migrate().expect("migrate");
+    GraphService::new(db.clone(), db.clone(), SystemClock, UuidV7, NoNotifier)
+}
+
+/// Runs `scenario` against a fresh SQLite file.
+fn on_sqlite(scenario: fn(&Service)) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("rookery.db").display());
+    let db = Database::open(&url, options()).expect("open SQLite");
+    scenario(&service(&db));
+}
+
+/// Runs `scenario` against a fresh PostgreSQL database, when one is configured.
+fn on_postgres(scenario: fn(&Service)) {
+    let Ok(admin_url) = std::env::var("ROOKERY_TEST_POSTGRES_URL") else {
+        eprintln!("ROOKERY_TEST_POSTGRES_URL is not set: skipping");
+        return;
+    };
+    let scratch = ScratchDatabase::create(&admin_url);
+    let db = Database::open(&scratch.url, options()).expect("open PostgreSQL");
+    scenario(&service(&db));
+}
+
+fn account(service: &Service, prefix: &str, n: usize, private: bool) -> AccountId {
+    let username = Username::parse(&format!("{prefix}{n}")).expect("username");
+    service.create_account(username, None, private).expect("create account").id
+}
+
+/// (followers_count, following_count) as stored.
+fn counts(service: &Service, id: AccountId) -> (i64, i64) {
+    let account = service.account(id).expect("account");
+    (account.followers_count, account.following_count)
+}
+
+/// Runs `f(i)` for `i` in `0..n` on `n` threads released together; returns the results
+/// in order of `i`.
+fn race<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let barrier = Barrier::new(n);
+    thread::scope(|scope| {
+        let handles: Vec<_> = (0..n)
+            .map(|i| {
+                let (barrier, f) = (&barrier, &f);
+                scope.spawn(move || {
+                    barrier.wait();
+                    f(i)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("racing thread panicked")).collect()
+    })
+}
+
+// ---------------------------------------------------------------------------------
+// (a) The same follow 50 times at once.
+
+fn identical_follows(service: &Service) {
+    let a = account(service, "a", 0, false);
+    let b = account(service, "b", 0, false);
+    let results = race(50, |_| service.follow(a, b));
+
+    let followed = results.iter().filter(|r| matches!(r, Ok(FollowOutcome::Followed))).count();
+    for result in &results {
+        assert!(
+            matches!(result, Ok(FollowOutcome::Followed | FollowOutcome::AlreadyFollowing)),
+            "every twin follows or finds the follow done: {result:?}"
+        );
+    }
+    assert_eq!(followed, 1, "exactly one twin creates the edge");
+    assert_eq!(counts(service, a), (0, 1));
+    assert_eq!(counts(service, b), (1, 0));
+    assert!(service.relation(a, b).expect("relation").is_following);
+    assert!(!service.relation(b, a).expect("relation").is_following);
+}
+
+#[test]
+fn identical_follows_sqlite() {
+    on_sqlite(identical_follows);
+}
+
+#[test]
+fn identical_follows_postgres() {
+    on_postgres(identical_follows);
+}
+
+// ---------------------------------------------------------------------------------
+// (b) 30 followers at once, then 15 of them unfollow at once (each twice).
+
+const FOLLOWERS: usize = 30;
+const UNFOLLOWERS: usize = 15;
+
+fn many_followers_then_unfollows(service: &Service) {
+    let star = account(service, "star", 0, false);
+    let fans: Vec<AccountId> = (0..FOLLOWERS).map(|i| account(service, "fan", i, false)).collect();
+
+    let follows = race(FOLLOWERS, |i| service.follow(fans[i], star));
+    for (i, result) in follows.iter().enumerate() {
+        assert_eq!(*result, Ok(FollowOutcome::Followed), "fan {i}");
+    }
+    assert_eq!(counts(service, star), (i64::try_from(FOLLOWERS).unwrap(), 0));
+
+    // Each of the first UNFOLLOWERS fans unfollows twice, the twins racing each other
+    // and everyone else.
+    let unfollows = race(2 * UNFOLLOWERS, |i| service.unfollow(fans[i % UNFOLLOWERS], star));
+    for fan in 0..UNFOLLOWERS {
+        let twins = [&unfollows[fan], &unfollows[fan + UNFOLLOWERS]];
+        let done = twins.iter().filter(|r| ***r == Ok(UnfollowOutcome::Unfollowed)).count();
+        let noop = twins.iter().filter(|r| ***r == Ok(UnfollowOutcome::NotFollowing)).count();
+        assert_eq!((done, noop), (1, 1), "fan {fan}: one twin unfollows, the other finds nothing: {twins:?}");
+    }
+
+    assert_eq!(counts(service, star), (i64::try_from(FOLLOWERS - UNFOLLOWERS).unwrap(), 0));
+    for (i, fan) in fans.iter().enumerate() {
+        let still = i >= UNFOLLOWERS;
+        assert_eq!(counts(service, *fan), (0, i64::from(still)), "fan {i}'s following_count");
+        assert_eq!(service.relation(*fan, star).expect("relation").is_following, still, "fan {i}'s edge");
+        assert_eq!(service.request_status(*fan, star), Ok(None), "fan {i} never asked");
+    }
+}
+
+#[test]
+fn many_followers_then_unfollows_sqlite() {
+    on_sqlite(many_followers_then_unfollows);
+}
+
+#[test]
+fn many_followers_then_unfollows_postgres() {
+    on_postgres(many_followers_then_unfollows);
+}
+
+// ---------------------------------------------------------------------------------
+// (c) The same follow of a private account 20 times at once.
+
+fn identical_requests(service: &Service) {
+    let fan = account(service, "fan", 0, false);
+    let private = account(service, "private", 0, true);
+    let results = race(20, |_| service.follow(fan, private));
+
+    let requested: Vec<&FollowRequest> = results
+        .iter()
+        .filter_map(|r| match r {
+            Ok(FollowOutcome::Requested(request)) => Some(request),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(requested.len(), 1, "exactly one twin sends the request: {results:?}");
+    for result in &results {
+        assert!(
+            matches!(result, Ok(FollowOutcome::Requested(_)) | Err(GraphError::RequestAlreadyPending)),
+            "the other twins find it pending: {result:?}"
+        );
+    }
+
+    let received = service.received_requests(private, PageRequest::default()).expect("received");
+    assert_eq!(received.total, 1, "one pending request");
+    assert_eq!(received.items.first().map(|l| l.request.id), requested.first().map(|r| r.id));
+    assert_eq!(service.request_status(fan, private), Ok(Some(RequestStatus::Pending)));
+    assert_eq!(counts(service, fan), (0, 0));
+    assert_eq!(counts(service, private), (0, 0));
+}
+
+#[test]
+fn identical_requests_sqlite() {
+    on_sqlite(identical_requests);
+}
+
+#[test]
+fn identical_requests_postgres() {
+    on_postgres(identical_requests);
+}
+
+// ---------------------------------------------------------------------------------
+// (d) The target accepts a request while its requester cancels it.
+
+const ROUNDS: usize = 20;
+
+fn accept_races_cancel(service: &Service) {
+    let private = account(service, "private", 0, true);
+    let mut accepted_rounds = 0_i64;
+    for round in 0..ROUNDS {
+        let fan = account(service, "fan", round, false);
+        let Ok(FollowOutcome::Requested(request)) = service.follow(fan, private) else {
+            panic!("round {round}: a follow of a private account sends a request");
+        };
+
+        // Thread 0 accepts as the target, thread 1 cancels as the requester.
+        let results = race(2, |i| {
+            if i == 0 {
+                service.accept_request(private, request.id).map(|_| ())
+            } else {
+                service.cancel_request(fan, private)
+            }
+        });
+        let (accept, cancel) = (&results[0], &results[1]);
+        let relation = service.relation(fan, private).expect("relation");
+        let status = service.request_status(fan, private).expect("status");
+        match (accept, cancel) {
+            (Ok(()), Err(GraphError::NoPendingRequest)) => {
+                accepted_rounds += 1;
+                assert!(relation.is_following, "round {round}: accepted, so following");
+                assert_eq!(status, Some(RequestStatus::Accepted), "round {round}");
+                assert_eq!(counts(service, fan), (0, 1), "round {round}");
+            }
+            (Err(GraphError::RequestNotFound), Ok(())) => {
+                assert!(!relation.is_following, "round {round}: cancelled, so not following");
+                assert_eq!(status, None, "round {round}: the cancelled request is gone");
+                assert_eq!(counts(service, fan), (0, 0), "round {round}");
+            }
+            other => panic!("round {round}: exactly one of accept and cancel wins, got {other:?}"),
+        }
+        assert_eq!(counts(service, private), (accepted_rounds, 0), "round {round}");
+        let received = service.received_requests(private, PageRequest::default()).expect("received");
+        assert_eq!(received.total, 0, "round {round}: nothing left pending");
+    }
+}
+
+#[test]
+fn accept_races_cancel_sqlite() {
+    on_sqlite(accept_races_cancel);
+}
+
+#[test]
+fn accept_races_cancel_postgres() {
+    on_postgres(accept_races_cancel);
+}
+
+// ---------------------------------------------------------------------------------
+// PostgreSQL scratch databases
+
+/// A database created for one test and dropped (forcibly) when this goes out of scope.
+struct ScratchDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl ScratchDatabase {
+    fn create(admin_url: &str) -> Self {
+        let name = format!("rookery_concurrency_{}", Uuid::new_v4().simple());
+        let mut admin = PgConnection::establish(admin_url).expect("connect to ROOKERY_TEST_POSTGRES_URL");
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create scratch database");
+        let url = with_database(admin_url, &name);
+        Self { admin_url: admin_url.to_owned(), name, url }
+    }
+}
+
+impl Drop for ScratchDatabase {
+    fn drop(&mut self) {
+        let dropped = PgConnection::establish(&self.admin_url).map_err(|e| e.to_string()).and_then(|mut admin| {
+            admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).map_err(|e| e.to_string())
+        });
+        if let Err(e) = dropped {
+            eprintln!("could not drop scratch database {}: {e}", self.name);
+        }
+    }
+}
+
+/// `url` with its database name replaced by `name` (query parameters kept).
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(base, query)| (base, Some(query)));
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[authority_start..].find('/').map_or(base.len(), |i| authority_start + i);
+    let mut out = format!("{}/{name}", &base[..host_end]);
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(query);
+    }
+    out
+}
