@@ -79,6 +79,8 @@ pub struct FollowRequest {
 pub struct PairState {
     /// The actor.
     pub actor: AccountId,
+    /// Whether the actor's own account is live.
+    pub actor_live: bool,
     /// The target, if it exists and is live.
     pub target: Option<AccountSummary>,
     /// Whether actor follows target.
@@ -96,7 +98,8 @@ pub struct PairState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Transition {
     /// Create the edge `follower -> followee` and move both counts by one.
-    /// Guard: the edge is absent, both accounts are live, neither blocks the other.
+    /// Guard: the edge is absent, both accounts are live, the followee is still
+    /// public (a private account approves each follower), neither blocks the other.
     /// Also deletes answered requests of the pair, and stores `notification`.
     Follow {
         /// The new edge.
@@ -105,7 +108,8 @@ pub enum Transition {
         notification: Notification,
     },
     /// Insert a pending request.
-    /// Guard: no pending request and no edge for the pair, both live, no block.
+    /// Guard: no pending request and no edge for the pair, both live, the target is
+    /// still private (a public one is followed at once), no block.
     /// Also deletes answered requests of the pair, and stores `notification`.
     Request {
         /// The new request (status pending).
@@ -127,6 +131,10 @@ pub enum Transition {
     Decline {
         /// The request.
         request: RequestId,
+        /// Who asked.
+        requester: AccountId,
+        /// Who declines.
+        target: AccountId,
         /// When.
         at: Timestamp,
     },
@@ -172,6 +180,9 @@ pub enum FollowDecision {
 /// # Errors
 /// Self-follow, unknown target, a block either way, or a request already pending.
 pub fn decide_follow(state: &PairState) -> Result<FollowDecision, GraphError> {
+    if !state.actor_live {
+        return Err(GraphError::AccountDeleted);
+    }
     let target = state.target.ok_or(GraphError::UserNotFound)?;
     if target.id == state.actor {
         return Err(GraphError::CannotFollowSelf);
@@ -257,6 +268,7 @@ mod tests {
     fn state(private: bool) -> PairState {
         PairState {
             actor: id(),
+            actor_live: true,
             target: Some(AccountSummary { id: id(), is_private: private }),
             following: false,
             request: None,
@@ -292,6 +304,9 @@ mod tests {
         let mut s = state(false);
         s.blocked = true;
         assert_eq!(decide_follow(&s), Err(GraphError::Blocked));
+        let mut s = state(false);
+        s.actor_live = false;
+        assert_eq!(decide_follow(&s), Err(GraphError::AccountDeleted));
     }
 
     #[test]

@@ -5,6 +5,7 @@ use rookery_domain::ports::{AccountStore, Presence, StoreError};
 use rookery_domain::relationship::Applied;
 use rookery_domain::{Account, AccountId, NewAccount, Notification, ProfilePatch, Timestamp, Username};
 
+use crate::connection::BackendSql;
 use crate::database::Database;
 use crate::rows::{AccountRow, NewAccountRow, ProfileChangeset};
 use crate::schema::accounts;
@@ -34,6 +35,10 @@ impl AccountQueries {
     }
 
     fn update_live_profile(&mut self, id: DbUuid, patch: &ProfilePatch, at: Timestamp) -> QueryResult<Option<(Account, Vec<Notification>)>> {
+        // Holding the account's row lock for the whole transaction keeps every
+        // transition touching its requests (they lock it too) out of the way while
+        // pending requests are accepted.
+        self.lock_pair(id, id)?;
         let Some(before) = self.live_account(id)? else {
             return Ok(None);
         };

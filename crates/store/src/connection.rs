@@ -108,32 +108,58 @@ impl r2d2::ManageConnection for Manager {
     }
 }
 
+/// Two accounts of a transition, as locked for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockedPair {
+    /// `Some(is_private)` when the first account is live.
+    pub first: Option<bool>,
+    /// `Some(is_private)` when the second account is live.
+    pub second: Option<bool>,
+}
+
+impl LockedPair {
+    /// Both accounts are live.
+    #[must_use]
+    pub const fn both_live(&self) -> bool {
+        self.first.is_some() && self.second.is_some()
+    }
+
+    fn from_rows(first: DbUuid, second: DbUuid, rows: &[(DbUuid, bool, Option<DbTime>)]) -> Self {
+        let live = |id: DbUuid| rows.iter().find(|(row, _, deleted)| *row == id && deleted.is_none()).map(|r| r.1);
+        Self { first: live(first), second: live(second) }
+    }
+}
+
 /// The statements whose SQL must differ between the backends.
 pub trait BackendSql {
-    /// Counts which of `ids` are live accounts, locking their rows until the end of
-    /// the transaction on PostgreSQL (in id order, so two transactions locking the
-    /// same pair cannot deadlock). SQLite's `BEGIN IMMEDIATE` already serialises
-    /// writers, so there it is a plain read.
-    fn lock_live_accounts(&mut self, ids: &[DbUuid]) -> QueryResult<usize>;
+    /// Reads the two accounts of a transition and, on PostgreSQL, locks their rows
+    /// until the end of the transaction, in id order so that two transactions locking
+    /// the same pair cannot deadlock. Every transition that changes a pair takes this
+    /// lock first, so transitions of one pair (and a profile update of either
+    /// account) run one after the other. SQLite's `BEGIN IMMEDIATE` already
+    /// serialises writers, so there it is a plain read.
+    fn lock_pair(&mut self, first: DbUuid, second: DbUuid) -> QueryResult<LockedPair>;
 }
 
 impl BackendSql for SqliteConnection {
-    fn lock_live_accounts(&mut self, ids: &[DbUuid]) -> QueryResult<usize> {
-        let rows: Vec<(DbUuid, Option<DbTime>)> =
-            accounts::table.filter(accounts::id.eq_any(ids)).select((accounts::id, accounts::deleted_at)).load(self)?;
-        Ok(rows.iter().filter(|(_, deleted)| deleted.is_none()).count())
+    fn lock_pair(&mut self, first: DbUuid, second: DbUuid) -> QueryResult<LockedPair> {
+        let rows: Vec<(DbUuid, bool, Option<DbTime>)> = accounts::table
+            .filter(accounts::id.eq_any([first, second]))
+            .select((accounts::id, accounts::is_private, accounts::deleted_at))
+            .load(self)?;
+        Ok(LockedPair::from_rows(first, second, &rows))
     }
 }
 
 impl BackendSql for PgConnection {
-    fn lock_live_accounts(&mut self, ids: &[DbUuid]) -> QueryResult<usize> {
-        let rows: Vec<(DbUuid, Option<DbTime>)> = accounts::table
-            .filter(accounts::id.eq_any(ids))
+    fn lock_pair(&mut self, first: DbUuid, second: DbUuid) -> QueryResult<LockedPair> {
+        let rows: Vec<(DbUuid, bool, Option<DbTime>)> = accounts::table
+            .filter(accounts::id.eq_any([first, second]))
             .order(accounts::id)
-            .select((accounts::id, accounts::deleted_at))
+            .select((accounts::id, accounts::is_private, accounts::deleted_at))
             .for_no_key_update()
             .load(self)?;
-        Ok(rows.iter().filter(|(_, deleted)| deleted.is_none()).count())
+        Ok(LockedPair::from_rows(first, second, &rows))
     }
 }
 

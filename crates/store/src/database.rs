@@ -17,7 +17,7 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrati
 
 /// An arbitrary key for the advisory lock that keeps two instances starting at once
 /// from running the same migrations concurrently.
-const MIGRATION_LOCK_KEY: i64 = 0x726f_6f6b_6572_79;
+const MIGRATION_LOCK_KEY: i64 = 0x0072_6f6f_6b65_7279;
 
 /// How often a write transaction is retried after a serialization failure or deadlock.
 const WRITE_ATTEMPTS: usize = 5;

@@ -122,11 +122,21 @@ impl GraphStore for Database {
         self.read(|conn| {
             with_conn!(conn, |c| {
                 c.transaction(|c| {
+                    let actor_live = c.live_summary(a)?.is_some();
                     let Some(summary) = c.live_summary(t)? else {
-                        return Ok(PairState { actor, target: None, following: false, request: None, blocked: false });
+                        let none = PairState {
+                            actor,
+                            actor_live,
+                            target: None,
+                            following: false,
+                            request: None,
+                            blocked: false,
+                        };
+                        return Ok(none);
                     };
                     Ok(PairState {
                         actor,
+                        actor_live,
                         target: Some(summary),
                         following: c.edge_exists(a, t)?,
                         request: c.latest_request(a, t)?,

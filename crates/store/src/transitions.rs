@@ -39,7 +39,8 @@ impl TransitionWrites {
         match transition {
             Transition::Follow { edge, notification } => {
                 let (a, b) = (DbUuid::from(edge.follower), DbUuid::from(edge.followee));
-                if self.lock_live_accounts(&[a, b])? != 2 || self.blocked_either_way(a, b)? {
+                let pair = self.lock_pair(a, b)?;
+                if !pair.both_live() || pair.second == Some(true) || self.blocked_either_way(a, b)? {
                     return Ok(Applied::Unchanged);
                 }
                 let inserted = diesel::insert_into(follows::table)
@@ -56,7 +57,12 @@ impl TransitionWrites {
             }
             Transition::Request { request, notification } => {
                 let (a, b) = (DbUuid::from(request.requester), DbUuid::from(request.target));
-                if self.lock_live_accounts(&[a, b])? != 2 || self.blocked_either_way(a, b)? || self.edge_exists(a, b)? {
+                let pair = self.lock_pair(a, b)?;
+                if !pair.both_live()
+                    || pair.second == Some(false)
+                    || self.blocked_either_way(a, b)?
+                    || self.edge_exists(a, b)?
+                {
                     return Ok(Applied::Unchanged);
                 }
                 self.delete_answered_requests(a, b)?;
@@ -73,7 +79,7 @@ impl TransitionWrites {
             }
             Transition::Accept { request, edge, notification } => {
                 let (a, b) = (DbUuid::from(edge.follower), DbUuid::from(edge.followee));
-                if self.lock_live_accounts(&[a, b])? != 2 {
+                if !self.lock_pair(a, b)?.both_live() {
                     return Ok(Applied::Unchanged);
                 }
                 let answered = diesel::update(
@@ -94,7 +100,8 @@ impl TransitionWrites {
                 self.insert_notifications(std::slice::from_ref(notification))?;
                 Ok(Applied::Changed)
             }
-            Transition::Decline { request, at } => {
+            Transition::Decline { request, requester, target, at } => {
+                self.lock_pair(DbUuid::from(*requester), DbUuid::from(*target))?;
                 let answered = diesel::update(
                     follow_requests::table.filter(follow_requests::id.eq(DbUuid::from(*request)).and(follow_requests::status.eq(PENDING))),
                 )
@@ -103,6 +110,7 @@ impl TransitionWrites {
                 Ok(changed(answered))
             }
             Transition::Cancel { requester, target } => {
+                self.lock_pair(DbUuid::from(*requester), DbUuid::from(*target))?;
                 let deleted = diesel::delete(follow_requests::table.filter(
                     follow_requests::requester_id.eq(DbUuid::from(*requester))
                         .and(follow_requests::target_id.eq(DbUuid::from(*target)))
@@ -113,7 +121,7 @@ impl TransitionWrites {
             }
             Transition::Unfollow { follower, followee } => {
                 let (a, b) = (DbUuid::from(*follower), DbUuid::from(*followee));
-                self.lock_live_accounts(&[a, b])?;
+                self.lock_pair(a, b)?;
                 let deleted = diesel::delete(follows::table.find((a, b))).execute(self)?;
                 if deleted == 0 {
                     return Ok(Applied::Unchanged);

@@ -4,6 +4,7 @@
 //! Every scenario runs on SQLite (a file in a temp dir) and, when
 //! `ROOKERY_TEST_POSTGRES_URL` is set, on PostgreSQL (a fresh database, dropped
 //! afterwards). Threads start each race together at a [`Barrier`].
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::sync::Barrier;
 use std::thread;
@@ -11,10 +12,10 @@ use std::thread;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use rookery_domain::ports::{NoNotifier, SystemClock, UuidV7};
-use rookery_domain::service::{Accounts, Follows, Requests};
+use rookery_domain::service::{Accounts, Follows, Profiles, Requests};
 use rookery_domain::{
-    AccountId, FollowOutcome, FollowRequest, GraphError, GraphService, PageRequest, RequestStatus, UnfollowOutcome,
-    Username,
+    AccountId, FollowOutcome, FollowRequest, GraphError, GraphService, PageRequest, ProfilePatch, RequestStatus,
+    UnfollowOutcome, Username,
 };
 use rookery_store::{Database, DatabaseOptions};
 use uuid::Uuid;
@@ -252,6 +253,129 @@ fn accept_races_cancel_postgres() {
 }
 
 // ---------------------------------------------------------------------------------
+// (e) A private account goes public while follows of it arrive.
+
+const ARRIVALS: usize = 20;
+const PUBLIC_ROUNDS: usize = 5;
+
+/// Whatever the interleaving, once the switch to public has committed no request to
+/// the account may stay pending: each follow either was a request that the switch
+/// accepted, or came after it and followed at once. A follow decided while the
+/// account was private but written after the switch must not leave a pending request.
+fn going_public_races_follows(service: &Service) {
+    for round in 0..PUBLIC_ROUNDS {
+        let star = account(service, &format!("star{round}_"), 0, true);
+        let fans: Vec<AccountId> = (0..ARRIVALS).map(|i| account(service, &format!("fan{round}_"), i, false)).collect();
+
+        // Threads 0..ARRIVALS follow; the last one switches the account to public.
+        let results = race(ARRIVALS + 1, |i| match fans.get(i) {
+            Some(fan) => service.follow(*fan, star).map(|outcome| format!("{outcome:?}")),
+            None => {
+                let patch = ProfilePatch { is_private: Some(false), ..ProfilePatch::default() };
+                service.update_profile(star, &patch).map(|_| "went public".to_owned())
+            }
+        });
+        for (i, result) in results.iter().enumerate() {
+            assert!(result.is_ok(), "round {round}, thread {i}: {result:?}");
+        }
+
+        for (i, fan) in fans.iter().enumerate() {
+            let following = service.relation(*fan, star).expect("relation").is_following;
+            assert_eq!(counts(service, *fan), (0, i64::from(following)), "round {round}, fan {i}: following_count");
+        }
+        let pending = service.received_requests(star, PageRequest::default()).expect("received");
+        let stuck: Vec<usize> = fans
+            .iter()
+            .enumerate()
+            .filter(|(_, fan)| !service.relation(**fan, star).expect("relation").is_following)
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(
+            (pending.total, stuck.as_slice()),
+            (0, &[][..]),
+            "round {round}: a public account has requests pending and fans {stuck:?} do not follow it"
+        );
+        assert_eq!(counts(service, star), (i64::try_from(ARRIVALS).unwrap(), 0), "round {round}");
+    }
+}
+
+#[test]
+fn going_public_races_follows_sqlite() {
+    on_sqlite(going_public_races_follows);
+}
+
+#[test]
+fn going_public_races_follows_postgres() {
+    on_postgres(going_public_races_follows);
+}
+
+// ---------------------------------------------------------------------------------
+// (f) A private account goes public while its pending requests are being answered
+// and withdrawn.
+
+const WAITING: usize = 20;
+const ANSWER_ROUNDS: usize = 5;
+
+/// Each pending request is either cancelled (by its requester, even threads) or
+/// declined (by the target, odd threads) while the target switches to public, which
+/// accepts whatever is still pending. Each request ends up exactly one way, and the
+/// counts equal the edges.
+fn going_public_races_answers(service: &Service) {
+    for round in 0..ANSWER_ROUNDS {
+        let star = account(service, &format!("star{round}_"), 0, true);
+        let mut fans = Vec::with_capacity(WAITING);
+        for i in 0..WAITING {
+            let fan = account(service, &format!("fan{round}_"), i, false);
+            let Ok(FollowOutcome::Requested(request)) = service.follow(fan, star) else {
+                panic!("round {round}: a follow of a private account sends a request");
+            };
+            fans.push((fan, request.id));
+        }
+
+        let results = race(WAITING + 1, |i| match fans.get(i) {
+            Some((fan, _)) if i % 2 == 0 => service.cancel_request(*fan, star),
+            Some((_, request)) => service.decline_request(star, *request).map(|_| ()),
+            None => {
+                let patch = ProfilePatch { is_private: Some(false), ..ProfilePatch::default() };
+                service.update_profile(star, &patch).map(|_| ())
+            }
+        });
+        assert_eq!(results.last(), Some(&Ok(())), "round {round}: going public");
+
+        let mut followers = 0;
+        for (i, (fan, _)) in fans.iter().enumerate() {
+            let following = service.relation(*fan, star).expect("relation").is_following;
+            let status = service.request_status(*fan, star).expect("status");
+            let expected = match (i % 2 == 0, &results[i]) {
+                // Cancelled before the switch, or found accepted by it.
+                (true, Ok(())) => (false, None),
+                (true, Err(GraphError::NoPendingRequest)) => (true, Some(RequestStatus::Accepted)),
+                // Declined before the switch, or found accepted by it.
+                (false, Ok(())) => (false, Some(RequestStatus::Declined)),
+                (false, Err(GraphError::RequestAlreadyAccepted)) => (true, Some(RequestStatus::Accepted)),
+                (_, other) => panic!("round {round}, fan {i}: unexpected answer {other:?}"),
+            };
+            assert_eq!((following, status), expected, "round {round}, fan {i} after {:?}", results[i]);
+            assert_eq!(counts(service, *fan), (0, i64::from(following)), "round {round}, fan {i}: following_count");
+            followers += i64::from(following);
+        }
+        assert_eq!(counts(service, star), (followers, 0), "round {round}: followers_count");
+        let pending = service.received_requests(star, PageRequest::default()).expect("received");
+        assert_eq!(pending.total, 0, "round {round}: nothing left pending");
+    }
+}
+
+#[test]
+fn going_public_races_answers_sqlite() {
+    on_sqlite(going_public_races_answers);
+}
+
+#[test]
+fn going_public_races_answers_postgres() {
+    on_postgres(going_public_races_answers);
+}
+
+// ---------------------------------------------------------------------------------
 // PostgreSQL scratch databases
 
 /// A database created for one test and dropped (forcibly) when this goes out of scope.
@@ -274,7 +398,9 @@ impl ScratchDatabase {
 impl Drop for ScratchDatabase {
     fn drop(&mut self) {
         let dropped = PgConnection::establish(&self.admin_url).map_err(|e| e.to_string()).and_then(|mut admin| {
-            admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).map_err(|e| e.to_string())
+            admin
+                .batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+                .map_err(|e| e.to_string())
         });
         if let Err(e) = dropped {
             eprintln!("could not drop scratch database {}: {e}", self.name);

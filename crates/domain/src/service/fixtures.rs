@@ -30,6 +30,7 @@ pub fn account_id() -> AccountId {
 pub fn pair(actor: AccountId, target: AccountId, private: bool) -> PairState {
     PairState {
         actor,
+        actor_live: true,
         target: Some(AccountSummary { id: target, is_private: private }),
         following: false,
         request: None,

@@ -135,7 +135,15 @@ where
                     };
                     (transition, RequestStatus::Accepted)
                 }
-                Answer::Decline => (Transition::Decline { request: id, at: now }, RequestStatus::Declined),
+                Answer::Decline => {
+                    let decline = Transition::Decline {
+                        request: id,
+                        requester: pending.requester,
+                        target: pending.target,
+                        at: now,
+                    };
+                    (decline, RequestStatus::Declined)
+                }
             };
             if self.apply_one(&transition)? == Applied::Changed {
                 return Ok(FollowRequest { status, updated_at: Some(now), ..pending });
@@ -183,7 +191,7 @@ mod tests {
         ports
             .graph
             .expect_apply()
-            .withf(move |t| t == [Transition::Decline { request: pending.id, at: now() }])
+            .withf(move |t| t == [Transition::Decline { request: pending.id, requester: a, target: b, at: now() }])
             .returning(|_| Ok(vec![Applied::Changed]));
         ports.notifier.expect_publish().never();
         assert_eq!(ports.service().decline_request(b, pending.id).unwrap().status, RequestStatus::Declined);
