@@ -190,6 +190,27 @@ impl TestApp {
         user
     }
 
+    /// A new account whose token carries `role: admin`.
+    pub async fn admin(&self, username: &str) -> TestUser {
+        let id = Uuid::now_v7();
+        let mut claims = Self::claims(id, username);
+        claims["role"] = json!("admin");
+        let user = TestUser { id, username: username.into(), token: self.token(&claims) };
+        let reply = self.call(Method::GET, "/profiles/me", &user, None).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+        user
+    }
+
+    /// Calls the admin API as `user`.
+    pub async fn admin_call(&self, method: Method, path: &str, user: &TestUser, body: Option<Value>) -> Reply {
+        let mut request =
+            self.client.request(method, format!("{}/api/v1/admin{path}", self.address)).bearer_auth(&user.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        Self::reply(request.send().await.unwrap()).await
+    }
+
     /// As [`TestApp::user`], taking the name by value (for `join_all`).
     pub async fn user_owned(&self, username: String) -> TestUser {
         self.user(&username).await

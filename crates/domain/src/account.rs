@@ -88,6 +88,11 @@ pub struct ProfilePatch {
     pub banner_image_url: Option<Option<String>>,
     /// New privacy setting. Going public accepts every pending request.
     pub is_private: Option<bool>,
+    /// New verification badge. Administrators only: no dialect reads it from a user's
+    /// own profile body.
+    pub is_verified: Option<bool>,
+    /// New post count, kept by the host application. Administrators only.
+    pub posts_count: Option<i64>,
 }
 
 impl ProfilePatch {
@@ -116,6 +121,9 @@ impl ProfilePatch {
                 }
             }
         }
+        if self.posts_count.is_some_and(|n| n < 0) {
+            return Err(GraphError::InvalidInput("posts_count must not be negative".into()));
+        }
         Ok(())
     }
 
@@ -137,6 +145,12 @@ pub struct Relation {
     pub follows_viewer: bool,
     /// The status of the viewer's latest request to the account, if any.
     pub request_status: Option<RequestStatus>,
+    /// The status of the account's latest request to the viewer, if any.
+    pub incoming_request_status: Option<RequestStatus>,
+    /// The viewer blocks the account.
+    pub is_blocking: bool,
+    /// The account blocks the viewer.
+    pub is_blocked_by: bool,
 }
 
 impl Relation {

@@ -30,6 +30,12 @@ pub enum GraphError {
     /// There is no pending request from the caller to that account.
     #[error("no pending follow request")]
     NoPendingRequest,
+    /// A private account's lists, asked for by someone who does not follow it.
+    #[error("this account is private")]
+    PrivateAccount,
+    /// An account tried to block itself.
+    #[error("cannot block yourself")]
+    CannotBlockSelf,
     /// One of the two accounts blocks the other.
     #[error("blocked")]
     Blocked,

@@ -12,6 +12,7 @@
 pub mod account;
 pub mod error;
 pub mod ids;
+pub mod listing;
 pub mod notification;
 pub mod page;
 pub mod ports;
@@ -22,6 +23,7 @@ pub mod username;
 pub use account::{Account, AccountSummary, Identity, NewAccount, ProfilePatch, ProfileView, Relation};
 pub use error::GraphError;
 pub use ids::{AccountId, NotificationId, ParseIdError, RequestId};
+pub use listing::{Cursor, Direction, ListPage, ListQuery, Listed, Paging, ProfilePage, SearchPrefix};
 pub use notification::{Notification, NotificationKind};
 pub use page::{Page, PageRequest};
 pub use relationship::{Follow, FollowRequest, RequestStatus};

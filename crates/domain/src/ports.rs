@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::Timestamp;
 use crate::account::{Account, NewAccount, ProfilePatch, Relation};
+use crate::listing::{Direction, ListPage, ListQuery, Listed};
 use crate::ids::{AccountId, RequestId};
 use crate::notification::Notification;
 use crate::page::{Page, PageRequest};
@@ -80,6 +81,13 @@ pub trait AccountStore: Send + Sync + 'static {
         patch: &ProfilePatch,
         at: Timestamp,
     ) -> Result<Option<(Account, Vec<Notification>)>, StoreError>;
+
+    /// Soft-deletes a live account in one transaction: marks it deleted (freeing its
+    /// username) and removes every edge, request, block and notification touching it,
+    /// moving each counterpart's counts by the edges really removed.
+    ///
+    /// MUST return `Ok(Applied::Unchanged)` when the account is not live.
+    fn soft_delete(&self, id: AccountId, at: Timestamp) -> Result<Applied, StoreError>;
 }
 
 /// Follow edges, follow requests and blocks.
@@ -92,8 +100,20 @@ pub trait GraphStore: Send + Sync + 'static {
     /// The follow request with this id, whatever its status.
     fn request(&self, id: RequestId) -> Result<Option<FollowRequest>, StoreError>;
 
-    /// How `viewer` stands towards `target` (`is_self` is left false: the service sets it).
-    fn relation(&self, viewer: AccountId, target: AccountId) -> Result<Relation, StoreError>;
+    /// How `viewer` stands towards each of `targets` that is a live account, in the
+    /// order given, without duplicates; unknown and deleted ids are left out.
+    /// `is_self` is left false (the service sets it). One round of queries, whatever
+    /// the number of targets: never a query per target.
+    fn relations(&self, viewer: AccountId, targets: &[AccountId]) -> Result<Vec<(AccountId, Relation)>, StoreError>;
+
+    /// One page of `owner`'s followers or following, newest first (ties broken by
+    /// account id), live accounts only. Keyset pages cost the same at any depth.
+    /// Without a search, `total` is the owner's stored count (exact by the count
+    /// invariant); with one, the number of matches.
+    fn list(&self, owner: AccountId, direction: Direction, query: &ListQuery) -> Result<ListPage<Account>, StoreError>;
+
+    /// The accounts `blocker` blocks, newest block first, with when each was blocked.
+    fn blocked_accounts(&self, blocker: AccountId, page: PageRequest) -> Result<Page<Listed>, StoreError>;
 
     /// Applies the transitions in one transaction, in order, and reports for each
     /// whether its guard held (see [`Transition`]). Notifications carried by a

@@ -145,6 +145,25 @@ pub enum Transition {
         /// Whom they asked.
         target: AccountId,
     },
+    /// `blocker` blocks `blocked`: remove the edges both ways (counts adjusted) and
+    /// every request between the two, both ways. Guard: both live, no such block yet.
+    Block {
+        /// Who blocks.
+        blocker: AccountId,
+        /// Who is blocked.
+        blocked: AccountId,
+        /// Why, as the blocker put it.
+        reason: Option<String>,
+        /// When.
+        at: Timestamp,
+    },
+    /// Lift a block. Guard: it exists.
+    Unblock {
+        /// Who blocked.
+        blocker: AccountId,
+        /// Who was blocked.
+        blocked: AccountId,
+    },
     /// Delete the edge and move both counts back; delete the pair's accepted request
     /// so its status reads as none. Guard: the edge exists.
     Unfollow {

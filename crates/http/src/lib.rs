@@ -5,6 +5,7 @@
 //! on the blocking pool ([`blocking::run`]), and render the result or the domain
 //! error in their dialect's envelope.
 
+mod admin;
 pub mod auth;
 pub mod blocking;
 pub mod community;
@@ -50,6 +51,7 @@ pub fn configure<G: SocialGraph>(state: HttpState<G>) -> impl FnOnce(&mut web::S
             .app_data(fallback::query_config())
             .configure(health::routes)
             .service(web::scope("/api/v1/community").configure(community::routes::<G>))
+            .service(web::scope("/api/v1/admin").configure(admin::routes::<G>))
             .default_service(web::to(fallback::not_found));
     }
 }

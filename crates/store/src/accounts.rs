@@ -8,7 +8,7 @@ use rookery_domain::{Account, AccountId, NewAccount, Notification, ProfilePatch,
 use crate::connection::BackendSql;
 use crate::database::Database;
 use crate::rows::{AccountRow, NewAccountRow, ProfileChangeset};
-use crate::schema::accounts;
+use crate::schema::{accounts, blocks, follow_requests, follows, notifications};
 use crate::sql_types::{DbTime, DbUuid, db_time};
 use crate::transitions::TransitionWrites;
 
@@ -21,6 +21,7 @@ pub(crate) trait AccountQueries {
         patch: &ProfilePatch,
         at: Timestamp,
     ) -> QueryResult<Option<(Account, Vec<Notification>)>>;
+    fn soft_delete_live(&mut self, id: DbUuid, at: DbTime) -> QueryResult<Applied>;
 }
 
 for_each_backend! {
@@ -49,6 +50,36 @@ impl AccountQueries {
             Vec::new()
         };
         Ok(self.live_account(id)?.map(|account| (account, accepted)))
+    }
+
+    fn soft_delete_live(&mut self, id: DbUuid, at: DbTime) -> QueryResult<Applied> {
+        if self.lock_pair(id, id)?.first.is_none() {
+            return Ok(Applied::Unchanged);
+        }
+        // Counterparts first, while the edges still say whose counts move.
+        let followers = follows::table.filter(follows::followee_id.eq(id)).select(follows::follower_id);
+        diesel::update(accounts::table.filter(accounts::id.eq_any(followers)))
+            .set(accounts::following_count.eq(accounts::following_count - 1))
+            .execute(self)?;
+        let followees = follows::table.filter(follows::follower_id.eq(id)).select(follows::followee_id);
+        diesel::update(accounts::table.filter(accounts::id.eq_any(followees)))
+            .set(accounts::followers_count.eq(accounts::followers_count - 1))
+            .execute(self)?;
+        diesel::delete(follows::table.filter(follows::follower_id.eq(id).or(follows::followee_id.eq(id)))).execute(self)?;
+        diesel::delete(follow_requests::table.filter(follow_requests::requester_id.eq(id).or(follow_requests::target_id.eq(id))))
+            .execute(self)?;
+        diesel::delete(blocks::table.filter(blocks::blocker_id.eq(id).or(blocks::blocked_id.eq(id)))).execute(self)?;
+        diesel::delete(notifications::table.filter(notifications::recipient_id.eq(id).or(notifications::actor_id.eq(id))))
+            .execute(self)?;
+        diesel::update(accounts::table.find(id))
+            .set((
+                accounts::deleted_at.eq(Some(at)),
+                accounts::updated_at.eq(at),
+                accounts::followers_count.eq(0),
+                accounts::following_count.eq(0),
+            ))
+            .execute(self)?;
+        Ok(Applied::Changed)
     }
 }
 }
@@ -99,6 +130,10 @@ impl AccountStore for Database {
                 Ok(if inserted > 0 { Applied::Changed } else { Applied::Unchanged })
             })
         })
+    }
+
+    fn soft_delete(&self, id: AccountId, at: Timestamp) -> Result<Applied, StoreError> {
+        self.write(|conn| write_tx!(conn, |c| c.soft_delete_live(id.into(), db_time(at))))
     }
 
     fn update_profile(

@@ -5,13 +5,15 @@ use diesel::prelude::*;
 use rookery_domain::ports::{GraphStore, StoreError};
 use rookery_domain::relationship::{Applied, PairState, Transition};
 use rookery_domain::{
-    AccountId, AccountSummary, FollowRequest, Page, PageRequest, Relation, RequestId, RequestListing, RequestStatus,
+    Account, AccountId, AccountSummary, Direction, FollowRequest, ListPage, ListQuery, Listed, Page, PageRequest,
+    Relation, RequestId, RequestListing, RequestStatus,
 };
 
 use crate::database::Database;
 use crate::rows::{AccountRow, RequestRow};
 use crate::schema::{accounts, blocks, follow_requests, follows};
 use crate::sql_types::DbUuid;
+use crate::lists::{distinct, ListQueries};
 use crate::transitions::TransitionWrites;
 
 /// Which side of a request a list is about.
@@ -151,20 +153,17 @@ impl GraphStore for Database {
         self.read(|conn| with_conn!(conn, |c| c.request_by_id(id.into())))
     }
 
-    fn relation(&self, viewer: AccountId, target: AccountId) -> Result<Relation, StoreError> {
-        let (v, t) = (DbUuid::from(viewer), DbUuid::from(target));
-        self.read(|conn| {
-            with_conn!(conn, |c| {
-                c.transaction(|c| {
-                    Ok(Relation {
-                        is_self: false,
-                        is_following: c.edge_exists(v, t)?,
-                        follows_viewer: c.edge_exists(t, v)?,
-                        request_status: c.latest_request(v, t)?.map(|r| r.status),
-                    })
-                })
-            })
-        })
+    fn relations(&self, viewer: AccountId, targets: &[AccountId]) -> Result<Vec<(AccountId, Relation)>, StoreError> {
+        let ids = distinct(targets);
+        self.read(|conn| with_conn!(conn, |c| c.transaction(|c| c.relations_of(viewer.into(), &ids))))
+    }
+
+    fn list(&self, owner: AccountId, direction: Direction, query: &ListQuery) -> Result<ListPage<Account>, StoreError> {
+        self.read(|conn| with_conn!(conn, |c| c.transaction(|c| c.edge_page(owner.into(), direction, query))))
+    }
+
+    fn blocked_accounts(&self, blocker: AccountId, page: PageRequest) -> Result<Page<Listed>, StoreError> {
+        self.read(|conn| with_conn!(conn, |c| c.block_page(blocker.into(), page)))
     }
 
     fn apply(&self, transitions: &[Transition]) -> Result<Vec<Applied>, StoreError> {

@@ -18,10 +18,12 @@ pub mod connection;
 mod database;
 mod error;
 mod graph;
+mod lists;
 mod rows;
 mod schema;
 mod sql_types;
 mod transitions;
+pub mod maintenance;
 
 pub use database::{Backend, Database, DatabaseOptions};
 pub use error::OpenError;

@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use rookery_domain::{Account, AccountId, Follow, FollowRequest, Notification, RequestId, RequestStatus, Username};
 
-use crate::schema::{accounts, follow_requests, follows, notifications};
+use crate::schema::{accounts, blocks, follow_requests, follows, notifications};
 use crate::sql_types::{DbTime, DbUuid, db_time};
 
 /// A row of `accounts`.
@@ -83,6 +83,8 @@ pub struct ProfileChangeset {
     pub profile_image_url: Option<Option<String>>,
     pub banner_image_url: Option<Option<String>>,
     pub is_private: Option<bool>,
+    pub is_verified: Option<bool>,
+    pub posts_count: Option<i64>,
     pub updated_at: DbTime,
 }
 
@@ -96,6 +98,8 @@ impl ProfileChangeset {
             profile_image_url: patch.profile_image_url.clone(),
             banner_image_url: patch.banner_image_url.clone(),
             is_private: patch.is_private,
+            is_verified: patch.is_verified,
+            posts_count: patch.posts_count,
             updated_at: db_time(at),
         }
     }
@@ -138,6 +142,16 @@ impl From<&FollowRequest> for RequestRow {
             updated_at: request.updated_at.map(db_time),
         }
     }
+}
+
+/// A new row of `blocks`.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = blocks)]
+pub struct BlockRow {
+    pub blocker_id: DbUuid,
+    pub blocked_id: DbUuid,
+    pub reason: Option<String>,
+    pub created_at: DbTime,
 }
 
 /// A new row of `follows`.

@@ -8,8 +8,8 @@ use rookery_domain::{FollowRequest, Notification, RequestStatus};
 
 use crate::connection::BackendSql;
 use crate::graph::GraphQueries;
-use crate::rows::{FollowRow, NotificationRow, RequestRow};
-use crate::schema::{accounts, follow_requests, follows, notifications};
+use crate::rows::{BlockRow, FollowRow, NotificationRow, RequestRow};
+use crate::schema::{accounts, blocks, follow_requests, follows, notifications};
 use crate::sql_types::{DbTime, DbUuid, db_time};
 
 /// Rows per multi-row INSERT: far below SQLite's and PostgreSQL's bind limits.
@@ -117,6 +117,32 @@ impl TransitionWrites {
                         .and(follow_requests::status.eq(PENDING)),
                 ))
                 .execute(self)?;
+                Ok(changed(deleted))
+            }
+            Transition::Block { blocker, blocked, reason, at } => {
+                let (a, b) = (DbUuid::from(*blocker), DbUuid::from(*blocked));
+                if !self.lock_pair(a, b)?.both_live() {
+                    return Ok(Applied::Unchanged);
+                }
+                let row = BlockRow { blocker_id: a, blocked_id: b, reason: reason.clone(), created_at: db_time(*at) };
+                let inserted = diesel::insert_into(blocks::table).values(row).on_conflict_do_nothing().execute(self)?;
+                if inserted == 0 {
+                    return Ok(Applied::Unchanged);
+                }
+                for (follower, followee) in [(a, b), (b, a)] {
+                    if diesel::delete(follows::table.find((follower, followee))).execute(self)? > 0 {
+                        self.move_counts(follower, followee, -1)?;
+                    }
+                }
+                diesel::delete(follow_requests::table.filter(
+                    follow_requests::requester_id.eq(a).and(follow_requests::target_id.eq(b))
+                        .or(follow_requests::requester_id.eq(b).and(follow_requests::target_id.eq(a))),
+                ))
+                .execute(self)?;
+                Ok(Applied::Changed)
+            }
+            Transition::Unblock { blocker, blocked } => {
+                let deleted = diesel::delete(blocks::table.find((DbUuid::from(*blocker), DbUuid::from(*blocked)))).execute(self)?;
                 Ok(changed(deleted))
             }
             Transition::Unfollow { follower, followee } => {

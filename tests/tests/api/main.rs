@@ -1,10 +1,13 @@
 //! Black-box tests of the running server: one binary, one module per area.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod admin;
 mod auth;
+mod blocks;
 mod concurrency;
 mod errors;
 mod follows;
+mod lists;
 mod mobile_app;
 mod profiles;
 mod requests;

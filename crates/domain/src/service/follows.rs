@@ -53,6 +53,13 @@ pub trait Follows {
     /// # Errors
     /// [`GraphError::UserNotFound`]; store errors.
     fn relation(&self, viewer: AccountId, target: AccountId) -> Result<Relation, GraphError>;
+
+    /// `actor` removes `follower` from their followers, as if it had unfollowed.
+    /// Returns whether there was such a follower.
+    ///
+    /// # Errors
+    /// Store errors.
+    fn remove_follower(&self, actor: AccountId, follower: AccountId) -> Result<bool, GraphError>;
 }
 
 impl<A, G, C, I, N> Follows for GraphService<A, G, C, I, N>
@@ -120,10 +127,12 @@ where
         if self.accounts.account(target)?.is_none() {
             return Err(GraphError::UserNotFound);
         }
-        if viewer == target {
-            return Ok(Relation { is_self: true, ..Relation::default() });
-        }
-        Ok(self.graph.relation(viewer, target)?)
+        self.relation_to(viewer, target)
+    }
+
+    fn remove_follower(&self, actor: AccountId, follower: AccountId) -> Result<bool, GraphError> {
+        let removal = Transition::Unfollow { follower, followee: actor };
+        Ok(self.apply_one(&removal)? == Applied::Changed)
     }
 }
 
@@ -287,7 +296,7 @@ mod tests {
         let mut ports = Ports::new();
         ports.accounts.expect_account().returning(|id| Ok(Some(sample_account(id))));
         let relation = Relation { is_following: true, follows_viewer: true, ..Relation::default() };
-        ports.graph.expect_relation().with(eq(a), eq(b)).return_const(Ok(relation));
+        ports.graph.expect_relations().withf(move |v, t| *v == a && t == [b]).return_const(Ok(vec![(b, relation)]));
         let service = ports.service();
         assert!(service.relation(a, a).unwrap().is_self);
         assert!(service.relation(a, b).unwrap().is_mutual());

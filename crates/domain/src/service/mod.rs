@@ -1,19 +1,28 @@
 //! The use cases, as one service generic over the ports.
 //!
 //! [`GraphService`] holds the ports; each group of use cases is a trait of its own
-//! (accounts, follows, requests, profiles) implemented in its own module, and
+//! (accounts, follows, requests, profiles, lists, blocks, admin) implemented in its own module, and
 //! [`SocialGraph`] names them all for adapters that want the whole graph.
 
 mod accounts;
+mod admin;
+mod blocks;
 mod follows;
+mod lists;
 mod profiles;
 mod requests;
 
 pub use accounts::Accounts;
+pub use admin::Admin;
+pub use blocks::{BlockOutcome, Blocks};
 pub use follows::{FollowOutcome, Follows, UnfollowOutcome};
+pub use lists::Lists;
 pub use profiles::Profiles;
 pub use requests::{RequestListing, Requests};
 
+use crate::account::Relation;
+use crate::error::GraphError;
+use crate::ids::AccountId;
 use crate::ports::{AccountStore, Clock, GraphStore, IdSource, Notifier};
 
 /// How often a use case re-reads and re-decides when a racing change made its
@@ -45,12 +54,26 @@ where
     pub const fn new(accounts: A, graph: G, clock: C, ids: I, notifier: N) -> Self {
         Self { accounts, graph, clock, ids, notifier }
     }
+
+    /// How `viewer` stands towards one account (default when it is not live).
+    fn relation_to(&self, viewer: AccountId, target: AccountId) -> Result<Relation, GraphError> {
+        if viewer == target {
+            return Ok(Relation { is_self: true, ..Relation::default() });
+        }
+        Ok(self.graph.relations(viewer, &[target])?.into_iter().next().map(|(_, r)| r).unwrap_or_default())
+    }
 }
 
 /// Every use case of the graph; what an inbound adapter (HTTP, CLI) depends on.
-pub trait SocialGraph: Accounts + Follows + Requests + Profiles + Send + Sync + 'static {}
+pub trait SocialGraph:
+    Accounts + Follows + Requests + Profiles + Lists + Blocks + Admin + Send + Sync + 'static
+{
+}
 
-impl<T> SocialGraph for T where T: Accounts + Follows + Requests + Profiles + Send + Sync + 'static {}
+impl<T> SocialGraph for T where
+    T: Accounts + Follows + Requests + Profiles + Lists + Blocks + Admin + Send + Sync + 'static
+{
+}
 
 #[cfg(test)]
 pub(crate) mod fixtures;

@@ -33,12 +33,7 @@ where
 {
     fn profile(&self, viewer: AccountId, target: AccountId) -> Result<ProfileView, GraphError> {
         let account = self.accounts.account(target)?.ok_or(GraphError::UserNotFound)?;
-        let relation = if viewer == target {
-            Relation { is_self: true, ..Relation::default() }
-        } else {
-            self.graph.relation(viewer, target)?
-        };
-        Ok(ProfileView { account, relation })
+        Ok(ProfileView { account, relation: self.relation_to(viewer, target)? })
     }
 
     fn update_profile(&self, actor: AccountId, patch: &ProfilePatch) -> Result<ProfileView, GraphError> {
@@ -71,7 +66,7 @@ mod tests {
         let mut ports = Ports::new();
         ports.accounts.expect_account().with(eq(b)).returning(|id| Ok(Some(sample_account(id))));
         let relation = Relation { request_status: Some(RequestStatus::Pending), ..Relation::default() };
-        ports.graph.expect_relation().with(eq(a), eq(b)).return_const(Ok(relation));
+        ports.graph.expect_relations().withf(move |v, t| *v == a && t == [b]).return_const(Ok(vec![(b, relation)]));
         let view = ports.service().profile(a, b).unwrap();
         assert_eq!(view.relation.request_status, Some(RequestStatus::Pending));
         assert!(!view.relation.is_self);
@@ -83,7 +78,7 @@ mod tests {
         let mut ports = Ports::new();
         ports.accounts.expect_account().with(eq(a)).returning(|id| Ok(Some(sample_account(id))));
         ports.accounts.expect_account().return_const(Ok(None));
-        ports.graph.expect_relation().never();
+        ports.graph.expect_relations().never();
         let service = ports.service();
         assert!(service.profile(a, a).unwrap().relation.is_self);
         assert_eq!(service.profile(a, account_id()), Err(GraphError::UserNotFound));

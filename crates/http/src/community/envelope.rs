@@ -76,6 +76,8 @@ impl From<GraphError> for ApiError {
             GraphError::RequestAlreadyDeclined => (StatusCode::BAD_REQUEST, "Follow request already declined"),
             GraphError::NoPendingRequest => (StatusCode::NOT_FOUND, "No pending follow request found for this user"),
             GraphError::Blocked => (StatusCode::FORBIDDEN, "You cannot follow this user"),
+            GraphError::PrivateAccount => (StatusCode::FORBIDDEN, "This account is private"),
+            GraphError::CannotBlockSelf => (StatusCode::BAD_REQUEST, "Cannot block yourself"),
             GraphError::AccountDeleted => (StatusCode::FORBIDDEN, "This account has been deleted"),
             GraphError::UsernameTaken => (StatusCode::CONFLICT, "Username already taken"),
             GraphError::Store(StoreError::Unavailable(_)) => {

@@ -3,10 +3,12 @@
 //! Where the seed is silent, paths and fields follow the published mobile app written
 //! against it (see docs/api.md).
 
+mod blocks;
 pub mod envelope;
 mod follows;
+mod lists;
 mod ids;
-mod profile_object;
+pub(crate) mod profile_object;
 mod profiles;
 mod requests;
 
@@ -39,5 +41,13 @@ pub fn routes<G: SocialGraph>(cfg: &mut web::ServiceConfig) {
                 .route(web::put().to(profiles::update::<G>))
                 .route(web::patch().to(profiles::update::<G>)),
         )
-        .service(resource("/profiles/{user_id}").route(web::get().to(profiles::show::<G>)));
+        .service(resource("/profiles/{user_id}").route(web::get().to(profiles::show::<G>)))
+        .service(resource("/users/{user_id}/followers").route(web::get().to(lists::followers::<G>)))
+        .service(resource("/users/{user_id}/following").route(web::get().to(lists::following::<G>)))
+        .service(resource("/relationships").route(web::get().to(lists::relationships::<G>)))
+        .service(resource("/followers/{user_id}").route(web::delete().to(blocks::remove_follower::<G>)))
+        .service(resource("/block").route(web::post().to(blocks::block::<G>)))
+        .service(resource("/block/status/{user_id}").route(web::get().to(blocks::status::<G>)))
+        .service(resource("/block/{user_id}").route(web::delete().to(blocks::unblock::<G>)))
+        .service(resource("/blocks").route(web::get().to(blocks::list::<G>)));
 }

@@ -56,6 +56,15 @@ impl From<&ProfileView> for ProfileObject {
     }
 }
 
+/// A profile object with one more timestamp field (`followed_at`, `blocked_at`).
+pub fn listed_object(listed: &rookery_domain::Listed<ProfileView>, field: &str) -> serde_json::Value {
+    let mut object = serde_json::to_value(ProfileObject::from(&listed.item)).unwrap_or_default();
+    if let Some(map) = object.as_object_mut() {
+        map.insert(field.to_owned(), rfc3339(listed.since).into());
+    }
+    object
+}
+
 /// Which enrichment prefix a request list uses.
 #[derive(Debug, Clone, Copy)]
 pub enum Counterpart {

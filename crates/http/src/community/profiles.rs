@@ -45,6 +45,9 @@ impl ProfileBody {
             profile_image_url: self.profile_image_url,
             banner_image_url: self.banner_image_url,
             is_private: self.is_private,
+            // Badges and post counts are the administrators' and the host app's to set.
+            is_verified: None,
+            posts_count: None,
         })
     }
 }

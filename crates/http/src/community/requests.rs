@@ -19,7 +19,7 @@ pub struct PageQuery {
 }
 
 impl PageQuery {
-    fn parse(&self) -> Result<PageRequest, ApiError> {
+    pub(super) fn parse(&self) -> Result<PageRequest, ApiError> {
         PageRequest::new(self.page, self.page_size).map_err(ApiError::from)
     }
 }

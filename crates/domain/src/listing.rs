@@ -1,0 +1,187 @@
+//! Followers and following lists: which list, how it is paged, how it is filtered.
+
+use std::fmt::Write;
+
+use crate::account::{Account, ProfileView};
+use crate::error::GraphError;
+use crate::ids::AccountId;
+use crate::page::PageRequest;
+use crate::Timestamp;
+
+/// Which side of the edges a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Accounts that follow the owner.
+    Followers,
+    /// Accounts the owner follows.
+    Following,
+}
+
+/// A position in a newest-first list: the edge's time and the other account's id,
+/// which together order every list totally. Opaque to clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    /// When the edge was made.
+    pub at: Timestamp,
+    /// The account listed at that position.
+    pub id: AccountId,
+}
+
+impl Cursor {
+    /// The opaque text form: 16 hex digits of microseconds, then the 32 of the id.
+    #[must_use]
+    pub fn encode(&self) -> String {
+        let mut text = format!("{:016x}", self.at.timestamp_micros());
+        for byte in self.id.as_uuid().as_bytes() {
+            let _ = write!(text, "{byte:02x}");
+        }
+        text
+    }
+
+    /// Parses [`Cursor::encode`]'s output.
+    ///
+    /// # Errors
+    /// [`GraphError::InvalidInput`] for anything else.
+    pub fn parse(text: &str) -> Result<Self, GraphError> {
+        let invalid = || GraphError::InvalidInput("invalid cursor".into());
+        if text.len() != 48 || !text.is_ascii() {
+            return Err(invalid());
+        }
+        let (micros, id) = text.split_at(16);
+        let micros = i64::from_str_radix(micros, 16).map_err(|_| invalid())?;
+        let at = chrono::DateTime::from_timestamp_micros(micros).ok_or_else(invalid)?;
+        let id = uuid::Uuid::try_parse(id).map_err(|_| invalid())?;
+        Ok(Self { at, id: AccountId::from_uuid(id) })
+    }
+}
+
+/// How a list is paged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paging {
+    /// `page` and `page_size`: simple, but deep pages cost a scan.
+    Offset(PageRequest),
+    /// After a cursor (or from the start), `limit` items: costs the same at any depth.
+    Keyset {
+        /// Where the previous page ended.
+        after: Option<Cursor>,
+        /// Items per page, 1..=100.
+        limit: u32,
+    },
+}
+
+impl Paging {
+    /// Keyset paging, validating `limit` (default 20, 1..=100).
+    ///
+    /// # Errors
+    /// [`GraphError::InvalidInput`] for a bad limit or cursor.
+    pub fn keyset(cursor: Option<&str>, limit: Option<i64>) -> Result<Self, GraphError> {
+        let limit = limit.unwrap_or(i64::from(PageRequest::DEFAULT_SIZE));
+        let limit = u32::try_from(limit)
+            .ok()
+            .filter(|l| (1..=PageRequest::MAX_SIZE).contains(l))
+            .ok_or_else(|| GraphError::InvalidInput(format!("limit must be between 1 and {}", PageRequest::MAX_SIZE)))?;
+        let after = cursor.filter(|c| !c.is_empty()).map(Cursor::parse).transpose()?;
+        Ok(Self::Keyset { after, limit })
+    }
+
+    /// Items per page.
+    #[must_use]
+    pub const fn size(&self) -> u32 {
+        match self {
+            Self::Offset(page) => page.page_size(),
+            Self::Keyset { limit, .. } => *limit,
+        }
+    }
+}
+
+/// A prefix that usernames or display names must start with, case-insensitively.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchPrefix(String);
+
+impl SearchPrefix {
+    /// Longest prefix accepted.
+    pub const MAX_LEN: usize = 100;
+
+    /// Trims and lower-cases; `None` for an empty query.
+    ///
+    /// # Errors
+    /// [`GraphError::InvalidInput`] when longer than [`SearchPrefix::MAX_LEN`].
+    pub fn parse(raw: &str) -> Result<Option<Self>, GraphError> {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            return Ok(None);
+        }
+        if trimmed.chars().count() > Self::MAX_LEN {
+            return Err(GraphError::InvalidInput(format!("search_query must be at most {} characters", Self::MAX_LEN)));
+        }
+        Ok(Some(Self(trimmed.to_lowercase())))
+    }
+
+    /// The lower-cased prefix.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What list to read and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListQuery {
+    /// Paging.
+    pub paging: Paging,
+    /// An optional filter.
+    pub search: Option<SearchPrefix>,
+}
+
+/// An account in a list, with the time its edge (or block) was made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed<T = Account> {
+    /// The account (or, once enriched, the account as the viewer sees it).
+    pub item: T,
+    /// When it was followed, or blocked.
+    pub since: Timestamp,
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListPage<T> {
+    /// The items, newest first.
+    pub items: Vec<Listed<T>>,
+    /// Items in the whole list (with the filter applied).
+    pub total: i64,
+    /// How the page was asked for.
+    pub paging: Paging,
+    /// Whether more items follow.
+    pub has_more: bool,
+    /// Where the next page starts, when there is one.
+    pub next_cursor: Option<Cursor>,
+}
+
+/// A page of accounts as the viewer sees them.
+pub type ProfilePage = ListPage<ProfileView>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_garbage() {
+        let cursor = Cursor {
+            at: chrono::DateTime::from_timestamp_micros(1_761_219_788_220_916).unwrap(),
+            id: AccountId::from_uuid(uuid::Uuid::now_v7()),
+        };
+        assert_eq!(Cursor::parse(&cursor.encode()), Ok(cursor));
+        for bad in ["", "xyz", &"z".repeat(48), &"é".repeat(24)] {
+            assert!(Cursor::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn keyset_limits_and_search_prefixes() {
+        assert_eq!(Paging::keyset(None, None), Ok(Paging::Keyset { after: None, limit: 20 }));
+        assert!(Paging::keyset(None, Some(0)).is_err());
+        assert!(Paging::keyset(None, Some(101)).is_err());
+        assert_eq!(SearchPrefix::parse("  Ja ").unwrap().unwrap().as_str(), "ja");
+        assert_eq!(SearchPrefix::parse("   ").unwrap(), None);
+    }
+}

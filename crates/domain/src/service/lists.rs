@@ -1,0 +1,163 @@
+//! Followers and following lists, and relationships with many accounts at once.
+
+use std::collections::HashMap;
+
+use super::GraphService;
+use crate::account::{ProfileView, Relation};
+use crate::error::GraphError;
+use crate::ids::AccountId;
+use crate::listing::{Direction, ListPage, ListQuery, Listed, ProfilePage};
+use crate::ports::{AccountStore, Clock, GraphStore, IdSource, Notifier};
+
+/// Most ids one relationships call takes.
+pub const MAX_RELATIONSHIPS: usize = 100;
+
+/// List use cases.
+pub trait Lists {
+    /// `owner`'s followers or following as `viewer` sees them: newest first, each with
+    /// the viewer's relation to it. A private account's lists are visible to itself
+    /// and to its accepted followers only.
+    ///
+    /// # Errors
+    /// [`GraphError::UserNotFound`], [`GraphError::PrivateAccount`]; store errors.
+    fn list(&self, viewer: AccountId, owner: AccountId, direction: Direction, query: &ListQuery)
+    -> Result<ProfilePage, GraphError>;
+
+    /// How `viewer` stands towards each live account of `targets` (1 to 100 ids), in
+    /// the order given; unknown ids are left out.
+    ///
+    /// # Errors
+    /// [`GraphError::InvalidInput`] for no ids or more than 100; store errors.
+    fn relationships(&self, viewer: AccountId, targets: &[AccountId]) -> Result<Vec<(AccountId, Relation)>, GraphError>;
+}
+
+impl<A, G, C, I, N> Lists for GraphService<A, G, C, I, N>
+where
+    A: AccountStore,
+    G: GraphStore,
+    C: Clock,
+    I: IdSource,
+    N: Notifier,
+{
+    fn list(
+        &self,
+        viewer: AccountId,
+        owner: AccountId,
+        direction: Direction,
+        query: &ListQuery,
+    ) -> Result<ProfilePage, GraphError> {
+        let account = self.accounts.account(owner)?.ok_or(GraphError::UserNotFound)?;
+        if account.is_private && viewer != owner && !self.relation_to(viewer, owner)?.is_following {
+            return Err(GraphError::PrivateAccount);
+        }
+        let page = self.graph.list(owner, direction, query)?;
+        self.as_seen_by(viewer, page)
+    }
+
+    fn relationships(&self, viewer: AccountId, targets: &[AccountId]) -> Result<Vec<(AccountId, Relation)>, GraphError> {
+        if targets.is_empty() || targets.len() > MAX_RELATIONSHIPS {
+            return Err(GraphError::InvalidInput(format!("ids must name 1 to {MAX_RELATIONSHIPS} accounts")));
+        }
+        let mut relations = self.graph.relations(viewer, targets)?;
+        for (id, relation) in &mut relations {
+            relation.is_self = *id == viewer;
+        }
+        Ok(relations)
+    }
+}
+
+impl<A, G, C, I, N> GraphService<A, G, C, I, N>
+where
+    A: AccountStore,
+    G: GraphStore,
+    C: Clock,
+    I: IdSource,
+    N: Notifier,
+{
+    /// Adds the viewer's relation to every account of a page, with one call to the
+    /// store for the whole page.
+    pub(super) fn as_seen_by(
+        &self,
+        viewer: AccountId,
+        page: ListPage<crate::Account>,
+    ) -> Result<ProfilePage, GraphError> {
+        let ids: Vec<AccountId> = page.items.iter().map(|l| l.item.id).filter(|id| *id != viewer).collect();
+        let mut relations: HashMap<AccountId, Relation> =
+            if ids.is_empty() { HashMap::new() } else { self.graph.relations(viewer, &ids)?.into_iter().collect() };
+        let items = page
+            .items
+            .into_iter()
+            .map(|listed| {
+                let id = listed.item.id;
+                let relation = if id == viewer {
+                    Relation { is_self: true, ..Relation::default() }
+                } else {
+                    relations.remove(&id).unwrap_or_default()
+                };
+                Listed { item: ProfileView { account: listed.item, relation }, since: listed.since }
+            })
+            .collect();
+        Ok(ListPage { items, total: page.total, paging: page.paging, has_more: page.has_more, next_cursor: page.next_cursor })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use mockall::predicate::eq;
+
+    use super::super::fixtures::*;
+    use super::*;
+    use crate::listing::Paging;
+
+    fn query() -> ListQuery {
+        ListQuery { paging: Paging::Keyset { after: None, limit: 20 }, search: None }
+    }
+
+    fn page_of(accounts: Vec<crate::Account>) -> ListPage<crate::Account> {
+        let items = accounts.into_iter().map(|a| Listed { item: a, since: now() }).collect();
+        ListPage { items, total: 2, paging: query().paging, has_more: false, next_cursor: None }
+    }
+
+    #[test]
+    fn private_lists_need_an_accepted_follow() {
+        let (viewer, owner) = (account_id(), account_id());
+        let mut ports = Ports::new();
+        ports.accounts.expect_account().with(eq(owner)).returning(|id| {
+            Ok(Some(crate::Account { is_private: true, ..sample_account(id) }))
+        });
+        ports.graph.expect_relations().return_const(Ok(vec![(owner, Relation::default())]));
+        ports.graph.expect_list().never();
+        let result = ports.service().list(viewer, owner, Direction::Followers, &query());
+        assert_eq!(result, Err(GraphError::PrivateAccount));
+    }
+
+    #[test]
+    fn a_page_is_enriched_with_one_relations_call() {
+        let (viewer, owner, other) = (account_id(), account_id(), account_id());
+        let mut ports = Ports::new();
+        ports.accounts.expect_account().returning(|id| Ok(Some(sample_account(id))));
+        ports.graph.expect_list().times(1).returning(move |_, _, _| Ok(page_of(vec![sample_account(other), sample_account(viewer)])));
+        let following = Relation { is_following: true, ..Relation::default() };
+        ports
+            .graph
+            .expect_relations()
+            .withf(move |v, ids| *v == viewer && ids == [other])
+            .times(1)
+            .return_const(Ok(vec![(other, following)]));
+        let page = ports.service().list(viewer, owner, Direction::Following, &query()).unwrap();
+        assert!(page.items[0].item.relation.is_following);
+        assert!(page.items[1].item.relation.is_self);
+    }
+
+    #[test]
+    fn relationships_take_one_to_a_hundred_ids() {
+        let viewer = account_id();
+        let mut ports = Ports::new();
+        ports.graph.expect_relations().returning(|_, ids| Ok(ids.iter().map(|id| (*id, Relation::default())).collect()));
+        let service = ports.service();
+        assert!(service.relationships(viewer, &[]).is_err());
+        assert!(service.relationships(viewer, &vec![account_id(); 101]).is_err());
+        let mine = service.relationships(viewer, &[viewer]).unwrap();
+        assert!(mine[0].1.is_self);
+    }
+}

@@ -1,0 +1,239 @@
+//! Reads over many accounts at once: followers/following pages, blocked accounts, and
+//! a viewer's relations to a set of accounts (one round of queries per page, never a
+//! query per row).
+
+use std::collections::{HashMap, HashSet};
+
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Nullable, Text};
+use rookery_domain::{
+    Account, AccountId, Cursor, Direction, ListPage, ListQuery, Listed, Page, PageRequest, Paging, Relation,
+    RequestStatus, SearchPrefix,
+};
+
+use crate::rows::{AccountRow, RequestRow};
+use crate::schema::{accounts, blocks, follow_requests, follows};
+use crate::sql_types::{db_time, DbTime, DbUuid, Instant, Uuid};
+
+diesel::define_sql_function! {
+    /// SQL `lower()`, for case-insensitive prefix search on display names.
+    fn lower(text: Nullable<Text>) -> Nullable<Text>;
+}
+
+/// The ids in order, each once.
+pub fn distinct(ids: &[AccountId]) -> Vec<DbUuid> {
+    let mut seen = HashSet::with_capacity(ids.len());
+    ids.iter().filter(|id| seen.insert(**id)).map(|id| DbUuid::from(*id)).collect()
+}
+
+/// `LIKE` pattern for a prefix, with the wildcards in it escaped.
+fn prefix_pattern(search: &SearchPrefix) -> String {
+    let mut pattern = String::with_capacity(search.as_str().len() + 1);
+    for c in search.as_str().chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+fn stored_count(account: &AccountRow, direction: Direction) -> i64 {
+    match direction {
+        Direction::Followers => account.followers_count,
+        Direction::Following => account.following_count,
+    }
+}
+
+/// List reads, written once for both backends.
+pub(crate) trait ListQueries {
+    fn relations_of(&mut self, viewer: DbUuid, ids: &[DbUuid]) -> QueryResult<Vec<(AccountId, Relation)>>;
+    fn edge_page(&mut self, owner: DbUuid, direction: Direction, query: &ListQuery) -> QueryResult<ListPage<Account>>;
+    fn block_page(&mut self, blocker: DbUuid, page: PageRequest) -> QueryResult<Page<Listed>>;
+}
+
+/// The boxed query of one side of `owner`'s edges, joined to the listed accounts and
+/// filtered by the search, for both directions from one template: `$other` is the
+/// edge column naming the listed account, `$owner` the one naming the owner.
+macro_rules! edges_of {
+    ($owner_id:expr, $search:expr, $other:path, $owner:path) => {{
+        let mut query = follows::table
+            .inner_join(accounts::table.on(accounts::id.eq($other)))
+            .filter($owner.eq($owner_id))
+            .filter(accounts::deleted_at.is_null())
+            .into_boxed();
+        if let Some(search) = $search {
+            let pattern = prefix_pattern(search);
+            query = query.filter(
+                accounts::username_key
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(lower(accounts::full_name).like(pattern).escape('\\')),
+            );
+        }
+        query
+    }};
+}
+
+/// A page of edges in newest-first order; the keyset condition compares the
+/// `(created_at, other)` row value, which the `(owner, created_at DESC, other)` index
+/// serves directly on both backends.
+macro_rules! edge_page {
+    ($conn:expr, $owner_id:expr, $query:expr, $other:path, $owner:path, $other_sql:literal) => {{
+        let base = || edges_of!($owner_id, $query.search.as_ref(), $other, $owner);
+        let ordered = base().order((follows::created_at.desc(), $other.desc()));
+        let (rows, size): (Vec<(AccountRow, DbTime)>, i64) = match $query.paging {
+            Paging::Offset(page) => {
+                let rows = ordered
+                    .limit(page.limit() + 1)
+                    .offset(page.offset())
+                    .select((AccountRow::as_select(), follows::created_at))
+                    .load($conn)?;
+                (rows, page.limit())
+            }
+            Paging::Keyset { after, limit } => {
+                let mut ordered = ordered;
+                if let Some(Cursor { at, id }) = after {
+                    ordered = ordered.filter(
+                        sql::<Bool>(concat!("(follows.created_at, ", $other_sql, ") < ("))
+                            .bind::<Instant, _>(db_time(at))
+                            .sql(", ")
+                            .bind::<Uuid, _>(DbUuid::from(id))
+                            .sql(")"),
+                    );
+                }
+                let rows = ordered
+                    .limit(i64::from(limit) + 1)
+                    .select((AccountRow::as_select(), follows::created_at))
+                    .load($conn)?;
+                (rows, i64::from(limit))
+            }
+        };
+        // Without a search the owner's stored count is the total: exact by the count
+        // invariant, and free, where counting a million edges is not.
+        let total = match $query.search {
+            Some(_) => Some(base().count().get_result::<i64>($conn)?),
+            None => None,
+        };
+        (rows, size, total)
+    }};
+}
+
+for_each_backend! {
+impl ListQueries {
+    fn relations_of(&mut self, viewer: DbUuid, ids: &[DbUuid]) -> QueryResult<Vec<(AccountId, Relation)>> {
+        let live: HashSet<DbUuid> = accounts::table
+            .filter(accounts::id.eq_any(ids).and(accounts::deleted_at.is_null()))
+            .select(accounts::id)
+            .load::<DbUuid>(self)?
+            .into_iter()
+            .collect();
+        let following: HashSet<DbUuid> = follows::table
+            .filter(follows::follower_id.eq(viewer).and(follows::followee_id.eq_any(ids)))
+            .select(follows::followee_id)
+            .load::<DbUuid>(self)?
+            .into_iter()
+            .collect();
+        let followed_by: HashSet<DbUuid> = follows::table
+            .filter(follows::followee_id.eq(viewer).and(follows::follower_id.eq_any(ids)))
+            .select(follows::follower_id)
+            .load::<DbUuid>(self)?
+            .into_iter()
+            .collect();
+        let newest_first = (follow_requests::created_at.desc(), follow_requests::id.desc());
+        let mut outgoing: HashMap<DbUuid, RequestStatus> = HashMap::new();
+        for row in follow_requests::table
+            .filter(follow_requests::requester_id.eq(viewer).and(follow_requests::target_id.eq_any(ids)))
+            .order(newest_first)
+            .select(RequestRow::as_select())
+            .load(self)?
+        {
+            let target = row.target_id;
+            let status = row.into_domain().status;
+            outgoing.entry(target).or_insert(status);
+        }
+        let mut incoming: HashMap<DbUuid, RequestStatus> = HashMap::new();
+        for row in follow_requests::table
+            .filter(follow_requests::target_id.eq(viewer).and(follow_requests::requester_id.eq_any(ids)))
+            .order(newest_first)
+            .select(RequestRow::as_select())
+            .load(self)?
+        {
+            let requester = row.requester_id;
+            let status = row.into_domain().status;
+            incoming.entry(requester).or_insert(status);
+        }
+        let blocking: HashSet<DbUuid> = blocks::table
+            .filter(blocks::blocker_id.eq(viewer).and(blocks::blocked_id.eq_any(ids)))
+            .select(blocks::blocked_id)
+            .load::<DbUuid>(self)?
+            .into_iter()
+            .collect();
+        let blocked_by: HashSet<DbUuid> = blocks::table
+            .filter(blocks::blocked_id.eq(viewer).and(blocks::blocker_id.eq_any(ids)))
+            .select(blocks::blocker_id)
+            .load::<DbUuid>(self)?
+            .into_iter()
+            .collect();
+        Ok(ids
+            .iter()
+            .filter(|id| live.contains(id))
+            .map(|id| {
+                let relation = Relation {
+                    is_self: false,
+                    is_following: following.contains(id),
+                    follows_viewer: followed_by.contains(id),
+                    request_status: outgoing.get(id).copied(),
+                    incoming_request_status: incoming.get(id).copied(),
+                    is_blocking: blocking.contains(id),
+                    is_blocked_by: blocked_by.contains(id),
+                };
+                (AccountId::from_uuid(id.0), relation)
+            })
+            .collect())
+    }
+
+    fn edge_page(&mut self, owner: DbUuid, direction: Direction, query: &ListQuery) -> QueryResult<ListPage<Account>> {
+        let owner_row = accounts::table.find(owner).select(AccountRow::as_select()).first(self)?;
+        let (mut rows, size, total) = match direction {
+            Direction::Followers => {
+                edge_page!(self, owner, query, follows::follower_id, follows::followee_id, "follows.follower_id")
+            }
+            Direction::Following => {
+                edge_page!(self, owner, query, follows::followee_id, follows::follower_id, "follows.followee_id")
+            }
+        };
+        let total = total.unwrap_or_else(|| stored_count(&owner_row, direction));
+        let has_more = i64::try_from(rows.len()).unwrap_or(i64::MAX) > size;
+        rows.truncate(usize::try_from(size).unwrap_or(0));
+        let next_cursor = if has_more {
+            rows.last().map(|(account, since)| Cursor { at: since.0, id: AccountId::from_uuid(account.id.0) })
+        } else {
+            None
+        };
+        let items = rows.into_iter().map(|(account, since)| Listed { item: account.into_domain(), since: since.0 }).collect();
+        Ok(ListPage { items, total, paging: query.paging, has_more, next_cursor })
+    }
+
+    fn block_page(&mut self, blocker: DbUuid, page: PageRequest) -> QueryResult<Page<Listed>> {
+        let mine = || {
+            blocks::table
+                .inner_join(accounts::table.on(accounts::id.eq(blocks::blocked_id)))
+                .filter(blocks::blocker_id.eq(blocker).and(accounts::deleted_at.is_null()))
+        };
+        let total = mine().count().get_result::<i64>(self)?;
+        let items = mine()
+            .order((blocks::created_at.desc(), blocks::blocked_id.desc()))
+            .limit(page.limit())
+            .offset(page.offset())
+            .select((AccountRow::as_select(), blocks::created_at))
+            .load::<(AccountRow, DbTime)>(self)?
+            .into_iter()
+            .map(|(account, since)| Listed { item: account.into_domain(), since: since.0 })
+            .collect();
+        Ok(Page { items, total, request: page })
+    }
+}
+}
