@@ -18,9 +18,14 @@ pub enum GraphError {
     /// A follow request to this account is already waiting.
     #[error("follow request already pending")]
     RequestAlreadyPending,
-    /// The request does not exist, or the caller is not its target.
+    /// The request does not exist.
     #[error("follow request not found")]
     RequestNotFound,
+    /// The request exists but is not the caller's to act on (answering is the
+    /// target's, cancelling the requester's). Dialects that must not reveal that it
+    /// exists render it like [`GraphError::RequestNotFound`].
+    #[error("follow request belongs to someone else")]
+    RequestNotYours,
     /// The request was already accepted.
     #[error("follow request already accepted")]
     RequestAlreadyAccepted,

@@ -2,11 +2,11 @@
 
 use std::fmt::Write;
 
+use crate::Timestamp;
 use crate::account::{Account, ProfileView};
 use crate::error::GraphError;
 use crate::ids::AccountId;
 use crate::page::PageRequest;
-use crate::Timestamp;
 
 /// Which side of the edges a list shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,10 +76,9 @@ impl Paging {
     /// [`GraphError::InvalidInput`] for a bad limit or cursor.
     pub fn keyset(cursor: Option<&str>, limit: Option<i64>) -> Result<Self, GraphError> {
         let limit = limit.unwrap_or(i64::from(PageRequest::DEFAULT_SIZE));
-        let limit = u32::try_from(limit)
-            .ok()
-            .filter(|l| (1..=PageRequest::MAX_SIZE).contains(l))
-            .ok_or_else(|| GraphError::InvalidInput(format!("limit must be between 1 and {}", PageRequest::MAX_SIZE)))?;
+        let limit = u32::try_from(limit).ok().filter(|l| (1..=PageRequest::MAX_SIZE).contains(l)).ok_or_else(|| {
+            GraphError::InvalidInput(format!("limit must be between 1 and {}", PageRequest::MAX_SIZE))
+        })?;
         let after = cursor.filter(|c| !c.is_empty()).map(Cursor::parse).transpose()?;
         Ok(Self::Keyset { after, limit })
     }

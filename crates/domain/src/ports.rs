@@ -8,11 +8,11 @@ use uuid::Uuid;
 
 use crate::Timestamp;
 use crate::account::{Account, NewAccount, ProfilePatch, Relation};
-use crate::listing::{Direction, ListPage, ListQuery, Listed};
 use crate::ids::{AccountId, RequestId};
+use crate::listing::{Direction, ListPage, ListQuery, Listed};
 use crate::notification::Notification;
 use crate::page::{Page, PageRequest};
-use crate::relationship::{Applied, FollowRequest, PairState, Transition};
+use crate::relationship::{Applied, FollowRequest, PairState, RequestStatus, Transition};
 use crate::service::RequestListing;
 use crate::username::Username;
 
@@ -126,8 +126,14 @@ pub trait GraphStore: Send + Sync + 'static {
     /// Pending requests to `target`, newest first, with each requester's account.
     fn requests_received(&self, target: AccountId, page: PageRequest) -> Result<Page<RequestListing>, StoreError>;
 
-    /// Pending requests from `requester`, newest first, with each target's account.
-    fn requests_sent(&self, requester: AccountId, page: PageRequest) -> Result<Page<RequestListing>, StoreError>;
+    /// Requests from `requester` (all of them, or those with `status`), newest first,
+    /// with each target's account.
+    fn requests_sent(
+        &self,
+        requester: AccountId,
+        status: Option<RequestStatus>,
+        page: PageRequest,
+    ) -> Result<Page<RequestListing>, StoreError>;
 }
 
 /// The current time.

@@ -250,10 +250,28 @@ pub fn decide_unfollow(state: &PairState) -> Result<UnfollowDecision, GraphError
 /// Checks that `actor` may answer `request` (accept or decline it).
 ///
 /// # Errors
-/// [`GraphError::RequestNotFound`] when it is not the actor's to answer, or the
-/// "already answered" variants when it is no longer pending.
+/// [`GraphError::RequestNotFound`], [`GraphError::RequestNotYours`] when the actor is
+/// not its target, or the "already answered" variants when it is no longer pending.
 pub fn check_answerable(request: Option<&FollowRequest>, actor: AccountId) -> Result<FollowRequest, GraphError> {
-    let request = request.filter(|r| r.target == actor).ok_or(GraphError::RequestNotFound)?;
+    check_pending(request, |r| r.target == actor)
+}
+
+/// Checks that `actor` may cancel `request` (by its id).
+///
+/// # Errors
+/// As [`check_answerable`], with the requester in the target's place.
+pub fn check_cancellable(request: Option<&FollowRequest>, actor: AccountId) -> Result<FollowRequest, GraphError> {
+    check_pending(request, |r| r.requester == actor)
+}
+
+fn check_pending(
+    request: Option<&FollowRequest>,
+    is_theirs: impl Fn(&FollowRequest) -> bool,
+) -> Result<FollowRequest, GraphError> {
+    let request = request.ok_or(GraphError::RequestNotFound)?;
+    if !is_theirs(request) {
+        return Err(GraphError::RequestNotYours);
+    }
     match request.status {
         RequestStatus::Pending => Ok(*request),
         RequestStatus::Accepted => Err(GraphError::RequestAlreadyAccepted),
@@ -354,7 +372,9 @@ mod tests {
     fn only_the_target_answers_pending_requests() {
         let s = state(true);
         let pending = request(&s, RequestStatus::Pending);
-        assert_eq!(check_answerable(Some(&pending), s.actor), Err(GraphError::RequestNotFound));
+        assert_eq!(check_answerable(Some(&pending), s.actor), Err(GraphError::RequestNotYours));
+        assert_eq!(check_cancellable(Some(&pending), s.actor), Ok(pending));
+        assert_eq!(check_cancellable(Some(&pending), pending.target), Err(GraphError::RequestNotYours));
         assert_eq!(check_answerable(Some(&pending), pending.target), Ok(pending));
         let accepted = FollowRequest { status: RequestStatus::Accepted, ..pending };
         assert_eq!(check_answerable(Some(&accepted), pending.target), Err(GraphError::RequestAlreadyAccepted));

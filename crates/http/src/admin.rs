@@ -2,7 +2,7 @@
 //! the canonical envelope.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 use rookery_domain::{ProfilePatch, ProfileView, Relation, SocialGraph, Username};
 use serde::{Deserialize, Deserializer};
 use serde_json::json;
@@ -14,9 +14,7 @@ use crate::community::profile_object::ProfileObject;
 use crate::fallback::resource;
 
 pub fn routes<G: SocialGraph>(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/users/{user_id}").route(web::put().to(upsert::<G>)).route(web::delete().to(delete::<G>)),
-    );
+    cfg.service(resource("/users/{user_id}").route(web::put().to(upsert::<G>)).route(web::delete().to(delete::<G>)));
 }
 
 /// Every field an administrator may set; absent leaves a field alone, `null` clears

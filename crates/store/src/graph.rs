@@ -10,10 +10,10 @@ use rookery_domain::{
 };
 
 use crate::database::Database;
+use crate::lists::{ListQueries, distinct};
 use crate::rows::{AccountRow, RequestRow};
 use crate::schema::{accounts, blocks, follow_requests, follows};
 use crate::sql_types::DbUuid;
-use crate::lists::{distinct, ListQueries};
 use crate::transitions::TransitionWrites;
 
 /// Which side of a request a list is about.
@@ -32,7 +32,39 @@ pub(crate) trait GraphQueries {
     fn latest_request(&mut self, requester: DbUuid, target: DbUuid) -> QueryResult<Option<FollowRequest>>;
     fn live_summary(&mut self, id: DbUuid) -> QueryResult<Option<AccountSummary>>;
     fn request_by_id(&mut self, id: DbUuid) -> QueryResult<Option<FollowRequest>>;
-    fn pending_listing(&mut self, account: DbUuid, side: Side, page: PageRequest) -> QueryResult<Page<RequestListing>>;
+    fn request_listing(
+        &mut self,
+        account: DbUuid,
+        side: Side,
+        status: Option<RequestStatus>,
+        page: PageRequest,
+    ) -> QueryResult<Page<RequestListing>>;
+}
+
+/// One page of an account's requests with the account on the other side, for both
+/// sides from one template: `$mine` is the column naming the account, `$other` the
+/// one naming the counterpart.
+macro_rules! request_page {
+    ($conn:expr, $mine:path, $other:path, $account:expr, $status:expr, $page:expr) => {{
+        let query = || {
+            let mut query = follow_requests::table
+                .inner_join(accounts::table.on(accounts::id.eq($other)))
+                .filter($mine.eq($account).and(accounts::deleted_at.is_null()))
+                .into_boxed();
+            if let Some(status) = $status {
+                query = query.filter(follow_requests::status.eq(status.as_str()));
+            }
+            query
+        };
+        let total = query().count().get_result::<i64>($conn)?;
+        let rows = query()
+            .order((follow_requests::created_at.desc(), follow_requests::id.desc()))
+            .limit($page.limit())
+            .offset($page.offset())
+            .select((RequestRow::as_select(), AccountRow::as_select()))
+            .load::<(RequestRow, AccountRow)>($conn)?;
+        (rows, total)
+    }};
 }
 
 for_each_backend! {
@@ -77,37 +109,16 @@ impl GraphQueries {
             .map(|row| row.map(RequestRow::into_domain))
     }
 
-    fn pending_listing(&mut self, account: DbUuid, side: Side, page: PageRequest) -> QueryResult<Page<RequestListing>> {
-        let pending = follow_requests::status.eq(RequestStatus::Pending.as_str());
+    fn request_listing(
+        &mut self,
+        account: DbUuid,
+        side: Side,
+        status: Option<RequestStatus>,
+        page: PageRequest,
+    ) -> QueryResult<Page<RequestListing>> {
         let (rows, total) = match side {
-            Side::Received => {
-                let mine = follow_requests::target_id.eq(account).and(pending);
-                let joined = follow_requests::table
-                    .inner_join(accounts::table.on(accounts::id.eq(follow_requests::requester_id)))
-                    .filter(mine.and(accounts::deleted_at.is_null()));
-                let total = joined.count().get_result::<i64>(self)?;
-                let rows = joined
-                    .order((follow_requests::created_at.desc(), follow_requests::id.desc()))
-                    .limit(page.limit())
-                    .offset(page.offset())
-                    .select((RequestRow::as_select(), AccountRow::as_select()))
-                    .load::<(RequestRow, AccountRow)>(self)?;
-                (rows, total)
-            }
-            Side::Sent => {
-                let mine = follow_requests::requester_id.eq(account).and(pending);
-                let joined = follow_requests::table
-                    .inner_join(accounts::table.on(accounts::id.eq(follow_requests::target_id)))
-                    .filter(mine.and(accounts::deleted_at.is_null()));
-                let total = joined.count().get_result::<i64>(self)?;
-                let rows = joined
-                    .order((follow_requests::created_at.desc(), follow_requests::id.desc()))
-                    .limit(page.limit())
-                    .offset(page.offset())
-                    .select((RequestRow::as_select(), AccountRow::as_select()))
-                    .load::<(RequestRow, AccountRow)>(self)?;
-                (rows, total)
-            }
+            Side::Received => request_page!(self, follow_requests::target_id, follow_requests::requester_id, account, status, page),
+            Side::Sent => request_page!(self, follow_requests::requester_id, follow_requests::target_id, account, status, page),
         };
         let items = rows
             .into_iter()
@@ -171,10 +182,16 @@ impl GraphStore for Database {
     }
 
     fn requests_received(&self, target: AccountId, page: PageRequest) -> Result<Page<RequestListing>, StoreError> {
-        self.read(|conn| with_conn!(conn, |c| c.pending_listing(target.into(), Side::Received, page)))
+        let pending = Some(RequestStatus::Pending);
+        self.read(|conn| with_conn!(conn, |c| c.request_listing(target.into(), Side::Received, pending, page)))
     }
 
-    fn requests_sent(&self, requester: AccountId, page: PageRequest) -> Result<Page<RequestListing>, StoreError> {
-        self.read(|conn| with_conn!(conn, |c| c.pending_listing(requester.into(), Side::Sent, page)))
+    fn requests_sent(
+        &self,
+        requester: AccountId,
+        status: Option<RequestStatus>,
+        page: PageRequest,
+    ) -> Result<Page<RequestListing>, StoreError> {
+        self.read(|conn| with_conn!(conn, |c| c.request_listing(requester.into(), Side::Sent, status, page)))
     }
 }

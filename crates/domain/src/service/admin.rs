@@ -42,9 +42,10 @@ where
             Presence::Deleted => return Err(GraphError::UserNotFound),
             Presence::Live => false,
             Presence::Missing => {
-                let username = patch.username.clone().ok_or_else(|| {
-                    GraphError::InvalidInput("username is required to create an account".into())
-                })?;
+                let username = patch
+                    .username
+                    .clone()
+                    .ok_or_else(|| GraphError::InvalidInput("username is required to create an account".into()))?;
                 let account = NewAccount {
                     id,
                     username,
@@ -90,11 +91,19 @@ mod tests {
         let id = account_id();
         let mut ports = Ports::new();
         ports.accounts.expect_presence().return_const(Ok(Presence::Missing));
-        ports.accounts.expect_insert_account().withf(move |a| a.id == id && a.username.as_str() == "neo").returning(|_| Ok(Applied::Changed));
+        ports
+            .accounts
+            .expect_insert_account()
+            .withf(move |a| a.id == id && a.username.as_str() == "neo")
+            .returning(|_| Ok(Applied::Changed));
         ports.accounts.expect_update_profile().returning(|id, _, _| Ok(Some((sample_account(id), Vec::new()))));
         let service = ports.service();
         assert!(matches!(service.admin_upsert(id, &ProfilePatch::default()), Err(GraphError::InvalidInput(_))));
-        let patch = ProfilePatch { username: Some(Username::parse("neo").unwrap()), is_verified: Some(true), ..ProfilePatch::default() };
+        let patch = ProfilePatch {
+            username: Some(Username::parse("neo").unwrap()),
+            is_verified: Some(true),
+            ..ProfilePatch::default()
+        };
         assert_eq!(service.admin_upsert(id, &patch).map(|(_, created)| created), Ok(true));
     }
 

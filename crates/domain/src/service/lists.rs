@@ -15,20 +15,26 @@ pub const MAX_RELATIONSHIPS: usize = 100;
 /// List use cases.
 pub trait Lists {
     /// `owner`'s followers or following as `viewer` sees them: newest first, each with
-    /// the viewer's relation to it. A private account's lists are visible to itself
-    /// and to its accepted followers only.
+    /// the viewer's relation to it (none for an anonymous viewer). A private account's
+    /// lists are visible to itself and to its accepted followers only.
     ///
     /// # Errors
     /// [`GraphError::UserNotFound`], [`GraphError::PrivateAccount`]; store errors.
-    fn list(&self, viewer: AccountId, owner: AccountId, direction: Direction, query: &ListQuery)
-    -> Result<ProfilePage, GraphError>;
+    fn list(
+        &self,
+        viewer: Option<AccountId>,
+        owner: AccountId,
+        direction: Direction,
+        query: &ListQuery,
+    ) -> Result<ProfilePage, GraphError>;
 
     /// How `viewer` stands towards each live account of `targets` (1 to 100 ids), in
     /// the order given; unknown ids are left out.
     ///
     /// # Errors
     /// [`GraphError::InvalidInput`] for no ids or more than 100; store errors.
-    fn relationships(&self, viewer: AccountId, targets: &[AccountId]) -> Result<Vec<(AccountId, Relation)>, GraphError>;
+    fn relationships(&self, viewer: AccountId, targets: &[AccountId])
+    -> Result<Vec<(AccountId, Relation)>, GraphError>;
 }
 
 impl<A, G, C, I, N> Lists for GraphService<A, G, C, I, N>
@@ -41,20 +47,33 @@ where
 {
     fn list(
         &self,
-        viewer: AccountId,
+        viewer: Option<AccountId>,
         owner: AccountId,
         direction: Direction,
         query: &ListQuery,
     ) -> Result<ProfilePage, GraphError> {
         let account = self.accounts.account(owner)?.ok_or(GraphError::UserNotFound)?;
-        if account.is_private && viewer != owner && !self.relation_to(viewer, owner)?.is_following {
-            return Err(GraphError::PrivateAccount);
+        if account.is_private {
+            let allowed = match viewer {
+                Some(viewer) => viewer == owner || self.relation_to(viewer, owner)?.is_following,
+                None => false,
+            };
+            if !allowed {
+                return Err(GraphError::PrivateAccount);
+            }
         }
         let page = self.graph.list(owner, direction, query)?;
-        self.as_seen_by(viewer, page)
+        match viewer {
+            Some(viewer) => self.as_seen_by(viewer, page),
+            None => Ok(as_seen_by_nobody(page)),
+        }
     }
 
-    fn relationships(&self, viewer: AccountId, targets: &[AccountId]) -> Result<Vec<(AccountId, Relation)>, GraphError> {
+    fn relationships(
+        &self,
+        viewer: AccountId,
+        targets: &[AccountId],
+    ) -> Result<Vec<(AccountId, Relation)>, GraphError> {
         if targets.is_empty() || targets.len() > MAX_RELATIONSHIPS {
             return Err(GraphError::InvalidInput(format!("ids must name 1 to {MAX_RELATIONSHIPS} accounts")));
         }
@@ -97,8 +116,24 @@ where
                 Listed { item: ProfileView { account: listed.item, relation }, since: listed.since }
             })
             .collect();
-        Ok(ListPage { items, total: page.total, paging: page.paging, has_more: page.has_more, next_cursor: page.next_cursor })
+        Ok(ListPage {
+            items,
+            total: page.total,
+            paging: page.paging,
+            has_more: page.has_more,
+            next_cursor: page.next_cursor,
+        })
     }
+}
+
+/// A page as an anonymous viewer sees it: no relations.
+fn as_seen_by_nobody(page: ListPage<crate::Account>) -> ProfilePage {
+    let items = page
+        .items
+        .into_iter()
+        .map(|l| Listed { item: ProfileView { account: l.item, relation: Relation::default() }, since: l.since })
+        .collect();
+    ListPage { items, total: page.total, paging: page.paging, has_more: page.has_more, next_cursor: page.next_cursor }
 }
 
 #[cfg(test)]
@@ -122,13 +157,17 @@ mod tests {
     fn private_lists_need_an_accepted_follow() {
         let (viewer, owner) = (account_id(), account_id());
         let mut ports = Ports::new();
-        ports.accounts.expect_account().with(eq(owner)).returning(|id| {
-            Ok(Some(crate::Account { is_private: true, ..sample_account(id) }))
-        });
+        ports
+            .accounts
+            .expect_account()
+            .with(eq(owner))
+            .returning(|id| Ok(Some(crate::Account { is_private: true, ..sample_account(id) })));
         ports.graph.expect_relations().return_const(Ok(vec![(owner, Relation::default())]));
         ports.graph.expect_list().never();
-        let result = ports.service().list(viewer, owner, Direction::Followers, &query());
+        let service = ports.service();
+        let result = service.list(Some(viewer), owner, Direction::Followers, &query());
         assert_eq!(result, Err(GraphError::PrivateAccount));
+        assert_eq!(service.list(None, owner, Direction::Followers, &query()), Err(GraphError::PrivateAccount));
     }
 
     #[test]
@@ -136,7 +175,11 @@ mod tests {
         let (viewer, owner, other) = (account_id(), account_id(), account_id());
         let mut ports = Ports::new();
         ports.accounts.expect_account().returning(|id| Ok(Some(sample_account(id))));
-        ports.graph.expect_list().times(1).returning(move |_, _, _| Ok(page_of(vec![sample_account(other), sample_account(viewer)])));
+        ports
+            .graph
+            .expect_list()
+            .times(1)
+            .returning(move |_, _, _| Ok(page_of(vec![sample_account(other), sample_account(viewer)])));
         let following = Relation { is_following: true, ..Relation::default() };
         ports
             .graph
@@ -144,7 +187,7 @@ mod tests {
             .withf(move |v, ids| *v == viewer && ids == [other])
             .times(1)
             .return_const(Ok(vec![(other, following)]));
-        let page = ports.service().list(viewer, owner, Direction::Following, &query()).unwrap();
+        let page = ports.service().list(Some(viewer), owner, Direction::Following, &query()).unwrap();
         assert!(page.items[0].item.relation.is_following);
         assert!(page.items[1].item.relation.is_self);
     }
@@ -153,7 +196,10 @@ mod tests {
     fn relationships_take_one_to_a_hundred_ids() {
         let viewer = account_id();
         let mut ports = Ports::new();
-        ports.graph.expect_relations().returning(|_, ids| Ok(ids.iter().map(|id| (*id, Relation::default())).collect()));
+        ports
+            .graph
+            .expect_relations()
+            .returning(|_, ids| Ok(ids.iter().map(|id| (*id, Relation::default())).collect()));
         let service = ports.service();
         assert!(service.relationships(viewer, &[]).is_err());
         assert!(service.relationships(viewer, &vec![account_id(); 101]).is_err());

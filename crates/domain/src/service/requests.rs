@@ -7,7 +7,9 @@ use crate::ids::{AccountId, NotificationId, RequestId};
 use crate::notification::NotificationKind;
 use crate::page::{Page, PageRequest};
 use crate::ports::{AccountStore, Clock, GraphStore, IdSource, Notifier};
-use crate::relationship::{Applied, Follow, FollowRequest, RequestStatus, Transition, check_answerable, notification};
+use crate::relationship::{
+    Applied, Follow, FollowRequest, RequestStatus, Transition, check_answerable, check_cancellable, notification,
+};
 
 /// A request in a list, with the account on the other side of it (the requester in
 /// the received list, the target in the sent list).
@@ -24,7 +26,8 @@ pub trait Requests {
     /// The target of a pending request accepts it: the requester now follows them.
     ///
     /// # Errors
-    /// [`GraphError::RequestNotFound`] when it is not the actor's request to answer;
+    /// [`GraphError::RequestNotFound`], [`GraphError::RequestNotYours`] when the actor
+    /// is not its target;
     /// [`GraphError::RequestAlreadyAccepted`] / [`GraphError::RequestAlreadyDeclined`].
     fn accept_request(&self, actor: AccountId, request: RequestId) -> Result<FollowRequest, GraphError>;
 
@@ -40,6 +43,13 @@ pub trait Requests {
     /// [`GraphError::NoPendingRequest`] when there is none.
     fn cancel_request(&self, actor: AccountId, target: AccountId) -> Result<(), GraphError>;
 
+    /// The requester withdraws a pending request named by its id; returns it as it was.
+    ///
+    /// # Errors
+    /// [`GraphError::RequestNotFound`], [`GraphError::RequestNotYours`] when the actor
+    /// did not make it, the "already answered" variants when it is no longer pending.
+    fn cancel_request_by_id(&self, actor: AccountId, request: RequestId) -> Result<FollowRequest, GraphError>;
+
     /// The status of the actor's latest request to `target`, if any.
     ///
     /// # Errors
@@ -52,11 +62,16 @@ pub trait Requests {
     /// Store errors.
     fn received_requests(&self, actor: AccountId, page: PageRequest) -> Result<Page<RequestListing>, GraphError>;
 
-    /// Pending requests from the actor, newest first.
+    /// Requests from the actor (all, or those with `status`), newest first.
     ///
     /// # Errors
     /// Store errors.
-    fn sent_requests(&self, actor: AccountId, page: PageRequest) -> Result<Page<RequestListing>, GraphError>;
+    fn sent_requests(
+        &self,
+        actor: AccountId,
+        status: Option<RequestStatus>,
+        page: PageRequest,
+    ) -> Result<Page<RequestListing>, GraphError>;
 }
 
 /// Which answer the target gives.
@@ -102,8 +117,24 @@ where
         Ok(self.graph.requests_received(actor, page)?)
     }
 
-    fn sent_requests(&self, actor: AccountId, page: PageRequest) -> Result<Page<RequestListing>, GraphError> {
-        Ok(self.graph.requests_sent(actor, page)?)
+    fn sent_requests(
+        &self,
+        actor: AccountId,
+        status: Option<RequestStatus>,
+        page: PageRequest,
+    ) -> Result<Page<RequestListing>, GraphError> {
+        Ok(self.graph.requests_sent(actor, status, page)?)
+    }
+
+    fn cancel_request_by_id(&self, actor: AccountId, id: RequestId) -> Result<FollowRequest, GraphError> {
+        for _ in 0..MAX_ATTEMPTS {
+            let pending = check_cancellable(self.graph.request(id)?.as_ref(), actor)?;
+            let cancel = Transition::Cancel { requester: pending.requester, target: pending.target };
+            if self.apply_one(&cancel)? == Applied::Changed {
+                return Ok(pending);
+            }
+        }
+        Err(GraphError::Store(crate::ports::StoreError::Unavailable("the request kept changing; try again".into())))
     }
 }
 
@@ -204,7 +235,7 @@ mod tests {
         let mut ports = Ports::new();
         ports.graph.expect_request().return_const(Ok(Some(pending)));
         ports.graph.expect_apply().never();
-        assert_eq!(ports.service().accept_request(a, pending.id), Err(GraphError::RequestNotFound));
+        assert_eq!(ports.service().accept_request(a, pending.id), Err(GraphError::RequestNotYours));
     }
 
     #[test]
@@ -242,6 +273,23 @@ mod tests {
     }
 
     #[test]
+    fn cancel_by_id_is_the_requesters_alone() {
+        let (a, b) = (account_id(), account_id());
+        let pending = request(a, b, RequestStatus::Pending);
+        let mut ports = Ports::new();
+        ports.graph.expect_request().return_const(Ok(Some(pending)));
+        ports
+            .graph
+            .expect_apply()
+            .withf(move |t| t == [Transition::Cancel { requester: a, target: b }])
+            .times(1)
+            .returning(|_| Ok(vec![Applied::Changed]));
+        let service = ports.service();
+        assert_eq!(service.cancel_request_by_id(b, pending.id), Err(GraphError::RequestNotYours));
+        assert_eq!(service.cancel_request_by_id(a, pending.id), Ok(pending));
+    }
+
+    #[test]
     fn status_reads_the_latest_request() {
         let (a, b) = (account_id(), account_id());
         let mut ports = Ports::new();
@@ -267,9 +315,9 @@ mod tests {
             .expect_requests_received()
             .with(eq(a), eq(PageRequest::default()))
             .returning(move |_, _| Ok(empty()));
-        ports.graph.expect_requests_sent().returning(|_, _| Err(StoreError::Unavailable("pool".into())));
+        ports.graph.expect_requests_sent().returning(|_, _, _| Err(StoreError::Unavailable("pool".into())));
         let service = ports.service();
         assert_eq!(service.received_requests(a, PageRequest::default()).unwrap().total, 0);
-        assert!(service.sent_requests(a, PageRequest::default()).is_err());
+        assert!(service.sent_requests(a, None, PageRequest::default()).is_err());
     }
 }

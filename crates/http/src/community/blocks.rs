@@ -2,7 +2,7 @@
 //! and `DELETE /followers/{user_id}` (remove a follower).
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 use rookery_domain::service::BlockOutcome;
 use rookery_domain::{PageRequest, SocialGraph};
 use serde::Deserialize;

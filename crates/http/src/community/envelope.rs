@@ -69,7 +69,8 @@ impl From<GraphError> for ApiError {
             GraphError::CannotFollowSelf => (StatusCode::BAD_REQUEST, "Cannot follow yourself"),
             GraphError::UserNotFound => (StatusCode::NOT_FOUND, "User not found"),
             GraphError::RequestAlreadyPending => (StatusCode::BAD_REQUEST, "Follow request already pending"),
-            GraphError::RequestNotFound => {
+            // The seed answers both alike: the caller learns nothing of others' requests.
+            GraphError::RequestNotFound | GraphError::RequestNotYours => {
                 (StatusCode::NOT_FOUND, "Follow request not found or you are not authorized to access it")
             }
             GraphError::RequestAlreadyAccepted => (StatusCode::BAD_REQUEST, "Follow request already accepted"),

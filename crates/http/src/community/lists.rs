@@ -1,8 +1,10 @@
 //! `GET /users/{user_id}/followers` and `/following`, and `GET /relationships`.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
-use rookery_domain::{Direction, ListQuery, PageRequest, Paging, ProfilePage, RequestStatus, SearchPrefix, SocialGraph};
+use actix_web::{HttpResponse, web};
+use rookery_domain::{
+    Direction, ListQuery, PageRequest, Paging, ProfilePage, RequestStatus, SearchPrefix, SocialGraph,
+};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -61,7 +63,7 @@ async fn list<G: SocialGraph>(
 ) -> Result<HttpResponse, ApiError> {
     let owner = user_id(&path)?;
     let query = params.parse()?;
-    let page = run(&graph, &caller, move |g, me| g.list(me, owner, direction, &query)).await?;
+    let page = run(&graph, &caller, move |g, me| g.list(Some(me), owner, direction, &query)).await?;
     Ok(list_answer(&page))
 }
 

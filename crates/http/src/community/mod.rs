@@ -6,8 +6,8 @@
 mod blocks;
 pub mod envelope;
 mod follows;
-mod lists;
 mod ids;
+mod lists;
 pub(crate) mod profile_object;
 mod profiles;
 mod requests;

@@ -52,7 +52,7 @@ pub async fn sent<G: SocialGraph>(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = query.parse()?;
-    let listing = run(&graph, &caller, move |g, me| g.sent_requests(me, page)).await?;
+    let listing = run(&graph, &caller, move |g, me| g.sent_requests(me, Some(RequestStatus::Pending), page)).await?;
     Ok(list_answer("Sent follow requests retrieved successfully", &listing, Counterpart::Target))
 }
 
