@@ -115,15 +115,23 @@ pub struct TestUser {
 
 /// Starts the server on a fresh database.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the server on a fresh database, with settings adjusted by `adjust`.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     LazyLock::force(&TRACING);
     let (database, database_url) = TestDatabase::create();
     let secret = format!("test-secret-{}", Uuid::new_v4());
     let settings = Settings {
         bind: "127.0.0.1:0".into(),
         workers: 2,
+        dialects: "community,drf,rgram,anchor".into(),
         database: DatabaseSettings { url: database_url.clone(), max_connections: 8 },
         jwt: JwtSettings { secret: Some(secret.clone()), ..JwtSettings::default() },
     };
+    let mut settings = settings;
+    adjust(&mut settings);
     let app = Application::build(&settings).expect("the application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
@@ -154,6 +162,11 @@ impl Reply {
 }
 
 impl TestApp {
+    /// Any path on the server.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
     /// The canonical API's base URL.
     pub fn community(&self, path: &str) -> String {
         format!("{}/api/v1/community{path}", self.address)

@@ -11,7 +11,11 @@ use crate::auth::Caller;
 use crate::blocking::run;
 use crate::community::envelope::{self, ApiError};
 use crate::community::profile_object::ProfileObject;
-use crate::fallback::resource;
+use crate::community::envelope::Community;
+
+fn resource(path: &str) -> actix_web::Resource {
+    crate::fallback::resource::<Community>(path)
+}
 
 pub fn routes<G: SocialGraph>(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/users/{user_id}").route(web::put().to(upsert::<G>)).route(web::delete().to(delete::<G>)));

@@ -153,6 +153,7 @@ pub enum AuthError {
     Invalid,
 }
 
+/// Rendered in the canonical envelope (the [`Caller`] extractor's dialect).
 impl ResponseError for AuthError {
     fn status_code(&self) -> StatusCode {
         StatusCode::UNAUTHORIZED
@@ -178,17 +179,24 @@ pub fn bearer_token(req: &HttpRequest) -> Result<&str, AuthError> {
     Ok(token.trim())
 }
 
+/// Verifies the request's bearer token with the app's [`JwtVerifier`].
+///
+/// # Errors
+/// [`AuthError::Missing`] without a token, [`AuthError::Invalid`] for a bad one.
+pub fn authenticate(req: &HttpRequest) -> Result<Caller, AuthError> {
+    let token = bearer_token(req)?;
+    let verifier = req.app_data::<web::Data<JwtVerifier>>().ok_or(AuthError::Invalid)?;
+    verifier.verify(token)
+}
+
+/// The canonical dialect's extractor; other dialects use
+/// [`crate::dialect::Authed`] to answer in their own envelope.
 impl FromRequest for Caller {
     type Error = AuthError;
     type Future = Ready<Result<Self, AuthError>>;
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        let result = (|| {
-            let token = bearer_token(req)?;
-            let verifier = req.app_data::<web::Data<JwtVerifier>>().ok_or(AuthError::Invalid)?;
-            verifier.verify(token)
-        })();
-        ready(result)
+        ready(authenticate(req))
     }
 }
 

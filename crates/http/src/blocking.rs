@@ -22,12 +22,36 @@ where
     T: Send + 'static,
     F: FnOnce(&G, rookery_domain::AccountId) -> Result<T, GraphError> + Send + 'static,
 {
-    let graph = graph.clone();
     let identity = caller.identity.clone();
-    web::block(move || {
+    offload(graph, move |graph| {
         graph.ensure_account(&identity)?;
-        use_case(&graph, identity.id)
+        use_case(graph, identity.id)
     })
     .await
-    .map_err(|_| GraphError::Store(StoreError::Unavailable("the server is shutting down".into())))?
+}
+
+/// Runs a use case for an anonymous caller (endpoints where authentication is
+/// optional) on the blocking pool.
+///
+/// # Errors
+/// As [`run`].
+pub async fn run_anonymous<G, T, F>(graph: &web::Data<G>, use_case: F) -> Result<T, GraphError>
+where
+    G: SocialGraph,
+    T: Send + 'static,
+    F: FnOnce(&G) -> Result<T, GraphError> + Send + 'static,
+{
+    offload(graph, use_case).await
+}
+
+async fn offload<G, T, F>(graph: &web::Data<G>, work: F) -> Result<T, GraphError>
+where
+    G: SocialGraph,
+    T: Send + 'static,
+    F: FnOnce(&G) -> Result<T, GraphError> + Send + 'static,
+{
+    let graph = graph.clone();
+    web::block(move || work(&graph))
+        .await
+        .map_err(|_| GraphError::Store(StoreError::Unavailable("the server is shutting down".into())))?
 }

@@ -1,57 +1,48 @@
-//! JSON answers where actix would answer in plain text: malformed bodies, paths and
-//! query strings, unknown routes and wrong methods.
+//! JSON answers where actix would answer in plain text — malformed bodies, paths and
+//! query strings, wrong methods — each in the dialect's envelope.
 
-use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 
 use crate::BODY_LIMIT;
-use crate::community::envelope::ApiError;
+use crate::dialect::{BadInput, Dialect};
 
-pub fn json_config() -> web::JsonConfig {
-    web::JsonConfig::default().limit(BODY_LIMIT).error_handler(|err, _req| {
-        let api = match &err {
-            JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
-                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("Request body is larger than {BODY_LIMIT} bytes"))
-            }
-            JsonPayloadError::ContentType => {
-                ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json")
-            }
-            JsonPayloadError::Deserialize(e) if e.is_data() => {
-                ApiError::bad_request(format!("Invalid request body: {e}"))
-            }
-            JsonPayloadError::Deserialize(e) => ApiError::bad_request(format!("Malformed JSON: {e}")),
-            other => ApiError::bad_request(format!("Invalid request body: {other}")),
-        };
-        api.into()
-    })
+/// JSON bodies: size limit and refusals in `D`'s envelope.
+pub fn json_config<D: Dialect>() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(BODY_LIMIT)
+        .error_handler(|err, _req| D::Error::from(BadInput::from_json(&err)).into())
 }
 
-pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default()
-        .error_handler(|err: PathError, _req| ApiError::bad_request(format!("Invalid path: {err}")).into())
+/// Path segments: refusals in `D`'s envelope.
+pub fn path_config<D: Dialect>() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err, _req| D::Error::from(BadInput::from_path(&err)).into())
 }
 
-pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default().error_handler(|err: QueryPayloadError, _req| {
-        ApiError::bad_request(format!("Invalid query string: {err}")).into()
-    })
+/// Query strings: refusals in `D`'s envelope.
+pub fn query_config<D: Dialect>() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, _req| D::Error::from(BadInput::from_query(&err)).into())
+}
+
+fn route(req: &HttpRequest) -> String {
+    format!("{} {}", req.method(), req.path())
 }
 
 /// No route matched.
-pub async fn not_found(req: HttpRequest) -> HttpResponse {
-    crate::community::envelope::error(StatusCode::NOT_FOUND, &format!("No route for {} {}", req.method(), req.path()))
+pub async fn not_found<D: Dialect>(req: HttpRequest) -> HttpResponse {
+    D::Error::from(BadInput::NotFound(route(&req))).error_response()
 }
 
 /// The route exists but not with this method.
-pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
-    crate::community::envelope::error(
-        StatusCode::METHOD_NOT_ALLOWED,
-        &format!("Method {} is not allowed on {}", req.method(), req.path()),
-    )
+pub async fn method_not_allowed<D: Dialect>(req: HttpRequest) -> HttpResponse {
+    D::Error::from(BadInput::MethodNotAllowed(route(&req))).error_response()
 }
 
-/// A resource whose unmatched methods answer 405 in JSON.
-pub fn resource(path: &str) -> actix_web::Resource {
-    web::resource(path).default_service(web::to(method_not_allowed))
+/// A resource of dialect `D`: unmatched methods answer 405 and refused input answers
+/// 4xx, both in `D`'s envelope.
+pub fn resource<D: Dialect>(path: &str) -> actix_web::Resource {
+    web::resource(path)
+        .app_data(json_config::<D>())
+        .app_data(path_config::<D>())
+        .app_data(query_config::<D>())
+        .default_service(web::to(method_not_allowed::<D>))
 }

@@ -6,11 +6,16 @@
 //! error in their dialect's envelope.
 
 mod admin;
+mod anchor;
 pub mod auth;
 pub mod blocking;
 pub mod community;
+pub mod dialect;
+mod dialects;
+mod drf;
 mod fallback;
 mod health;
+mod rgram;
 mod time;
 
 use std::sync::Arc;
@@ -19,6 +24,7 @@ use actix_web::web;
 use rookery_domain::SocialGraph;
 
 pub use auth::{Caller, JwtVerifier};
+pub use dialects::{Dialects, UnknownDialect};
 pub use health::Readiness;
 
 /// Largest JSON body accepted; bigger ones answer 413.
@@ -32,26 +38,56 @@ pub struct HttpState<G> {
     pub verifier: web::Data<JwtVerifier>,
     /// Answers `/readyz`.
     pub readiness: Arc<dyn Readiness>,
+    /// Which dialects to mount.
+    pub dialects: Dialects,
 }
 
 impl<G> Clone for HttpState<G> {
     fn clone(&self) -> Self {
-        Self { graph: self.graph.clone(), verifier: self.verifier.clone(), readiness: Arc::clone(&self.readiness) }
+        Self {
+            graph: self.graph.clone(),
+            verifier: self.verifier.clone(),
+            readiness: Arc::clone(&self.readiness),
+            dialects: self.dialects,
+        }
     }
 }
 
-/// Mounts every route, the JSON error handlers and the JSON fallbacks on an `App`.
+/// Mounts the health probes, the admin API and the chosen dialects on an `App`.
 pub fn configure<G: SocialGraph>(state: HttpState<G>) -> impl FnOnce(&mut web::ServiceConfig) {
+    let dialects = state.dialects;
     move |cfg| {
         cfg.app_data(state.graph)
             .app_data(state.verifier)
             .app_data(web::Data::from(state.readiness))
-            .app_data(fallback::json_config())
-            .app_data(fallback::path_config())
-            .app_data(fallback::query_config())
             .configure(health::routes)
-            .service(web::scope("/api/v1/community").configure(community::routes::<G>))
-            .service(web::scope("/api/v1/admin").configure(admin::routes::<G>))
-            .default_service(web::to(fallback::not_found));
+            .service(web::scope("/api/v1/admin").configure(admin::routes::<G>));
+        if dialects.community {
+            cfg.service(web::scope("/api/v1/community").configure(community::routes::<G>));
+        }
+        if dialects.drf {
+            drf::routes::<G>(cfg);
+        }
+        if dialects.rgram {
+            rgram::routes::<G>(cfg);
+        }
+        if dialects.anchor {
+            anchor::routes::<G>(cfg);
+        }
+        cfg.default_service(web::to(not_found));
+    }
+}
+
+/// An unknown route answers in the envelope of the dialect its path belongs to.
+async fn not_found(req: actix_web::HttpRequest) -> actix_web::HttpResponse {
+    let path = req.path();
+    if drf::owns(path) {
+        fallback::not_found::<drf::Drf>(req).await
+    } else if rgram::owns(path) {
+        fallback::not_found::<rgram::Rgram>(req).await
+    } else if anchor::owns(path) {
+        fallback::not_found::<anchor::Anchor>(req).await
+    } else {
+        fallback::not_found::<community::envelope::Community>(req).await
     }
 }

@@ -10,7 +10,7 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use rookery_domain::GraphService;
 use rookery_domain::ports::{NoNotifier, SystemClock, UuidV7};
-use rookery_http::{HttpState, JwtVerifier, Readiness};
+use rookery_http::{Dialects, HttpState, JwtVerifier, Readiness};
 use rookery_store::{Database, DatabaseOptions};
 
 use crate::keys::verification_key;
@@ -67,10 +67,12 @@ impl Application {
         let key = verification_key(&settings.jwt, &settings.database.url)?;
         let verifier = JwtVerifier::new(&key, settings.jwt.issuer.as_deref(), settings.jwt.audience.as_deref())
             .context("loading the JWT key")?;
+        let dialects = Dialects::parse(&settings.dialects).context("reading ROOKERY_DIALECTS")?;
         let state = HttpState {
             graph: web::Data::new(graph(&db)),
             verifier: web::Data::new(verifier),
             readiness: Arc::new(DatabaseReadiness(db)),
+            dialects,
         };
         let listener = TcpListener::bind(&settings.bind).with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -80,7 +82,7 @@ impl Application {
             server = server.workers(settings.workers);
         }
         let server = server.listen(listener)?.run();
-        tracing::info!(port, "rookery listening");
+        tracing::info!(port, %dialects, "rookery listening");
         Ok(Self { port, server })
     }
 

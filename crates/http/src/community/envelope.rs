@@ -5,6 +5,9 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use rookery_domain::GraphError;
+
+use crate::auth::AuthError;
+use crate::dialect::{BadInput, Dialect};
 use rookery_domain::ports::StoreError;
 use serde::Serialize;
 use serde_json::json;
@@ -58,6 +61,34 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         error(self.status, &self.message)
+    }
+}
+
+/// The canonical dialect.
+#[derive(Debug)]
+pub struct Community;
+
+impl Dialect for Community {
+    type Error = ApiError;
+}
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, error.to_string())
+    }
+}
+
+impl From<BadInput> for ApiError {
+    fn from(bad: BadInput) -> Self {
+        let message = match &bad {
+            BadInput::NotFound(route) => format!("No route for {route}"),
+            BadInput::MethodNotAllowed(route) => {
+                let (method, path) = route.split_once(' ').unwrap_or(("", route));
+                format!("Method {method} is not allowed on {path}")
+            }
+            other => other.message(),
+        };
+        Self::new(bad.status(), message)
     }
 }
 

@@ -15,7 +15,11 @@ mod requests;
 use actix_web::web;
 use rookery_domain::SocialGraph;
 
-use crate::fallback::resource;
+use self::envelope::Community;
+
+fn resource(path: &str) -> actix_web::Resource {
+    crate::fallback::resource::<Community>(path)
+}
 
 /// Registers the dialect's routes; literal segments (`me`, `status`) come before the
 /// `{id}` routes they would otherwise be taken for.
