@@ -13,7 +13,7 @@ use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::{Method, StatusCode};
-use rookery::settings::{DatabaseSettings, JwtSettings};
+use rookery::settings::{DatabaseSettings, JwtSettings, StreamSettings};
 use rookery::{Application, Settings};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -99,7 +99,8 @@ pub struct TestApp {
     /// A keep-alive client.
     pub client: reqwest::Client,
     secret: String,
-    _database: TestDatabase,
+    /// Dropped with the first instance only.
+    _database: Option<TestDatabase>,
 }
 
 /// An account as the tests know it: its id and a token for it.
@@ -123,19 +124,23 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     LazyLock::force(&TRACING);
     let (database, database_url) = TestDatabase::create();
     let secret = format!("test-secret-{}", Uuid::new_v4());
-    let settings = Settings {
-        bind: "127.0.0.1:0".into(),
-        workers: 2,
-        dialects: "community,drf,rgram,anchor".into(),
-        database: DatabaseSettings { url: database_url.clone(), max_connections: 8 },
-        jwt: JwtSettings { secret: Some(secret.clone()), ..JwtSettings::default() },
-    };
-    let mut settings = settings;
+    let mut settings = settings_for(&database_url, &secret);
     adjust(&mut settings);
     let app = Application::build(&settings).expect("the application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    TestApp { address, database_url, client: reqwest::Client::new(), secret, _database: database }
+    TestApp { address, database_url, client: reqwest::Client::new(), secret, _database: Some(database) }
+}
+
+fn settings_for(database_url: &str, secret: &str) -> Settings {
+    Settings {
+        bind: "127.0.0.1:0".into(),
+        workers: 2,
+        dialects: "community,drf,rgram,anchor".into(),
+        database: DatabaseSettings { url: database_url.to_owned(), max_connections: 8 },
+        jwt: JwtSettings { secret: Some(secret.to_owned()), ..JwtSettings::default() },
+        streams: StreamSettings::default(),
+    }
 }
 
 /// Seconds since the epoch.
@@ -162,6 +167,21 @@ impl Reply {
 }
 
 impl TestApp {
+    /// A second server on the same database and key, as a second instance behind a
+    /// load balancer would be.
+    pub async fn sibling(&self) -> TestApp {
+        let app = Application::build(&settings_for(&self.database_url, &self.secret)).expect("the sibling starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            database_url: self.database_url.clone(),
+            client: reqwest::Client::new(),
+            secret: self.secret.clone(),
+            _database: None,
+        }
+    }
+
     /// Any path on the server.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
@@ -251,7 +271,7 @@ impl TestApp {
         Self::reply(request.send().await.unwrap()).await
     }
 
-    async fn reply(response: reqwest::Response) -> Reply {
+    pub async fn reply(response: reqwest::Response) -> Reply {
         let status = response.status();
         let content_type =
             response.headers().get(reqwest::header::CONTENT_TYPE).map(|v| v.to_str().unwrap().to_owned());
@@ -287,5 +307,80 @@ impl TestApp {
     pub async fn received_request_id(&self, target: &TestUser) -> String {
         let reply = self.call(Method::GET, "/follow-requests/received", target, None).await;
         reply.body["data"]["requests"][0]["id"].as_str().expect("a pending request").to_owned()
+    }
+}
+
+/// One server-sent event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SseEvent {
+    /// The `id:` line, if any.
+    pub id: Option<String>,
+    /// The `data:` line, parsed.
+    pub data: Value,
+}
+
+/// An open event stream, read event by event.
+pub struct SseStream {
+    response: reqwest::Response,
+    buffer: String,
+    /// Comment lines seen so far (heartbeats).
+    pub comments: usize,
+}
+
+impl SseStream {
+    /// Opens `path` on the canonical API with the given request tweaks.
+    pub async fn open(request: reqwest::RequestBuilder) -> Result<Self, Reply> {
+        let response = request.header("Accept", "text/event-stream").send().await.unwrap();
+        if response.status() != StatusCode::OK {
+            return Err(TestApp::reply(response).await);
+        }
+        assert_eq!(response.headers()[reqwest::header::CONTENT_TYPE], "text/event-stream");
+        Ok(Self { response, buffer: String::new(), comments: 0 })
+    }
+
+    /// The next event, or `None` when none arrives within `wait` (or the stream ends).
+    pub async fn next_within(&mut self, wait: std::time::Duration) -> Option<SseEvent> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let (mut id, mut data) = (None, None);
+                for line in block.lines() {
+                    if let Some(rest) = line.strip_prefix("id:") {
+                        id = Some(rest.trim().to_owned());
+                    } else if let Some(rest) = line.strip_prefix("data:") {
+                        data = Some(serde_json::from_str(rest.trim()).expect("data lines are JSON"));
+                    } else if line.starts_with(':') {
+                        self.comments += 1;
+                    } else if line.starts_with("event:") {
+                        panic!("no event: lines, so EventSource.onmessage sees every event");
+                    }
+                }
+                match data {
+                    Some(data) => return Some(SseEvent { id, data }),
+                    None => continue,
+                }
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.response.chunk()).await.ok()?.ok()??;
+            self.buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+        }
+    }
+
+    /// The next event, within a second, of the given `type`, skipping others.
+    pub async fn expect(&mut self, kind: &str) -> SseEvent {
+        loop {
+            let event = self.next_within(std::time::Duration::from_secs(2)).await.unwrap_or_else(|| panic!("no {kind} event"));
+            if event.data["type"] == kind {
+                return event;
+            }
+        }
+    }
+}
+
+impl TestApp {
+    /// Opens `user`'s notification stream with a bearer header.
+    pub async fn stream(&self, user: &TestUser) -> SseStream {
+        let request = self.client.get(self.community("/notifications/stream")).bearer_auth(&user.token);
+        SseStream::open(request).await.expect("the stream opens")
     }
 }

@@ -12,6 +12,7 @@
 pub mod account;
 pub mod error;
 pub mod ids;
+pub mod inbox;
 pub mod listing;
 pub mod notification;
 pub mod page;
@@ -23,6 +24,7 @@ pub mod username;
 pub use account::{Account, AccountSummary, Identity, NewAccount, ProfilePatch, ProfileView, Relation};
 pub use error::GraphError;
 pub use ids::{AccountId, NotificationId, ParseIdError, RequestId};
+pub use inbox::{InboxPage, KindFilter, NotificationView};
 pub use listing::{Cursor, Direction, ListPage, ListQuery, Listed, Paging, ProfilePage, SearchPrefix};
 pub use notification::{Notification, NotificationKind};
 pub use page::{Page, PageRequest};

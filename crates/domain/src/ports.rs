@@ -8,7 +8,8 @@ use uuid::Uuid;
 
 use crate::Timestamp;
 use crate::account::{Account, NewAccount, ProfilePatch, Relation};
-use crate::ids::{AccountId, RequestId};
+use crate::ids::{AccountId, NotificationId, RequestId};
+use crate::inbox::{KindFilter, NotificationView};
 use crate::listing::{Direction, ListPage, ListQuery, Listed};
 use crate::notification::Notification;
 use crate::page::{Page, PageRequest};
@@ -150,12 +151,55 @@ pub trait IdSource: Send + Sync + 'static {
     fn new_id(&self) -> Uuid;
 }
 
+/// Stored notifications, as their recipients read them.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait NotificationStore: Send + Sync + 'static {
+    /// A page of `recipient`'s notifications matching `filter`, newest first, whose
+    /// actors are live; with how many match.
+    fn notifications(
+        &self,
+        recipient: AccountId,
+        filter: KindFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<NotificationView>, i64), StoreError>;
+
+    /// How many of `recipient`'s notifications are unread.
+    fn unread_count(&self, recipient: AccountId) -> Result<i64, StoreError>;
+
+    /// Marks `recipient`'s notifications read — all, or those of `ids` that are
+    /// theirs (other ids are ignored) — and returns how many stay unread. The change
+    /// and its announcement to other instances commit together.
+    fn mark_read(
+        &self,
+        recipient: AccountId,
+        ids: Option<Vec<NotificationId>>,
+        at: Timestamp,
+    ) -> Result<i64, StoreError>;
+
+    /// `recipient`'s notifications created after `after` (ids sort by time), oldest
+    /// first, at most `limit`: what a reconnecting stream missed.
+    fn notifications_after(
+        &self,
+        recipient: AccountId,
+        after: NotificationId,
+        limit: i64,
+    ) -> Result<Vec<NotificationView>, StoreError>;
+
+    /// The notifications with these ids, ready to show (unknown ids left out).
+    fn notification_views(&self, ids: &[NotificationId]) -> Result<Vec<NotificationView>, StoreError>;
+}
+
 /// Delivers notifications that have been committed.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 pub trait Notifier: Send + Sync + 'static {
     /// Called after the transaction that stored `notifications` committed. Delivery is
     /// best effort and must not block: the notifications are already stored.
     fn publish(&self, notifications: &[Notification]);
+
+    /// Called after `recipient`'s unread count dropped to `unread` (notifications were
+    /// marked read), so every open stream of theirs can show it.
+    fn unread_changed(&self, recipient: AccountId, unread: i64);
 }
 
 /// The system clock.
@@ -184,4 +228,6 @@ pub struct NoNotifier;
 
 impl Notifier for NoNotifier {
     fn publish(&self, _notifications: &[Notification]) {}
+
+    fn unread_changed(&self, _recipient: AccountId, _unread: i64) {}
 }

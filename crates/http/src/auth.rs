@@ -184,7 +184,19 @@ pub fn bearer_token(req: &HttpRequest) -> Result<&str, AuthError> {
 /// # Errors
 /// [`AuthError::Missing`] without a token, [`AuthError::Invalid`] for a bad one.
 pub fn authenticate(req: &HttpRequest) -> Result<Caller, AuthError> {
-    let token = bearer_token(req)?;
+    authenticate_with(req, None)
+}
+
+/// As [`authenticate`], also accepting a token from elsewhere (a query parameter)
+/// when the request has no `Authorization` header.
+///
+/// # Errors
+/// As [`authenticate`].
+pub fn authenticate_with(req: &HttpRequest, fallback: Option<&str>) -> Result<Caller, AuthError> {
+    let token = match (bearer_token(req), fallback.filter(|t| !t.is_empty())) {
+        (Err(AuthError::Missing), Some(token)) => token,
+        (result, _) => result?,
+    };
     let verifier = req.app_data::<web::Data<JwtVerifier>>().ok_or(AuthError::Invalid)?;
     verifier.verify(token)
 }

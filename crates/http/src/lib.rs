@@ -16,6 +16,7 @@ mod drf;
 mod fallback;
 mod health;
 mod rgram;
+pub mod sse;
 mod time;
 
 use std::sync::Arc;
@@ -40,6 +41,8 @@ pub struct HttpState<G> {
     pub readiness: Arc<dyn Readiness>,
     /// Which dialects to mount.
     pub dialects: Dialects,
+    /// The open notification streams.
+    pub hub: Arc<sse::Hub>,
 }
 
 impl<G> Clone for HttpState<G> {
@@ -49,6 +52,7 @@ impl<G> Clone for HttpState<G> {
             verifier: self.verifier.clone(),
             readiness: Arc::clone(&self.readiness),
             dialects: self.dialects,
+            hub: Arc::clone(&self.hub),
         }
     }
 }
@@ -60,6 +64,7 @@ pub fn configure<G: SocialGraph>(state: HttpState<G>) -> impl FnOnce(&mut web::S
         cfg.app_data(state.graph)
             .app_data(state.verifier)
             .app_data(web::Data::from(state.readiness))
+            .app_data(web::Data::from(state.hub))
             .configure(health::routes)
             .service(web::scope("/api/v1/admin").configure(admin::routes::<G>));
         if dialects.community {

@@ -27,6 +27,38 @@ pub struct Settings {
 
     #[command(flatten)]
     pub jwt: JwtSettings,
+
+    #[command(flatten)]
+    pub streams: StreamSettings,
+}
+
+/// Notification streams.
+#[derive(Debug, Clone, Args)]
+pub struct StreamSettings {
+    /// Seconds between heartbeat comments on idle streams.
+    #[arg(long, env = "ROOKERY_SSE_HEARTBEAT_SECS", default_value_t = 15)]
+    pub heartbeat_secs: u64,
+
+    /// Most streams one account may hold open.
+    #[arg(long, env = "ROOKERY_SSE_MAX_STREAMS_PER_ACCOUNT", default_value_t = 8)]
+    pub max_streams_per_account: usize,
+}
+
+impl StreamSettings {
+    /// As the hub takes them.
+    #[must_use]
+    pub fn hub_config(&self) -> rookery_http::sse::HubConfig {
+        rookery_http::sse::HubConfig {
+            heartbeat: std::time::Duration::from_secs(self.heartbeat_secs.max(1)),
+            max_streams_per_account: self.max_streams_per_account.max(1),
+        }
+    }
+}
+
+impl Default for StreamSettings {
+    fn default() -> Self {
+        Self { heartbeat_secs: 15, max_streams_per_account: 8 }
+    }
 }
 
 /// The database.

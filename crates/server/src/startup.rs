@@ -5,19 +5,21 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::dev::Server;
+use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use rookery_domain::GraphService;
 use rookery_domain::ports::{NoNotifier, SystemClock, UuidV7};
+use rookery_http::sse::{Hub, HubEvent, HubNotifier, deliver};
 use rookery_http::{Dialects, HttpState, JwtVerifier, Readiness};
-use rookery_store::{Database, DatabaseOptions};
+use rookery_store::events::{StoreEvent, spawn_listener};
+use rookery_store::{Backend, Database, DatabaseOptions};
 
 use crate::keys::verification_key;
 use crate::settings::{DatabaseSettings, Settings};
 
-/// The service as the server wires it.
-pub type Graph = GraphService<Database, Database, SystemClock, UuidV7, NoNotifier>;
+/// The service as the server wires it: notifications go to the live streams.
+pub type Graph = GraphService<Database, Database, Database, SystemClock, UuidV7, HubNotifier>;
 
 /// How long in-flight requests get to finish after SIGTERM/SIGINT.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -36,10 +38,32 @@ pub fn open_database(settings: &DatabaseSettings) -> anyhow::Result<Database> {
     Ok(db)
 }
 
-/// The use cases over a database.
+/// The use cases over a database, for commands that serve no streams.
 #[must_use]
-pub fn graph(db: &Database) -> Graph {
-    GraphService::new(db.clone(), db.clone(), SystemClock, UuidV7, NoNotifier)
+pub fn graph(db: &Database) -> GraphService<Database, Database, Database, SystemClock, UuidV7, NoNotifier> {
+    GraphService::new(db.clone(), db.clone(), db.clone(), SystemClock, UuidV7, NoNotifier)
+}
+
+/// Feeds the hub: in-process on SQLite (through the notifier); on PostgreSQL from a
+/// `LISTEN` connection, so a change committed by any instance reaches the streams of
+/// every instance.
+fn live_events(db: &Database, url: &str, hub: &Arc<Hub>) -> anyhow::Result<HubNotifier> {
+    match db.backend() {
+        Backend::Sqlite => Ok(HubNotifier::new(Arc::clone(hub), true)),
+        Backend::Postgres => {
+            let listening = Arc::clone(hub);
+            spawn_listener(url.to_owned(), move |event| listening.push(hub_event(event)))
+                .context("starting the event listener")?;
+            Ok(HubNotifier::new(Arc::clone(hub), false))
+        }
+    }
+}
+
+fn hub_event(event: StoreEvent) -> HubEvent {
+    match event {
+        StoreEvent::Notification { recipient, id } => HubEvent::Notification { recipient, id },
+        StoreEvent::Unread { recipient, count } => HubEvent::Unread { recipient, count },
+    }
 }
 
 /// `/readyz`: the database answers.
@@ -68,20 +92,27 @@ impl Application {
         let verifier = JwtVerifier::new(&key, settings.jwt.issuer.as_deref(), settings.jwt.audience.as_deref())
             .context("loading the JWT key")?;
         let dialects = Dialects::parse(&settings.dialects).context("reading ROOKERY_DIALECTS")?;
+        let (hub, events) = Hub::new(settings.streams.hub_config());
+        let notifier = live_events(&db, &settings.database.url, &hub)?;
+        let graph = web::Data::new(GraphService::new(db.clone(), db.clone(), db.clone(), SystemClock, UuidV7, notifier));
+        tokio::spawn(deliver(Arc::clone(&hub), graph.clone(), events));
         let state = HttpState {
-            graph: web::Data::new(graph(&db)),
+            graph,
             verifier: web::Data::new(verifier),
             readiness: Arc::new(DatabaseReadiness(db)),
             dialects,
+            hub: Arc::clone(&hub),
         };
         let listener = TcpListener::bind(&settings.bind).with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let mut server = HttpServer::new(move || App::new().configure(rookery_http::configure(state.clone())))
-            .shutdown_timeout(SHUTDOWN_GRACE.as_secs());
+            .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
+            .disable_signals();
         if settings.workers > 0 {
             server = server.workers(settings.workers);
         }
         let server = server.listen(listener)?.run();
+        tokio::spawn(stop_on_signal(server.handle(), hub));
         tracing::info!(port, %dialects, "rookery listening");
         Ok(Self { port, server })
     }
@@ -92,11 +123,35 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGINT/SIGTERM, then lets in-flight requests finish.
+    /// Serves until SIGINT/SIGTERM, then closes the streams and lets in-flight
+    /// requests finish.
     ///
     /// # Errors
     /// The server failed.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// On SIGTERM or SIGINT: end every stream (they would otherwise hold the server open
+/// until the grace period runs out), then stop gracefully.
+async fn stop_on_signal(server: ServerHandle, hub: Arc<Hub>) {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+    tracing::info!(open_streams = hub.open_streams(), "shutting down");
+    hub.close_all();
+    server.stop(true).await;
 }

@@ -29,7 +29,7 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     // The service takes the ports: the store twice (accounts and graph), a clock, an id
     // source and a notifier (none here: notifications are still stored).
-    let graph = GraphService::new(db.clone(), db, SystemClock, UuidV7, NoNotifier);
+    let graph = GraphService::new(db.clone(), db.clone(), db, SystemClock, UuidV7, NoNotifier);
 
     let alice = graph.create_account(Username::parse("alice")?, Some("Alice".into()), false)?;
     let bob = graph.create_account(Username::parse("bob")?, Some("Bob".into()), false)?;

@@ -139,6 +139,13 @@ pub trait BackendSql {
     /// account) run one after the other. SQLite's `BEGIN IMMEDIATE` already
     /// serialises writers, so there it is a plain read.
     fn lock_pair(&mut self, first: DbUuid, second: DbUuid) -> QueryResult<LockedPair>;
+
+    /// Announces an event to every instance listening on this database, as part of
+    /// the current transaction: PostgreSQL delivers a `NOTIFY` only if the
+    /// transaction commits, so nothing is announced that did not happen. SQLite has
+    /// one process; its events are published in-process after commit, so this does
+    /// nothing there.
+    fn announce(&mut self, event: &crate::events::StoreEvent) -> QueryResult<()>;
 }
 
 impl BackendSql for SqliteConnection {
@@ -148,6 +155,10 @@ impl BackendSql for SqliteConnection {
             .select((accounts::id, accounts::is_private, accounts::deleted_at))
             .load(self)?;
         Ok(LockedPair::from_rows(first, second, &rows))
+    }
+
+    fn announce(&mut self, _event: &crate::events::StoreEvent) -> QueryResult<()> {
+        Ok(())
     }
 }
 
@@ -160,6 +171,14 @@ impl BackendSql for PgConnection {
             .for_no_key_update()
             .load(self)?;
         Ok(LockedPair::from_rows(first, second, &rows))
+    }
+
+    fn announce(&mut self, event: &crate::events::StoreEvent) -> QueryResult<()> {
+        diesel::sql_query("SELECT pg_notify($1, $2)")
+            .bind::<diesel::sql_types::Text, _>(crate::events::CHANNEL)
+            .bind::<diesel::sql_types::Text, _>(event.encode())
+            .execute(self)
+            .map(|_| ())
     }
 }
 

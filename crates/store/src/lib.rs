@@ -17,13 +17,15 @@ mod accounts;
 pub mod connection;
 mod database;
 mod error;
+pub mod events;
 mod graph;
 mod lists;
+mod notifications;
+pub mod maintenance;
 mod rows;
 mod schema;
 mod sql_types;
 mod transitions;
-pub mod maintenance;
 
 pub use database::{Backend, Database, DatabaseOptions};
 pub use error::OpenError;

@@ -7,6 +7,7 @@ use rookery_domain::relationship::{Applied, Transition};
 use rookery_domain::{FollowRequest, Notification, RequestStatus};
 
 use crate::connection::BackendSql;
+use crate::events::StoreEvent;
 use crate::graph::GraphQueries;
 use crate::rows::{BlockRow, FollowRow, NotificationRow, RequestRow};
 use crate::schema::{accounts, blocks, follow_requests, follows, notifications};
@@ -223,6 +224,9 @@ impl TransitionWrites {
         for chunk in notes.chunks(INSERT_CHUNK) {
             let rows: Vec<NotificationRow> = chunk.iter().map(NotificationRow::from).collect();
             diesel::insert_into(notifications::table).values(rows).execute(self)?;
+        }
+        for note in notes {
+            self.announce(&StoreEvent::Notification { recipient: note.recipient, id: note.id })?;
         }
         Ok(())
     }

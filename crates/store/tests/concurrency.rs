@@ -20,7 +20,7 @@ use rookery_domain::{
 use rookery_store::{Database, DatabaseOptions};
 use uuid::Uuid;
 
-type Service = GraphService<Database, Database, SystemClock, UuidV7, NoNotifier>;
+type Service = GraphService<Database, Database, Database, SystemClock, UuidV7, NoNotifier>;
 
 fn options() -> DatabaseOptions {
     DatabaseOptions { max_connections: 16, ..DatabaseOptions::default() }
@@ -28,7 +28,7 @@ fn options() -> DatabaseOptions {
 
 fn service(db: &Database) -> Service {
     db.migrate().expect("migrate");
-    GraphService::new(db.clone(), db.clone(), SystemClock, UuidV7, NoNotifier)
+    GraphService::new(db.clone(), db.clone(), db.clone(), SystemClock, UuidV7, NoNotifier)
 }
 
 /// Runs `scenario` against a fresh SQLite file.

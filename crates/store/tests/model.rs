@@ -32,7 +32,7 @@ use rookery_domain::{
 use rookery_store::{Database, DatabaseOptions};
 use uuid::Uuid;
 
-type Service = GraphService<Database, Database, SystemClock, UuidV7, NoNotifier>;
+type Service = GraphService<Database, Database, Database, SystemClock, UuidV7, NoNotifier>;
 
 /// Accounts in every case; they are indexed `0..ACCOUNTS`.
 const ACCOUNTS: usize = 5;
@@ -317,7 +317,7 @@ fn fail(context: impl std::fmt::Display) -> impl FnOnce(GraphError) -> TestCaseE
 impl Case {
     fn new(db: Database) -> Result<Self, TestCaseError> {
         db.migrate().map_err(|e| TestCaseError::fail(format!("migrate: {e}")))?;
-        let service = GraphService::new(db.clone(), db, SystemClock, UuidV7, NoNotifier);
+        let service = GraphService::new(db.clone(), db.clone(), db, SystemClock, UuidV7, NoNotifier);
         let mut ids = Vec::with_capacity(ACCOUNTS + 1);
         for (i, private) in STARTS_PRIVATE.iter().enumerate() {
             let username = Username::parse(&format!("user{i}")).map_err(|e| TestCaseError::fail(e.to_string()))?;

@@ -2,12 +2,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod admin;
+mod anchor;
 mod auth;
 mod blocks;
 mod concurrency;
+mod dialects;
+mod drf;
 mod errors;
 mod follows;
 mod lists;
 mod mobile_app;
+mod notifications;
 mod profiles;
 mod requests;
+mod rgram;

@@ -4,7 +4,7 @@ use super::GraphService;
 use crate::account::{Account, Identity, NewAccount};
 use crate::error::GraphError;
 use crate::ids::AccountId;
-use crate::ports::{AccountStore, Clock, GraphStore, IdSource, Notifier, Presence, StoreError};
+use crate::ports::{NotificationStore, AccountStore, Clock, GraphStore, IdSource, Notifier, Presence, StoreError};
 use crate::relationship::Applied;
 use crate::username::Username;
 
@@ -41,10 +41,11 @@ pub trait Accounts {
     fn account_by_username(&self, username: &Username) -> Result<Account, GraphError>;
 }
 
-impl<A, G, C, I, N> Accounts for GraphService<A, G, C, I, N>
+impl<A, G, S, C, I, N> Accounts for GraphService<A, G, S, C, I, N>
 where
     A: AccountStore,
     G: GraphStore,
+    S: NotificationStore,
     C: Clock,
     I: IdSource,
     N: Notifier,

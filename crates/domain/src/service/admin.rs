@@ -5,7 +5,7 @@ use super::GraphService;
 use crate::account::{Account, NewAccount, ProfilePatch};
 use crate::error::GraphError;
 use crate::ids::AccountId;
-use crate::ports::{AccountStore, Clock, GraphStore, IdSource, Notifier, Presence, StoreError};
+use crate::ports::{NotificationStore, AccountStore, Clock, GraphStore, IdSource, Notifier, Presence, StoreError};
 use crate::relationship::Applied;
 
 /// Admin use cases.
@@ -28,10 +28,11 @@ pub trait Admin {
     fn admin_delete(&self, id: AccountId) -> Result<(), GraphError>;
 }
 
-impl<A, G, C, I, N> Admin for GraphService<A, G, C, I, N>
+impl<A, G, S, C, I, N> Admin for GraphService<A, G, S, C, I, N>
 where
     A: AccountStore,
     G: GraphStore,
+    S: NotificationStore,
     C: Clock,
     I: IdSource,
     N: Notifier,

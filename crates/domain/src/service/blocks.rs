@@ -6,7 +6,7 @@ use crate::error::GraphError;
 use crate::ids::AccountId;
 use crate::listing::{ListPage, Listed, Paging};
 use crate::page::{Page, PageRequest};
-use crate::ports::{AccountStore, Clock, GraphStore, IdSource, Notifier};
+use crate::ports::{NotificationStore, AccountStore, Clock, GraphStore, IdSource, Notifier};
 use crate::relationship::{Applied, Transition};
 
 /// Longest block reason kept.
@@ -44,10 +44,11 @@ pub trait Blocks {
     fn blocked_accounts(&self, actor: AccountId, page: PageRequest) -> Result<Page<Listed<ProfileView>>, GraphError>;
 }
 
-impl<A, G, C, I, N> Blocks for GraphService<A, G, C, I, N>
+impl<A, G, S, C, I, N> Blocks for GraphService<A, G, S, C, I, N>
 where
     A: AccountStore,
     G: GraphStore,
+    S: NotificationStore,
     C: Clock,
     I: IdSource,
     N: Notifier,

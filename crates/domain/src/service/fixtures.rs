@@ -7,15 +7,17 @@ use super::GraphService;
 use crate::Timestamp;
 use crate::account::{Account, AccountSummary};
 use crate::ids::{AccountId, RequestId};
-use crate::ports::{MockAccountStore, MockClock, MockGraphStore, MockIdSource, MockNotifier};
+use crate::ports::{MockAccountStore, MockClock, MockGraphStore, MockIdSource, MockNotificationStore, MockNotifier};
 use crate::relationship::{FollowRequest, PairState, RequestStatus};
 use crate::username::Username;
 
-pub type TestService = GraphService<MockAccountStore, MockGraphStore, MockClock, MockIdSource, MockNotifier>;
+pub type TestService =
+    GraphService<MockAccountStore, MockGraphStore, MockNotificationStore, MockClock, MockIdSource, MockNotifier>;
 
 pub struct Ports {
     pub accounts: MockAccountStore,
     pub graph: MockGraphStore,
+    pub notifications: MockNotificationStore,
     pub notifier: MockNotifier,
 }
 
@@ -51,7 +53,12 @@ pub fn request(requester: AccountId, target: AccountId, status: RequestStatus) -
 
 impl Ports {
     pub fn new() -> Self {
-        Self { accounts: MockAccountStore::new(), graph: MockGraphStore::new(), notifier: MockNotifier::new() }
+        Self {
+            accounts: MockAccountStore::new(),
+            graph: MockGraphStore::new(),
+            notifications: MockNotificationStore::new(),
+            notifier: MockNotifier::new(),
+        }
     }
 
     pub fn service(self) -> TestService {
@@ -59,7 +66,7 @@ impl Ports {
         clock.expect_now().returning(now);
         let mut ids = MockIdSource::new();
         ids.expect_new_id().returning(Uuid::now_v7);
-        GraphService::new(self.accounts, self.graph, clock, ids, self.notifier)
+        GraphService::new(self.accounts, self.graph, self.notifications, clock, ids, self.notifier)
     }
 }
 

@@ -5,7 +5,7 @@ use crate::account::Relation;
 use crate::error::GraphError;
 use crate::ids::{AccountId, NotificationId, RequestId};
 use crate::notification::NotificationKind;
-use crate::ports::{AccountStore, Clock, GraphStore, IdSource, Notifier, StoreError};
+use crate::ports::{NotificationStore, AccountStore, Clock, GraphStore, IdSource, Notifier, StoreError};
 use crate::relationship::{
     Applied, Follow, FollowDecision, FollowRequest, RequestStatus, Transition, UnfollowDecision, decide_follow,
     decide_unfollow, notification,
@@ -62,10 +62,11 @@ pub trait Follows {
     fn remove_follower(&self, actor: AccountId, follower: AccountId) -> Result<bool, GraphError>;
 }
 
-impl<A, G, C, I, N> Follows for GraphService<A, G, C, I, N>
+impl<A, G, S, C, I, N> Follows for GraphService<A, G, S, C, I, N>
 where
     A: AccountStore,
     G: GraphStore,
+    S: NotificationStore,
     C: Clock,
     I: IdSource,
     N: Notifier,
@@ -136,10 +137,11 @@ where
     }
 }
 
-impl<A, G, C, I, N> GraphService<A, G, C, I, N>
+impl<A, G, S, C, I, N> GraphService<A, G, S, C, I, N>
 where
     A: AccountStore,
     G: GraphStore,
+    S: NotificationStore,
     C: Clock,
     I: IdSource,
     N: Notifier,

@@ -7,7 +7,7 @@ use crate::account::{ProfileView, Relation};
 use crate::error::GraphError;
 use crate::ids::AccountId;
 use crate::listing::{Direction, ListPage, ListQuery, Listed, ProfilePage};
-use crate::ports::{AccountStore, Clock, GraphStore, IdSource, Notifier};
+use crate::ports::{NotificationStore, AccountStore, Clock, GraphStore, IdSource, Notifier};
 
 /// Most ids one relationships call takes.
 pub const MAX_RELATIONSHIPS: usize = 100;
@@ -37,10 +37,11 @@ pub trait Lists {
     -> Result<Vec<(AccountId, Relation)>, GraphError>;
 }
 
-impl<A, G, C, I, N> Lists for GraphService<A, G, C, I, N>
+impl<A, G, S, C, I, N> Lists for GraphService<A, G, S, C, I, N>
 where
     A: AccountStore,
     G: GraphStore,
+    S: NotificationStore,
     C: Clock,
     I: IdSource,
     N: Notifier,
@@ -85,10 +86,11 @@ where
     }
 }
 
-impl<A, G, C, I, N> GraphService<A, G, C, I, N>
+impl<A, G, S, C, I, N> GraphService<A, G, S, C, I, N>
 where
     A: AccountStore,
     G: GraphStore,
+    S: NotificationStore,
     C: Clock,
     I: IdSource,
     N: Notifier,

@@ -8,6 +8,7 @@ mod accounts;
 mod admin;
 mod blocks;
 mod follows;
+mod inbox;
 mod lists;
 mod profiles;
 mod requests;
@@ -16,6 +17,7 @@ pub use accounts::Accounts;
 pub use admin::Admin;
 pub use blocks::{BlockOutcome, Blocks};
 pub use follows::{FollowOutcome, Follows, UnfollowOutcome};
+pub use inbox::Inbox;
 pub use lists::Lists;
 pub use profiles::Profiles;
 pub use requests::{RequestListing, Requests};
@@ -23,7 +25,7 @@ pub use requests::{RequestListing, Requests};
 use crate::account::Relation;
 use crate::error::GraphError;
 use crate::ids::AccountId;
-use crate::ports::{AccountStore, Clock, GraphStore, IdSource, Notifier};
+use crate::ports::{NotificationStore, AccountStore, Clock, GraphStore, IdSource, Notifier};
 
 /// How often a use case re-reads and re-decides when a racing change made its
 /// transition's guard fail. Each retry sees the racing change committed, so two
@@ -34,25 +36,27 @@ const MAX_ATTEMPTS: usize = 4;
 ///
 /// Generic over every port, so adapters are called through static dispatch.
 #[derive(Debug, Clone)]
-pub struct GraphService<A, G, C, I, N> {
+pub struct GraphService<A, G, S, C, I, N> {
     accounts: A,
     graph: G,
+    notifications: S,
     clock: C,
     ids: I,
     notifier: N,
 }
 
-impl<A, G, C, I, N> GraphService<A, G, C, I, N>
+impl<A, G, S, C, I, N> GraphService<A, G, S, C, I, N>
 where
     A: AccountStore,
     G: GraphStore,
+    S: NotificationStore,
     C: Clock,
     I: IdSource,
     N: Notifier,
 {
     /// Wires the service to its ports.
-    pub const fn new(accounts: A, graph: G, clock: C, ids: I, notifier: N) -> Self {
-        Self { accounts, graph, clock, ids, notifier }
+    pub const fn new(accounts: A, graph: G, notifications: S, clock: C, ids: I, notifier: N) -> Self {
+        Self { accounts, graph, notifications, clock, ids, notifier }
     }
 
     /// How `viewer` stands towards one account (default when it is not live).
@@ -66,12 +70,12 @@ where
 
 /// Every use case of the graph; what an inbound adapter (HTTP, CLI) depends on.
 pub trait SocialGraph:
-    Accounts + Follows + Requests + Profiles + Lists + Blocks + Admin + Send + Sync + 'static
+    Accounts + Follows + Requests + Profiles + Lists + Blocks + Admin + Inbox + Send + Sync + 'static
 {
 }
 
 impl<T> SocialGraph for T where
-    T: Accounts + Follows + Requests + Profiles + Lists + Blocks + Admin + Send + Sync + 'static
+    T: Accounts + Follows + Requests + Profiles + Lists + Blocks + Admin + Inbox + Send + Sync + 'static
 {
 }
 

@@ -4,7 +4,7 @@ use super::GraphService;
 use crate::account::{ProfilePatch, ProfileView, Relation};
 use crate::error::GraphError;
 use crate::ids::AccountId;
-use crate::ports::{AccountStore, Clock, GraphStore, IdSource, Notifier, StoreError};
+use crate::ports::{NotificationStore, AccountStore, Clock, GraphStore, IdSource, Notifier, StoreError};
 
 /// Profile use cases.
 pub trait Profiles {
@@ -23,10 +23,11 @@ pub trait Profiles {
     fn update_profile(&self, actor: AccountId, patch: &ProfilePatch) -> Result<ProfileView, GraphError>;
 }
 
-impl<A, G, C, I, N> Profiles for GraphService<A, G, C, I, N>
+impl<A, G, S, C, I, N> Profiles for GraphService<A, G, S, C, I, N>
 where
     A: AccountStore,
     G: GraphStore,
+    S: NotificationStore,
     C: Clock,
     I: IdSource,
     N: Notifier,

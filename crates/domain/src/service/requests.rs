@@ -6,7 +6,7 @@ use crate::error::GraphError;
 use crate::ids::{AccountId, NotificationId, RequestId};
 use crate::notification::NotificationKind;
 use crate::page::{Page, PageRequest};
-use crate::ports::{AccountStore, Clock, GraphStore, IdSource, Notifier};
+use crate::ports::{NotificationStore, AccountStore, Clock, GraphStore, IdSource, Notifier};
 use crate::relationship::{
     Applied, Follow, FollowRequest, RequestStatus, Transition, check_answerable, check_cancellable, notification,
 };
@@ -81,10 +81,11 @@ enum Answer {
     Decline,
 }
 
-impl<A, G, C, I, N> Requests for GraphService<A, G, C, I, N>
+impl<A, G, S, C, I, N> Requests for GraphService<A, G, S, C, I, N>
 where
     A: AccountStore,
     G: GraphStore,
+    S: NotificationStore,
     C: Clock,
     I: IdSource,
     N: Notifier,
@@ -138,10 +139,11 @@ where
     }
 }
 
-impl<A, G, C, I, N> GraphService<A, G, C, I, N>
+impl<A, G, S, C, I, N> GraphService<A, G, S, C, I, N>
 where
     A: AccountStore,
     G: GraphStore,
+    S: NotificationStore,
     C: Clock,
     I: IdSource,
     N: Notifier,

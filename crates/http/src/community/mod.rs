@@ -8,6 +8,7 @@ pub mod envelope;
 mod follows;
 mod ids;
 mod lists;
+mod notifications;
 pub(crate) mod profile_object;
 mod profiles;
 mod requests;
@@ -53,5 +54,9 @@ pub fn routes<G: SocialGraph>(cfg: &mut web::ServiceConfig) {
         .service(resource("/block").route(web::post().to(blocks::block::<G>)))
         .service(resource("/block/status/{user_id}").route(web::get().to(blocks::status::<G>)))
         .service(resource("/block/{user_id}").route(web::delete().to(blocks::unblock::<G>)))
-        .service(resource("/blocks").route(web::get().to(blocks::list::<G>)));
+        .service(resource("/blocks").route(web::get().to(blocks::list::<G>)))
+        .service(resource("/notifications").route(web::get().to(notifications::list::<G>)))
+        .service(resource("/notifications/stream").route(web::get().to(crate::sse::stream::<G>)))
+        .service(resource("/notifications/unread-count").route(web::get().to(notifications::unread_count::<G>)))
+        .service(resource("/notifications/mark-as-seen").route(web::post().to(notifications::mark_as_seen::<G>)));
 }

@@ -1,0 +1,64 @@
+//! The wire format of events: seed 002's payloads, one `data:` line each, with an
+//! `id:` line for notifications (so `Last-Event-ID` can resume) and no `event:` line
+//! (so a browser's `EventSource.onmessage` receives them).
+
+use actix_web::web::Bytes;
+use rookery_domain::{NotificationId, NotificationView};
+use serde_json::{Value, json};
+
+use crate::time::rfc3339;
+
+/// A frame ready to write, with the notification id it carries, if any.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    /// The notification this frame shows; `None` for status frames.
+    pub id: Option<NotificationId>,
+    /// The bytes on the wire.
+    pub bytes: Bytes,
+}
+
+/// A comment line: keeps proxies from closing an idle stream.
+pub const HEARTBEAT: &[u8] = b": heartbeat\n\n";
+
+fn data(id: Option<NotificationId>, payload: &Value) -> Frame {
+    let text = match id {
+        Some(id) => format!("id: {id}\ndata: {payload}\n\n"),
+        None => format!("data: {payload}\n\n"),
+    };
+    Frame { id, bytes: Bytes::from(text) }
+}
+
+/// Seed 002's notification payload.
+pub fn payload(view: &NotificationView, unread_count: i64) -> Value {
+    let n = &view.notification;
+    json!({
+        "type": n.kind.as_str(),
+        "notification_id": n.id.to_string(),
+        "message": view.message(),
+        "actor": {
+            "id": view.actor.id.to_string(),
+            "username": view.actor.username.as_str(),
+            "full_name": view.actor.full_name,
+            "profile_image_url": view.actor.profile_image_url,
+            "profile_picture_url": view.actor.profile_image_url,
+        },
+        "post_id": null,
+        "created_at": rfc3339(n.created_at),
+        "unread_count": unread_count,
+    })
+}
+
+/// A notification event.
+pub fn notification(view: &NotificationView, unread_count: i64) -> Frame {
+    data(Some(view.notification.id), &payload(view, unread_count))
+}
+
+/// The first event of every stream.
+pub fn connected(unread_count: i64) -> Frame {
+    data(None, &json!({ "type": "connected", "unread_count": unread_count }))
+}
+
+/// Sent to every stream of an account when its unread count drops.
+pub fn unread(count: i64) -> Frame {
+    data(None, &json!({ "type": "unread_count", "count": count }))
+}

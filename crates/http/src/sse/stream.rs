@@ -1,0 +1,133 @@
+//! `GET /api/v1/community/notifications/stream`.
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use actix_web::http::StatusCode;
+use actix_web::web::{self, Bytes};
+use actix_web::{HttpRequest, HttpResponse};
+use futures_core::Stream;
+use rookery_domain::{AccountId, NotificationId, SocialGraph};
+use serde::Deserialize;
+use tokio::sync::mpsc;
+use tokio::time::{Interval, MissedTickBehavior};
+
+use super::frames::{self, Frame, HEARTBEAT};
+use super::hub::{Hub, OpenError};
+use crate::auth::authenticate_with;
+use crate::blocking::run;
+use crate::community::envelope::ApiError;
+
+/// Browsers' `EventSource` cannot send headers: the token may come as a query parameter.
+#[derive(Debug, Deserialize)]
+pub struct StreamQuery {
+    access_token: Option<String>,
+    /// For clients that cannot set `Last-Event-ID` either.
+    last_event_id: Option<String>,
+}
+
+/// Opens a stream: `connected` with the unread count, then what was missed since
+/// `Last-Event-ID`, then live events and a heartbeat comment every interval.
+pub async fn stream<G: SocialGraph>(
+    req: HttpRequest,
+    graph: web::Data<G>,
+    hub: web::Data<Hub>,
+    query: web::Query<StreamQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = authenticate_with(&req, query.access_token.as_deref()).map_err(ApiError::from)?;
+    let resume_from = req
+        .headers()
+        .get("Last-Event-ID")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| query.last_event_id.clone())
+        .filter(|id| !id.trim().is_empty())
+        .map(|id| id.parse::<NotificationId>().map_err(|_| ApiError::bad_request("Invalid Last-Event-ID")))
+        .transpose()?;
+
+    let account = caller.identity.id;
+    let hub = hub.into_inner();
+    // Open before reading what was missed, so nothing committed in between is lost;
+    // live frames already covered by the replay are skipped by id.
+    let (slot, live) = hub.open(account).map_err(|e| match e {
+        OpenError::TooMany => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "Too many open notification streams"),
+        OpenError::Closing => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "The server is shutting down"),
+    })?;
+    let guard = SlotGuard { hub: Arc::clone(&hub), account, slot };
+    let (unread, missed) = run(&graph, &caller, move |g, me| {
+        let unread = g.unread_count(me)?;
+        let missed = match resume_from {
+            Some(after) => g.missed_since(me, after)?,
+            None => Vec::new(),
+        };
+        Ok((unread, missed))
+    })
+    .await?;
+
+    let mut queued: VecDeque<Bytes> = VecDeque::with_capacity(missed.len() + 1);
+    queued.push_back(frames::connected(unread).bytes);
+    let floor = missed.last().map(|v| v.notification.id).or(resume_from);
+    for view in &missed {
+        queued.push_back(frames::notification(view, unread).bytes);
+    }
+    let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + hub.config().heartbeat, hub.config().heartbeat);
+    heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let body = EventStream { queued, floor, live, heartbeat, _guard: guard };
+    Ok(HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header(("Cache-Control", "no-cache"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(body))
+}
+
+/// Forgets the stream in the hub when the response is dropped (client gone, shutdown).
+struct SlotGuard {
+    hub: Arc<Hub>,
+    account: AccountId,
+    slot: u64,
+}
+
+impl Drop for SlotGuard {
+    fn drop(&mut self) {
+        self.hub.close(self.account, self.slot);
+    }
+}
+
+struct EventStream {
+    queued: VecDeque<Bytes>,
+    floor: Option<NotificationId>,
+    live: mpsc::Receiver<Frame>,
+    heartbeat: Interval,
+    _guard: SlotGuard,
+}
+
+impl Stream for EventStream {
+    type Item = Result<Bytes, std::convert::Infallible>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if let Some(bytes) = this.queued.pop_front() {
+            return Poll::Ready(Some(Ok(bytes)));
+        }
+        loop {
+            match this.live.poll_recv(cx) {
+                Poll::Ready(Some(frame)) => {
+                    if frame.id.is_some_and(|id| this.floor.is_some_and(|floor| id <= floor)) {
+                        continue;
+                    }
+                    return Poll::Ready(Some(Ok(frame.bytes)));
+                }
+                // The hub dropped us: shutdown, or we fell too far behind.
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => break,
+            }
+        }
+        match this.heartbeat.poll_tick(cx) {
+            Poll::Ready(_) => Poll::Ready(Some(Ok(Bytes::from_static(HEARTBEAT)))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+

@@ -1,0 +1,116 @@
+//! Events other instances must hear about, and the listener that hears them.
+//!
+//! On PostgreSQL every transaction that stores a notification or marks some read also
+//! issues `NOTIFY rookery_events` (see `BackendSql::announce`), and each instance runs
+//! one listener connection that turns those into [`StoreEvent`]s for its own streams.
+
+use std::thread;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use rookery_domain::{AccountId, NotificationId};
+
+/// The `LISTEN`/`NOTIFY` channel.
+pub const CHANNEL: &str = "rookery_events";
+
+/// How often the listener looks for notifications that arrived; bounds the extra
+/// delivery latency across instances.
+const POLL: Duration = Duration::from_millis(20);
+
+/// Something committed that open streams may need to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreEvent {
+    /// A notification was stored.
+    Notification {
+        /// Whom it is for.
+        recipient: AccountId,
+        /// Which.
+        id: NotificationId,
+    },
+    /// Some of the recipient's notifications were marked read.
+    Unread {
+        /// Whose.
+        recipient: AccountId,
+        /// How many stay unread.
+        count: i64,
+    },
+}
+
+impl StoreEvent {
+    /// The compact text sent as a `NOTIFY` payload.
+    #[must_use]
+    pub fn encode(&self) -> String {
+        match self {
+            Self::Notification { recipient, id } => format!("n:{recipient}:{id}"),
+            Self::Unread { recipient, count } => format!("u:{recipient}:{count}"),
+        }
+    }
+
+    /// Reads [`StoreEvent::encode`]'s output.
+    #[must_use]
+    pub fn decode(text: &str) -> Option<Self> {
+        let mut parts = text.splitn(3, ':');
+        let (kind, recipient, rest) = (parts.next()?, parts.next()?, parts.next()?);
+        let recipient: AccountId = recipient.parse().ok()?;
+        match kind {
+            "n" => Some(Self::Notification { recipient, id: rest.parse().ok()? }),
+            "u" => Some(Self::Unread { recipient, count: rest.parse().ok()? }),
+            _ => None,
+        }
+    }
+}
+
+/// Listens on a PostgreSQL database for [`StoreEvent`]s from every instance (this one
+/// included) and hands each to `deliver`, on a thread of its own; reconnects after
+/// failures. Returns at once.
+///
+/// # Errors
+/// The thread could not be started.
+pub fn spawn_listener(
+    url: String,
+    deliver: impl Fn(StoreEvent) + Send + 'static,
+) -> std::io::Result<thread::JoinHandle<()>> {
+    thread::Builder::new().name("rookery-listener".into()).spawn(move || {
+        loop {
+            if let Err(error) = listen(&url, &deliver) {
+                tracing::warn!(%error, "event listener lost its connection; reconnecting");
+            }
+            thread::sleep(Duration::from_secs(1));
+        }
+    })
+}
+
+fn listen(url: &str, deliver: &impl Fn(StoreEvent)) -> Result<(), diesel::result::Error> {
+    let mut conn = PgConnection::establish(url)
+        .map_err(|e| diesel::result::Error::QueryBuilderError(Box::new(e)))?;
+    conn.batch_execute(&format!("LISTEN {CHANNEL}"))?;
+    tracing::info!("listening for events from other instances");
+    loop {
+        for notification in conn.notifications_iter() {
+            let notification = notification?;
+            match StoreEvent::decode(&notification.payload) {
+                Some(event) => deliver(event),
+                None => tracing::warn!(payload = %notification.payload, "unreadable event"),
+            }
+        }
+        thread::sleep(POLL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_round_trip() {
+        let recipient = AccountId::from_uuid(uuid::Uuid::now_v7());
+        for event in [
+            StoreEvent::Notification { recipient, id: NotificationId::from_uuid(uuid::Uuid::now_v7()) },
+            StoreEvent::Unread { recipient, count: 7 },
+        ] {
+            assert_eq!(StoreEvent::decode(&event.encode()), Some(event));
+        }
+        assert_eq!(StoreEvent::decode("x:y:z"), None);
+    }
+}
