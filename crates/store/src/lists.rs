@@ -14,7 +14,7 @@ use rookery_domain::{
 
 use crate::rows::{AccountRow, RequestRow};
 use crate::schema::{accounts, blocks, follow_requests, follows};
-use crate::sql_types::{db_time, DbTime, DbUuid, Instant, Uuid};
+use crate::sql_types::{DbTime, DbUuid, Instant, Uuid, db_time};
 
 diesel::define_sql_function! {
     /// SQL `lower()`, for case-insensitive prefix search on display names.

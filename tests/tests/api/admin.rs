@@ -9,9 +9,14 @@ use uuid::Uuid;
 async fn non_admins_are_refused() {
     let app = spawn_app().await;
     let (user, victim) = (app.user("user").await, app.user("victim").await);
-    let put = app.admin_call(Method::PUT, &format!("/users/{}", victim.id), &user, Some(json!({ "is_verified": true }))).await;
+    let put = app
+        .admin_call(Method::PUT, &format!("/users/{}", victim.id), &user, Some(json!({ "is_verified": true })))
+        .await;
     assert_eq!(put.status, StatusCode::FORBIDDEN);
-    assert_eq!(put.body, json!({ "status": "error", "success": false, "message": "Admin access required", "status_code": 403 }));
+    assert_eq!(
+        put.body,
+        json!({ "status": "error", "success": false, "message": "Admin access required", "status_code": 403 })
+    );
     let delete = app.admin_call(Method::DELETE, &format!("/users/{}", victim.id), &user, None).await;
     assert_eq!(delete.status, StatusCode::FORBIDDEN);
     assert_eq!(app.profile(&user, &victim).await["is_verified"], false);
@@ -29,13 +34,18 @@ async fn admins_upsert_accounts() {
     assert_eq!(created.data()["posts_count"], 12);
     assert_eq!(created.data()["username"], "newbie");
 
-    let updated = app.admin_call(Method::PUT, &format!("/users/{id}"), &admin, Some(json!({ "posts_count": 13 }))).await;
+    let updated =
+        app.admin_call(Method::PUT, &format!("/users/{id}"), &admin, Some(json!({ "posts_count": 13 }))).await;
     assert_eq!(updated.status, StatusCode::OK);
-    assert_eq!((updated.data()["posts_count"].clone(), updated.data()["is_verified"].clone()), (json!(13), json!(true)));
+    assert_eq!(
+        (updated.data()["posts_count"].clone(), updated.data()["is_verified"].clone()),
+        (json!(13), json!(true))
+    );
 
     let nameless = app.admin_call(Method::PUT, &format!("/users/{}", Uuid::now_v7()), &admin, Some(json!({}))).await;
     assert_eq!(nameless.status, StatusCode::BAD_REQUEST);
-    let negative = app.admin_call(Method::PUT, &format!("/users/{id}"), &admin, Some(json!({ "posts_count": -1 }))).await;
+    let negative =
+        app.admin_call(Method::PUT, &format!("/users/{id}"), &admin, Some(json!({ "posts_count": -1 }))).await;
     assert_eq!(negative.status, StatusCode::BAD_REQUEST);
 }
 

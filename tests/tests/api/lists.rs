@@ -23,7 +23,10 @@ async fn lists_are_newest_first_with_the_viewers_relation() {
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.body["success"], true);
     let data = reply.data();
-    assert_eq!((data["total"].clone(), data["page"].clone(), data["page_size"].clone()), (json!(3), json!(1), json!(20)));
+    assert_eq!(
+        (data["total"].clone(), data["page"].clone(), data["page_size"].clone()),
+        (json!(3), json!(1), json!(20))
+    );
     assert_eq!(data["has_more"], false);
     let users = data["users"].as_array().unwrap();
     let names: Vec<_> = users.iter().map(|u| u["username"].as_str().unwrap()).collect();
@@ -56,7 +59,9 @@ async fn a_cursor_walk_has_no_gaps_and_no_duplicates() {
         assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
         assert_eq!(reply.data()["total"], 25);
         assert_eq!(reply.data()["page_size"], 10);
-        seen.extend(reply.data()["users"].as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap().to_owned()));
+        seen.extend(
+            reply.data()["users"].as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap().to_owned()),
+        );
         cursor = reply.data()["next_cursor"].as_str().map(str::to_owned);
         assert_eq!(reply.data()["has_more"], cursor.is_some());
         if cursor.is_none() {
@@ -89,7 +94,8 @@ async fn search_filters_by_username_or_name_prefix() {
     assert_eq!(names, ["Annie_x", "anna", "annabel"]);
     assert_eq!(reply.data()["total"], 3);
     // Display names count too ("bob Example").
-    let by_name = app.call(Method::GET, &format!("/users/{}/followers?search_query=bob%20ex", star.id), &star, None).await;
+    let by_name =
+        app.call(Method::GET, &format!("/users/{}/followers?search_query=bob%20ex", star.id), &star, None).await;
     assert_eq!(by_name.data()["total"], 1);
     // Wildcards are literal.
     let literal = app.call(Method::GET, &format!("/users/{}/followers?search_query=%25", star.id), &star, None).await;
