@@ -1,0 +1,145 @@
+//! Seed 003's envelope: `{"success": true, "message": ..., "data": ...}` and
+//! `{"success": false, "message": ...}`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use rookery_domain::GraphError;
+use rookery_domain::ports::StoreError;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::auth::AuthError;
+use crate::dialect::{BadInput, Dialect};
+
+/// The dialect.
+#[derive(Debug)]
+pub struct Rgram;
+
+impl Dialect for Rgram {
+    type Error = RgramError;
+}
+
+/// A success answer; `data` is left out when `None`.
+pub fn ok<T: Serialize>(status: StatusCode, message: &str, data: Option<T>) -> HttpResponse {
+    let body = match data {
+        Some(data) => json!({ "success": true, "message": message, "data": data }),
+        None => json!({ "success": true, "message": message }),
+    };
+    HttpResponse::build(status).json(body)
+}
+
+/// An error of this dialect.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{status}: {message}")]
+pub struct RgramError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// The seed's message.
+    pub message: String,
+}
+
+impl RgramError {
+    /// An error with a status and message.
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self { status, message: message.into() }
+    }
+
+    /// A 400 with the seed's wording.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    /// The domain's errors as `accept` or `reject` words them (`verb` is one of the two).
+    pub fn answering(error: GraphError, verb: &str) -> Self {
+        match error {
+            GraphError::RequestNotYours => {
+                Self::new(StatusCode::FORBIDDEN, format!("You can only {verb} follow requests sent to you"))
+            }
+            other => other.into(),
+        }
+    }
+
+    /// The domain's errors as `cancel` words them.
+    pub fn cancelling(error: GraphError) -> Self {
+        match error {
+            GraphError::RequestNotYours => {
+                Self::new(StatusCode::FORBIDDEN, "You can only cancel follow requests sent by you")
+            }
+            GraphError::RequestAlreadyAccepted => {
+                Self::bad_request("Cannot cancel follow request that is already accepted")
+            }
+            GraphError::RequestAlreadyDeclined => {
+                Self::bad_request("Cannot cancel follow request that is already rejected")
+            }
+            other => other.into(),
+        }
+    }
+
+    /// The domain's errors as the followers and following lists word them. A private
+    /// account's lists are 401 to a caller without a token (a token might open them)
+    /// and 403 to one whose token does not.
+    pub fn listing(error: GraphError, authenticated: bool) -> Self {
+        match error {
+            GraphError::PrivateAccount if !authenticated => {
+                Self::new(StatusCode::UNAUTHORIZED, "Authentication required")
+            }
+            GraphError::PrivateAccount => Self::new(StatusCode::FORBIDDEN, "This account is private"),
+            GraphError::UserNotFound => Self::new(StatusCode::NOT_FOUND, "User not found"),
+            other => other.into(),
+        }
+    }
+}
+
+impl ResponseError for RgramError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status).json(json!({ "success": false, "message": self.message }))
+    }
+}
+
+impl From<AuthError> for RgramError {
+    fn from(_: AuthError) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "Authentication required")
+    }
+}
+
+impl From<BadInput> for RgramError {
+    fn from(bad: BadInput) -> Self {
+        Self::new(bad.status(), bad.message())
+    }
+}
+
+/// The one place where this dialect renders the domain's errors.
+impl From<GraphError> for RgramError {
+    fn from(error: GraphError) -> Self {
+        let (status, message) = match &error {
+            GraphError::InvalidInput(detail) => (StatusCode::BAD_REQUEST, detail.as_str()),
+            GraphError::CannotFollowSelf => (StatusCode::BAD_REQUEST, "Cannot follow yourself"),
+            GraphError::UserNotFound => (StatusCode::NOT_FOUND, "Target user not found"),
+            GraphError::RequestAlreadyPending => (StatusCode::BAD_REQUEST, "Follow request already sent"),
+            GraphError::RequestNotFound | GraphError::NoPendingRequest => {
+                (StatusCode::NOT_FOUND, "Follow request not found")
+            }
+            // Each endpoint words this one itself (`RgramError::answering`, `cancelling`).
+            GraphError::RequestNotYours => (StatusCode::FORBIDDEN, "This follow request is not yours to act on"),
+            GraphError::RequestAlreadyAccepted => (StatusCode::BAD_REQUEST, "Follow request is already accepted"),
+            GraphError::RequestAlreadyDeclined => (StatusCode::BAD_REQUEST, "Follow request is already rejected"),
+            GraphError::Blocked => (StatusCode::FORBIDDEN, "You cannot follow this user"),
+            GraphError::PrivateAccount => (StatusCode::FORBIDDEN, "This account is private"),
+            GraphError::CannotBlockSelf => (StatusCode::BAD_REQUEST, "Cannot block yourself"),
+            GraphError::AccountDeleted => (StatusCode::FORBIDDEN, "This account has been deleted"),
+            GraphError::UsernameTaken => (StatusCode::CONFLICT, "Username already taken"),
+            GraphError::Store(StoreError::Unavailable(_)) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "Service temporarily unavailable, please retry")
+            }
+            GraphError::Store(StoreError::Conflict(_) | StoreError::Failure(_)) => {
+                tracing::error!(%error, "request failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+            }
+        };
+        Self::new(status, message)
+    }
+}

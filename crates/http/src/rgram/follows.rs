@@ -1,0 +1,117 @@
+//! `POST|DELETE /api/follow/{user_id}`, `GET /api/followers/{user_id}` and
+//! `GET /api/following/{user_id}`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use rookery_domain::{Direction, FollowOutcome, ListQuery, Paging, SocialGraph, UnfollowOutcome};
+use serde_json::{Value, json};
+
+use super::envelope::{Rgram, RgramError, ok};
+use super::input::{PageParams, path_user_id};
+use super::objects::{UserFields, pagination, user};
+use super::requests::populated;
+use crate::blocking::{run, run_anonymous};
+use crate::dialect::{Authed, MaybeAuthed};
+
+/// What a follow did.
+enum Followed {
+    Now,
+    Already,
+    Requested(Value),
+}
+
+/// `POST /api/follow/{user_id}`: a public account is followed at once; a private one
+/// gets a request (answered with it, populated). Already following is a 200 with its
+/// own message; a request already pending is 400, as `send` answers it.
+pub async fn follow<G: SocialGraph>(
+    graph: web::Data<G>,
+    caller: Authed<Rgram>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, RgramError> {
+    let target = path_user_id(&path)?;
+    let followed = run(&graph, &caller.0, move |g, me| match g.follow(me, target)? {
+        FollowOutcome::Followed => Ok(Followed::Now),
+        FollowOutcome::AlreadyFollowing => Ok(Followed::Already),
+        FollowOutcome::Requested(pending) => populated(g, pending).map(Followed::Requested),
+    })
+    .await?;
+    Ok(match followed {
+        Followed::Now => ok::<Value>(StatusCode::OK, "Successfully followed user", None),
+        Followed::Already => ok::<Value>(StatusCode::OK, "Already following this user", None),
+        Followed::Requested(data) => {
+            ok(StatusCode::OK, "Follow request sent successfully (private account)", Some(data))
+        }
+    })
+}
+
+/// `DELETE /api/follow/{user_id}`: only an accepted follow is undone. Without one it
+/// is 400 "You are not following this user", and a pending request is left alone
+/// (cancel is for that): the relation is read first and the unfollow runs only when
+/// there is an edge, in the same closure.
+pub async fn unfollow<G: SocialGraph>(
+    graph: web::Data<G>,
+    caller: Authed<Rgram>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, RgramError> {
+    let target = path_user_id(&path)?;
+    let unfollowed = run(&graph, &caller.0, move |g, me| {
+        if !g.relation(me, target)?.is_following {
+            return Ok(false);
+        }
+        // Between the read and the write the edge may have gone (a racing unfollow);
+        // the domain then finds nothing to undo.
+        Ok(g.unfollow(me, target)? == UnfollowOutcome::Unfollowed)
+    })
+    .await?;
+    if unfollowed {
+        Ok(ok::<Value>(StatusCode::OK, "Successfully unfollowed user", None))
+    } else {
+        Err(RgramError::bad_request("You are not following this user"))
+    }
+}
+
+async fn list<G: SocialGraph>(
+    graph: web::Data<G>,
+    caller: MaybeAuthed<Rgram>,
+    path: web::Path<String>,
+    params: web::Query<PageParams>,
+    direction: Direction,
+) -> Result<HttpResponse, RgramError> {
+    let owner = path_user_id(&path)?;
+    let page = params.parse()?;
+    let query = ListQuery { paging: Paging::Offset(page), search: None };
+    let authenticated = caller.0.is_some();
+    let listing = match caller.0 {
+        Some(caller) => run(&graph, &caller, move |g, me| g.list(Some(me), owner, direction, &query)).await,
+        None => run_anonymous(&graph, move |g| g.list(None, owner, direction, &query)).await,
+    }
+    .map_err(|e| RgramError::listing(e, authenticated))?;
+    let users: Vec<Value> = listing.items.iter().map(|l| user(&l.item.account, UserFields::WithBio)).collect();
+    let (key, message) = match direction {
+        Direction::Followers => ("followers", "Followers retrieved"),
+        Direction::Following => ("following", "Following retrieved"),
+    };
+    let data = json!({ key: users, "pagination": pagination(page, listing.total) });
+    Ok(ok(StatusCode::OK, message, Some(data)))
+}
+
+/// `GET /api/followers/{user_id}?page&limit`: a public account's followers need no
+/// token; a private account's answer only to itself and its accepted followers.
+pub async fn followers<G: SocialGraph>(
+    graph: web::Data<G>,
+    caller: MaybeAuthed<Rgram>,
+    path: web::Path<String>,
+    params: web::Query<PageParams>,
+) -> Result<HttpResponse, RgramError> {
+    list(graph, caller, path, params, Direction::Followers).await
+}
+
+/// `GET /api/following/{user_id}?page&limit`, as [`followers`].
+pub async fn following<G: SocialGraph>(
+    graph: web::Data<G>,
+    caller: MaybeAuthed<Rgram>,
+    path: web::Path<String>,
+    params: web::Query<PageParams>,
+) -> Result<HttpResponse, RgramError> {
+    list(graph, caller, path, params, Direction::Following).await
+}
