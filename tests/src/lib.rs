@@ -7,13 +7,15 @@
 //! SQLite file in its own temporary directory.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+pub mod fake_fcm;
+
 use std::sync::LazyLock;
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::{Method, StatusCode};
-use rookery::settings::{DatabaseSettings, JwtSettings, StreamSettings};
+use rookery::settings::{DatabaseSettings, JwtSettings, PushSettings, StreamSettings};
 use rookery::{Application, Settings};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -140,6 +142,7 @@ fn settings_for(database_url: &str, secret: &str) -> Settings {
         database: DatabaseSettings { url: database_url.to_owned(), max_connections: 8 },
         jwt: JwtSettings { secret: Some(secret.to_owned()), ..JwtSettings::default() },
         streams: StreamSettings::default(),
+        push: PushSettings::default(),
     }
 }
 

@@ -2,6 +2,7 @@
 //! they were read, and the message a client shows.
 
 use crate::account::Account;
+use crate::error::GraphError;
 use crate::notification::{Notification, NotificationKind};
 
 /// A stored notification, ready to show.
@@ -56,6 +57,81 @@ impl KindFilter {
             Some(_) => Self::Nothing,
         }
     }
+}
+
+/// A push token, as the platform's SDK issued it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DeviceToken(String);
+
+impl DeviceToken {
+    /// Longest token accepted (FCM's are about 160 characters).
+    pub const MAX_LEN: usize = 4096;
+
+    /// Trims and checks a token.
+    ///
+    /// # Errors
+    /// [`GraphError::InvalidInput`] when empty, too long or containing white space.
+    pub fn parse(raw: &str) -> Result<Self, GraphError> {
+        let token = raw.trim();
+        if token.is_empty() || token.len() > Self::MAX_LEN || token.chars().any(char::is_whitespace) {
+            return Err(GraphError::InvalidInput(format!(
+                "token must be 1 to {} characters without spaces",
+                Self::MAX_LEN
+            )));
+        }
+        Ok(Self(token.to_owned()))
+    }
+
+    /// The token.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Where a device's pushes go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    /// Android, through FCM.
+    Android,
+    /// iOS, through FCM's APNs bridge.
+    Ios,
+    /// A browser, through FCM web push.
+    Web,
+}
+
+impl Platform {
+    /// Parses `android`, `ios` or `web`, in any case.
+    ///
+    /// # Errors
+    /// [`GraphError::InvalidInput`] for anything else.
+    pub fn parse(raw: &str) -> Result<Self, GraphError> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "android" => Ok(Self::Android),
+            "ios" => Ok(Self::Ios),
+            "web" => Ok(Self::Web),
+            _ => Err(GraphError::InvalidInput("platform must be android, ios or web".into())),
+        }
+    }
+
+    /// The stored name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Android => "android",
+            Self::Ios => "ios",
+            Self::Web => "web",
+        }
+    }
+}
+
+/// A push target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    /// Its token.
+    pub token: DeviceToken,
+    /// Its platform.
+    pub platform: Platform,
 }
 
 /// A page of a recipient's notifications.

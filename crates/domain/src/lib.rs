@@ -24,7 +24,7 @@ pub mod username;
 pub use account::{Account, AccountSummary, Identity, NewAccount, ProfilePatch, ProfileView, Relation};
 pub use error::GraphError;
 pub use ids::{AccountId, NotificationId, ParseIdError, RequestId};
-pub use inbox::{InboxPage, KindFilter, NotificationView};
+pub use inbox::{Device, DeviceToken, InboxPage, KindFilter, NotificationView, Platform};
 pub use listing::{Cursor, Direction, ListPage, ListQuery, Listed, Paging, ProfilePage, SearchPrefix};
 pub use notification::{Notification, NotificationKind};
 pub use page::{Page, PageRequest};

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::Timestamp;
 use crate::account::{Account, NewAccount, ProfilePatch, Relation};
 use crate::ids::{AccountId, NotificationId, RequestId};
-use crate::inbox::{KindFilter, NotificationView};
+use crate::inbox::{Device, DeviceToken, KindFilter, NotificationView};
 use crate::listing::{Direction, ListPage, ListQuery, Listed};
 use crate::notification::Notification;
 use crate::page::{Page, PageRequest};
@@ -188,6 +188,13 @@ pub trait NotificationStore: Send + Sync + 'static {
 
     /// The notifications with these ids, ready to show (unknown ids left out).
     fn notification_views(&self, ids: &[NotificationId]) -> Result<Vec<NotificationView>, StoreError>;
+
+    /// Registers a push target for `account`; a token already registered (to this or
+    /// another account: the phone changed hands) moves to `account`.
+    fn register_device(&self, account: AccountId, device: &Device, at: Timestamp) -> Result<(), StoreError>;
+
+    /// Removes `account`'s push target; returns whether it was theirs.
+    fn remove_device(&self, account: AccountId, token: &DeviceToken) -> Result<bool, StoreError>;
 }
 
 /// Delivers notifications that have been committed.

@@ -174,6 +174,19 @@ pub enum Transition {
     },
 }
 
+impl Transition {
+    /// The notification the transition stores when it changes something.
+    #[must_use]
+    pub const fn notification(&self) -> Option<&Notification> {
+        match self {
+            Self::Follow { notification, .. } | Self::Request { notification, .. } | Self::Accept { notification, .. } => {
+                Some(notification)
+            }
+            _ => None,
+        }
+    }
+}
+
 /// Whether a transition changed anything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Applied {

@@ -30,6 +30,25 @@ pub struct Settings {
 
     #[command(flatten)]
     pub streams: StreamSettings,
+
+    #[command(flatten)]
+    pub push: PushSettings,
+}
+
+/// Push delivery through FCM; off unless a service account is given.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PushSettings {
+    /// Service-account JSON file of the Firebase project.
+    #[arg(long = "fcm-service-account", env = "ROOKERY_FCM_SERVICE_ACCOUNT")]
+    pub service_account: Option<PathBuf>,
+
+    /// OAuth2 token endpoint (default: the key file's `token_uri`, else Google's).
+    #[arg(long = "fcm-token-url", env = "ROOKERY_FCM_TOKEN_URL")]
+    pub token_url: Option<String>,
+
+    /// Send endpoint (default: Google's FCM v1 URL for the project).
+    #[arg(long = "fcm-send-url", env = "ROOKERY_FCM_SEND_URL")]
+    pub send_url: Option<String>,
 }
 
 /// Notification streams.

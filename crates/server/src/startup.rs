@@ -16,6 +16,7 @@ use rookery_store::events::{StoreEvent, spawn_listener};
 use rookery_store::{Backend, Database, DatabaseOptions};
 
 use crate::keys::verification_key;
+use crate::push::fcm::{FcmClient, FcmConfig};
 use crate::settings::{DatabaseSettings, Settings};
 
 /// The service as the server wires it: notifications go to the live streams.
@@ -29,7 +30,16 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// # Errors
 /// Bad URL, unreachable database, failed migration.
 pub fn open_database(settings: &DatabaseSettings) -> anyhow::Result<Database> {
-    let options = DatabaseOptions { max_connections: settings.max_connections, ..DatabaseOptions::default() };
+    open_database_with(settings, false)
+}
+
+/// As [`open_database`]; `push_outbox` makes notifications fill the push outbox.
+///
+/// # Errors
+/// As [`open_database`].
+pub fn open_database_with(settings: &DatabaseSettings, push_outbox: bool) -> anyhow::Result<Database> {
+    let options =
+        DatabaseOptions { max_connections: settings.max_connections, push_outbox, ..DatabaseOptions::default() };
     let db = Database::open(&settings.url, options).context("opening the database")?;
     let ran = db.migrate().context("migrating the database")?;
     if ran > 0 {
@@ -87,7 +97,18 @@ impl Application {
     /// # Errors
     /// Anything that keeps the service from starting, with context.
     pub fn build(settings: &Settings) -> anyhow::Result<Self> {
-        let db = open_database(&settings.database)?;
+        let fcm = match &settings.push.service_account {
+            Some(path) => {
+                let config = FcmConfig::load(path, settings.push.token_url.clone(), settings.push.send_url.clone())?;
+                Some(Arc::new(FcmClient::new(config)?))
+            }
+            None => None,
+        };
+        let db = open_database_with(&settings.database, fcm.is_some())?;
+        if let Some(fcm) = fcm {
+            tokio::spawn(crate::push::dispatcher::run(db.clone(), fcm));
+            tracing::info!("push delivery through FCM is on");
+        }
         let key = verification_key(&settings.jwt, &settings.database.url)?;
         let verifier = JwtVerifier::new(&key, settings.jwt.issuer.as_deref(), settings.jwt.audience.as_deref())
             .context("loading the JWT key")?;

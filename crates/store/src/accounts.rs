@@ -8,8 +8,9 @@ use rookery_domain::{Account, AccountId, NewAccount, Notification, ProfilePatch,
 use crate::connection::BackendSql;
 use crate::database::Database;
 use crate::rows::{AccountRow, NewAccountRow, ProfileChangeset};
-use crate::schema::{accounts, blocks, follow_requests, follows, notifications};
+use crate::schema::{accounts, blocks, devices, follow_requests, follows, notifications, push_outbox};
 use crate::sql_types::{DbTime, DbUuid, db_time};
+use crate::push::PushQueries;
 use crate::transitions::TransitionWrites;
 
 /// Account reads and writes, written once for both backends.
@@ -71,6 +72,9 @@ impl AccountQueries {
         diesel::delete(blocks::table.filter(blocks::blocker_id.eq(id).or(blocks::blocked_id.eq(id)))).execute(self)?;
         diesel::delete(notifications::table.filter(notifications::recipient_id.eq(id).or(notifications::actor_id.eq(id))))
             .execute(self)?;
+        let tokens = devices::table.filter(devices::account_id.eq(id)).select(devices::token);
+        diesel::delete(push_outbox::table.filter(push_outbox::device_token.eq_any(tokens))).execute(self)?;
+        diesel::delete(devices::table.filter(devices::account_id.eq(id))).execute(self)?;
         diesel::update(accounts::table.find(id))
             .set((
                 accounts::deleted_at.eq(Some(at)),
@@ -142,6 +146,15 @@ impl AccountStore for Database {
         patch: &ProfilePatch,
         at: Timestamp,
     ) -> Result<Option<(Account, Vec<Notification>)>, StoreError> {
-        self.write(|conn| write_tx!(conn, |c| c.update_live_profile(id.into(), patch, at)))
+        let push = self.push_outbox();
+        self.write(|conn| {
+            write_tx!(conn, |c| {
+                let updated = c.update_live_profile(id.into(), patch, at)?;
+                if push && let Some((_, accepted)) = &updated {
+                    c.enqueue_pushes(accepted)?;
+                }
+                Ok(updated)
+            })
+        })
     }
 }

@@ -12,7 +12,7 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 
-use crate::schema::accounts;
+use crate::schema::{accounts, push_outbox};
 use crate::sql_types::{DbTime, DbUuid};
 
 /// A connection to either backend.
@@ -146,6 +146,31 @@ pub trait BackendSql {
     /// one process; its events are published in-process after commit, so this does
     /// nothing there.
     fn announce(&mut self, event: &crate::events::StoreEvent) -> QueryResult<()>;
+
+    /// Takes up to `limit` outbox rows due at `now` and pushes their next attempt to
+    /// `until`, so no other dispatcher sends them meanwhile. On PostgreSQL the rows are
+    /// locked `FOR UPDATE SKIP LOCKED`, so instances claiming at once take different
+    /// rows; SQLite's single writer needs no more.
+    fn claim_due_pushes(&mut self, now: DbTime, until: DbTime, limit: i64) -> QueryResult<Vec<(DbUuid, String, i32)>>;
+}
+
+/// Selects the due outbox rows (with `$lock` applied to the query: nothing on SQLite,
+/// `FOR UPDATE SKIP LOCKED` on PostgreSQL) and moves their next attempt past the lease.
+macro_rules! claim_due {
+    ($conn:expr, $now:expr, $until:expr, $limit:expr, |$q:ident| $lock:expr) => {{
+        let $q = push_outbox::table
+            .filter(push_outbox::next_attempt_at.le($now))
+            .order(push_outbox::next_attempt_at)
+            .limit($limit)
+            .select((push_outbox::notification_id, push_outbox::device_token, push_outbox::attempts));
+        let rows: Vec<(DbUuid, String, i32)> = $lock.load($conn)?;
+        for (id, token, _) in &rows {
+            diesel::update(push_outbox::table.find((id, token)))
+                .set(push_outbox::next_attempt_at.eq($until))
+                .execute($conn)?;
+        }
+        Ok(rows)
+    }};
 }
 
 impl BackendSql for SqliteConnection {
@@ -159,6 +184,10 @@ impl BackendSql for SqliteConnection {
 
     fn announce(&mut self, _event: &crate::events::StoreEvent) -> QueryResult<()> {
         Ok(())
+    }
+
+    fn claim_due_pushes(&mut self, now: DbTime, until: DbTime, limit: i64) -> QueryResult<Vec<(DbUuid, String, i32)>> {
+        claim_due!(self, now, until, limit, |query| query)
     }
 }
 
@@ -179,6 +208,10 @@ impl BackendSql for PgConnection {
             .bind::<diesel::sql_types::Text, _>(event.encode())
             .execute(self)
             .map(|_| ())
+    }
+
+    fn claim_due_pushes(&mut self, now: DbTime, until: DbTime, limit: i64) -> QueryResult<Vec<(DbUuid, String, i32)>> {
+        claim_due!(self, now, until, limit, |query| query.for_update().skip_locked())
     }
 }
 

@@ -40,11 +40,18 @@ pub struct DatabaseOptions {
     pub connection_timeout: Duration,
     /// How long a SQLite writer waits for the write lock.
     pub busy_timeout: Duration,
+    /// Whether notifications also fill the push outbox (push delivery is configured).
+    pub push_outbox: bool,
 }
 
 impl Default for DatabaseOptions {
     fn default() -> Self {
-        Self { max_connections: 16, connection_timeout: Duration::from_secs(5), busy_timeout: Duration::from_secs(5) }
+        Self {
+            max_connections: 16,
+            connection_timeout: Duration::from_secs(5),
+            busy_timeout: Duration::from_secs(5),
+            push_outbox: false,
+        }
     }
 }
 
@@ -54,6 +61,7 @@ impl Default for DatabaseOptions {
 pub struct Database {
     pool: r2d2::Pool<Manager>,
     backend: Backend,
+    push_outbox: bool,
 }
 
 impl std::fmt::Debug for Database {
@@ -83,7 +91,7 @@ impl Database {
             .connection_timeout(options.connection_timeout)
             .build(Manager::new(target, options.busy_timeout))
             .map_err(|e| OpenError::Connect(e.to_string()))?;
-        Ok(Self { pool, backend })
+        Ok(Self { pool, backend, push_outbox: options.push_outbox })
     }
 
     /// Runs the embedded migrations of this backend that have not run yet and returns
@@ -106,6 +114,11 @@ impl Database {
                 ran
             }
         }
+    }
+
+    /// Whether notifications fill the push outbox.
+    pub(crate) const fn push_outbox(&self) -> bool {
+        self.push_outbox
     }
 
     /// The backend in use.

@@ -14,6 +14,7 @@ use crate::lists::{ListQueries, distinct};
 use crate::rows::{AccountRow, RequestRow};
 use crate::schema::{accounts, blocks, follow_requests, follows};
 use crate::sql_types::DbUuid;
+use crate::push::PushQueries;
 use crate::transitions::TransitionWrites;
 
 /// Which side of a request a list is about.
@@ -178,7 +179,23 @@ impl GraphStore for Database {
     }
 
     fn apply(&self, transitions: &[Transition]) -> Result<Vec<Applied>, StoreError> {
-        self.write(|conn| write_tx!(conn, |c| transitions.iter().map(|t| c.apply_transition(t)).collect()))
+        let push = self.push_outbox();
+        self.write(|conn| {
+            write_tx!(conn, |c| {
+                let applied = transitions.iter().map(|t| c.apply_transition(t)).collect::<QueryResult<Vec<_>>>()?;
+                if push {
+                    let stored: Vec<_> = transitions
+                        .iter()
+                        .zip(&applied)
+                        .filter(|(_, a)| **a == Applied::Changed)
+                        .filter_map(|(t, _)| t.notification())
+                        .cloned()
+                        .collect();
+                    c.enqueue_pushes(&stored)?;
+                }
+                Ok(applied)
+            })
+        })
     }
 
     fn requests_received(&self, target: AccountId, page: PageRequest) -> Result<Page<RequestListing>, StoreError> {

@@ -21,6 +21,7 @@ pub mod events;
 mod graph;
 mod lists;
 mod notifications;
+pub mod push;
 pub mod maintenance;
 mod rows;
 mod schema;

@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use rookery_domain::ports::{NotificationStore, StoreError};
 use rookery_domain::{
-    AccountId, KindFilter, Notification, NotificationId, NotificationKind, NotificationView, Timestamp,
+    AccountId, Device, DeviceToken, KindFilter, Notification, NotificationId, NotificationKind, NotificationView, Timestamp,
 };
 
 use crate::connection::BackendSql;
@@ -161,5 +161,13 @@ impl NotificationStore for Database {
     fn notification_views(&self, ids: &[NotificationId]) -> Result<Vec<NotificationView>, StoreError> {
         let ids: Vec<DbUuid> = ids.iter().copied().map(DbUuid::from).collect();
         self.read(|conn| with_conn!(conn, |c| c.by_ids(&ids)))
+    }
+
+    fn register_device(&self, account: AccountId, device: &Device, at: Timestamp) -> Result<(), StoreError> {
+        self.register(account, device, at)
+    }
+
+    fn remove_device(&self, account: AccountId, token: &DeviceToken) -> Result<bool, StoreError> {
+        self.unregister(account, token)
     }
 }

@@ -74,4 +74,39 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(accounts, follows, follow_requests, blocks, notifications);
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Instant, Uuid};
+
+    devices (token) {
+        token -> Text,
+        account_id -> Uuid,
+        platform -> Text,
+        created_at -> Instant,
+        updated_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Instant, Uuid};
+
+    push_outbox (notification_id, device_token) {
+        notification_id -> Uuid,
+        device_token -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Instant,
+        created_at -> Instant,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    accounts,
+    follows,
+    follow_requests,
+    blocks,
+    notifications,
+    devices,
+    push_outbox
+);

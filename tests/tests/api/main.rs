@@ -14,5 +14,6 @@ mod lists;
 mod mobile_app;
 mod notifications;
 mod profiles;
+mod push;
 mod requests;
 mod rgram;

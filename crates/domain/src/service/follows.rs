@@ -154,13 +154,10 @@ where
             .first()
             .copied()
             .ok_or_else(|| StoreError::Failure("apply returned no outcome".into()))?;
-        if applied == Applied::Changed {
-            if let Transition::Follow { notification, .. }
-            | Transition::Request { notification, .. }
-            | Transition::Accept { notification, .. } = transition
-            {
-                self.notifier.publish(std::slice::from_ref(notification));
-            }
+        if applied == Applied::Changed
+            && let Some(notification) = transition.notification()
+        {
+            self.notifier.publish(std::slice::from_ref(notification));
         }
         Ok(applied)
     }

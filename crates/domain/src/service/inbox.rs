@@ -4,7 +4,7 @@
 use super::GraphService;
 use crate::error::GraphError;
 use crate::ids::{AccountId, NotificationId};
-use crate::inbox::{InboxPage, KindFilter, NotificationView};
+use crate::inbox::{Device, DeviceToken, InboxPage, KindFilter, NotificationView, Platform};
 use crate::ports::{AccountStore, Clock, GraphStore, IdSource, NotificationStore, Notifier};
 
 /// Most notifications one page or one replay returns.
@@ -45,6 +45,18 @@ pub trait Inbox {
     /// # Errors
     /// Store errors.
     fn notification_views(&self, ids: &[NotificationId]) -> Result<Vec<NotificationView>, GraphError>;
+
+    /// Registers a push target for the account.
+    ///
+    /// # Errors
+    /// [`GraphError::InvalidInput`] for a bad token or platform; store errors.
+    fn register_device(&self, account: AccountId, token: &str, platform: &str) -> Result<Device, GraphError>;
+
+    /// Removes one of the account's push targets; returns whether it existed.
+    ///
+    /// # Errors
+    /// [`GraphError::InvalidInput`] for a malformed token; store errors.
+    fn remove_device(&self, account: AccountId, token: &str) -> Result<bool, GraphError>;
 }
 
 impl<A, G, S, C, I, N> Inbox for GraphService<A, G, S, C, I, N>
@@ -85,6 +97,16 @@ where
     fn notification_views(&self, ids: &[NotificationId]) -> Result<Vec<NotificationView>, GraphError> {
         Ok(self.notifications.notification_views(ids)?)
     }
+
+    fn register_device(&self, account: AccountId, token: &str, platform: &str) -> Result<Device, GraphError> {
+        let device = Device { token: DeviceToken::parse(token)?, platform: Platform::parse(platform)? };
+        self.notifications.register_device(account, &device, self.clock.now())?;
+        Ok(device)
+    }
+
+    fn remove_device(&self, account: AccountId, token: &str) -> Result<bool, GraphError> {
+        Ok(self.notifications.remove_device(account, &DeviceToken::parse(token)?)?)
+    }
 }
 
 #[cfg(test)]
@@ -105,6 +127,18 @@ mod tests {
         assert!(service.inbox(me, KindFilter::All, 101, 0).is_err());
         assert!(service.inbox(me, KindFilter::All, 20, -1).is_err());
         assert_eq!(service.inbox(me, KindFilter::All, 20, 0).unwrap().unread, 3);
+    }
+
+    #[test]
+    fn devices_are_validated() {
+        let me = account_id();
+        let mut ports = Ports::new();
+        ports.notifications.expect_register_device().times(1).return_const(Ok(()));
+        let service = ports.service();
+        assert!(service.register_device(me, "", "android").is_err());
+        assert!(service.register_device(me, "abc def", "android").is_err());
+        assert!(service.register_device(me, "abc", "blackberry").is_err());
+        assert_eq!(service.register_device(me, " abc ", "iOS").unwrap().platform, Platform::Ios);
     }
 
     #[test]

@@ -58,5 +58,7 @@ pub fn routes<G: SocialGraph>(cfg: &mut web::ServiceConfig) {
         .service(resource("/notifications").route(web::get().to(notifications::list::<G>)))
         .service(resource("/notifications/stream").route(web::get().to(crate::sse::stream::<G>)))
         .service(resource("/notifications/unread-count").route(web::get().to(notifications::unread_count::<G>)))
-        .service(resource("/notifications/mark-as-seen").route(web::post().to(notifications::mark_as_seen::<G>)));
+        .service(resource("/notifications/mark-as-seen").route(web::post().to(notifications::mark_as_seen::<G>)))
+        .service(resource("/devices").route(web::post().to(notifications::register_device::<G>)))
+        .service(resource("/devices/{token}").route(web::delete().to(notifications::remove_device::<G>)));
 }

@@ -101,3 +101,33 @@ pub async fn mark_as_seen<G: SocialGraph>(
     let unread = run(&graph, &caller, move |g, me| g.mark_seen(me, ids)).await?;
     Ok(envelope::ok(StatusCode::OK, "Notifications marked as seen", json!({ "unread_count": unread })))
 }
+
+#[derive(Debug, Deserialize)]
+pub struct DeviceBody {
+    token: String,
+    platform: String,
+}
+
+/// `POST /devices`: registers (or re-registers) a push target for the caller.
+pub async fn register_device<G: SocialGraph>(
+    graph: web::Data<G>,
+    caller: Caller,
+    body: web::Json<DeviceBody>,
+) -> Result<HttpResponse, ApiError> {
+    let DeviceBody { token, platform } = body.into_inner();
+    let device = run(&graph, &caller, move |g, me| g.register_device(me, &token, &platform)).await?;
+    let data = json!({ "token": device.token.as_str(), "platform": device.platform.as_str() });
+    Ok(envelope::ok(StatusCode::CREATED, "Device registered", data))
+}
+
+/// `DELETE /devices/{token}`: removes one of the caller's push targets.
+pub async fn remove_device<G: SocialGraph>(
+    graph: web::Data<G>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let token = path.into_inner();
+    let removed = run(&graph, &caller, move |g, me| g.remove_device(me, &token)).await?;
+    let message = if removed { "Device removed" } else { "No such device" };
+    Ok(envelope::ok(StatusCode::OK, message, json!({ "removed": removed })))
+}
