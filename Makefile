@@ -24,6 +24,7 @@ release:
 test: layers test-sqlite test-postgres
 
 test-sqlite:
+	scripts/ensure-chromium.sh
 	$(CARGO) $(NEXTEST) --workspace
 
 test-postgres:

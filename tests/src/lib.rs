@@ -139,6 +139,7 @@ fn settings_for(database_url: &str, secret: &str) -> Settings {
         bind: "127.0.0.1:0".into(),
         workers: 2,
         dialects: "community,drf,rgram,anchor".into(),
+        cors_origins: None,
         database: DatabaseSettings { url: database_url.to_owned(), max_connections: 8 },
         jwt: JwtSettings { secret: Some(secret.to_owned()), ..JwtSettings::default() },
         streams: StreamSettings::default(),

@@ -10,6 +10,7 @@ mod anchor;
 pub mod auth;
 pub mod blocking;
 pub mod community;
+pub mod cors;
 pub mod dialect;
 mod dialects;
 mod drf;
@@ -43,6 +44,8 @@ pub struct HttpState<G> {
     pub dialects: Dialects,
     /// The open notification streams.
     pub hub: Arc<sse::Hub>,
+    /// Which browser origins may call.
+    pub cors: cors::CorsPolicy,
 }
 
 impl<G> Clone for HttpState<G> {
@@ -53,6 +56,7 @@ impl<G> Clone for HttpState<G> {
             readiness: Arc::clone(&self.readiness),
             dialects: self.dialects,
             hub: Arc::clone(&self.hub),
+            cors: self.cors.clone(),
         }
     }
 }
@@ -65,6 +69,7 @@ pub fn configure<G: SocialGraph>(state: HttpState<G>) -> impl FnOnce(&mut web::S
             .app_data(state.verifier)
             .app_data(web::Data::from(state.readiness))
             .app_data(web::Data::from(state.hub))
+            .app_data(web::Data::new(state.cors))
             .configure(health::routes)
             .service(web::scope("/api/v1/admin").configure(admin::routes::<G>));
         if dialects.community {

@@ -18,6 +18,10 @@ pub struct Settings {
     #[arg(long, env = "ROOKERY_WORKERS", default_value_t = 0)]
     pub workers: usize,
 
+    /// Browser origins allowed to call the API: comma-separated, or `*` for any.
+    #[arg(long, env = "ROOKERY_CORS_ORIGINS")]
+    pub cors_origins: Option<String>,
+
     /// Dialects to mount, comma-separated: community, drf, rgram, anchor.
     #[arg(long, env = "ROOKERY_DIALECTS", default_value = "community,drf,rgram,anchor")]
     pub dialects: String,

@@ -10,6 +10,8 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use rookery_domain::GraphService;
 use rookery_domain::ports::{NoNotifier, SystemClock, UuidV7};
+use actix_web::middleware::from_fn;
+use rookery_http::cors::CorsPolicy;
 use rookery_http::sse::{Hub, HubEvent, HubNotifier, deliver};
 use rookery_http::{Dialects, HttpState, JwtVerifier, Readiness};
 use rookery_store::events::{StoreEvent, spawn_listener};
@@ -123,10 +125,13 @@ impl Application {
             readiness: Arc::new(DatabaseReadiness(db)),
             dialects,
             hub: Arc::clone(&hub),
+            cors: CorsPolicy::parse(settings.cors_origins.as_deref().unwrap_or_default()),
         };
         let listener = TcpListener::bind(&settings.bind).with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();
-        let mut server = HttpServer::new(move || App::new().configure(rookery_http::configure(state.clone())))
+        let mut server = HttpServer::new(move || {
+            App::new().wrap(from_fn(rookery_http::cors::cors)).configure(rookery_http::configure(state.clone()))
+        })
             .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
             .disable_signals();
         if settings.workers > 0 {

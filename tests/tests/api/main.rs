@@ -5,6 +5,7 @@ mod admin;
 mod anchor;
 mod auth;
 mod blocks;
+mod browser;
 mod concurrency;
 mod dialects;
 mod drf;
