@@ -103,6 +103,8 @@ pub struct TestApp {
     secret: String,
     /// Dropped with the first instance only.
     _database: Option<TestDatabase>,
+    /// The settings it was started with (a sibling starts with the same).
+    settings: Settings,
 }
 
 /// An account as the tests know it: its id and a token for it.
@@ -129,9 +131,10 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = settings_for(&database_url, &secret);
     adjust(&mut settings);
     let app = Application::build(&settings).expect("the application starts");
+    let settings = settings.clone();
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    TestApp { address, database_url, client: reqwest::Client::new(), secret, _database: Some(database) }
+    TestApp { address, database_url, client: reqwest::Client::new(), secret, _database: Some(database), settings }
 }
 
 fn settings_for(database_url: &str, secret: &str) -> Settings {
@@ -140,6 +143,7 @@ fn settings_for(database_url: &str, secret: &str) -> Settings {
         workers: 2,
         dialects: "community,drf,rgram,anchor".into(),
         cors_origins: None,
+        follows_per_hour: 100,
         database: DatabaseSettings { url: database_url.to_owned(), max_connections: 8 },
         jwt: JwtSettings { secret: Some(secret.to_owned()), ..JwtSettings::default() },
         streams: StreamSettings::default(),
@@ -174,7 +178,7 @@ impl TestApp {
     /// A second server on the same database and key, as a second instance behind a
     /// load balancer would be.
     pub async fn sibling(&self) -> TestApp {
-        let app = Application::build(&settings_for(&self.database_url, &self.secret)).expect("the sibling starts");
+        let app = Application::build(&self.settings).expect("the sibling starts");
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
         TestApp {
@@ -183,6 +187,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             secret: self.secret.clone(),
             _database: None,
+            settings: self.settings.clone(),
         }
     }
 

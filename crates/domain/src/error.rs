@@ -50,6 +50,13 @@ pub enum GraphError {
     /// Another live account has that username.
     #[error("username already taken")]
     UsernameTaken,
+    /// The account used up its budget of new follows and requests; it may try again
+    /// after this many seconds.
+    #[error("too many follows; retry in {retry_after_secs} s")]
+    RateLimited {
+        /// Seconds until the budget renews.
+        retry_after_secs: u64,
+    },
     /// The store failed; the request may be retried.
     #[error(transparent)]
     Store(#[from] StoreError),

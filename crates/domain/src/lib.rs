@@ -29,7 +29,7 @@ pub use listing::{Cursor, Direction, ListPage, ListQuery, Listed, Paging, Profil
 pub use notification::{Notification, NotificationKind};
 pub use page::{Page, PageRequest};
 pub use relationship::{Follow, FollowRequest, RequestStatus};
-pub use service::{FollowOutcome, GraphService, RequestListing, SocialGraph, UnfollowOutcome};
+pub use service::{FollowOutcome, FollowQuota, GraphService, RequestListing, SocialGraph, UnfollowOutcome};
 pub use username::Username;
 
 /// A moment in time, always UTC.

@@ -32,6 +32,18 @@ pub enum StoreError {
     Failure(String),
 }
 
+/// The answer to a request for budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuotaDecision {
+    /// Taken.
+    Granted,
+    /// Used up until the window renews.
+    Exhausted {
+        /// How long until it does.
+        retry_after: chrono::Duration,
+    },
+}
+
 /// Whether an account id is known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Presence {
@@ -82,6 +94,17 @@ pub trait AccountStore: Send + Sync + 'static {
         patch: &ProfilePatch,
         at: Timestamp,
     ) -> Result<Option<(Account, Vec<Notification>)>, StoreError>;
+
+    /// Takes one unit of `account`'s budget for creating follows and requests: at most
+    /// `limit` per `window`, counted in a fixed window that starts at the first use.
+    /// Atomic, and shared by every instance on the database.
+    fn take_follow_quota(
+        &self,
+        account: AccountId,
+        limit: u32,
+        window: chrono::Duration,
+        at: Timestamp,
+    ) -> Result<QuotaDecision, StoreError>;
 
     /// Soft-deletes a live account in one transaction: marks it deleted (freeing its
     /// username) and removes every edge, request, block and notification touching it,

@@ -117,3 +117,12 @@ impl<D: Dialect> FromRequest for MaybeAuthed<D> {
         ready(result)
     }
 }
+
+/// Adds `Retry-After` to a refusal that has one.
+pub fn add_retry_after(response: &mut actix_web::HttpResponse, seconds: Option<u64>) {
+    if let Some(seconds) = seconds
+        && let Ok(value) = actix_web::http::header::HeaderValue::from_str(&seconds.to_string())
+    {
+        response.headers_mut().insert(actix_web::http::header::RETRY_AFTER, value);
+    }
+}

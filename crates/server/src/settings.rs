@@ -22,6 +22,10 @@ pub struct Settings {
     #[arg(long, env = "ROOKERY_CORS_ORIGINS")]
     pub cors_origins: Option<String>,
 
+    /// Follows and follow requests each account may create per hour (0: no limit).
+    #[arg(long, env = "ROOKERY_RATE_LIMIT_FOLLOWS_PER_HOUR", default_value_t = 100)]
+    pub follows_per_hour: u32,
+
     /// Dialects to mount, comma-separated: community, drf, rgram, anchor.
     #[arg(long, env = "ROOKERY_DIALECTS", default_value = "community,drf,rgram,anchor")]
     pub dialects: String,

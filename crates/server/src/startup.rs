@@ -8,7 +8,7 @@ use std::time::Duration;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
-use rookery_domain::GraphService;
+use rookery_domain::{FollowQuota, GraphService};
 use rookery_domain::ports::{NoNotifier, SystemClock, UuidV7};
 use actix_web::middleware::from_fn;
 use rookery_http::cors::CorsPolicy;
@@ -117,7 +117,11 @@ impl Application {
         let dialects = Dialects::parse(&settings.dialects).context("reading ROOKERY_DIALECTS")?;
         let (hub, events) = Hub::new(settings.streams.hub_config());
         let notifier = live_events(&db, &settings.database.url, &hub)?;
-        let graph = web::Data::new(GraphService::new(db.clone(), db.clone(), db.clone(), SystemClock, UuidV7, notifier));
+        let mut service = GraphService::new(db.clone(), db.clone(), db.clone(), SystemClock, UuidV7, notifier);
+        if settings.follows_per_hour > 0 {
+            service = service.with_follow_quota(FollowQuota::per_hour(settings.follows_per_hour));
+        }
+        let graph = web::Data::new(service);
         tokio::spawn(deliver(Arc::clone(&hub), graph.clone(), events));
         let state = HttpState {
             graph,

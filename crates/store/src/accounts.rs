@@ -1,14 +1,14 @@
 //! Accounts: lookups, inserts, profile updates.
 
 use diesel::prelude::*;
-use rookery_domain::ports::{AccountStore, Presence, StoreError};
+use rookery_domain::ports::{AccountStore, Presence, QuotaDecision, StoreError};
 use rookery_domain::relationship::Applied;
 use rookery_domain::{Account, AccountId, NewAccount, Notification, ProfilePatch, Timestamp, Username};
 
 use crate::connection::BackendSql;
 use crate::database::Database;
 use crate::rows::{AccountRow, NewAccountRow, ProfileChangeset};
-use crate::schema::{accounts, blocks, devices, follow_requests, follows, notifications, push_outbox};
+use crate::schema::{accounts, blocks, devices, follow_quota, follow_requests, follows, notifications, push_outbox};
 use crate::sql_types::{DbTime, DbUuid, db_time};
 use crate::push::PushQueries;
 use crate::transitions::TransitionWrites;
@@ -23,6 +23,8 @@ pub(crate) trait AccountQueries {
         at: Timestamp,
     ) -> QueryResult<Option<(Account, Vec<Notification>)>>;
     fn soft_delete_live(&mut self, id: DbUuid, at: DbTime) -> QueryResult<Applied>;
+    fn take_quota(&mut self, account: DbUuid, limit: i32, window_start_after: DbTime, at: DbTime)
+    -> QueryResult<Option<DbTime>>;
 }
 
 for_each_backend! {
@@ -72,6 +74,7 @@ impl AccountQueries {
         diesel::delete(blocks::table.filter(blocks::blocker_id.eq(id).or(blocks::blocked_id.eq(id)))).execute(self)?;
         diesel::delete(notifications::table.filter(notifications::recipient_id.eq(id).or(notifications::actor_id.eq(id))))
             .execute(self)?;
+        diesel::delete(follow_quota::table.find(id)).execute(self)?;
         let tokens = devices::table.filter(devices::account_id.eq(id)).select(devices::token);
         diesel::delete(push_outbox::table.filter(push_outbox::device_token.eq_any(tokens))).execute(self)?;
         diesel::delete(devices::table.filter(devices::account_id.eq(id))).execute(self)?;
@@ -84,6 +87,32 @@ impl AccountQueries {
             ))
             .execute(self)?;
         Ok(Applied::Changed)
+    }
+
+    /// Each step is one atomic statement, so concurrent takers (on any instance) can
+    /// never both take the last unit: use the current window if it has room, else
+    /// start a new one if the current one is over, else report when it ends.
+    fn take_quota(&mut self, account: DbUuid, limit: i32, window_start_after: DbTime, at: DbTime)
+    -> QueryResult<Option<DbTime>> {
+        diesel::insert_into(follow_quota::table)
+            .values((follow_quota::account_id.eq(account), follow_quota::window_start.eq(at), follow_quota::used.eq(0)))
+            .on_conflict_do_nothing()
+            .execute(self)?;
+        let within = diesel::update(follow_quota::table.find(account))
+            .filter(follow_quota::window_start.gt(window_start_after).and(follow_quota::used.lt(limit)))
+            .set(follow_quota::used.eq(follow_quota::used + 1))
+            .execute(self)?;
+        if within > 0 {
+            return Ok(None);
+        }
+        let renewed = diesel::update(follow_quota::table.find(account))
+            .filter(follow_quota::window_start.le(window_start_after))
+            .set((follow_quota::used.eq(1), follow_quota::window_start.eq(at)))
+            .execute(self)?;
+        if renewed > 0 {
+            return Ok(None);
+        }
+        follow_quota::table.find(account).select(follow_quota::window_start).first::<DbTime>(self).map(Some)
     }
 }
 }
@@ -133,6 +162,22 @@ impl AccountStore for Database {
                     .execute(c)?;
                 Ok(if inserted > 0 { Applied::Changed } else { Applied::Unchanged })
             })
+        })
+    }
+
+    fn take_follow_quota(
+        &self,
+        account: AccountId,
+        limit: u32,
+        window: chrono::Duration,
+        at: Timestamp,
+    ) -> Result<QuotaDecision, StoreError> {
+        let limit = i32::try_from(limit).unwrap_or(i32::MAX);
+        let (now, window_start_after) = (db_time(at), db_time(at - window));
+        let started = self.write(|conn| write_tx!(conn, |c| c.take_quota(account.into(), limit, window_start_after, now)))?;
+        Ok(match started {
+            None => QuotaDecision::Granted,
+            Some(start) => QuotaDecision::Exhausted { retry_after: (start.0 + window) - at },
         })
     }
 

@@ -101,6 +101,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Instant, Uuid};
+
+    follow_quota (account_id) {
+        account_id -> Uuid,
+        window_start -> Instant,
+        used -> Integer,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     follows,
@@ -108,5 +119,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     blocks,
     notifications,
     devices,
-    push_outbox
+    push_outbox,
+    follow_quota
 );

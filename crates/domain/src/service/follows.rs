@@ -5,7 +5,7 @@ use crate::account::Relation;
 use crate::error::GraphError;
 use crate::ids::{AccountId, NotificationId, RequestId};
 use crate::notification::NotificationKind;
-use crate::ports::{NotificationStore, AccountStore, Clock, GraphStore, IdSource, Notifier, StoreError};
+use crate::ports::{AccountStore, Clock, GraphStore, IdSource, NotificationStore, Notifier, QuotaDecision, StoreError};
 use crate::relationship::{
     Applied, Follow, FollowDecision, FollowRequest, RequestStatus, Transition, UnfollowDecision, decide_follow,
     decide_unfollow, notification,
@@ -72,6 +72,7 @@ where
     N: Notifier,
 {
     fn follow(&self, actor: AccountId, target: AccountId) -> Result<FollowOutcome, GraphError> {
+        let mut budget_taken = false;
         for _ in 0..MAX_ATTEMPTS {
             let state = self.graph.pair(actor, target)?;
             let now = self.clock.now();
@@ -98,6 +99,10 @@ where
                     (Transition::Request { request, notification: note }, FollowOutcome::Requested(request))
                 }
             };
+            if !budget_taken {
+                self.take_follow_budget(actor, now)?;
+                budget_taken = true;
+            }
             if self.apply_one(&transition)? == Applied::Changed {
                 return Ok(outcome);
             }
@@ -146,6 +151,19 @@ where
     I: IdSource,
     N: Notifier,
 {
+    /// Takes one unit of the actor's budget for new follows and requests, if limited.
+    fn take_follow_budget(&self, actor: AccountId, now: crate::Timestamp) -> Result<(), GraphError> {
+        let Some(quota) = self.follow_quota else {
+            return Ok(());
+        };
+        match self.accounts.take_follow_quota(actor, quota.limit, quota.window, now)? {
+            QuotaDecision::Granted => Ok(()),
+            QuotaDecision::Exhausted { retry_after } => Err(GraphError::RateLimited {
+                retry_after_secs: u64::try_from(retry_after.num_seconds()).unwrap_or(0).max(1),
+            }),
+        }
+    }
+
     /// Applies one transition and, when it changed something, publishes its notification.
     pub(super) fn apply_one(&self, transition: &Transition) -> Result<Applied, GraphError> {
         let applied = self
@@ -232,6 +250,20 @@ mod tests {
         ports.graph.expect_pair().times(MAX_ATTEMPTS).return_const(Ok(pair(a, b, false)));
         ports.graph.expect_apply().times(MAX_ATTEMPTS).returning(|_| Ok(vec![Applied::Unchanged]));
         assert!(matches!(ports.service().follow(a, b), Err(GraphError::Store(StoreError::Unavailable(_)))));
+    }
+
+    #[test]
+    fn an_exhausted_budget_refuses_new_follows_but_not_idempotent_ones() {
+        let (a, b) = (account_id(), account_id());
+        let mut ports = Ports::new();
+        ports.graph.expect_pair().times(1).return_const(Ok(pair(a, b, false)));
+        ports.graph.expect_pair().return_const(Ok(following(a, b)));
+        let exhausted = QuotaDecision::Exhausted { retry_after: chrono::Duration::seconds(90) };
+        ports.accounts.expect_take_follow_quota().times(1).return_const(Ok(exhausted));
+        ports.graph.expect_apply().never();
+        let service = ports.service().with_follow_quota(super::super::FollowQuota::per_hour(100));
+        assert_eq!(service.follow(a, b), Err(GraphError::RateLimited { retry_after_secs: 90 }));
+        assert_eq!(service.follow(a, b), Ok(FollowOutcome::AlreadyFollowing));
     }
 
     #[test]

@@ -37,6 +37,7 @@ const MAX_ATTEMPTS: usize = 4;
 /// Generic over every port, so adapters are called through static dispatch.
 #[derive(Debug, Clone)]
 pub struct GraphService<A, G, S, C, I, N> {
+    follow_quota: Option<FollowQuota>,
     accounts: A,
     graph: G,
     notifications: S,
@@ -56,7 +57,15 @@ where
 {
     /// Wires the service to its ports.
     pub const fn new(accounts: A, graph: G, notifications: S, clock: C, ids: I, notifier: N) -> Self {
-        Self { accounts, graph, notifications, clock, ids, notifier }
+        Self { follow_quota: None, accounts, graph, notifications, clock, ids, notifier }
+    }
+
+    /// Limits how many follows and follow requests each account may create
+    /// (SPEC section 8); without it there is no limit.
+    #[must_use]
+    pub const fn with_follow_quota(mut self, quota: FollowQuota) -> Self {
+        self.follow_quota = Some(quota);
+        self
     }
 
     /// How `viewer` stands towards one account (default when it is not live).
@@ -65,6 +74,23 @@ where
             return Ok(Relation { is_self: true, ..Relation::default() });
         }
         Ok(self.graph.relations(viewer, &[target])?.into_iter().next().map(|(_, r)| r).unwrap_or_default())
+    }
+}
+
+/// A budget of new follows and requests per account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FollowQuota {
+    /// How many.
+    pub limit: u32,
+    /// Per how long.
+    pub window: chrono::Duration,
+}
+
+impl FollowQuota {
+    /// `limit` per hour.
+    #[must_use]
+    pub const fn per_hour(limit: u32) -> Self {
+        Self { limit, window: chrono::Duration::hours(1) }
     }
 }
 

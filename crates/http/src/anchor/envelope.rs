@@ -31,12 +31,13 @@ pub struct AnchorError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    retry_after: Option<u64>,
 }
 
 impl AnchorError {
     /// An error with its code.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into() }
+        Self { status, code, message: message.into(), retry_after: None }
     }
 
     /// `INVALID_ID`.
@@ -51,12 +52,14 @@ impl ResponseError for AnchorError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(json!({
+        let mut response = HttpResponse::build(self.status).json(json!({
             "success": false,
             "statusCode": self.status.as_u16(),
             "message": self.message,
             "code": self.code,
-        }))
+        }));
+        crate::dialect::add_retry_after(&mut response, self.retry_after);
+        response
     }
 }
 
@@ -105,6 +108,10 @@ impl From<GraphError> for AnchorError {
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "An unexpected error occurred")
             }
             // Not produced by this dialect's use cases; rendered plainly all the same.
+            GraphError::RateLimited { retry_after_secs } => Self {
+                retry_after: Some(*retry_after_secs),
+                ..Self::new(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "Too many follows; try again later")
+            },
             other => Self::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", other.to_string()),
         }
     }

@@ -40,12 +40,14 @@ pub struct ApiError {
     pub status: StatusCode,
     /// What went wrong, in seed 002's words.
     pub message: String,
+    /// Seconds to wait, sent as `Retry-After` (rate limits).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
     /// An error with a status and message.
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self { status, message: message.into() }
+        Self { status, message: message.into(), retry_after: None }
     }
 
     /// 400 with a message.
@@ -60,7 +62,9 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        error(self.status, &self.message)
+        let mut response = error(self.status, &self.message);
+        crate::dialect::add_retry_after(&mut response, self.retry_after);
+        response
     }
 }
 
@@ -112,6 +116,11 @@ impl From<GraphError> for ApiError {
             GraphError::CannotBlockSelf => (StatusCode::BAD_REQUEST, "Cannot block yourself"),
             GraphError::AccountDeleted => (StatusCode::FORBIDDEN, "This account has been deleted"),
             GraphError::UsernameTaken => (StatusCode::CONFLICT, "Username already taken"),
+            GraphError::RateLimited { retry_after_secs } => {
+                let mut limited = Self::new(StatusCode::TOO_MANY_REQUESTS, "Too many follow requests; try again later");
+                limited.retry_after = Some(*retry_after_secs);
+                return limited;
+            }
             GraphError::Store(StoreError::Unavailable(_)) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "Service temporarily unavailable, please retry")
             }

@@ -25,17 +25,18 @@ impl Dialect for Drf {
 pub struct DrfError {
     status: StatusCode,
     body: Value,
+    retry_after: Option<u64>,
 }
 
 impl DrfError {
     /// `{"detail": message}`.
     pub fn detail(status: StatusCode, message: &str) -> Self {
-        Self { status, body: json!({ "detail": message }) }
+        Self { status, body: json!({ "detail": message }), retry_after: None }
     }
 
     /// `{"<field>": [message]}`, as a serializer's validation error.
     pub fn field(field: &str, message: &str) -> Self {
-        Self { status: StatusCode::BAD_REQUEST, body: json!({ field: [message] }) }
+        Self { status: StatusCode::BAD_REQUEST, body: json!({ field: [message] }), retry_after: None }
     }
 }
 
@@ -50,6 +51,7 @@ impl ResponseError for DrfError {
             // DRF names the scheme the client should use.
             response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"api\""));
         }
+        crate::dialect::add_retry_after(&mut response, self.retry_after);
         response
     }
 }
@@ -92,6 +94,11 @@ impl From<GraphError> for DrfError {
             }
             GraphError::Store(StoreError::Unavailable(_)) => {
                 Self::detail(StatusCode::SERVICE_UNAVAILABLE, "Service temporarily unavailable, try again later.")
+            }
+            GraphError::RateLimited { retry_after_secs } => {
+                // Django REST framework's throttling message.
+                let message = format!("Request was throttled. Expected available in {retry_after_secs} seconds.");
+                Self { retry_after: Some(retry_after_secs), ..Self::detail(StatusCode::TOO_MANY_REQUESTS, &message) }
             }
             GraphError::Store(StoreError::Conflict(_) | StoreError::Failure(_)) => {
                 tracing::error!(%error, "request failed");

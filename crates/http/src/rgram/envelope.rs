@@ -36,12 +36,14 @@ pub struct RgramError {
     pub status: StatusCode,
     /// The seed's message.
     pub message: String,
+    /// Seconds to wait, sent as `Retry-After` (rate limits).
+    pub retry_after: Option<u64>,
 }
 
 impl RgramError {
     /// An error with a status and message.
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self { status, message: message.into() }
+        Self { status, message: message.into(), retry_after: None }
     }
 
     /// A 400 with the seed's wording.
@@ -96,7 +98,9 @@ impl ResponseError for RgramError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(json!({ "success": false, "message": self.message }))
+        let mut response = HttpResponse::build(self.status).json(json!({ "success": false, "message": self.message }));
+        crate::dialect::add_retry_after(&mut response, self.retry_after);
+        response
     }
 }
 
@@ -132,6 +136,10 @@ impl From<GraphError> for RgramError {
             GraphError::CannotBlockSelf => (StatusCode::BAD_REQUEST, "Cannot block yourself"),
             GraphError::AccountDeleted => (StatusCode::FORBIDDEN, "This account has been deleted"),
             GraphError::UsernameTaken => (StatusCode::CONFLICT, "Username already taken"),
+            GraphError::RateLimited { retry_after_secs } => {
+                let message = "Too many follow requests, please try again later";
+                return Self { retry_after: Some(*retry_after_secs), ..Self::new(StatusCode::TOO_MANY_REQUESTS, message) };
+            }
             GraphError::Store(StoreError::Unavailable(_)) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "Service temporarily unavailable, please retry")
             }
