@@ -16,5 +16,6 @@ mod mobile_app;
 mod notifications;
 mod profiles;
 mod push;
+mod rate_limits;
 mod requests;
 mod rgram;
