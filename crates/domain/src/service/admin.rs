@@ -61,16 +61,7 @@ where
                 }
             }
         };
-        let (account, accepted) = match self.accounts.update_profile(id, patch, self.clock.now()) {
-            Ok(Some(updated)) => updated,
-            Ok(None) => return Err(GraphError::UserNotFound),
-            Err(StoreError::Conflict(_)) => return Err(GraphError::UsernameTaken),
-            Err(other) => return Err(other.into()),
-        };
-        if !accepted.is_empty() {
-            self.notifier.publish(&accepted);
-        }
-        Ok((account, created))
+        Ok((self.store_profile(id, patch)?, created))
     }
 
     fn admin_delete(&self, id: AccountId) -> Result<(), GraphError> {

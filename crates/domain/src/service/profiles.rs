@@ -1,7 +1,7 @@
 //! Profiles: reading one as a viewer, and editing one's own.
 
 use super::GraphService;
-use crate::account::{ProfilePatch, ProfileView, Relation};
+use crate::account::{Account, ProfilePatch, ProfileView, Relation};
 use crate::error::GraphError;
 use crate::ids::AccountId;
 use crate::ports::{NotificationStore, AccountStore, Clock, GraphStore, IdSource, Notifier, StoreError};
@@ -39,7 +39,24 @@ where
 
     fn update_profile(&self, actor: AccountId, patch: &ProfilePatch) -> Result<ProfileView, GraphError> {
         patch.validate()?;
-        let (account, accepted) = match self.accounts.update_profile(actor, patch, self.clock.now()) {
+        let account = self.store_profile(actor, patch)?;
+        Ok(ProfileView { account, relation: Relation { is_self: true, ..Relation::default() } })
+    }
+}
+
+impl<A, G, S, C, I, N> GraphService<A, G, S, C, I, N>
+where
+    A: AccountStore,
+    G: GraphStore,
+    S: NotificationStore,
+    C: Clock,
+    I: IdSource,
+    N: Notifier,
+{
+    /// Applies a validated profile change and publishes the acceptances that going
+    /// public made.
+    pub(super) fn store_profile(&self, id: AccountId, patch: &ProfilePatch) -> Result<Account, GraphError> {
+        let (account, accepted) = match self.accounts.update_profile(id, patch, self.clock.now()) {
             Ok(Some(updated)) => updated,
             Ok(None) => return Err(GraphError::UserNotFound),
             Err(StoreError::Conflict(_)) => return Err(GraphError::UsernameTaken),
@@ -48,7 +65,7 @@ where
         if !accepted.is_empty() {
             self.notifier.publish(&accepted);
         }
-        Ok(ProfileView { account, relation: Relation { is_self: true, ..Relation::default() } })
+        Ok(account)
     }
 }
 
