@@ -121,3 +121,43 @@ async fn a_provisioned_account_can_be_followed_by_id() {
     let bob = app.user("bob").await;
     assert_eq!(app.follow(&alice, &bob).await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn an_rs256_deployment_refuses_hs256_tokens_signed_with_its_public_key() {
+    let public = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/fcm-test-service-account.pub");
+    let app = rookery_tests::spawn_app_with(|s| {
+        s.jwt.secret = None;
+        s.jwt.public_key = Some(public.into());
+    })
+    .await;
+    let private = include_bytes!("../../fixtures/fcm-test-service-account.key");
+    let claims = TestApp::claims(Uuid::now_v7(), "rsa_user");
+
+    let good = app.token_with(Algorithm::RS256, &claims, &EncodingKey::from_rsa_pem(private).unwrap());
+    assert_eq!(profile_with(&app, &good).await.status, StatusCode::OK);
+
+    // The classic confusion: HMAC keyed with the public key's PEM.
+    let pem = include_bytes!("../../fixtures/fcm-test-service-account.pub");
+    let confused = app.token_with(Algorithm::HS256, &claims, &EncodingKey::from_secret(pem));
+    assert_401(&profile_with(&app, &confused).await, INVALID);
+    let alg_none = format!("{}.{}.", b64(&json!({ "alg": "none", "typ": "JWT" })), b64(&claims));
+    assert_401(&profile_with(&app, &alg_none).await, INVALID);
+    let ps256 = app.token_with(Algorithm::PS256, &claims, &EncodingKey::from_rsa_pem(private).unwrap());
+    assert_401(&profile_with(&app, &ps256).await, INVALID);
+}
+
+#[tokio::test]
+async fn issuer_and_audience_are_checked_when_configured() {
+    let app = rookery_tests::spawn_app_with(|s| {
+        s.jwt.issuer = Some("https://id.example".into());
+        s.jwt.audience = Some("rookery".into());
+    })
+    .await;
+    let mut claims = TestApp::claims(Uuid::now_v7(), "aud_user");
+    assert_401(&profile_with(&app, &app.token(&claims)).await, INVALID);
+    claims["iss"] = json!("https://id.example");
+    claims["aud"] = json!("someone-else");
+    assert_401(&profile_with(&app, &app.token(&claims)).await, INVALID);
+    claims["aud"] = json!("rookery");
+    assert_eq!(profile_with(&app, &app.token(&claims)).await.status, StatusCode::OK);
+}
