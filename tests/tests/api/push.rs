@@ -88,3 +88,14 @@ async fn devices_are_validated_and_removable() {
     let removed = app.call(Method::DELETE, "/devices/t1", &bob, None).await;
     assert_eq!((removed.status, removed.data()["removed"].clone()), (StatusCode::OK, json!(true)));
 }
+
+#[tokio::test]
+async fn nobody_removes_another_accounts_device() {
+    let app = spawn_app().await;
+    let (bob, eve) = (app.user("bob").await, app.user("eve").await);
+    app.call(Method::POST, "/devices", &bob, Some(json!({ "token": "bob-phone", "platform": "android" }))).await;
+    let theirs = app.call(Method::DELETE, "/devices/bob-phone", &eve, None).await;
+    assert_eq!((theirs.status, theirs.data()["removed"].clone()), (StatusCode::OK, json!(false)));
+    let mine = app.call(Method::DELETE, "/devices/bob-phone", &bob, None).await;
+    assert_eq!(mine.data()["removed"], true, "it was still there");
+}
