@@ -4,6 +4,7 @@
 mod admin;
 mod anchor;
 mod auth;
+mod bad_input;
 mod blocks;
 mod browser;
 mod concurrency;
@@ -14,6 +15,8 @@ mod follows;
 mod lists;
 mod mobile_app;
 mod notifications;
+mod openapi;
+mod observability;
 mod profiles;
 mod push;
 mod rate_limits;
