@@ -8,7 +8,7 @@ NEXTEST := $(shell $(CARGO) nextest --version >/dev/null 2>&1 && echo "nextest r
 # Crates whose tests touch a database: run again on PostgreSQL.
 DB_CRATES := -p rookery-store -p rookery-tests -p rookery
 
-.PHONY: run test test-sqlite test-postgres layers lint fmt build release
+.PHONY: run test test-sqlite test-postgres layers lint fmt build release fuzz
 
 ## Run Rookery on its embedded SQLite default (rookery.db in this directory).
 run:
@@ -41,3 +41,7 @@ lint: layers
 
 fmt:
 	$(CARGO) fmt --all
+
+## Schemathesis against a running server and its own /openapi.json (see docs/fuzzing.md).
+fuzz:
+	CARGO=$(CARGO) scripts/fuzz.sh

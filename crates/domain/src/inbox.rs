@@ -73,7 +73,7 @@ impl DeviceToken {
     /// [`GraphError::InvalidInput`] when empty, too long or containing white space.
     pub fn parse(raw: &str) -> Result<Self, GraphError> {
         let token = raw.trim();
-        if token.is_empty() || token.len() > Self::MAX_LEN || token.chars().any(char::is_whitespace) {
+        if token.is_empty() || token.chars().count() > Self::MAX_LEN || token.chars().any(char::is_whitespace) {
             return Err(GraphError::InvalidInput(format!(
                 "token must be 1 to {} characters without spaces",
                 Self::MAX_LEN

@@ -23,19 +23,35 @@ pub fn routes<G: SocialGraph>(cfg: &mut web::ServiceConfig) {
 
 /// Every field an administrator may set; absent leaves a field alone, `null` clears
 /// a text field.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct AdminBody {
+    /// Letters, digits, `_` and `.`, 1 to 30 (a leading `@` is dropped); unique,
+    /// case-insensitively. Required to create an account; `null` leaves it alone.
+    #[schema(pattern = "^@?[A-Za-z0-9_.]{1,30}$")]
     username: Option<String>,
+    /// Display name; `null` clears it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 100)]
     full_name: Option<Option<String>>,
+    /// `null` clears it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 500)]
     bio: Option<Option<String>>,
+    /// Avatar URL; `null` clears it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 2048)]
     profile_image_url: Option<Option<String>>,
+    /// Banner URL; `null` clears it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 2048)]
     banner_image_url: Option<Option<String>>,
+    /// Private accounts answer follows with requests; switching to public accepts
+    /// every pending one.
     is_private: Option<bool>,
+    /// The verification badge.
     is_verified: Option<bool>,
+    /// The post count the host app keeps.
+    #[schema(minimum = 0)]
     posts_count: Option<i64>,
 }
 
@@ -51,6 +67,29 @@ fn account_id(raw: &str) -> Result<rookery_domain::AccountId, ApiError> {
     raw.parse().map_err(|_| ApiError::bad_request("Invalid user ID: must be a UUID"))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/admin/users/{user_id}",
+    tag = "admin",
+    operation_id = "admin_upsert_user",
+    summary = "Create or update an account",
+    description = "Creates the account with this id (a `username` is then required, 201) or updates it (200): every profile field, plus `is_verified` and `posts_count`. A field left out is left alone; `null` clears a text field.",
+    params(("user_id" = uuid::Uuid, Path, description = "The account's id; anything but a UUID is 400.")),
+    request_body = AdminBody,
+    responses(
+        (status = 200, description = "`User updated`: the profile object.", body = crate::openapi::ProfileEnvelope),
+        (status = 201, description = "`User created`: the profile object.", body = crate::openapi::ProfileEnvelope),
+        (status = 400, description = "`Invalid user ID: must be a UUID`, `username is required to create an account`, `Invalid username: ...`, `full_name must be at most 100 characters`, `bio must be at most 500 characters`, `posts_count must not be negative`, `Malformed JSON: ...`, `Invalid request body: ...`.", body = crate::openapi::ErrorEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, description = "`Admin access required`: the token has no `role: admin`. `This account has been deleted`: the caller's account was deleted.", body = crate::openapi::ErrorEnvelope),
+        (status = 404, description = "`User not found`: the account was deleted.", body = crate::openapi::ErrorEnvelope),
+        (status = 409, description = "`Username already taken`.", body = crate::openapi::ErrorEnvelope),
+        (status = 413, response = crate::openapi::TooLarge),
+        (status = 415, response = crate::openapi::NotJson),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = [])),
+)]
 async fn upsert<G: SocialGraph>(
     graph: web::Data<G>,
     caller: Caller,
@@ -81,6 +120,24 @@ async fn upsert<G: SocialGraph>(
     Ok(envelope::ok(status, message, ProfileObject::from(&view)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/admin/users/{user_id}",
+    tag = "admin",
+    operation_id = "admin_delete_user",
+    summary = "Soft-delete an account",
+    description = "Its edges, requests, blocks and notifications go, counterparts' counts follow, its username is freed, its profile answers 404 and its tokens 403. Takes no body.",
+    params(("user_id" = uuid::Uuid, Path, description = "The account's id; anything but a UUID is 400.")),
+    responses(
+        (status = 200, description = "`User deleted`.", body = crate::openapi::AccountDeletedEnvelope),
+        (status = 400, description = "`Invalid user ID: must be a UUID`.", body = crate::openapi::ErrorEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, description = "`Admin access required`: the token has no `role: admin`. `This account has been deleted`: the caller's account was deleted.", body = crate::openapi::ErrorEnvelope),
+        (status = 404, description = "`User not found`: no live account with that id.", body = crate::openapi::ErrorEnvelope),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = [])),
+)]
 async fn delete<G: SocialGraph>(
     graph: web::Data<G>,
     caller: Caller,

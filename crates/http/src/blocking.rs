@@ -51,7 +51,9 @@ where
     F: FnOnce(&G) -> Result<T, GraphError> + Send + 'static,
 {
     let graph = graph.clone();
-    web::block(move || work(&graph))
+    // Carry the request's span onto the blocking thread, so store logs keep its id.
+    let span = tracing::Span::current();
+    web::block(move || span.in_scope(|| work(&graph)))
         .await
         .map_err(|_| GraphError::Store(StoreError::Unavailable("the server is shutting down".into())))?
 }

@@ -13,15 +13,39 @@ pub trait Readiness: Send + Sync + 'static {
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz)).route("/readyz", web::get().to(readyz));
+    use crate::community::envelope::Community;
+    use crate::fallback::resource;
+    cfg.service(resource::<Community>("/healthz").route(web::get().to(healthz)))
+        .service(resource::<Community>("/readyz").route(web::get().to(readyz)));
 }
 
 /// The process is up and serving HTTP.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "health",
+    operation_id = "healthz",
+    summary = "Liveness: the process is up and serving HTTP",
+    responses(
+        (status = 200, description = "Always, while the process serves.", body = crate::openapi::Alive),
+    ),
+)]
 async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
 /// The process can reach its database.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "health",
+    operation_id = "readyz",
+    summary = "Readiness: the process can reach its database",
+    responses(
+        (status = 200, description = "The database answers.", body = crate::openapi::Ready),
+        (status = 503, description = "It does not, or the server is shutting down.", body = crate::openapi::NotReady),
+    ),
+)]
 async fn readyz(readiness: web::Data<dyn Readiness>) -> HttpResponse {
     let readiness = readiness.into_inner();
     match web::block(move || readiness.check()).await {

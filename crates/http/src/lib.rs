@@ -16,6 +16,8 @@ mod dialects;
 mod drf;
 mod fallback;
 mod health;
+pub mod observe;
+pub mod openapi;
 mod rgram;
 pub mod sse;
 mod time;
@@ -46,6 +48,8 @@ pub struct HttpState<G> {
     pub hub: Arc<sse::Hub>,
     /// Which browser origins may call.
     pub cors: cors::CorsPolicy,
+    /// Request counts and latencies, for `/metrics`.
+    pub metrics: web::Data<observe::Metrics>,
 }
 
 impl<G> Clone for HttpState<G> {
@@ -57,6 +61,7 @@ impl<G> Clone for HttpState<G> {
             dialects: self.dialects,
             hub: Arc::clone(&self.hub),
             cors: self.cors.clone(),
+            metrics: self.metrics.clone(),
         }
     }
 }
@@ -70,7 +75,10 @@ pub fn configure<G: SocialGraph>(state: HttpState<G>) -> impl FnOnce(&mut web::S
             .app_data(web::Data::from(state.readiness))
             .app_data(web::Data::from(state.hub))
             .app_data(web::Data::new(state.cors))
+            .app_data(state.metrics)
+            .route("/metrics", web::get().to(observe::metrics_endpoint))
             .configure(health::routes)
+            .configure(openapi::routes(dialects))
             .service(web::scope("/api/v1/admin").configure(admin::routes::<G>));
         if dialects.community {
             cfg.service(web::scope("/api/v1/community").configure(community::routes::<G>));

@@ -95,6 +95,10 @@ pub struct DatabaseSettings {
     #[arg(long = "database-url", env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     pub url: String,
 
+    /// A read replica for list reads (PostgreSQL streaming replica, same schema).
+    #[arg(long = "read-database-url", env = "ROOKERY_READ_DATABASE_URL", global = true)]
+    pub read_url: Option<String>,
+
     /// Most database connections open at once.
     #[arg(long, env = "ROOKERY_DB_MAX_CONNECTIONS", default_value_t = 16, global = true)]
     pub max_connections: u32,

@@ -12,6 +12,7 @@ use rookery_domain::{FollowQuota, GraphService};
 use rookery_domain::ports::{NoNotifier, SystemClock, UuidV7};
 use actix_web::middleware::from_fn;
 use rookery_http::cors::CorsPolicy;
+use rookery_http::observe::{Gauges, Metrics};
 use rookery_http::sse::{Hub, HubEvent, HubNotifier, deliver};
 use rookery_http::{Dialects, HttpState, JwtVerifier, Readiness};
 use rookery_store::events::{StoreEvent, spawn_listener};
@@ -42,10 +43,14 @@ pub fn open_database(settings: &DatabaseSettings) -> anyhow::Result<Database> {
 pub fn open_database_with(settings: &DatabaseSettings, push_outbox: bool) -> anyhow::Result<Database> {
     let options =
         DatabaseOptions { max_connections: settings.max_connections, push_outbox, ..DatabaseOptions::default() };
-    let db = Database::open(&settings.url, options).context("opening the database")?;
+    let mut db = Database::open(&settings.url, options).context("opening the database")?;
     let ran = db.migrate().context("migrating the database")?;
     if ran > 0 {
         tracing::info!(migrations = ran, "database migrated");
+    }
+    if let Some(replica) = &settings.read_url {
+        db = db.with_read_replica(replica, options).context("opening the read replica")?;
+        tracing::info!("list reads go to the read replica");
     }
     Ok(db)
 }
@@ -84,6 +89,25 @@ struct DatabaseReadiness(Database);
 impl Readiness for DatabaseReadiness {
     fn check(&self) -> Result<(), String> {
         self.0.ping().map_err(|e| e.to_string())
+    }
+}
+
+/// What `/metrics` reads at scrape time: the pool and the streams.
+struct RuntimeGauges {
+    db: Database,
+    hub: Arc<Hub>,
+}
+
+impl Gauges for RuntimeGauges {
+    fn read(&self) -> Vec<(&'static str, &'static str, f64)> {
+        let (open, idle) = self.db.pool_state();
+        vec![
+            ("rookery_db_pool_connections", "Database connections open.", f64::from(open)),
+            ("rookery_db_pool_idle_connections", "Database connections idle.", f64::from(idle)),
+            ("rookery_db_pool_in_use", "Database connections in use.", f64::from(open.saturating_sub(idle))),
+            ("rookery_db_pool_max", "Database connections the pool may open.", f64::from(self.db.pool_size())),
+            ("rookery_sse_open_streams", "Notification streams open.", f64::from(u32::try_from(self.hub.open_streams()).unwrap_or(u32::MAX))),
+        ]
     }
 }
 
@@ -126,15 +150,19 @@ impl Application {
         let state = HttpState {
             graph,
             verifier: web::Data::new(verifier),
-            readiness: Arc::new(DatabaseReadiness(db)),
+            readiness: Arc::new(DatabaseReadiness(db.clone())),
             dialects,
             hub: Arc::clone(&hub),
             cors: CorsPolicy::parse(settings.cors_origins.as_deref().unwrap_or_default()),
+            metrics: web::Data::new(Metrics::new(vec![Arc::new(RuntimeGauges { db: db.clone(), hub: Arc::clone(&hub) })])),
         };
         let listener = TcpListener::bind(&settings.bind).with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let mut server = HttpServer::new(move || {
-            App::new().wrap(from_fn(rookery_http::cors::cors)).configure(rookery_http::configure(state.clone()))
+            App::new()
+                .wrap(from_fn(rookery_http::cors::cors))
+                .wrap(from_fn(rookery_http::observe::observe))
+                .configure(rookery_http::configure(state.clone()))
         })
             .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
             .disable_signals();

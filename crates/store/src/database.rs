@@ -60,6 +60,8 @@ impl Default for DatabaseOptions {
 #[derive(Clone)]
 pub struct Database {
     pool: r2d2::Pool<Manager>,
+    /// A replica for list reads, when configured.
+    replica: Option<r2d2::Pool<Manager>>,
     backend: Backend,
     push_outbox: bool,
 }
@@ -91,7 +93,7 @@ impl Database {
             .connection_timeout(options.connection_timeout)
             .build(Manager::new(target, options.busy_timeout))
             .map_err(|e| OpenError::Connect(e.to_string()))?;
-        Ok(Self { pool, backend, push_outbox: options.push_outbox })
+        Ok(Self { pool, replica: None, backend, push_outbox: options.push_outbox })
     }
 
     /// Runs the embedded migrations of this backend that have not run yet and returns
@@ -121,6 +123,19 @@ impl Database {
         self.push_outbox
     }
 
+    /// Connections open in the pool, and how many of them are idle.
+    #[must_use]
+    pub fn pool_state(&self) -> (u32, u32) {
+        let state = self.pool.state();
+        (state.connections, state.idle_connections)
+    }
+
+    /// Most connections the pool opens.
+    #[must_use]
+    pub fn pool_size(&self) -> u32 {
+        self.pool.max_size()
+    }
+
     /// The backend in use.
     #[must_use]
     pub const fn backend(&self) -> Backend {
@@ -133,6 +148,39 @@ impl Database {
     /// [`StoreError::Unavailable`] or [`StoreError::Failure`].
     pub fn ping(&self) -> Result<(), StoreError> {
         self.read(|conn| with_conn!(conn, |c| c.batch_execute("SELECT 1")))
+    }
+
+    /// Sends list reads (followers and following pages, request and block lists,
+    /// relations, the notification list) to a read replica. Reads that decide a
+    /// change, and everything written, stay on the primary: a lagging replica may show
+    /// a list a moment old, but never makes a decision on stale state.
+    ///
+    /// # Errors
+    /// The replica's URL is for another backend, or it cannot be reached.
+    pub fn with_read_replica(mut self, url: &str, options: DatabaseOptions) -> Result<Self, OpenError> {
+        let target = Target::parse(url)?;
+        let same_backend = matches!(
+            (&target, self.backend),
+            (Target::Sqlite(_), Backend::Sqlite) | (Target::Postgres(_), Backend::Postgres)
+        );
+        if !same_backend {
+            return Err(OpenError::Url(format!("{url} (the read replica must use the primary's backend)")));
+        }
+        let pool = r2d2::Pool::builder()
+            .max_size(options.max_connections.max(1))
+            .min_idle(Some(1))
+            .connection_timeout(options.connection_timeout)
+            .build(Manager::new(target, options.busy_timeout))
+            .map_err(|e| OpenError::Connect(e.to_string()))?;
+        self.replica = Some(pool);
+        Ok(self)
+    }
+
+    /// Runs a list read on the replica when there is one, else on the primary.
+    pub(crate) fn read_list<T>(&self, f: impl FnOnce(&mut DbConnection) -> QueryResult<T>) -> Result<T, StoreError> {
+        let pool = self.replica.as_ref().unwrap_or(&self.pool);
+        let mut conn = pool.get().map_err(|e| from_pool(&e))?;
+        f(&mut conn).map_err(from_diesel)
     }
 
     /// Runs `f` on a pooled connection.

@@ -167,15 +167,15 @@ impl GraphStore for Database {
 
     fn relations(&self, viewer: AccountId, targets: &[AccountId]) -> Result<Vec<(AccountId, Relation)>, StoreError> {
         let ids = distinct(targets);
-        self.read(|conn| with_conn!(conn, |c| c.transaction(|c| c.relations_of(viewer.into(), &ids))))
+        self.read_list(|conn| with_conn!(conn, |c| c.transaction(|c| c.relations_of(viewer.into(), &ids))))
     }
 
     fn list(&self, owner: AccountId, direction: Direction, query: &ListQuery) -> Result<ListPage<Account>, StoreError> {
-        self.read(|conn| with_conn!(conn, |c| c.transaction(|c| c.edge_page(owner.into(), direction, query))))
+        self.read_list(|conn| with_conn!(conn, |c| c.transaction(|c| c.edge_page(owner.into(), direction, query))))
     }
 
     fn blocked_accounts(&self, blocker: AccountId, page: PageRequest) -> Result<Page<Listed>, StoreError> {
-        self.read(|conn| with_conn!(conn, |c| c.block_page(blocker.into(), page)))
+        self.read_list(|conn| with_conn!(conn, |c| c.block_page(blocker.into(), page)))
     }
 
     fn apply(&self, transitions: &[Transition]) -> Result<Vec<Applied>, StoreError> {
@@ -200,7 +200,7 @@ impl GraphStore for Database {
 
     fn requests_received(&self, target: AccountId, page: PageRequest) -> Result<Page<RequestListing>, StoreError> {
         let pending = Some(RequestStatus::Pending);
-        self.read(|conn| with_conn!(conn, |c| c.request_listing(target.into(), Side::Received, pending, page)))
+        self.read_list(|conn| with_conn!(conn, |c| c.request_listing(target.into(), Side::Received, pending, page)))
     }
 
     fn requests_sent(
@@ -209,6 +209,6 @@ impl GraphStore for Database {
         status: Option<RequestStatus>,
         page: PageRequest,
     ) -> Result<Page<RequestListing>, StoreError> {
-        self.read(|conn| with_conn!(conn, |c| c.request_listing(requester.into(), Side::Sent, status, page)))
+        self.read_list(|conn| with_conn!(conn, |c| c.request_listing(requester.into(), Side::Sent, status, page)))
     }
 }

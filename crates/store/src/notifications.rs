@@ -137,7 +137,7 @@ impl NotificationStore for Database {
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<NotificationView>, i64), StoreError> {
-        self.read(|conn| with_conn!(conn, |c| c.transaction(|c| c.inbox_page(recipient.into(), filter, limit, offset))))
+        self.read_list(|conn| with_conn!(conn, |c| c.transaction(|c| c.inbox_page(recipient.into(), filter, limit, offset))))
     }
 
     fn unread_count(&self, recipient: AccountId) -> Result<i64, StoreError> {

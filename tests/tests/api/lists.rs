@@ -182,3 +182,21 @@ async fn removing_a_follower() {
     // The fan may follow again.
     assert_eq!(app.follow(&fan, &me).await.body["message"], "Successfully followed user");
 }
+
+#[tokio::test]
+async fn lists_can_be_served_by_a_read_replica() {
+    // No streaming replica here: the "replica" is the primary under a second pool,
+    // which exercises the wiring (list reads on one pool, decisions on the other).
+    let app = rookery_tests::spawn_app_with(|s| s.database.read_url = Some(s.database.url.clone())).await;
+    let (star, fan) = (app.user("star").await, app.user("fan").await);
+    app.follow(&fan, &star).await;
+    let reply = app.call(Method::GET, &format!("/users/{}/followers", star.id), &fan, None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.data()["users"][0]["username"], "fan");
+    let wrong = rookery::startup::open_database(&rookery::settings::DatabaseSettings {
+        url: app.database_url.clone(),
+        read_url: Some("mysql://nope".into()),
+        max_connections: 1,
+    });
+    assert!(wrong.is_err());
+}

@@ -235,3 +235,15 @@ async fn instances_on_one_postgres_share_their_events() {
     first.call(Method::POST, "/notifications/mark-as-seen", &bob, None).await;
     assert_eq!(on_second.expect("unread_count").await.data["count"], 0);
 }
+
+#[tokio::test]
+async fn an_oversized_mark_as_seen_body_is_refused_in_the_envelope() {
+    let app = spawn_app().await;
+    let bob = app.user("bob").await;
+    let ids: Vec<String> = (0..2500).map(|_| uuid::Uuid::now_v7().to_string()).collect();
+    let reply = app.call(Method::POST, "/notifications/mark-as-seen", &bob, Some(json!({ "ids": ids }))).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(reply.body["status_code"], 413);
+    let health = app.send(app.client.post(app.url("/healthz"))).await;
+    assert_eq!(health.status, StatusCode::METHOD_NOT_ALLOWED);
+}

@@ -15,9 +15,13 @@ use super::requests::PageQuery;
 use crate::auth::Caller;
 use crate::blocking::run;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct BlockBody {
+    /// The account to block.
+    #[schema(format = Uuid)]
     user_id: String,
+    /// Why, kept with the block.
+    #[schema(max_length = 500)]
     reason: Option<String>,
 }
 
@@ -25,6 +29,26 @@ fn block_answer(message: &str, is_blocked: bool) -> HttpResponse {
     envelope::ok(StatusCode::OK, message, json!({ "is_blocked": is_blocked, "message": message }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/community/block",
+    tag = "blocks",
+    operation_id = "block",
+    summary = "Block an account",
+    description = "Follow edges both ways and every request between the two go, and neither can follow the other until the block is lifted. Blocking again answers 200 `User already blocked`.",
+    request_body = BlockBody,
+    responses(
+        (status = 200, description = "`User blocked` or `User already blocked`.", body = crate::openapi::BlockAnswerEnvelope),
+        (status = 400, description = "`Invalid user ID: must be a UUID`, `Cannot block yourself`, `reason must be at most 500 characters`, `Malformed JSON: ...`, `Invalid request body: ...`.", body = crate::openapi::ErrorEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::AccountDeleted),
+        (status = 404, description = "`User not found`: no live account with that id.", body = crate::openapi::ErrorEnvelope),
+        (status = 413, response = crate::openapi::TooLarge),
+        (status = 415, response = crate::openapi::NotJson),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn block<G: SocialGraph>(
     graph: web::Data<G>,
     caller: Caller,
@@ -39,6 +63,23 @@ pub async fn block<G: SocialGraph>(
     })
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/community/block/{user_id}",
+    tag = "blocks",
+    operation_id = "unblock",
+    summary = "Lift the caller's block of an account",
+    description = "Answers 200 whether or not there was a block. Takes no body.",
+    params(("user_id" = uuid::Uuid, Path, description = "The account's id; anything but a UUID is 400.")),
+    responses(
+        (status = 200, description = "`User unblocked` or `User was not blocked`; `is_blocked: false`.", body = crate::openapi::BlockAnswerEnvelope),
+        (status = 400, description = "`Invalid user ID: must be a UUID`.", body = crate::openapi::ErrorEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::AccountDeleted),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn unblock<G: SocialGraph>(
     graph: web::Data<G>,
     caller: Caller,
@@ -49,6 +90,23 @@ pub async fn unblock<G: SocialGraph>(
     Ok(block_answer(if lifted { "User unblocked" } else { "User was not blocked" }, false))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/community/block/status/{user_id}",
+    tag = "blocks",
+    operation_id = "block_status",
+    summary = "Blocks between the caller and an account",
+    params(("user_id" = uuid::Uuid, Path, description = "The account's id; anything but a UUID is 400.")),
+    responses(
+        (status = 200, description = "Who blocks whom.", body = crate::openapi::BlockStatusEnvelope),
+        (status = 400, description = "`Invalid user ID: must be a UUID`.", body = crate::openapi::ErrorEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::AccountDeleted),
+        (status = 404, description = "`User not found`: no live account with that id.", body = crate::openapi::ErrorEnvelope),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn status<G: SocialGraph>(
     graph: web::Data<G>,
     caller: Caller,
@@ -60,6 +118,22 @@ pub async fn status<G: SocialGraph>(
     Ok(envelope::ok(StatusCode::OK, "Block status retrieved successfully", data))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/community/blocks",
+    tag = "blocks",
+    operation_id = "blocked_accounts",
+    summary = "The accounts the caller blocks, newest first",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of profile objects with `blocked_at`.", body = crate::openapi::BlockedPageEnvelope),
+        (status = 400, description = "`page must be 1 or more`, `page_size must be between 1 and 100`, `Invalid query string: ...`.", body = crate::openapi::ErrorEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::AccountDeleted),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn list<G: SocialGraph>(
     graph: web::Data<G>,
     caller: Caller,
@@ -79,6 +153,23 @@ pub async fn list<G: SocialGraph>(
 }
 
 /// Removing someone who does not follow answers 200 too: the end state is the one asked for.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/community/followers/{user_id}",
+    tag = "blocks",
+    operation_id = "remove_follower",
+    summary = "Remove a follower, as if it had unfollowed",
+    description = "Answers 200 whether or not the account followed the caller. Takes no body.",
+    params(("user_id" = uuid::Uuid, Path, description = "The account's id; anything but a UUID is 400.")),
+    responses(
+        (status = 200, description = "`Follower removed`, or `This user does not follow you` (`removed: false`).", body = crate::openapi::RemovedFollowerEnvelope),
+        (status = 400, description = "`Invalid user ID: must be a UUID`.", body = crate::openapi::ErrorEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::AccountDeleted),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn remove_follower<G: SocialGraph>(
     graph: web::Data<G>,
     caller: Caller,

@@ -11,8 +11,10 @@ use super::ids::user_id;
 use crate::auth::Caller;
 use crate::blocking::run;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct FollowBody {
+    /// The account to follow.
+    #[schema(format = Uuid)]
     user_id: String,
 }
 
@@ -26,6 +28,27 @@ fn follow_answer(message: &str, is_following: bool, request: Option<RequestStatu
     envelope::ok(StatusCode::OK, message, data)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/community/follow",
+    tag = "follows",
+    operation_id = "follow",
+    summary = "Follow an account, or ask to follow a private one",
+    description = "A public account is followed at once (`Successfully followed user`); a private one gets a follow request instead (`Follow request sent`, `follow_request_status: pending`). Following again answers 200 `Already following this user`. New follows and requests count against the caller's budget (`ROOKERY_RATE_LIMIT_FOLLOWS_PER_HOUR`, default 100 an hour).",
+    request_body = FollowBody,
+    responses(
+        (status = 200, description = "Followed, requested, or already following.", body = crate::openapi::FollowAnswerEnvelope),
+        (status = 400, description = "`Invalid user ID: must be a UUID`, `Cannot follow yourself`, `Follow request already pending`, `Malformed JSON: ...`, `Invalid request body: ...`.", body = crate::openapi::ErrorEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, description = "`You cannot follow this user`: one of the two blocks the other. `This account has been deleted`: the caller's account was deleted.", body = crate::openapi::ErrorEnvelope),
+        (status = 404, description = "`User not found`: no live account with that id.", body = crate::openapi::ErrorEnvelope),
+        (status = 413, response = crate::openapi::TooLarge),
+        (status = 415, response = crate::openapi::NotJson),
+        (status = 429, description = "The caller used up its budget of new follows and requests; `Retry-After` says when to try again.", body = crate::openapi::ErrorEnvelope, headers(("Retry-After" = u64, description = "Seconds until the budget renews."))),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn follow<G: SocialGraph>(
     graph: web::Data<G>,
     caller: Caller,
@@ -42,6 +65,24 @@ pub async fn follow<G: SocialGraph>(
 
 /// Unfollowing someone one does not follow answers 200: the app reverts its button on
 /// anything else, and the end state is what the caller asked for.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/community/follow/{user_id}",
+    tag = "follows",
+    operation_id = "unfollow",
+    summary = "Unfollow an account, or withdraw a pending request to it",
+    description = "Answers 200 whether or not the caller followed: `Successfully unfollowed user`, `Follow request cancelled` (a pending request was withdrawn), or `Not following this user`. Takes no body.",
+    params(("user_id" = uuid::Uuid, Path, description = "The account's id; anything but a UUID is 400.")),
+    responses(
+        (status = 200, description = "The caller does not follow the account (any more).", body = crate::openapi::FollowAnswerEnvelope),
+        (status = 400, description = "`Invalid user ID: must be a UUID`.", body = crate::openapi::ErrorEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::AccountDeleted),
+        (status = 404, description = "`User not found`: no live account with that id.", body = crate::openapi::ErrorEnvelope),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn unfollow<G: SocialGraph>(
     graph: web::Data<G>,
     caller: Caller,
@@ -57,6 +98,23 @@ pub async fn unfollow<G: SocialGraph>(
     Ok(follow_answer(message, false, None))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/community/follow/status/{user_id}",
+    tag = "follows",
+    operation_id = "follow_status",
+    summary = "How the caller stands towards an account",
+    params(("user_id" = uuid::Uuid, Path, description = "The account's id; anything but a UUID is 400.")),
+    responses(
+        (status = 200, description = "The relation.", body = crate::openapi::FollowStatusEnvelope),
+        (status = 400, description = "`Invalid user ID: must be a UUID`.", body = crate::openapi::ErrorEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::AccountDeleted),
+        (status = 404, description = "`User not found`: no live account with that id.", body = crate::openapi::ErrorEnvelope),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn status<G: SocialGraph>(
     graph: web::Data<G>,
     caller: Caller,

@@ -16,12 +16,24 @@ use crate::blocking::run;
 
 /// Offset paging (`page`, `page_size`) unless a `cursor` or `limit` asks for keyset
 /// paging; `search_query` filters by username or display-name prefix.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// Offset paging: the page, from 1.
+    #[param(minimum = 1, maximum = 4294967295_i64, default = 1)]
     page: Option<i64>,
+    /// Offset paging: items per page.
+    #[param(minimum = 1, maximum = 100, default = 20)]
     page_size: Option<i64>,
+    /// Keyset paging: the previous page's `next_cursor` (opaque); empty means the first page.
+    #[param(pattern = "^([0-9a-fA-F]{48})?$")]
     cursor: Option<String>,
+    /// Keyset paging: items per page.
+    #[param(minimum = 1, maximum = 100, default = 20)]
     limit: Option<i64>,
+    /// Keeps accounts whose username or display name starts with this, case-insensitively
+    /// (trimmed; `%` and `_` are literal).
+    #[param(max_length = 100)]
     search_query: Option<String>,
 }
 
@@ -67,6 +79,24 @@ async fn list<G: SocialGraph>(
     Ok(list_answer(&page))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/community/users/{user_id}/followers",
+    tag = "lists",
+    operation_id = "followers",
+    summary = "The accounts that follow an account, newest first",
+    description = "Two ways to page: `page` + `page_size` (offset), or `limit` + `cursor` (keyset; any `cursor` or `limit` selects it, and `page` is then null). `next_cursor` is given in both modes when more items follow. A private account's lists are visible to itself and its accepted followers only.",
+    params(("user_id" = uuid::Uuid, Path, description = "The account's id; anything but a UUID is 400."), ListParams),
+    responses(
+        (status = 200, description = "A page of profile objects with `followed_at`.", body = crate::openapi::UserPageEnvelope),
+        (status = 400, description = "`Invalid user ID: must be a UUID`, `page must be 1 or more`, `page_size must be between 1 and 100`, `limit must be between 1 and 100`, `invalid cursor`, `search_query must be at most 100 characters`, `Invalid query string: ...`.", body = crate::openapi::ErrorEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, description = "`This account is private`: the caller neither is the account nor follows it. `This account has been deleted`: the caller's account was deleted.", body = crate::openapi::ErrorEnvelope),
+        (status = 404, description = "`User not found`: no live account with that id.", body = crate::openapi::ErrorEnvelope),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn followers<G: SocialGraph>(
     graph: web::Data<G>,
     caller: Caller,
@@ -76,6 +106,24 @@ pub async fn followers<G: SocialGraph>(
     list(graph, caller, path, params, Direction::Followers).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/community/users/{user_id}/following",
+    tag = "lists",
+    operation_id = "following",
+    summary = "The accounts an account follows, newest first",
+    description = "Two ways to page: `page` + `page_size` (offset), or `limit` + `cursor` (keyset; any `cursor` or `limit` selects it, and `page` is then null). `next_cursor` is given in both modes when more items follow. A private account's lists are visible to itself and its accepted followers only.",
+    params(("user_id" = uuid::Uuid, Path, description = "The account's id; anything but a UUID is 400."), ListParams),
+    responses(
+        (status = 200, description = "A page of profile objects with `followed_at`.", body = crate::openapi::UserPageEnvelope),
+        (status = 400, description = "`Invalid user ID: must be a UUID`, `page must be 1 or more`, `page_size must be between 1 and 100`, `limit must be between 1 and 100`, `invalid cursor`, `search_query must be at most 100 characters`, `Invalid query string: ...`.", body = crate::openapi::ErrorEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, description = "`This account is private`: the caller neither is the account nor follows it. `This account has been deleted`: the caller's account was deleted.", body = crate::openapi::ErrorEnvelope),
+        (status = 404, description = "`User not found`: no live account with that id.", body = crate::openapi::ErrorEnvelope),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn following<G: SocialGraph>(
     graph: web::Data<G>,
     caller: Caller,
@@ -85,12 +133,31 @@ pub async fn following<G: SocialGraph>(
     list(graph, caller, path, params, Direction::Following).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RelationshipParams {
+    /// Account ids, comma-separated (`ids=a,b,c`).
+    #[param(value_type = Vec<uuid::Uuid>, style = Form, explode = false, required = true, min_items = 1, max_items = 100)]
     ids: Option<String>,
 }
 
 /// `?ids=a,b,c`: at most 100 account ids; unknown ones are left out of the answer.
+#[utoipa::path(
+    get,
+    path = "/api/v1/community/relationships",
+    tag = "lists",
+    operation_id = "relationships",
+    summary = "The caller's relation to up to 100 accounts at once",
+    params(RelationshipParams),
+    responses(
+        (status = 200, description = "One item per live account asked about, in the order given; unknown ids are left out.", body = crate::openapi::RelationshipsEnvelope),
+        (status = 400, description = "`Invalid user ID: must be a UUID`, `ids must name 1 to 100 accounts`, `Invalid query string: ...`.", body = crate::openapi::ErrorEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::AccountDeleted),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn relationships<G: SocialGraph>(
     graph: web::Data<G>,
     caller: Caller,

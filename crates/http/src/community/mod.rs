@@ -3,15 +3,15 @@
 //! Where the seed is silent, paths and fields follow the published mobile app written
 //! against it (see docs/api.md).
 
-mod blocks;
+pub(crate) mod blocks;
 pub mod envelope;
-mod follows;
+pub(crate) mod follows;
 mod ids;
-mod lists;
-mod notifications;
+pub(crate) mod lists;
+pub(crate) mod notifications;
 pub(crate) mod profile_object;
-mod profiles;
-mod requests;
+pub(crate) mod profiles;
+pub(crate) mod requests;
 
 use actix_web::web;
 use rookery_domain::SocialGraph;

@@ -13,16 +13,41 @@ use crate::auth::Caller;
 use crate::blocking::run;
 use crate::time::rfc3339;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InboxQuery {
+    /// Items per page.
+    #[param(minimum = 1, maximum = 100, default = 20)]
     limit: Option<i64>,
+    /// Items to skip.
+    #[param(minimum = 0, default = 0)]
     offset: Option<i64>,
+    /// `follow` (every follow-related kind), `follow_request` or `follow_request_accepted`;
+    /// other types list nothing.
     #[serde(rename = "type")]
+    #[param(rename = "type", example = "follow")]
     kind: Option<String>,
 }
 
 /// Newest first. `type=follow` lists every follow-related kind (the app's "Follows"
 /// tab); types Rookery never produces (`like`, `reply`, `mention`) list nothing.
+#[utoipa::path(
+    get,
+    path = "/api/v1/community/notifications",
+    tag = "notifications",
+    operation_id = "notifications",
+    summary = "The caller's notifications, newest first",
+    description = "`type=follow` lists every follow-related kind (the seed app's Follows tab); `follow_request` and `follow_request_accepted` list exactly that kind; any other type lists nothing.",
+    params(InboxQuery),
+    responses(
+        (status = 200, description = "A page of notifications, with the counts.", body = crate::openapi::NotificationPageEnvelope),
+        (status = 400, description = "`limit must be between 1 and 100`, `offset must not be negative`, `Invalid query string: ...`.", body = crate::openapi::ErrorEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::AccountDeleted),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn list<G: SocialGraph>(
     graph: web::Data<G>,
     caller: Caller,
@@ -65,24 +90,63 @@ pub async fn list<G: SocialGraph>(
     Ok(envelope::ok(StatusCode::OK, "Notifications retrieved successfully", data))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/community/notifications/unread-count",
+    tag = "notifications",
+    operation_id = "unread_count",
+    summary = "How many of the caller's notifications are unread",
+    responses(
+        (status = 200, description = "The count.", body = crate::openapi::UnreadCountEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::AccountDeleted),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn unread_count<G: SocialGraph>(graph: web::Data<G>, caller: Caller) -> Result<HttpResponse, ApiError> {
     let unread = run(&graph, &caller, move |g, me| g.unread_count(me)).await?;
     Ok(envelope::ok(StatusCode::OK, "Unread count retrieved successfully", json!({ "unread_count": unread })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct MarkBody {
+    /// Only these notifications; null or left out marks all.
+    #[schema(value_type = Option<Vec<uuid::Uuid>>)]
     ids: Option<Vec<String>>,
 }
 
 /// Marks everything read, or only `{"ids": [...]}` when given. The body is optional:
 /// the app sends none (with a JSON content type), so it is read by hand rather than
 /// through an extractor that would refuse an empty one.
+#[utoipa::path(
+    post,
+    path = "/api/v1/community/notifications/mark-as-seen",
+    tag = "notifications",
+    operation_id = "mark_notifications_seen",
+    summary = "Mark the caller's notifications read",
+    description = "All of them, or only `ids` when given; ids that are not the caller's are ignored. The body is optional (none, or whitespace, marks all) and is read as JSON whatever its `Content-Type`. Every open stream of the caller is told the new count.",
+    request_body(content = Option<MarkBody>, description = "Optional: `ids` marks only those notifications; without a body, all.", content_type = "application/json"),
+    responses(
+        (status = 200, description = "`Notifications marked as seen`: what stays unread.", body = crate::openapi::UnreadCountEnvelope),
+        (status = 400, description = "`Invalid request body: ...`, `Invalid notification ID: must be a UUID`.", body = crate::openapi::ErrorEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::AccountDeleted),
+        (status = 413, response = crate::openapi::TooLarge),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn mark_as_seen<G: SocialGraph>(
     graph: web::Data<G>,
     caller: Caller,
-    body: Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    let body: Bytes = match payload.to_bytes_limited(crate::BODY_LIMIT).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(e)) => return Err(ApiError::bad_request(format!("Invalid request body: {e}"))),
+        Err(_) => return Err(crate::dialect::BadInput::TooLarge.into()),
+    };
     let ids = if body.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
@@ -102,13 +166,37 @@ pub async fn mark_as_seen<G: SocialGraph>(
     Ok(envelope::ok(StatusCode::OK, "Notifications marked as seen", json!({ "unread_count": unread })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct DeviceBody {
+    /// The push token the platform's SDK issued: trimmed, then 1 to 4096 bytes of UTF-8
+    /// without white space.
+    #[schema(min_length = 1, max_length = 4096, pattern = "^\\s*\\S+\\s*$")]
     token: String,
+    /// `android`, `ios` or `web`, in any case.
+    #[schema(value_type = crate::openapi::Platform)]
     platform: String,
 }
 
 /// `POST /devices`: registers (or re-registers) a push target for the caller.
+#[utoipa::path(
+    post,
+    path = "/api/v1/community/devices",
+    tag = "notifications",
+    operation_id = "register_device",
+    summary = "Register a push target for the caller",
+    description = "A token registered before (by anyone) moves to the caller.",
+    request_body = DeviceBody,
+    responses(
+        (status = 201, description = "`Device registered`.", body = crate::openapi::DeviceEnvelope),
+        (status = 400, description = "`token must be 1 to 4096 characters without spaces`, `platform must be android, ios or web`, `Malformed JSON: ...`, `Invalid request body: ...`.", body = crate::openapi::ErrorEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::AccountDeleted),
+        (status = 413, response = crate::openapi::TooLarge),
+        (status = 415, response = crate::openapi::NotJson),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn register_device<G: SocialGraph>(
     graph: web::Data<G>,
     caller: Caller,
@@ -121,6 +209,23 @@ pub async fn register_device<G: SocialGraph>(
 }
 
 /// `DELETE /devices/{token}`: removes one of the caller's push targets.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/community/devices/{token}",
+    tag = "notifications",
+    operation_id = "remove_device",
+    summary = "Remove one of the caller's push targets",
+    description = "Takes no body.",
+    params(("token" = String, Path, description = "The push token, as registered.")),
+    responses(
+        (status = 200, description = "`Device removed`, or `No such device` (`removed: false`).", body = crate::openapi::DeviceRemovedEnvelope),
+        (status = 400, description = "`token must be 1 to 4096 characters without spaces`.", body = crate::openapi::ErrorEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::AccountDeleted),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn remove_device<G: SocialGraph>(
     graph: web::Data<G>,
     caller: Caller,

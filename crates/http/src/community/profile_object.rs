@@ -7,25 +7,43 @@ use crate::time::rfc3339;
 
 /// An account as a viewer sees it. `id` and `user_id` are both the account id: the
 /// seed's example shows both and the mobile app navigates by either.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ProfileObject {
+    /// The account id.
+    #[schema(format = Uuid)]
     pub id: String,
+    /// The account id again.
+    #[schema(format = Uuid)]
     pub user_id: String,
     pub username: String,
+    #[schema(required = true)]
     pub full_name: Option<String>,
+    #[schema(required = true)]
     pub bio: Option<String>,
+    #[schema(required = true)]
     pub profile_image_url: Option<String>,
+    #[schema(required = true)]
     pub banner_image_url: Option<String>,
     pub is_private: bool,
     pub is_verified: bool,
+    #[schema(minimum = 0)]
     pub followers_count: i64,
+    #[schema(minimum = 0)]
     pub following_count: i64,
+    #[schema(minimum = 0)]
     pub posts_count: i64,
+    /// The account is the caller.
     pub is_self: bool,
+    /// The caller follows it.
     pub is_following: bool,
+    /// It follows the caller.
     pub follows_viewer: bool,
+    /// The caller's latest follow request to it.
+    #[schema(value_type = Option<crate::openapi::RequestState>, required = true)]
     pub follow_request_status: Option<&'static str>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 

@@ -13,17 +13,30 @@ use crate::blocking::run;
 
 /// The editable fields. Absent leaves a field alone; `null` clears a text field.
 /// Unknown fields (the app sends `settings`) are ignored.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct ProfileBody {
+    /// Letters, digits, `_` and `.`, 1 to 30 (a leading `@` is dropped); unique,
+    /// case-insensitively. `null` leaves it alone.
+    #[schema(pattern = "^@?[A-Za-z0-9_.]{1,30}$")]
     username: Option<String>,
+    /// Display name; `null` clears it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 100)]
     full_name: Option<Option<String>>,
+    /// `null` clears it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 500)]
     bio: Option<Option<String>>,
+    /// Avatar URL; `null` clears it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 2048)]
     profile_image_url: Option<Option<String>>,
+    /// Banner URL; `null` clears it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 2048)]
     banner_image_url: Option<Option<String>>,
+    /// Private accounts answer follows with requests; switching to public accepts
+    /// every pending one.
     is_private: Option<bool>,
 }
 
@@ -56,11 +69,42 @@ fn profile_answer(status: StatusCode, message: &str, view: &rookery_domain::Prof
     envelope::ok(status, message, ProfileObject::from(view))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/community/profiles/me",
+    tag = "profiles",
+    operation_id = "my_profile",
+    summary = "The caller's profile object",
+    responses(
+        (status = 200, description = "The caller's profile (`is_self: true`).", body = crate::openapi::ProfileEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::AccountDeleted),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn me<G: SocialGraph>(graph: web::Data<G>, caller: Caller) -> Result<HttpResponse, ApiError> {
     let view = run(&graph, &caller, |g, me| g.profile(me, me)).await?;
     Ok(profile_answer(StatusCode::OK, "Profile retrieved successfully", &view))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/community/profiles/{user_id}",
+    tag = "profiles",
+    operation_id = "profile",
+    summary = "An account's profile object, as the caller sees it",
+    params(("user_id" = uuid::Uuid, Path, description = "The account's id; anything but a UUID is 400.")),
+    responses(
+        (status = 200, description = "The profile, with the caller's relation to it.", body = crate::openapi::ProfileEnvelope),
+        (status = 400, description = "`Invalid user ID: must be a UUID`.", body = crate::openapi::ErrorEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::AccountDeleted),
+        (status = 404, description = "`User not found`: no live account with that id.", body = crate::openapi::ErrorEnvelope),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn show<G: SocialGraph>(
     graph: web::Data<G>,
     caller: Caller,
@@ -72,6 +116,26 @@ pub async fn show<G: SocialGraph>(
 }
 
 /// `PATCH /profiles/me`, and `PUT|PATCH /profiles` as the app calls it.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/community/profiles/me",
+    tag = "profiles",
+    operation_id = "update_profile",
+    summary = "Edit the caller's profile",
+    description = "A field left out is left alone; `null` clears a text field; unknown fields are ignored. Switching `is_private` from true to false accepts every pending request at once. Also answered at `PUT /profiles/me` and at `PUT` and `PATCH /profiles`, as seed 002's app calls it.",
+    request_body = ProfileBody,
+    responses(
+        (status = 200, description = "`Profile updated successfully`: the profile as it now is.", body = crate::openapi::ProfileEnvelope),
+        (status = 400, description = "`Invalid username: ...`, `full_name must be at most 100 characters`, `bio must be at most 500 characters`, `profile_image_url must be at most 2048 characters`, `banner_image_url must be at most 2048 characters`, `Malformed JSON: ...`, `Invalid request body: ...`.", body = crate::openapi::ErrorEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::AccountDeleted),
+        (status = 409, description = "`Username already taken`.", body = crate::openapi::ErrorEnvelope),
+        (status = 413, response = crate::openapi::TooLarge),
+        (status = 415, response = crate::openapi::NotJson),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn update<G: SocialGraph>(
     graph: web::Data<G>,
     caller: Caller,
@@ -84,6 +148,26 @@ pub async fn update<G: SocialGraph>(
 
 /// `POST /profiles`: sets the caller's profile up (the account itself is provisioned
 /// from the token). Answers 201, as the app expects.
+#[utoipa::path(
+    post,
+    path = "/api/v1/community/profiles",
+    tag = "profiles",
+    operation_id = "create_profile",
+    summary = "Set the caller's profile up",
+    description = "The account itself is provisioned from the token; this sets its fields, as `PATCH /profiles/me` does, and answers 201 as seed 002's app expects.",
+    request_body = ProfileBody,
+    responses(
+        (status = 201, description = "`Profile created successfully`: the profile as it now is.", body = crate::openapi::ProfileEnvelope),
+        (status = 400, description = "`Invalid username: ...`, `full_name must be at most 100 characters`, `bio must be at most 500 characters`, `profile_image_url must be at most 2048 characters`, `banner_image_url must be at most 2048 characters`, `Malformed JSON: ...`, `Invalid request body: ...`.", body = crate::openapi::ErrorEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::AccountDeleted),
+        (status = 409, description = "`Username already taken`.", body = crate::openapi::ErrorEnvelope),
+        (status = 413, response = crate::openapi::TooLarge),
+        (status = 415, response = crate::openapi::NotJson),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn create<G: SocialGraph>(
     graph: web::Data<G>,
     caller: Caller,

@@ -12,9 +12,14 @@ use super::profile_object::{Counterpart, request_object};
 use crate::auth::Caller;
 use crate::blocking::run;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// The page, from 1.
+    #[param(minimum = 1, maximum = 4294967295_i64, default = 1)]
     page: Option<i64>,
+    /// Items per page.
+    #[param(minimum = 1, maximum = 100, default = 20)]
     page_size: Option<i64>,
 }
 
@@ -36,6 +41,22 @@ fn list_answer(message: &str, page: &Page<RequestListing>, side: Counterpart) ->
     envelope::ok(StatusCode::OK, message, data)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/community/follow-requests/received",
+    tag = "follow-requests",
+    operation_id = "received_follow_requests",
+    summary = "Pending follow requests to the caller, newest first",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of requests, with the requesters' names (`requester_*`).", body = crate::openapi::ReceivedRequestsEnvelope),
+        (status = 400, description = "`page must be 1 or more`, `page_size must be between 1 and 100`, `Invalid query string: ...`.", body = crate::openapi::ErrorEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::AccountDeleted),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn received<G: SocialGraph>(
     graph: web::Data<G>,
     caller: Caller,
@@ -46,6 +67,22 @@ pub async fn received<G: SocialGraph>(
     Ok(list_answer("Received follow requests retrieved successfully", &listing, Counterpart::Requester))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/community/follow-requests/sent",
+    tag = "follow-requests",
+    operation_id = "sent_follow_requests",
+    summary = "The caller's pending follow requests, newest first",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of requests, with the targets' names (`target_*`).", body = crate::openapi::SentRequestsEnvelope),
+        (status = 400, description = "`page must be 1 or more`, `page_size must be between 1 and 100`, `Invalid query string: ...`.", body = crate::openapi::ErrorEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::AccountDeleted),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn sent<G: SocialGraph>(
     graph: web::Data<G>,
     caller: Caller,
@@ -65,6 +102,24 @@ fn answer(message: &str, request: Option<String>, status: &str) -> HttpResponse 
 }
 
 /// Takes no body: whatever is sent (the app sends none, or an empty JSON one) is ignored.
+#[utoipa::path(
+    post,
+    path = "/api/v1/community/follow-requests/accept/{request_id}",
+    tag = "follow-requests",
+    operation_id = "accept_follow_request",
+    summary = "Accept a follow request made to the caller",
+    description = "Only the request's target may answer it. The requester now follows the caller. Takes no body: whatever is sent is ignored.",
+    params(("request_id" = uuid::Uuid, Path, description = "The follow request's id; anything but a UUID is 400.")),
+    responses(
+        (status = 200, description = "`Follow request accepted`; `data.status` is `accepted`.", body = crate::openapi::RequestAnswerEnvelope),
+        (status = 400, description = "`Invalid request ID: must be a UUID`, `Follow request already accepted`, `Follow request already declined`.", body = crate::openapi::ErrorEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::AccountDeleted),
+        (status = 404, description = "`Follow request not found or you are not authorized to access it`: no such request, or not the caller's to answer.", body = crate::openapi::ErrorEnvelope),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn accept<G: SocialGraph>(
     graph: web::Data<G>,
     caller: Caller,
@@ -75,6 +130,24 @@ pub async fn accept<G: SocialGraph>(
     Ok(answer("Follow request accepted", Some(request.id.to_string()), request.status.as_str()))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/community/follow-requests/decline/{request_id}",
+    tag = "follow-requests",
+    operation_id = "decline_follow_request",
+    summary = "Decline a follow request made to the caller",
+    description = "Only the request's target may answer it. The requester may ask again later. Takes no body: whatever is sent is ignored.",
+    params(("request_id" = uuid::Uuid, Path, description = "The follow request's id; anything but a UUID is 400.")),
+    responses(
+        (status = 200, description = "`Follow request declined`; `data.status` is `declined`.", body = crate::openapi::RequestAnswerEnvelope),
+        (status = 400, description = "`Invalid request ID: must be a UUID`, `Follow request already accepted`, `Follow request already declined`.", body = crate::openapi::ErrorEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::AccountDeleted),
+        (status = 404, description = "`Follow request not found or you are not authorized to access it`: no such request, or not the caller's to answer.", body = crate::openapi::ErrorEnvelope),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn decline<G: SocialGraph>(
     graph: web::Data<G>,
     caller: Caller,
@@ -85,6 +158,24 @@ pub async fn decline<G: SocialGraph>(
     Ok(answer("Follow request declined", Some(request.id.to_string()), request.status.as_str()))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/community/follow-requests/cancel/{user_id}",
+    tag = "follow-requests",
+    operation_id = "cancel_follow_request",
+    summary = "Withdraw the caller's pending request to an account",
+    description = "Takes no body. `data` has no `request_id`.",
+    params(("user_id" = uuid::Uuid, Path, description = "The account's id; anything but a UUID is 400.")),
+    responses(
+        (status = 200, description = "`Follow request cancelled`; `data.status` is `cancelled`.", body = crate::openapi::RequestAnswerEnvelope),
+        (status = 400, description = "`Invalid user ID: must be a UUID`.", body = crate::openapi::ErrorEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::AccountDeleted),
+        (status = 404, description = "`No pending follow request found for this user`.", body = crate::openapi::ErrorEnvelope),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn cancel<G: SocialGraph>(
     graph: web::Data<G>,
     caller: Caller,
@@ -95,6 +186,23 @@ pub async fn cancel<G: SocialGraph>(
     Ok(answer("Follow request cancelled", None, "cancelled"))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/community/follow-requests/status/{user_id}",
+    tag = "follow-requests",
+    operation_id = "follow_request_status",
+    summary = "The caller's latest follow request to an account",
+    params(("user_id" = uuid::Uuid, Path, description = "The account's id; anything but a UUID is 400.")),
+    responses(
+        (status = 200, description = "Its state, or null.", body = crate::openapi::RequestStatusEnvelope),
+        (status = 400, description = "`Invalid user ID: must be a UUID`.", body = crate::openapi::ErrorEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::AccountDeleted),
+        (status = 404, description = "`User not found`: no live account with that id.", body = crate::openapi::ErrorEnvelope),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn status<G: SocialGraph>(
     graph: web::Data<G>,
     caller: Caller,

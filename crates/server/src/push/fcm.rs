@@ -175,8 +175,16 @@ impl FcmClient {
 
 /// FCM reports a dead token as 404 `NOT_FOUND` with the `UNREGISTERED` error code.
 fn is_unregistered(status: u16, body: &Value) -> bool {
-    let codes = body["error"]["details"].as_array().into_iter().flatten().filter_map(|d| d["errorCode"].as_str());
-    status == 404 || body["error"]["status"] == "NOT_FOUND" || codes.into_iter().any(|c| c == "UNREGISTERED")
+    let error = body.get("error");
+    let codes = error
+        .and_then(|e| e.get("details"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d.get("errorCode").and_then(Value::as_str));
+    status == 404
+        || error.and_then(|e| e.get("status")).and_then(Value::as_str) == Some("NOT_FOUND")
+        || codes.into_iter().any(|c| c == "UNREGISTERED")
 }
 
 /// Seed 002's FCM payloads: a `data` block (string values, as FCM requires) and a
