@@ -378,7 +378,8 @@ impl SseStream {
     /// The next event, within a second, of the given `type`, skipping others.
     pub async fn expect(&mut self, kind: &str) -> SseEvent {
         loop {
-            let event = self.next_within(std::time::Duration::from_secs(2)).await.unwrap_or_else(|| panic!("no {kind} event"));
+            let event =
+                self.next_within(std::time::Duration::from_secs(2)).await.unwrap_or_else(|| panic!("no {kind} event"));
             if event.data["type"] == kind {
                 return event;
             }

@@ -154,9 +154,6 @@ mod tests {
         assert_eq!(KindFilter::parse(None), KindFilter::All);
         assert_eq!(KindFilter::parse(Some("follow")), KindFilter::Kinds(KindFilter::FOLLOWS));
         assert_eq!(KindFilter::parse(Some("like")), KindFilter::Nothing);
-        assert_eq!(
-            KindFilter::parse(Some("follow_request")),
-            KindFilter::Kinds(&[NotificationKind::FollowRequest])
-        );
+        assert_eq!(KindFilter::parse(Some("follow_request")), KindFilter::Kinds(&[NotificationKind::FollowRequest]));
     }
 }

@@ -179,9 +179,9 @@ impl Transition {
     #[must_use]
     pub const fn notification(&self) -> Option<&Notification> {
         match self {
-            Self::Follow { notification, .. } | Self::Request { notification, .. } | Self::Accept { notification, .. } => {
-                Some(notification)
-            }
+            Self::Follow { notification, .. }
+            | Self::Request { notification, .. }
+            | Self::Accept { notification, .. } => Some(notification),
             _ => None,
         }
     }

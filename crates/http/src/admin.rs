@@ -9,9 +9,9 @@ use serde_json::json;
 
 use crate::auth::Caller;
 use crate::blocking::run;
+use crate::community::envelope::Community;
 use crate::community::envelope::{self, ApiError};
 use crate::community::profile_object::ProfileObject;
-use crate::community::envelope::Community;
 
 fn resource(path: &str) -> actix_web::Resource {
     crate::fallback::resource::<Community>(path)

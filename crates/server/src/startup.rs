@@ -6,11 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
-use rookery_domain::{FollowQuota, GraphService};
 use rookery_domain::ports::{NoNotifier, SystemClock, UuidV7};
-use actix_web::middleware::from_fn;
+use rookery_domain::{FollowQuota, GraphService};
 use rookery_http::cors::CorsPolicy;
 use rookery_http::observe::{Gauges, Metrics};
 use rookery_http::sse::{Hub, HubEvent, HubNotifier, deliver};
@@ -106,7 +106,11 @@ impl Gauges for RuntimeGauges {
             ("rookery_db_pool_idle_connections", "Database connections idle.", f64::from(idle)),
             ("rookery_db_pool_in_use", "Database connections in use.", f64::from(open.saturating_sub(idle))),
             ("rookery_db_pool_max", "Database connections the pool may open.", f64::from(self.db.pool_size())),
-            ("rookery_sse_open_streams", "Notification streams open.", f64::from(u32::try_from(self.hub.open_streams()).unwrap_or(u32::MAX))),
+            (
+                "rookery_sse_open_streams",
+                "Notification streams open.",
+                f64::from(u32::try_from(self.hub.open_streams()).unwrap_or(u32::MAX)),
+            ),
         ]
     }
 }
@@ -154,7 +158,10 @@ impl Application {
             dialects,
             hub: Arc::clone(&hub),
             cors: CorsPolicy::parse(settings.cors_origins.as_deref().unwrap_or_default()),
-            metrics: web::Data::new(Metrics::new(vec![Arc::new(RuntimeGauges { db: db.clone(), hub: Arc::clone(&hub) })])),
+            metrics: web::Data::new(Metrics::new(vec![Arc::new(RuntimeGauges {
+                db: db.clone(),
+                hub: Arc::clone(&hub),
+            })])),
         };
         let listener = TcpListener::bind(&settings.bind).with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -164,8 +171,8 @@ impl Application {
                 .wrap(from_fn(rookery_http::observe::observe))
                 .configure(rookery_http::configure(state.clone()))
         })
-            .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
-            .disable_signals();
+        .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
+        .disable_signals();
         if settings.workers > 0 {
             server = server.workers(settings.workers);
         }

@@ -64,7 +64,7 @@ struct Server {
 impl Server {
     async fn start(db: &Db) -> Self {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new(BIN)
+        let mut child = Command::new(BIN)
             .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--workers", "2"])
             .env("DATABASE_URL", &db.url)
             .env("ROOKERY_JWT_SECRET", SECRET)
@@ -82,6 +82,8 @@ impl Server {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("the server did not come up");
     }
 
@@ -93,7 +95,12 @@ impl Server {
 }
 
 fn token(db: &Db, id: uuid::Uuid) -> String {
-    let out = Command::new(BIN).args(["token", &id.to_string()]).env("DATABASE_URL", &db.url).env("ROOKERY_JWT_SECRET", SECRET).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["token", &id.to_string()])
+        .env("DATABASE_URL", &db.url)
+        .env("ROOKERY_JWT_SECRET", SECRET)
+        .output()
+        .unwrap();
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
@@ -113,7 +120,12 @@ async fn accounts(db: &Db, server: &Server, n: usize) -> Vec<Account> {
     for _ in 0..n {
         let id = uuid::Uuid::now_v7();
         let token = token(db, id);
-        let reply = client.get(format!("{}/api/v1/community/profiles/me", server.base)).bearer_auth(&token).send().await.unwrap();
+        let reply = client
+            .get(format!("{}/api/v1/community/profiles/me", server.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
         assert!(reply.status().is_success());
         list.push(Account { id, token });
     }
@@ -124,7 +136,13 @@ async fn accounts(db: &Db, server: &Server, n: usize) -> Vec<Account> {
 /// or `None` when a request was cut off and its outcome is unknown.
 type Acknowledged = Arc<Mutex<HashMap<(usize, usize), Option<bool>>>>;
 
-async fn churn(base: String, accounts: Arc<Vec<Account>>, pairs: Vec<(usize, usize)>, acks: Acknowledged, stop: Instant) {
+async fn churn(
+    base: String,
+    accounts: Arc<Vec<Account>>,
+    pairs: Vec<(usize, usize)>,
+    acks: Acknowledged,
+    stop: Instant,
+) {
     let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
     let mut round = 0usize;
     while Instant::now() < stop {
@@ -214,7 +232,9 @@ async fn two_instances_under_conflicting_load_stay_consistent() {
     }
     let stop = Instant::now() + Duration::from_secs(4);
     let mut tasks = Vec::new();
-    for (n, base) in [first.base.clone(), second.base.clone(), first.base.clone(), second.base.clone()].into_iter().enumerate() {
+    for (n, base) in
+        [first.base.clone(), second.base.clone(), first.base.clone(), second.base.clone()].into_iter().enumerate()
+    {
         let accounts = Arc::clone(&accounts);
         tasks.push(tokio::spawn(async move {
             let client = reqwest::Client::new();

@@ -52,7 +52,8 @@ fn sigterm_closes_streams_and_exits_cleanly() {
 
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
-    write!(stream, "GET /api/v1/community/notifications/stream?access_token={token} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    write!(stream, "GET /api/v1/community/notifications/stream?access_token={token} HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
     let mut seen = Vec::new();
     let mut buf = [0u8; 4096];
     while !String::from_utf8_lossy(&seen).contains("\"type\":\"connected\"") {

@@ -7,10 +7,10 @@ use rookery_domain::{Account, AccountId, NewAccount, Notification, ProfilePatch,
 
 use crate::connection::BackendSql;
 use crate::database::Database;
+use crate::push::PushQueries;
 use crate::rows::{AccountRow, NewAccountRow, ProfileChangeset};
 use crate::schema::{accounts, blocks, devices, follow_quota, follow_requests, follows, notifications, push_outbox};
 use crate::sql_types::{DbTime, DbUuid, db_time};
-use crate::push::PushQueries;
 use crate::transitions::TransitionWrites;
 
 /// Account reads and writes, written once for both backends.
@@ -23,8 +23,13 @@ pub(crate) trait AccountQueries {
         at: Timestamp,
     ) -> QueryResult<Option<(Account, Vec<Notification>)>>;
     fn soft_delete_live(&mut self, id: DbUuid, at: DbTime) -> QueryResult<Applied>;
-    fn take_quota(&mut self, account: DbUuid, limit: i32, window_start_after: DbTime, at: DbTime)
-    -> QueryResult<Option<DbTime>>;
+    fn take_quota(
+        &mut self,
+        account: DbUuid,
+        limit: i32,
+        window_start_after: DbTime,
+        at: DbTime,
+    ) -> QueryResult<Option<DbTime>>;
 }
 
 for_each_backend! {
@@ -174,7 +179,8 @@ impl AccountStore for Database {
     ) -> Result<QuotaDecision, StoreError> {
         let limit = i32::try_from(limit).unwrap_or(i32::MAX);
         let (now, window_start_after) = (db_time(at), db_time(at - window));
-        let started = self.write(|conn| write_tx!(conn, |c| c.take_quota(account.into(), limit, window_start_after, now)))?;
+        let started =
+            self.write(|conn| write_tx!(conn, |c| c.take_quota(account.into(), limit, window_start_after, now)))?;
         Ok(match started {
             None => QuotaDecision::Granted,
             Some(start) => QuotaDecision::Exhausted { retry_after: (start.0 + window) - at },

@@ -82,8 +82,7 @@ pub fn spawn_listener(
 }
 
 fn listen(url: &str, deliver: &impl Fn(StoreEvent)) -> Result<(), diesel::result::Error> {
-    let mut conn = PgConnection::establish(url)
-        .map_err(|e| diesel::result::Error::QueryBuilderError(Box::new(e)))?;
+    let mut conn = PgConnection::establish(url).map_err(|e| diesel::result::Error::QueryBuilderError(Box::new(e)))?;
     conn.batch_execute(&format!("LISTEN {CHANNEL}"))?;
     tracing::info!("listening for events from other instances");
     loop {

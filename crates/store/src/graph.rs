@@ -11,10 +11,10 @@ use rookery_domain::{
 
 use crate::database::Database;
 use crate::lists::{ListQueries, distinct};
+use crate::push::PushQueries;
 use crate::rows::{AccountRow, RequestRow};
 use crate::schema::{accounts, blocks, follow_requests, follows};
 use crate::sql_types::DbUuid;
-use crate::push::PushQueries;
 use crate::transitions::TransitionWrites;
 
 /// Which side of a request a list is about.

@@ -3,7 +3,8 @@
 use diesel::prelude::*;
 use rookery_domain::ports::{NotificationStore, StoreError};
 use rookery_domain::{
-    AccountId, Device, DeviceToken, KindFilter, Notification, NotificationId, NotificationKind, NotificationView, Timestamp,
+    AccountId, Device, DeviceToken, KindFilter, Notification, NotificationId, NotificationKind, NotificationView,
+    Timestamp,
 };
 
 use crate::connection::BackendSql;
@@ -51,8 +52,13 @@ fn kinds(filter: KindFilter) -> Option<Vec<&'static str>> {
 
 /// Notification reads and writes, written once for both backends.
 pub(crate) trait NotificationQueries {
-    fn inbox_page(&mut self, recipient: DbUuid, filter: KindFilter, limit: i64, offset: i64)
-    -> QueryResult<(Vec<NotificationView>, i64)>;
+    fn inbox_page(
+        &mut self,
+        recipient: DbUuid,
+        filter: KindFilter,
+        limit: i64,
+        offset: i64,
+    ) -> QueryResult<(Vec<NotificationView>, i64)>;
     fn unread(&mut self, recipient: DbUuid) -> QueryResult<i64>;
     fn mark_read_and_count(&mut self, recipient: AccountId, ids: Option<&[DbUuid]>, at: DbTime) -> QueryResult<i64>;
     fn after(&mut self, recipient: DbUuid, after: DbUuid, limit: i64) -> QueryResult<Vec<NotificationView>>;
@@ -137,14 +143,21 @@ impl NotificationStore for Database {
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<NotificationView>, i64), StoreError> {
-        self.read_list(|conn| with_conn!(conn, |c| c.transaction(|c| c.inbox_page(recipient.into(), filter, limit, offset))))
+        self.read_list(|conn| {
+            with_conn!(conn, |c| c.transaction(|c| c.inbox_page(recipient.into(), filter, limit, offset)))
+        })
     }
 
     fn unread_count(&self, recipient: AccountId) -> Result<i64, StoreError> {
         self.read(|conn| with_conn!(conn, |c| c.unread(recipient.into())))
     }
 
-    fn mark_read(&self, recipient: AccountId, ids: Option<Vec<NotificationId>>, at: Timestamp) -> Result<i64, StoreError> {
+    fn mark_read(
+        &self,
+        recipient: AccountId,
+        ids: Option<Vec<NotificationId>>,
+        at: Timestamp,
+    ) -> Result<i64, StoreError> {
         let ids: Option<Vec<DbUuid>> = ids.map(|ids| ids.into_iter().map(DbUuid::from).collect());
         self.write(|conn| write_tx!(conn, |c| c.mark_read_and_count(recipient, ids.as_deref(), db_time(at))))
     }

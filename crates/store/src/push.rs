@@ -154,7 +154,10 @@ impl Database {
         let id = DbUuid::from(notification);
         self.write(|conn| {
             write_tx!(conn, |c| diesel::update(push_outbox::table.find((id, token)))
-                .set((push_outbox::attempts.eq(push_outbox::attempts + 1), push_outbox::next_attempt_at.eq(db_time(next))))
+                .set((
+                    push_outbox::attempts.eq(push_outbox::attempts + 1),
+                    push_outbox::next_attempt_at.eq(db_time(next))
+                ))
                 .execute(c)
                 .map(|_| ()))
         })

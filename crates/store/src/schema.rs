@@ -74,7 +74,6 @@ diesel::table! {
     }
 }
 
-
 diesel::table! {
     use diesel::sql_types::*;
     use crate::sql_types::{Instant, Uuid};

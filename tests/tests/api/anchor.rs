@@ -61,16 +61,33 @@ async fn a_private_account_gets_a_pending_request() {
 async fn errors_carry_codes() {
     let app = spawn_app().await;
     let me = app.user("me").await;
-    assert_eq!(act(&app, "", &me, "507f1f77bcf86cd799439011", json!({ "action": "follow" })).await.body, error(400, "INVALID_ID", "Invalid user ID format"));
+    assert_eq!(
+        act(&app, "", &me, "507f1f77bcf86cd799439011", json!({ "action": "follow" })).await.body,
+        error(400, "INVALID_ID", "Invalid user ID format")
+    );
     let invalid_action = error(400, "INVALID_ACTION", "Action must be 'follow' or 'unfollow'");
     assert_eq!(act(&app, "", &me, me.id, json!({ "action": "like" })).await.body, invalid_action);
     assert_eq!(act(&app, "", &me, me.id, json!({})).await.body, invalid_action);
-    assert_eq!(act(&app, "", &me, me.id, json!({ "action": "follow" })).await.body, error(400, "CANNOT_FOLLOW_SELF", "You cannot follow yourself"));
-    assert_eq!(act(&app, "", &me, me.id, json!({ "action": "unfollow" })).await.body, error(400, "CANNOT_FOLLOW_SELF", "You cannot follow yourself"));
+    assert_eq!(
+        act(&app, "", &me, me.id, json!({ "action": "follow" })).await.body,
+        error(400, "CANNOT_FOLLOW_SELF", "You cannot follow yourself")
+    );
+    assert_eq!(
+        act(&app, "", &me, me.id, json!({ "action": "unfollow" })).await.body,
+        error(400, "CANNOT_FOLLOW_SELF", "You cannot follow yourself")
+    );
     let nobody = uuid::Uuid::now_v7();
-    assert_eq!(act(&app, "", &me, nobody, json!({ "action": "follow" })).await.body, error(404, "USER_NOT_FOUND", "User not found"));
-    assert_eq!(act(&app, "", &me, nobody, json!({ "action": "unfollow" })).await.body, error(404, "USER_NOT_FOUND", "User not found"));
-    let anonymous = app.send(app.client.post(app.url(&format!("/users/{}/follow", me.id))).json(&json!({ "action": "follow" }))).await;
+    assert_eq!(
+        act(&app, "", &me, nobody, json!({ "action": "follow" })).await.body,
+        error(404, "USER_NOT_FOUND", "User not found")
+    );
+    assert_eq!(
+        act(&app, "", &me, nobody, json!({ "action": "unfollow" })).await.body,
+        error(404, "USER_NOT_FOUND", "User not found")
+    );
+    let anonymous = app
+        .send(app.client.post(app.url(&format!("/users/{}/follow", me.id))).json(&json!({ "action": "follow" })))
+        .await;
     assert_eq!(anonymous.body, error(401, "UNAUTHORIZED", "Authentication required"));
     let status_anonymous = app.send(app.client.get(app.url(&format!("/users/{}/follow/status", me.id)))).await;
     assert_eq!(status_anonymous.status, StatusCode::UNAUTHORIZED);
@@ -87,7 +104,9 @@ async fn status_detects_mutual_follows() {
     act(&app, "", &them, me.id, json!({ "action": "follow" })).await;
     let mutual = app.send(app.client.get(url(&them)).bearer_auth(&me.token)).await;
     assert_eq!(mutual.body["data"], json!({ "isFollowing": true, "isFollowedBy": true, "isMutual": true }));
-    let nobody = app.send(app.client.get(app.url(&format!("/users/{}/follow/status", uuid::Uuid::now_v7()))).bearer_auth(&me.token)).await;
+    let nobody = app
+        .send(app.client.get(app.url(&format!("/users/{}/follow/status", uuid::Uuid::now_v7()))).bearer_auth(&me.token))
+        .await;
     assert_eq!(nobody.body["code"], "USER_NOT_FOUND");
     let bad = app.send(app.client.get(app.url("/users/zzz/follow/status")).bearer_auth(&me.token)).await;
     assert_eq!(bad.body["code"], "INVALID_ID");
@@ -127,18 +146,27 @@ async fn lists_page_with_optional_auth() {
     let following = app.send(app.client.get(app.url(&format!("/users/{}/follows?type=following", me.id)))).await;
     assert_eq!(following.data()["pagination"]["total"], 1);
 
-    for (query, code) in [("", "INVALID_TYPE"), ("type=friends", "INVALID_TYPE"), ("type=followers&limit=51", "INVALID_PAGINATION"), ("type=followers&limit=0", "INVALID_PAGINATION"), ("type=followers&page=0", "INVALID_PAGINATION"), ("type=followers&page=x", "INVALID_PAGINATION")] {
+    for (query, code) in [
+        ("", "INVALID_TYPE"),
+        ("type=friends", "INVALID_TYPE"),
+        ("type=followers&limit=51", "INVALID_PAGINATION"),
+        ("type=followers&limit=0", "INVALID_PAGINATION"),
+        ("type=followers&page=0", "INVALID_PAGINATION"),
+        ("type=followers&page=x", "INVALID_PAGINATION"),
+    ] {
         let reply = app.send(app.client.get(list(query))).await;
         assert_eq!((reply.status, reply.body["code"].as_str()), (StatusCode::BAD_REQUEST, Some(code)), "{query}");
     }
-    let nobody = app.send(app.client.get(app.url(&format!("/users/{}/follows?type=followers", uuid::Uuid::now_v7())))).await;
+    let nobody =
+        app.send(app.client.get(app.url(&format!("/users/{}/follows?type=followers", uuid::Uuid::now_v7())))).await;
     assert_eq!(nobody.body["code"], "USER_NOT_FOUND");
 }
 
 #[tokio::test]
 async fn deleted_and_private_accounts() {
     let app = spawn_app().await;
-    let (admin, me, private, doomed) = (app.admin("root").await, app.user("me").await, app.private_user("priv").await, app.user("doomed").await);
+    let (admin, me, private, doomed) =
+        (app.admin("root").await, app.user("me").await, app.private_user("priv").await, app.user("doomed").await);
     app.admin_call(reqwest::Method::DELETE, &format!("/users/{}", doomed.id), &admin, None).await;
     assert_eq!(act(&app, "", &me, doomed.id, json!({ "action": "follow" })).await.body["code"], "USER_NOT_FOUND");
     let list = app.send(app.client.get(app.url(&format!("/users/{}/follows?type=followers", private.id)))).await;
@@ -153,6 +181,7 @@ async fn the_dialects_share_one_database() {
     assert_eq!(app.counts(&star).await, (1, 0));
     let drf = app.send(app.client.delete(app.url(&format!("/api/follows/{}/", star.id))).bearer_auth(&me.token)).await;
     assert_eq!(drf.status, StatusCode::NO_CONTENT);
-    let status = app.send(app.client.get(app.url(&format!("/users/{}/follow/status", star.id))).bearer_auth(&me.token)).await;
+    let status =
+        app.send(app.client.get(app.url(&format!("/users/{}/follow/status", star.id))).bearer_auth(&me.token)).await;
     assert_eq!(status.data()["isFollowing"], false);
 }

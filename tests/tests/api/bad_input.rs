@@ -9,9 +9,15 @@ use serde_json::Value;
 fn envelope_ok(dialect: &str, status: StatusCode, body: &Value) -> bool {
     match dialect {
         "community" => {
-            body["status"] == "error" && body["success"] == false && body["status_code"] == status.as_u16() && body["message"].is_string()
+            body["status"] == "error"
+                && body["success"] == false
+                && body["status_code"] == status.as_u16()
+                && body["message"].is_string()
         }
-        "drf" => body["detail"].is_string() || body.as_object().is_some_and(|o| !o.is_empty() && o.values().all(Value::is_array)),
+        "drf" => {
+            body["detail"].is_string()
+                || body.as_object().is_some_and(|o| !o.is_empty() && o.values().all(Value::is_array))
+        }
         "rgram" => body["success"] == false && body["message"].is_string(),
         "anchor" => body["success"] == false && body["statusCode"] == status.as_u16() && body["code"].is_string(),
         other => panic!("unknown dialect {other}"),
@@ -26,7 +32,13 @@ struct Case {
     expect: StatusCode,
 }
 
-fn case(method: Method, path: String, content_type: Option<&'static str>, body: Option<&str>, expect: StatusCode) -> Case {
+fn case(
+    method: Method,
+    path: String,
+    content_type: Option<&'static str>,
+    body: Option<&str>,
+    expect: StatusCode,
+) -> Case {
     Case { method, path, content_type, body: body.map(str::to_owned), expect }
 }
 
@@ -54,8 +66,20 @@ fn battery(target: &str) -> Vec<(&'static str, Case)> {
         ("community", case(M::POST, "/api/v1/community/follow".into(), json, Some("{\"user_id\": 5}"), S::BAD_REQUEST)),
         ("community", case(M::POST, "/api/v1/community/follow".into(), json, Some(huge), S::PAYLOAD_TOO_LARGE)),
         ("community", case(M::GET, "/api/v1/community/profiles/not-a-uuid".into(), None, None, S::BAD_REQUEST)),
-        ("community", case(M::GET, "/api/v1/community/follow-requests/received?page_size=1000".into(), None, None, S::BAD_REQUEST)),
-        ("community", case(M::GET, format!("/api/v1/community/users/{target}/followers?page=-1"), None, None, S::BAD_REQUEST)),
+        (
+            "community",
+            case(
+                M::GET,
+                "/api/v1/community/follow-requests/received?page_size=1000".into(),
+                None,
+                None,
+                S::BAD_REQUEST,
+            ),
+        ),
+        (
+            "community",
+            case(M::GET, format!("/api/v1/community/users/{target}/followers?page=-1"), None, None, S::BAD_REQUEST),
+        ),
         ("community", case(M::GET, "/api/v1/community/no-such-thing".into(), None, None, S::NOT_FOUND)),
         ("community", case(M::PUT, "/api/v1/community/follow".into(), None, None, S::METHOD_NOT_ALLOWED)),
         ("drf", case(M::POST, "/api/follows/".into(), json, Some("{\"followed_id\":"), S::BAD_REQUEST)),
@@ -67,7 +91,10 @@ fn battery(target: &str) -> Vec<(&'static str, Case)> {
         ("drf", case(M::GET, "/api/follows/".into(), None, None, S::METHOD_NOT_ALLOWED)),
         ("rgram", case(M::POST, "/api/follow-request/send".into(), json, Some("{\"targetUserId\":"), S::BAD_REQUEST)),
         ("rgram", case(M::POST, "/api/follow-request/send".into(), text, Some("{}"), S::UNSUPPORTED_MEDIA_TYPE)),
-        ("rgram", case(M::POST, "/api/follow-request/send".into(), json, Some("{\"targetUserId\": 5}"), S::BAD_REQUEST)),
+        (
+            "rgram",
+            case(M::POST, "/api/follow-request/send".into(), json, Some("{\"targetUserId\": 5}"), S::BAD_REQUEST),
+        ),
         ("rgram", case(M::POST, "/api/follow-request/send".into(), json, Some(huge), S::PAYLOAD_TOO_LARGE)),
         ("rgram", case(M::POST, "/api/follow/not-a-uuid".into(), None, None, S::BAD_REQUEST)),
         ("rgram", case(M::GET, format!("/api/followers/{target}?limit=1000"), None, None, S::BAD_REQUEST)),
@@ -77,8 +104,14 @@ fn battery(target: &str) -> Vec<(&'static str, Case)> {
         ("anchor", case(M::POST, format!("/users/{target}/follow"), text, Some("{}"), S::UNSUPPORTED_MEDIA_TYPE)),
         ("anchor", case(M::POST, format!("/users/{target}/follow"), json, Some("{\"action\": 5}"), S::BAD_REQUEST)),
         ("anchor", case(M::POST, format!("/api/v1/users/{target}/follow"), json, Some(huge), S::PAYLOAD_TOO_LARGE)),
-        ("anchor", case(M::POST, "/users/not-a-uuid/follow".into(), json, Some("{\"action\":\"follow\"}"), S::BAD_REQUEST)),
-        ("anchor", case(M::GET, format!("/users/{target}/follows?type=followers&limit=99"), None, None, S::BAD_REQUEST)),
+        (
+            "anchor",
+            case(M::POST, "/users/not-a-uuid/follow".into(), json, Some("{\"action\":\"follow\"}"), S::BAD_REQUEST),
+        ),
+        (
+            "anchor",
+            case(M::GET, format!("/users/{target}/follows?type=followers&limit=99"), None, None, S::BAD_REQUEST),
+        ),
         ("anchor", case(M::GET, format!("/users/{target}/no-such-thing"), None, None, S::NOT_FOUND)),
         ("anchor", case(M::DELETE, format!("/users/{target}/follow"), None, None, S::METHOD_NOT_ALLOWED)),
     ]
@@ -93,7 +126,15 @@ async fn every_dialect_refuses_bad_input_in_its_own_envelope() {
         let reply = send(&app, &me, &case).await;
         let json = reply.content_type.as_deref() == Some("application/json");
         if reply.status != case.expect || !json || !envelope_ok(dialect, reply.status, &reply.body) {
-            failures.push(format!("{dialect} {} {}: expected {}, got {} {:?} {}", case.method, case.path.chars().take(60).collect::<String>(), case.expect, reply.status, reply.content_type, reply.body));
+            failures.push(format!(
+                "{dialect} {} {}: expected {}, got {} {:?} {}",
+                case.method,
+                case.path.chars().take(60).collect::<String>(),
+                case.expect,
+                reply.status,
+                reply.content_type,
+                reply.body
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -34,11 +34,25 @@ async fn allowed_origins_are_echoed_and_others_get_nothing() {
     assert!(h["access-control-allow-headers"].to_str().unwrap().contains("Content-Type"));
     assert!(h["access-control-allow-methods"].to_str().unwrap().contains("POST"));
 
-    let allowed = app.client.get(app.community("/profiles/me")).bearer_auth(&me.token).header("Origin", "https://app.example").send().await.unwrap();
+    let allowed = app
+        .client
+        .get(app.community("/profiles/me"))
+        .bearer_auth(&me.token)
+        .header("Origin", "https://app.example")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(allowed.headers()["access-control-allow-origin"], "https://app.example");
     assert!(allowed.headers().get_all("vary").iter().any(|v| v == "Origin"));
 
-    let other = app.client.get(app.community("/profiles/me")).bearer_auth(&me.token).header("Origin", "https://evil.example").send().await.unwrap();
+    let other = app
+        .client
+        .get(app.community("/profiles/me"))
+        .bearer_auth(&me.token)
+        .header("Origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(other.status(), StatusCode::OK, "served, but without CORS headers");
     assert!(other.headers().get("access-control-allow-origin").is_none());
     let other_preflight = app
@@ -84,7 +98,13 @@ async fn a_browser_on_another_origin_receives_a_follow() {
         let page = page.clone();
         App::new()
             .app_data(served.clone())
-            .route("/", web::get().to(move || { let page = page.clone(); async move { HttpResponse::Ok().content_type("text/html").body(page) } }))
+            .route(
+                "/",
+                web::get().to(move || {
+                    let page = page.clone();
+                    async move { HttpResponse::Ok().content_type("text/html").body(page) }
+                }),
+            )
             .route("/report", web::get().to(report))
     })
     .workers(1)
@@ -96,9 +116,17 @@ async fn a_browser_on_another_origin_receives_a_follow() {
 
     let profile = tempfile::tempdir().unwrap();
     let mut browser = tokio::process::Command::new(chromium)
-        .args(["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--disable-dev-shm-usage"])
+        .args([
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+        ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(format!("{page_origin}/"))
         .stdout(Stdio::null())

@@ -9,9 +9,12 @@ use serde_json::json;
 async fn only_the_chosen_dialects_answer() {
     let app = spawn_app_with(|settings| settings.dialects = "community,anchor".into()).await;
     let (me, them) = (app.user("me").await, app.user("them").await);
-    let anchor = app.send(app.client.get(app.url(&format!("/users/{}/follow/status", them.id))).bearer_auth(&me.token)).await;
+    let anchor =
+        app.send(app.client.get(app.url(&format!("/users/{}/follow/status", them.id))).bearer_auth(&me.token)).await;
     assert_eq!(anchor.status, StatusCode::OK);
-    let drf = app.send(app.client.post(app.url("/api/follows/")).bearer_auth(&me.token).json(&json!({ "followed_id": them.id }))).await;
+    let drf = app
+        .send(app.client.post(app.url("/api/follows/")).bearer_auth(&me.token).json(&json!({ "followed_id": them.id })))
+        .await;
     assert_eq!(drf.status, StatusCode::NOT_FOUND);
     assert_eq!(drf.body, json!({ "detail": "Not found." }));
 }

@@ -59,23 +59,35 @@ async fn follow_errors_use_drf_shapes() {
     assert!(forged.body["detail"].is_string());
 
     let myself = post(&app, "/api/follows/", Some(&me), &follow_body(me.id)).await;
-    assert_eq!((myself.status, myself.body.clone()), (StatusCode::BAD_REQUEST, json!({ "detail": "You cannot follow yourself." })));
+    assert_eq!(
+        (myself.status, myself.body.clone()),
+        (StatusCode::BAD_REQUEST, json!({ "detail": "You cannot follow yourself." }))
+    );
 
     let nobody = post(&app, "/api/follows/", Some(&me), &follow_body(uuid::Uuid::now_v7())).await;
     assert_eq!((nobody.status, nobody.body.clone()), (StatusCode::NOT_FOUND, json!({ "detail": "Not found." })));
 
     let missing = post(&app, "/api/follows/", Some(&me), "{}").await;
-    assert_eq!((missing.status, missing.body.clone()), (StatusCode::BAD_REQUEST, json!({ "followed_id": ["This field is required."] })));
+    assert_eq!(
+        (missing.status, missing.body.clone()),
+        (StatusCode::BAD_REQUEST, json!({ "followed_id": ["This field is required."] }))
+    );
     for bad in [r#"{"followed_id": "abc"}"#, r#"{"followed_id": 7}"#] {
         let reply = post(&app, "/api/follows/", Some(&me), bad).await;
-        assert_eq!((reply.status, reply.body.clone()), (StatusCode::BAD_REQUEST, json!({ "followed_id": ["Must be a valid UUID."] })));
+        assert_eq!(
+            (reply.status, reply.body.clone()),
+            (StatusCode::BAD_REQUEST, json!({ "followed_id": ["Must be a valid UUID."] }))
+        );
     }
     let malformed = post(&app, "/api/follows/", Some(&me), "{").await;
     assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
     assert!(malformed.body["detail"].as_str().unwrap().starts_with("JSON parse error"));
 
     let wrong_method = app.send(app.client.get(app.url("/api/follows/")).bearer_auth(&me.token)).await;
-    assert_eq!((wrong_method.status, wrong_method.body.clone()), (StatusCode::METHOD_NOT_ALLOWED, json!({ "detail": "Method \"GET\" not allowed." })));
+    assert_eq!(
+        (wrong_method.status, wrong_method.body.clone()),
+        (StatusCode::METHOD_NOT_ALLOWED, json!({ "detail": "Method \"GET\" not allowed." }))
+    );
 }
 
 #[tokio::test]

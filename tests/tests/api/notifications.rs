@@ -16,7 +16,10 @@ async fn a_follow_is_listed_and_counted_until_seen() {
     assert_eq!(list.status, StatusCode::OK);
     let data = list.data();
     assert_eq!((data["total_count"].clone(), data["unread_count"].clone()), (json!(1), json!(1)));
-    assert_eq!((data["limit"].clone(), data["offset"].clone(), data["filter_type"].clone()), (json!(20), json!(0), json!(null)));
+    assert_eq!(
+        (data["limit"].clone(), data["offset"].clone(), data["filter_type"].clone()),
+        (json!(20), json!(0), json!(null))
+    );
     let n = &data["notifications"][0];
     assert_eq!(n["type"], "follow");
     assert_eq!(n["id"], n["notification_id"]);
@@ -33,13 +36,21 @@ async fn a_follow_is_listed_and_counted_until_seen() {
 
     // The app posts with a JSON content type and no body.
     let seen = app
-        .send(app.client.post(app.community("/notifications/mark-as-seen")).bearer_auth(&bob.token).header("Content-Type", "application/json"))
+        .send(
+            app.client
+                .post(app.community("/notifications/mark-as-seen"))
+                .bearer_auth(&bob.token)
+                .header("Content-Type", "application/json"),
+        )
         .await;
     assert_eq!(seen.status, StatusCode::OK);
     assert_eq!(seen.body["status"], "success");
     assert_eq!(seen.data(), &json!({ "unread_count": 0 }));
     let after = app.call(Method::GET, "/notifications", &bob, None).await;
-    assert_eq!((after.data()["unread_count"].clone(), after.data()["notifications"][0]["is_read"].clone()), (json!(0), json!(true)));
+    assert_eq!(
+        (after.data()["unread_count"].clone(), after.data()["notifications"][0]["is_read"].clone()),
+        (json!(0), json!(true))
+    );
 }
 
 #[tokio::test]
@@ -53,7 +64,8 @@ async fn mark_as_seen_takes_ids_and_ignores_others() {
     let newest = list.data()["notifications"][0]["id"].clone();
     let alices = app.call(Method::GET, "/notifications", &alice, None).await.data()["notifications"][0]["id"].clone();
 
-    let reply = app.call(Method::POST, "/notifications/mark-as-seen", &bob, Some(json!({ "ids": [newest, alices] }))).await;
+    let reply =
+        app.call(Method::POST, "/notifications/mark-as-seen", &bob, Some(json!({ "ids": [newest, alices] }))).await;
     assert_eq!(reply.data()["unread_count"], 1);
     assert_eq!(app.call(Method::GET, "/notifications/unread-count", &alice, None).await.data()["unread_count"], 1);
     let bad = app.call(Method::POST, "/notifications/mark-as-seen", &bob, Some(json!({ "ids": ["nope"] }))).await;
@@ -143,7 +155,11 @@ async fn browsers_pass_the_token_as_a_query_parameter() {
 
     let anonymous = SseStream::open(app.client.get(app.community("/notifications/stream"))).await.err().unwrap();
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
-    let forged = SseStream::open(app.client.get(format!("{}?access_token=x.y.z", app.community("/notifications/stream")))).await.err().unwrap();
+    let forged =
+        SseStream::open(app.client.get(format!("{}?access_token=x.y.z", app.community("/notifications/stream"))))
+            .await
+            .err()
+            .unwrap();
     assert_eq!(forged.status, StatusCode::UNAUTHORIZED);
 }
 
@@ -160,7 +176,11 @@ async fn a_reconnect_replays_exactly_what_was_missed() {
 
     app.follow(&fans[1], &bob).await;
     app.follow(&fans[2], &bob).await;
-    let request = app.client.get(app.community("/notifications/stream")).bearer_auth(&bob.token).header("Last-Event-ID", first.id.clone().unwrap());
+    let request = app
+        .client
+        .get(app.community("/notifications/stream"))
+        .bearer_auth(&bob.token)
+        .header("Last-Event-ID", first.id.clone().unwrap());
     let mut resumed = SseStream::open(request).await.expect("opens");
     assert_eq!(resumed.expect("connected").await.data["unread_count"], 3);
     let missed: Vec<_> = [resumed.expect("follow").await, resumed.expect("follow").await]
@@ -170,7 +190,15 @@ async fn a_reconnect_replays_exactly_what_was_missed() {
     assert_eq!(missed, ["fan1", "fan2"]);
     assert_eq!(resumed.next_within(Duration::from_millis(300)).await, None, "nothing more, nothing twice");
 
-    let bad = SseStream::open(app.client.get(app.community("/notifications/stream")).bearer_auth(&bob.token).header("Last-Event-ID", "garbage")).await.err().unwrap();
+    let bad = SseStream::open(
+        app.client
+            .get(app.community("/notifications/stream"))
+            .bearer_auth(&bob.token)
+            .header("Last-Event-ID", "garbage"),
+    )
+    .await
+    .err()
+    .unwrap();
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 }
 
@@ -198,7 +226,10 @@ async fn streams_per_account_are_capped_and_heartbeats_flow() {
     let bob = app.user("bob").await;
     let mut first = app.stream(&bob).await;
     let _second = app.stream(&bob).await;
-    let third = SseStream::open(app.client.get(app.community("/notifications/stream")).bearer_auth(&bob.token)).await.err().unwrap();
+    let third = SseStream::open(app.client.get(app.community("/notifications/stream")).bearer_auth(&bob.token))
+        .await
+        .err()
+        .unwrap();
     assert_eq!(third.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(third.body["status"], "error");
     first.expect("connected").await;

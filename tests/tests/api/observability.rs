@@ -26,8 +26,15 @@ async fn metrics_count_requests_per_route() {
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
     let text = response.text().await.unwrap();
-    assert!(text.contains(r#"rookery_http_requests_total{method="POST",route="/api/v1/community/follow",status="200"} 2"#), "{text}");
-    assert!(text.contains(r#"rookery_http_request_duration_seconds_count{method="POST",route="/api/v1/community/follow"} 2"#));
+    assert!(
+        text.contains(r#"rookery_http_requests_total{method="POST",route="/api/v1/community/follow",status="200"} 2"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            r#"rookery_http_request_duration_seconds_count{method="POST",route="/api/v1/community/follow"} 2"#
+        )
+    );
     assert!(text.contains(r#"route="/api/v1/community/profiles/me""#));
     assert!(text.contains("rookery_db_pool_connections "));
     assert!(text.contains("rookery_sse_open_streams 0"));

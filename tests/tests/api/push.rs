@@ -23,7 +23,8 @@ async fn each_device_gets_one_message_per_notification() {
     let app = with_push(&fake).await;
     let (alice, bob) = (app.user("alice").await, app.user("bob").await);
     for (token, platform) in [("bob-phone", "android"), ("bob-tablet", "ios")] {
-        let reply = app.call(Method::POST, "/devices", &bob, Some(json!({ "token": token, "platform": platform }))).await;
+        let reply =
+            app.call(Method::POST, "/devices", &bob, Some(json!({ "token": token, "platform": platform }))).await;
         assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
     }
 
@@ -80,7 +81,11 @@ async fn a_failing_fcm_never_fails_the_request() {
 async fn devices_are_validated_and_removable() {
     let app = spawn_app().await;
     let bob = app.user("bob").await;
-    for body in [json!({ "platform": "android" }), json!({ "token": "", "platform": "android" }), json!({ "token": "x", "platform": "nokia" })] {
+    for body in [
+        json!({ "platform": "android" }),
+        json!({ "token": "", "platform": "android" }),
+        json!({ "token": "x", "platform": "nokia" }),
+    ] {
         let reply = app.call(Method::POST, "/devices", &bob, Some(body.clone())).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}");
     }

@@ -45,12 +45,25 @@ async fn the_limit_answers_429_with_retry_after_in_every_dialect() {
     assert_eq!(body["status"], "error");
     assert_eq!(body["status_code"], 429);
 
-    let drf = app.client.post(app.url("/api/follows/")).bearer_auth(&me.token).json(&json!({ "followed_id": targets[3].id })).send().await.unwrap();
+    let drf = app
+        .client
+        .post(app.url("/api/follows/"))
+        .bearer_auth(&me.token)
+        .json(&json!({ "followed_id": targets[3].id }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(drf.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(retry_after(&drf) > 0);
     assert!(TestApp::reply(drf).await.body["detail"].as_str().unwrap().starts_with("Request was throttled"));
 
-    let rgram = app.client.post(app.url(&format!("/api/follow/{}", targets[4].id))).bearer_auth(&me.token).send().await.unwrap();
+    let rgram = app
+        .client
+        .post(app.url(&format!("/api/follow/{}", targets[4].id)))
+        .bearer_auth(&me.token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(rgram.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(TestApp::reply(rgram).await.body["success"], false);
 

@@ -4,7 +4,7 @@ use super::GraphService;
 use crate::account::{Account, Identity, NewAccount};
 use crate::error::GraphError;
 use crate::ids::AccountId;
-use crate::ports::{NotificationStore, AccountStore, Clock, GraphStore, IdSource, Notifier, Presence, StoreError};
+use crate::ports::{AccountStore, Clock, GraphStore, IdSource, NotificationStore, Notifier, Presence, StoreError};
 use crate::relationship::Applied;
 use crate::username::Username;
 

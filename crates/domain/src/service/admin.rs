@@ -5,7 +5,7 @@ use super::GraphService;
 use crate::account::{Account, NewAccount, ProfilePatch};
 use crate::error::GraphError;
 use crate::ids::AccountId;
-use crate::ports::{NotificationStore, AccountStore, Clock, GraphStore, IdSource, Notifier, Presence, StoreError};
+use crate::ports::{AccountStore, Clock, GraphStore, IdSource, NotificationStore, Notifier, Presence, StoreError};
 use crate::relationship::Applied;
 
 /// Admin use cases.

@@ -6,7 +6,7 @@ use crate::error::GraphError;
 use crate::ids::AccountId;
 use crate::listing::{ListPage, Listed, Paging};
 use crate::page::{Page, PageRequest};
-use crate::ports::{NotificationStore, AccountStore, Clock, GraphStore, IdSource, Notifier};
+use crate::ports::{AccountStore, Clock, GraphStore, IdSource, NotificationStore, Notifier};
 use crate::relationship::{Applied, Transition};
 
 /// Longest block reason kept.

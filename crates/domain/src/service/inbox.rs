@@ -18,7 +18,8 @@ pub trait Inbox {
     ///
     /// # Errors
     /// [`GraphError::InvalidInput`] for `limit` outside 1..=100 or a negative `offset`.
-    fn inbox(&self, recipient: AccountId, filter: KindFilter, limit: i64, offset: i64) -> Result<InboxPage, GraphError>;
+    fn inbox(&self, recipient: AccountId, filter: KindFilter, limit: i64, offset: i64)
+    -> Result<InboxPage, GraphError>;
 
     /// How many of the recipient's notifications are unread.
     ///
@@ -68,7 +69,13 @@ where
     I: IdSource,
     N: Notifier,
 {
-    fn inbox(&self, recipient: AccountId, filter: KindFilter, limit: i64, offset: i64) -> Result<InboxPage, GraphError> {
+    fn inbox(
+        &self,
+        recipient: AccountId,
+        filter: KindFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<InboxPage, GraphError> {
         if !(1..=MAX_PAGE).contains(&limit) {
             return Err(GraphError::InvalidInput(format!("limit must be between 1 and {MAX_PAGE}")));
         }

@@ -7,7 +7,7 @@ use crate::account::{ProfileView, Relation};
 use crate::error::GraphError;
 use crate::ids::AccountId;
 use crate::listing::{Direction, ListPage, ListQuery, Listed, ProfilePage};
-use crate::ports::{NotificationStore, AccountStore, Clock, GraphStore, IdSource, Notifier};
+use crate::ports::{AccountStore, Clock, GraphStore, IdSource, NotificationStore, Notifier};
 
 /// Most ids one relationships call takes.
 pub const MAX_RELATIONSHIPS: usize = 100;

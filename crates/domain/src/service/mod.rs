@@ -25,7 +25,7 @@ pub use requests::{RequestListing, Requests};
 use crate::account::Relation;
 use crate::error::GraphError;
 use crate::ids::AccountId;
-use crate::ports::{NotificationStore, AccountStore, Clock, GraphStore, IdSource, Notifier};
+use crate::ports::{AccountStore, Clock, GraphStore, IdSource, NotificationStore, Notifier};
 
 /// How often a use case re-reads and re-decides when a racing change made its
 /// transition's guard fail. Each retry sees the racing change committed, so two

@@ -4,7 +4,7 @@ use super::GraphService;
 use crate::account::{Account, ProfilePatch, ProfileView, Relation};
 use crate::error::GraphError;
 use crate::ids::AccountId;
-use crate::ports::{NotificationStore, AccountStore, Clock, GraphStore, IdSource, Notifier, StoreError};
+use crate::ports::{AccountStore, Clock, GraphStore, IdSource, NotificationStore, Notifier, StoreError};
 
 /// Profile use cases.
 pub trait Profiles {

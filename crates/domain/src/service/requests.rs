@@ -6,7 +6,7 @@ use crate::error::GraphError;
 use crate::ids::{AccountId, NotificationId, RequestId};
 use crate::notification::NotificationKind;
 use crate::page::{Page, PageRequest};
-use crate::ports::{NotificationStore, AccountStore, Clock, GraphStore, IdSource, Notifier};
+use crate::ports::{AccountStore, Clock, GraphStore, IdSource, NotificationStore, Notifier};
 use crate::relationship::{
     Applied, Follow, FollowRequest, RequestStatus, Transition, check_answerable, check_cancellable, notification,
 };

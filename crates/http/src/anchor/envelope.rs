@@ -91,12 +91,16 @@ impl From<BadInput> for AnchorError {
 impl From<GraphError> for AnchorError {
     fn from(error: GraphError) -> Self {
         match &error {
-            GraphError::InvalidInput(detail) => Self::new(StatusCode::BAD_REQUEST, "INVALID_PAGINATION", detail.clone()),
+            GraphError::InvalidInput(detail) => {
+                Self::new(StatusCode::BAD_REQUEST, "INVALID_PAGINATION", detail.clone())
+            }
             GraphError::CannotFollowSelf => {
                 Self::new(StatusCode::BAD_REQUEST, "CANNOT_FOLLOW_SELF", "You cannot follow yourself")
             }
             GraphError::UserNotFound => Self::new(StatusCode::NOT_FOUND, "USER_NOT_FOUND", "User not found"),
-            GraphError::PrivateAccount => Self::new(StatusCode::FORBIDDEN, "PRIVATE_ACCOUNT", "This account is private"),
+            GraphError::PrivateAccount => {
+                Self::new(StatusCode::FORBIDDEN, "PRIVATE_ACCOUNT", "This account is private")
+            }
             GraphError::Blocked | GraphError::AccountDeleted => {
                 Self::new(StatusCode::FORBIDDEN, "FORBIDDEN", "You cannot follow this user")
             }

@@ -114,13 +114,19 @@ impl ListParams {
         match self.kind.as_deref() {
             Some("followers") => Ok(Direction::Followers),
             Some("following") => Ok(Direction::Following),
-            _ => Err(AnchorError::new(StatusCode::BAD_REQUEST, "INVALID_TYPE", "Type must be 'followers' or 'following'")),
+            _ => Err(AnchorError::new(
+                StatusCode::BAD_REQUEST,
+                "INVALID_TYPE",
+                "Type must be 'followers' or 'following'",
+            )),
         }
     }
 
     /// `page` from 1, `limit` 1..=50 (default 20); anything else is `INVALID_PAGINATION`.
     fn page(&self) -> Result<PageRequest, AnchorError> {
-        let invalid = || AnchorError::new(StatusCode::BAD_REQUEST, "INVALID_PAGINATION", "page must be at least 1 and limit 1 to 50");
+        let invalid = || {
+            AnchorError::new(StatusCode::BAD_REQUEST, "INVALID_PAGINATION", "page must be at least 1 and limit 1 to 50")
+        };
         let number = |raw: &Option<String>| raw.as_deref().map(str::parse::<i64>).transpose().map_err(|_| invalid());
         let (page, limit) = (number(&self.page)?, number(&self.limit)?);
         if limit.is_some_and(|l| !(1..=MAX_LIMIT).contains(&l)) {

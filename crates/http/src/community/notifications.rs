@@ -1,9 +1,9 @@
 //! `GET /notifications`, `GET /notifications/unread-count`,
 //! `POST /notifications/mark-as-seen`.
 
+use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes};
-use actix_web::HttpResponse;
 use rookery_domain::{KindFilter, NotificationId, SocialGraph};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -150,8 +150,8 @@ pub async fn mark_as_seen<G: SocialGraph>(
     let ids = if body.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
-        let parsed: MarkBody = serde_json::from_slice(&body)
-            .map_err(|e| ApiError::bad_request(format!("Invalid request body: {e}")))?;
+        let parsed: MarkBody =
+            serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("Invalid request body: {e}")))?;
         parsed
             .ids
             .map(|ids| {

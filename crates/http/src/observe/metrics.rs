@@ -80,9 +80,11 @@ impl Metrics {
         for ((method, route), stats) in &routes {
             let labels = format!("method=\"{method}\",route=\"{route}\"");
             for (count, bound) in stats.buckets.iter().zip(BUCKETS) {
-                let _ = writeln!(out, "rookery_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}");
+                let _ =
+                    writeln!(out, "rookery_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}");
             }
-            let _ = writeln!(out, "rookery_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", stats.count);
+            let _ =
+                writeln!(out, "rookery_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", stats.count);
             let _ = writeln!(out, "rookery_http_request_duration_seconds_sum{{{labels}}} {}", stats.sum);
             let _ = writeln!(out, "rookery_http_request_duration_seconds_count{{{labels}}} {}", stats.count);
         }

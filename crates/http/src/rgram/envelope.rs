@@ -138,7 +138,10 @@ impl From<GraphError> for RgramError {
             GraphError::UsernameTaken => (StatusCode::CONFLICT, "Username already taken"),
             GraphError::RateLimited { retry_after_secs } => {
                 let message = "Too many follow requests, please try again later";
-                return Self { retry_after: Some(*retry_after_secs), ..Self::new(StatusCode::TOO_MANY_REQUESTS, message) };
+                return Self {
+                    retry_after: Some(*retry_after_secs),
+                    ..Self::new(StatusCode::TOO_MANY_REQUESTS, message)
+                };
             }
             GraphError::Store(StoreError::Unavailable(_)) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "Service temporarily unavailable, please retry")

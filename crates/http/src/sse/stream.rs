@@ -72,7 +72,8 @@ pub async fn stream<G: SocialGraph>(
     for view in &missed {
         queued.push_back(frames::notification(view, unread).bytes);
     }
-    let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + hub.config().heartbeat, hub.config().heartbeat);
+    let mut heartbeat =
+        tokio::time::interval_at(tokio::time::Instant::now() + hub.config().heartbeat, hub.config().heartbeat);
     heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let body = EventStream { queued, floor, live, heartbeat, _guard: guard };
     Ok(HttpResponse::Ok()
@@ -130,4 +131,3 @@ impl Stream for EventStream {
         }
     }
 }
-

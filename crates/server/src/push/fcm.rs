@@ -153,10 +153,11 @@ impl FcmClient {
             Ok(access) => access,
             Err(reason) => return Outcome::Retry(reason),
         };
-        let response = match self.http.post(&self.config.send_url).bearer_auth(access).json(&message(view, token)).send().await {
-            Ok(response) => response,
-            Err(error) => return Outcome::Retry(format!("FCM unreachable: {error}")),
-        };
+        let response =
+            match self.http.post(&self.config.send_url).bearer_auth(access).json(&message(view, token)).send().await {
+                Ok(response) => response,
+                Err(error) => return Outcome::Retry(format!("FCM unreachable: {error}")),
+            };
         let status = response.status();
         if status.is_success() {
             return Outcome::Delivered;
