@@ -85,12 +85,20 @@ impl Database {
             Target::Sqlite(_) => Backend::Sqlite,
             Target::Postgres(_) => Backend::Postgres,
         };
-        // Every in-memory SQLite connection is a database of its own: keep one.
-        let max_size = if target.is_memory() { 1 } else { options.max_connections.max(1) };
-        let pool = r2d2::Pool::builder()
+        // Connections open on demand (no idle minimum): a background thread topping the
+        // pool up could still be inside libpq when a one-shot command exits. Every
+        // in-memory SQLite connection is a database of its own: keep exactly one, for
+        // as long as the process runs.
+        let memory = target.is_memory();
+        let max_size = if memory { 1 } else { options.max_connections.max(1) };
+        let mut builder = r2d2::Pool::builder()
             .max_size(max_size)
-            .min_idle(Some(1))
-            .connection_timeout(options.connection_timeout)
+            .min_idle(Some(0))
+            .connection_timeout(options.connection_timeout);
+        if memory {
+            builder = builder.idle_timeout(None).max_lifetime(None);
+        }
+        let pool = builder
             .build(Manager::new(target, options.busy_timeout))
             .map_err(|e| OpenError::Connect(e.to_string()))?;
         Ok(Self { pool, replica: None, backend, push_outbox: options.push_outbox })
@@ -168,7 +176,7 @@ impl Database {
         }
         let pool = r2d2::Pool::builder()
             .max_size(options.max_connections.max(1))
-            .min_idle(Some(1))
+            .min_idle(Some(0))
             .connection_timeout(options.connection_timeout)
             .build(Manager::new(target, options.busy_timeout))
             .map_err(|e| OpenError::Connect(e.to_string()))?;

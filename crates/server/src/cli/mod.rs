@@ -1,6 +1,8 @@
-//! The command line: `serve`, `migrate`, `token`, `user add`.
+//! The command line: `serve`, `migrate`, `token`, `user add`, `check`, `export`, `import`.
 
+mod check;
 mod token;
+mod transfer;
 mod user;
 
 use std::process::ExitCode;
@@ -35,6 +37,12 @@ enum Command {
         #[command(subcommand)]
         command: user::UserCommand,
     },
+    /// Verify the graph's invariants (counts, deleted accounts, blocks); --repair fixes them.
+    Check(check::CheckArgs),
+    /// Write live accounts and follow edges as JSON Lines.
+    Export(transfer::ExportArgs),
+    /// Read accounts and follow edges from JSON Lines (idempotent), then recompute counts.
+    Import(transfer::ImportArgs),
 }
 
 /// Logs to stderr, filtered by `ROOKERY_LOG` (default `info`).
@@ -62,6 +70,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Token(args) => token::run(&args),
         Command::User { command } => user::run(command),
+        Command::Check(args) => check::run(&args),
+        Command::Export(args) => transfer::export(&args),
+        Command::Import(args) => transfer::import(&args),
     }
 }
 
