@@ -8,7 +8,7 @@ NEXTEST := $(shell $(CARGO) nextest --version >/dev/null 2>&1 && echo "nextest r
 # Crates whose tests touch a database: run again on PostgreSQL.
 DB_CRATES := -p rookery-store -p rookery-tests -p rookery
 
-.PHONY: run test test-sqlite test-postgres layers lint fmt build release fuzz
+.PHONY: run test test-sqlite test-postgres layers lint fmt build release fuzz bench bench-quick
 
 ## Run Rookery on its embedded SQLite default (rookery.db in this directory).
 run:
@@ -45,3 +45,14 @@ fmt:
 ## Schemathesis against a running server and its own /openapi.json (see docs/fuzzing.md).
 fuzz:
 	CARGO=$(CARGO) scripts/fuzz.sh
+
+## HTTP throughput and latency against the in-process ceiling (see docs/benchmarks.md).
+## BENCH_ARGS="--backend postgres" runs it on PostgreSQL ($(POSTGRES_URL)).
+bench:
+	$(CARGO) build --release -p rookery-bench
+	POSTGRES_URL=$(POSTGRES_URL) target/release/rookery-bench $(BENCH_ARGS)
+
+## The same in under two minutes: 100,000 followers, 2 s per phase.
+bench-quick:
+	$(CARGO) build --release -p rookery-bench
+	POSTGRES_URL=$(POSTGRES_URL) target/release/rookery-bench --quick $(BENCH_ARGS)

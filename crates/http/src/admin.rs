@@ -3,15 +3,17 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use rookery_domain::{ProfilePatch, ProfileView, Relation, SocialGraph, Username};
-use serde::{Deserialize, Deserializer};
+use rookery_domain::{ProfilePatch, ProfileView, Relation, SocialGraph};
+use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::Caller;
 use crate::blocking::run;
 use crate::community::envelope::Community;
 use crate::community::envelope::{self, ApiError};
+use crate::community::ids::user_id;
 use crate::community::profile_object::ProfileObject;
+use crate::community::profiles::ProfileBody;
 
 fn resource(path: &str) -> actix_web::Resource {
     crate::fallback::resource::<Community>(path)
@@ -21,33 +23,12 @@ pub fn routes<G: SocialGraph>(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/users/{user_id}").route(web::put().to(upsert::<G>)).route(web::delete().to(delete::<G>)));
 }
 
-/// Every field an administrator may set; absent leaves a field alone, `null` clears
-/// a text field.
+/// Every field an administrator may set: the profile fields a user may set, plus the
+/// badge and the post count.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct AdminBody {
-    /// Letters, digits, `_` and `.`, 1 to 30 (a leading `@` is dropped); unique,
-    /// case-insensitively. Required to create an account; `null` leaves it alone.
-    #[schema(pattern = "^@?[A-Za-z0-9_.]{1,30}$")]
-    username: Option<String>,
-    /// Display name; `null` clears it.
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, max_length = 100)]
-    full_name: Option<Option<String>>,
-    /// `null` clears it.
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, max_length = 500)]
-    bio: Option<Option<String>>,
-    /// Avatar URL; `null` clears it.
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, max_length = 2048)]
-    profile_image_url: Option<Option<String>>,
-    /// Banner URL; `null` clears it.
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, max_length = 2048)]
-    banner_image_url: Option<Option<String>>,
-    /// Private accounts answer follows with requests; switching to public accepts
-    /// every pending one.
-    is_private: Option<bool>,
+    #[serde(flatten)]
+    profile: ProfileBody,
     /// The verification badge.
     is_verified: Option<bool>,
     /// The post count the host app keeps.
@@ -55,16 +36,8 @@ pub struct AdminBody {
     posts_count: Option<i64>,
 }
 
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
-}
-
 fn admin_only(caller: &Caller) -> Result<(), ApiError> {
     if caller.is_admin { Ok(()) } else { Err(ApiError::new(StatusCode::FORBIDDEN, "Admin access required")) }
-}
-
-fn account_id(raw: &str) -> Result<rookery_domain::AccountId, ApiError> {
-    raw.parse().map_err(|_| ApiError::bad_request("Invalid user ID: must be a UUID"))
 }
 
 #[utoipa::path(
@@ -97,22 +70,10 @@ async fn upsert<G: SocialGraph>(
     body: web::Json<AdminBody>,
 ) -> Result<HttpResponse, ApiError> {
     admin_only(&caller)?;
-    let id = account_id(&path)?;
+    let id = user_id(&path)?;
     let body = body.into_inner();
-    let username = body
-        .username
-        .map(|raw| Username::parse(&raw).map_err(|e| ApiError::bad_request(format!("Invalid username: {e}"))))
-        .transpose()?;
-    let patch = ProfilePatch {
-        username,
-        full_name: body.full_name,
-        bio: body.bio,
-        profile_image_url: body.profile_image_url,
-        banner_image_url: body.banner_image_url,
-        is_private: body.is_private,
-        is_verified: body.is_verified,
-        posts_count: body.posts_count,
-    };
+    let patch =
+        ProfilePatch { is_verified: body.is_verified, posts_count: body.posts_count, ..body.profile.into_patch()? };
     let (account, created) = run(&graph, &caller, move |g, _| g.admin_upsert(id, &patch)).await?;
     let view = ProfileView { account, relation: Relation::default() };
     let (status, message) =
@@ -144,7 +105,7 @@ async fn delete<G: SocialGraph>(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     admin_only(&caller)?;
-    let id = account_id(&path)?;
+    let id = user_id(&path)?;
     run(&graph, &caller, move |g, _| g.admin_delete(id)).await?;
     Ok(envelope::ok(StatusCode::OK, "User deleted", json!({ "user_id": id.to_string(), "deleted": true })))
 }

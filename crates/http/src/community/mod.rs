@@ -6,7 +6,7 @@
 pub(crate) mod blocks;
 pub mod envelope;
 pub(crate) mod follows;
-mod ids;
+pub(crate) mod ids;
 pub(crate) mod lists;
 pub(crate) mod notifications;
 pub(crate) mod profile_object;

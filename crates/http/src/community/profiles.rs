@@ -46,7 +46,8 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D:
 }
 
 impl ProfileBody {
-    fn into_patch(self) -> Result<ProfilePatch, ApiError> {
+    /// The patch this body asks for (never the admin-only fields).
+    pub(crate) fn into_patch(self) -> Result<ProfilePatch, ApiError> {
         let username = self
             .username
             .map(|raw| Username::parse(&raw).map_err(|e| ApiError::bad_request(format!("Invalid username: {e}"))))

@@ -1,0 +1,188 @@
+//! The data the scenarios need, written straight into the store with its bulk import
+//! (a statement per batch), then the stored counts recomputed once.
+
+use anyhow::Context;
+use chrono::{DurationRound, TimeDelta, Utc};
+use rookery_domain::{AccountId, Cursor, Timestamp, Username};
+use rookery_store::Database;
+use rookery_store::maintenance::{AccountRecord, FollowRecord};
+
+/// Records per import transaction.
+const BATCH: usize = 5_000;
+
+/// Who is who in the seeded database.
+pub struct Seeded {
+    /// Write connections (and ceiling threads).
+    pub connections: usize,
+    /// Targets of the distinct-pairs follows (shared; worker `w`'s follower differs).
+    pub targets: Vec<AccountId>,
+    /// One follower per HTTP connection, for the distinct-pairs follows.
+    pub follow_http: Vec<AccountId>,
+    /// One follower per ceiling thread, for the distinct-pairs follows.
+    pub follow_ceiling: Vec<AccountId>,
+    /// One churning follower per HTTP connection.
+    pub churn_http: Vec<AccountId>,
+    /// One churning follower per ceiling thread.
+    pub churn_ceiling: Vec<AccountId>,
+    /// The account each worker churns on.
+    pub churn_targets: Vec<AccountId>,
+    /// The hot account.
+    pub hot: AccountId,
+    /// Followers of the hot account over HTTP: `i * connections + w` for worker `w`.
+    pub hot_http: Vec<AccountId>,
+    /// Followers of the hot account in the ceiling phase.
+    pub hot_ceiling: Vec<AccountId>,
+    /// The account with many followers.
+    pub big: AccountId,
+    /// Who reads the lists, relationships and profiles.
+    pub viewer: AccountId,
+    /// The cursor of the 21st-oldest follower of `big`: the page after it is the last.
+    pub tail_cursor: Cursor,
+    /// 100 followers of `big`, spread over the list; the viewer follows every other one.
+    pub relationship_ids: Vec<AccountId>,
+    /// Accounts stored.
+    pub accounts: u64,
+    /// Edges stored.
+    pub edges: u64,
+}
+
+struct Importer<'a> {
+    db: &'a Database,
+    next_name: u64,
+    created_at: Timestamp,
+    accounts: u64,
+    edges: u64,
+}
+
+impl Importer<'_> {
+    /// `n` new public accounts, imported in batches.
+    fn accounts(&mut self, n: usize) -> anyhow::Result<Vec<AccountId>> {
+        let mut ids = Vec::with_capacity(n);
+        let mut batch = Vec::with_capacity(BATCH.min(n));
+        for _ in 0..n {
+            let id = AccountId::from_uuid(uuid::Uuid::now_v7());
+            self.next_name += 1;
+            batch.push(AccountRecord {
+                id,
+                username: Username::parse(&format!("bench{}", self.next_name))?,
+                full_name: Some(format!("Bench Account {}", self.next_name)),
+                bio: None,
+                profile_image_url: None,
+                banner_image_url: None,
+                is_private: false,
+                is_verified: false,
+                posts_count: 0,
+                created_at: self.created_at,
+            });
+            ids.push(id);
+            if batch.len() == BATCH {
+                self.flush_accounts(&mut batch)?;
+            }
+        }
+        self.flush_accounts(&mut batch)?;
+        Ok(ids)
+    }
+
+    fn flush_accounts(&mut self, batch: &mut Vec<AccountRecord>) -> anyhow::Result<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let outcome = self.db.import_accounts(batch).context("importing accounts")?;
+        if !outcome.skipped.is_empty() {
+            anyhow::bail!("{} accounts were skipped by the import", outcome.skipped.len());
+        }
+        self.accounts += outcome.inserted;
+        batch.clear();
+        Ok(())
+    }
+
+    fn follows(&mut self, batch: &[FollowRecord]) -> anyhow::Result<()> {
+        for chunk in batch.chunks(BATCH) {
+            let outcome = self.db.import_follows(chunk).context("importing follows")?;
+            if !outcome.skipped.is_empty() {
+                anyhow::bail!("{} edges were skipped by the import", outcome.skipped.len());
+            }
+            self.edges += outcome.inserted;
+        }
+        Ok(())
+    }
+}
+
+/// Seeds the accounts of every scenario and the `followers` edges of the big account.
+pub fn seed(
+    db: &Database,
+    connections: usize,
+    per_worker: usize,
+    hot_per_worker: usize,
+    followers: usize,
+) -> anyhow::Result<Seeded> {
+    // Edges of the big list are a millisecond apart, ending a day ago.
+    let now = Utc::now().duration_trunc(TimeDelta::seconds(1))?;
+    let list_start = now - TimeDelta::days(1) - TimeDelta::milliseconds(i64::try_from(followers)?);
+    let mut importer =
+        Importer { db, next_name: 0, created_at: list_start - TimeDelta::days(1), accounts: 0, edges: 0 };
+
+    let targets = importer.accounts(per_worker)?;
+    let follow_http = importer.accounts(connections)?;
+    let follow_ceiling = importer.accounts(connections)?;
+    let churn_http = importer.accounts(connections)?;
+    let churn_ceiling = importer.accounts(connections)?;
+    let churn_targets = importer.accounts(connections)?;
+    let hot_pool = connections.checked_mul(hot_per_worker).context("too many hot followers")?;
+    let hot_http = importer.accounts(hot_pool)?;
+    let hot_ceiling = importer.accounts(hot_pool)?;
+    let singles = importer.accounts(3)?;
+    let (hot, big, viewer) = match singles.as_slice() {
+        [hot, big, viewer] => (*hot, *big, *viewer),
+        _ => anyhow::bail!("three accounts were asked for"),
+    };
+
+    // The big list: accounts and edges a batch at a time, keeping only the few ids the
+    // scenarios name.
+    let spacing = (followers / 100).max(1);
+    let mut relationship_ids = Vec::with_capacity(100);
+    let mut tail_cursor = None;
+    let mut done = 0usize;
+    while done < followers {
+        let n = BATCH.min(followers - done);
+        let ids = importer.accounts(n)?;
+        let mut edges = Vec::with_capacity(n);
+        for (offset, id) in ids.into_iter().enumerate() {
+            let index = done + offset;
+            let created_at = list_start + TimeDelta::milliseconds(i64::try_from(index)?);
+            edges.push(FollowRecord { follower_id: id, followee_id: big, created_at });
+            if index == 20 {
+                tail_cursor = Some(Cursor { at: created_at, id });
+            }
+            if index % spacing == 0 && relationship_ids.len() < 100 {
+                if relationship_ids.len() % 2 == 0 {
+                    edges.push(FollowRecord { follower_id: viewer, followee_id: id, created_at });
+                }
+                relationship_ids.push(id);
+            }
+        }
+        importer.follows(&edges)?;
+        done += n;
+    }
+    let tail_cursor = tail_cursor.context("the big list needs more than 20 followers")?;
+    db.recompute_counts().context("recomputing counts")?;
+
+    Ok(Seeded {
+        connections,
+        targets,
+        follow_http,
+        follow_ceiling,
+        churn_http,
+        churn_ceiling,
+        churn_targets,
+        hot,
+        hot_http,
+        hot_ceiling,
+        big,
+        viewer,
+        tail_cursor,
+        relationship_ids,
+        accounts: importer.accounts,
+        edges: importer.edges,
+    })
+}
