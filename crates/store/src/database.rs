@@ -91,16 +91,13 @@ impl Database {
         // as long as the process runs.
         let memory = target.is_memory();
         let max_size = if memory { 1 } else { options.max_connections.max(1) };
-        let mut builder = r2d2::Pool::builder()
-            .max_size(max_size)
-            .min_idle(Some(0))
-            .connection_timeout(options.connection_timeout);
+        let mut builder =
+            r2d2::Pool::builder().max_size(max_size).min_idle(Some(0)).connection_timeout(options.connection_timeout);
         if memory {
             builder = builder.idle_timeout(None).max_lifetime(None);
         }
-        let pool = builder
-            .build(Manager::new(target, options.busy_timeout))
-            .map_err(|e| OpenError::Connect(e.to_string()))?;
+        let pool =
+            builder.build(Manager::new(target, options.busy_timeout)).map_err(|e| OpenError::Connect(e.to_string()))?;
         Ok(Self { pool, replica: None, backend, push_outbox: options.push_outbox })
     }
 
