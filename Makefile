@@ -8,7 +8,7 @@ NEXTEST := $(shell $(CARGO) nextest --version >/dev/null 2>&1 && echo "nextest r
 # Crates whose tests touch a database: run again on PostgreSQL.
 DB_CRATES := -p rookery-store -p rookery-tests -p rookery
 
-.PHONY: run test test-sqlite test-postgres layers lint fmt build release fuzz bench bench-quick
+.PHONY: bench-domain run test test-sqlite test-postgres layers lint fmt build release fuzz bench bench-quick
 
 ## Run Rookery on its embedded SQLite default (rookery.db in this directory).
 run:
@@ -56,3 +56,7 @@ bench:
 bench-quick:
 	$(CARGO) build --release -p rookery-bench
 	POSTGRES_URL=$(POSTGRES_URL) target/release/rookery-bench --quick $(BENCH_ARGS)
+
+## The criterion micro-benchmark of the domain's decisions.
+bench-domain:
+	$(CARGO) bench -p rookery-domain --bench transitions
