@@ -28,6 +28,18 @@ fn data(id: Option<NotificationId>, payload: &Value) -> Frame {
     Frame { id, bytes: Bytes::from(text) }
 }
 
+/// Who did it, as both the stream and the list show it: `profile_picture_url` repeats
+/// `profile_image_url` because the seed app's list parser reads that name.
+pub fn actor(view: &NotificationView) -> Value {
+    json!({
+        "id": view.actor.id.to_string(),
+        "username": view.actor.username.as_str(),
+        "full_name": view.actor.full_name,
+        "profile_image_url": view.actor.profile_image_url,
+        "profile_picture_url": view.actor.profile_image_url,
+    })
+}
+
 /// Seed 002's notification payload.
 pub fn payload(view: &NotificationView, unread_count: i64) -> Value {
     let n = &view.notification;
@@ -35,13 +47,7 @@ pub fn payload(view: &NotificationView, unread_count: i64) -> Value {
         "type": n.kind.as_str(),
         "notification_id": n.id.to_string(),
         "message": view.message(),
-        "actor": {
-            "id": view.actor.id.to_string(),
-            "username": view.actor.username.as_str(),
-            "full_name": view.actor.full_name,
-            "profile_image_url": view.actor.profile_image_url,
-            "profile_picture_url": view.actor.profile_image_url,
-        },
+        "actor": actor(view),
         "post_id": null,
         "created_at": rfc3339(n.created_at),
         "unread_count": unread_count,
