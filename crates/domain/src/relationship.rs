@@ -185,6 +185,18 @@ impl Transition {
             _ => None,
         }
     }
+
+    /// The two accounts whose rows the transition locks and whose counts it may move.
+    #[must_use]
+    pub const fn accounts(&self) -> [AccountId; 2] {
+        match self {
+            Self::Follow { edge, .. } | Self::Accept { edge, .. } => [edge.follower, edge.followee],
+            Self::Request { request, .. } => [request.requester, request.target],
+            Self::Decline { requester, target, .. } | Self::Cancel { requester, target } => [*requester, *target],
+            Self::Block { blocker, blocked, .. } | Self::Unblock { blocker, blocked } => [*blocker, *blocked],
+            Self::Unfollow { follower, followee } => [*follower, *followee],
+        }
+    }
 }
 
 /// Whether a transition changed anything.

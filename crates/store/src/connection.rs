@@ -15,6 +15,10 @@ use diesel::sqlite::SqliteConnection;
 use crate::schema::{accounts, push_outbox};
 use crate::sql_types::{DbTime, DbUuid};
 
+/// How much of a SQLite file each connection maps into memory (address space, not
+/// resident memory: pages are shared with the OS page cache).
+const SQLITE_MMAP_BYTES: u64 = 1 << 30;
+
 /// A connection to either backend.
 pub enum DbConnection {
     /// An embedded SQLite database file.
@@ -88,9 +92,11 @@ impl r2d2::ManageConnection for Manager {
                 // WAL lets readers run beside the one writer; NORMAL syncs at checkpoints,
                 // which WAL keeps durable against process crashes; the busy timeout makes
                 // a writer wait for the lock instead of failing.
+                // Memory-mapped reads: every commit invalidates each other connection's
+                // page cache, and a mapped page is re-read without a copy or a syscall.
                 let pragmas = format!(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-                     PRAGMA busy_timeout = {};",
+                     PRAGMA busy_timeout = {}; PRAGMA mmap_size = {SQLITE_MMAP_BYTES};",
                     self.busy_timeout.as_millis()
                 );
                 conn.batch_execute(&pragmas).map_err(diesel::r2d2::Error::QueryError)?;
@@ -140,12 +146,19 @@ pub trait BackendSql {
     /// serialises writers, so there it is a plain read.
     fn lock_pair(&mut self, first: DbUuid, second: DbUuid) -> QueryResult<LockedPair>;
 
+    /// Locks the rows of `ids` (sorted, without duplicates) until the end of the
+    /// transaction, on PostgreSQL; nothing on SQLite, whose write lock covers all.
+    fn lock_accounts(&mut self, ids: &[DbUuid]) -> QueryResult<()>;
+
     /// Announces an event to every instance listening on this database, as part of
     /// the current transaction: PostgreSQL delivers a `NOTIFY` only if the
     /// transaction commits, so nothing is announced that did not happen. SQLite has
     /// one process; its events are published in-process after commit, so this does
     /// nothing there.
     fn announce(&mut self, event: &crate::events::StoreEvent) -> QueryResult<()>;
+
+    /// As [`BackendSql::announce`] for several events, in one statement.
+    fn announce_all(&mut self, events: &[crate::events::StoreEvent]) -> QueryResult<()>;
 
     /// Takes up to `limit` outbox rows due at `now` and pushes their next attempt to
     /// `until`, so no other dispatcher sends them meanwhile. On PostgreSQL the rows are
@@ -175,14 +188,24 @@ macro_rules! claim_due {
 
 impl BackendSql for SqliteConnection {
     fn lock_pair(&mut self, first: DbUuid, second: DbUuid) -> QueryResult<LockedPair> {
+        // Two equalities rather than `IN (?, ?)`: Diesel caches the prepared statement
+        // only when the number of binds is fixed by the query's type.
         let rows: Vec<(DbUuid, bool, Option<DbTime>)> = accounts::table
-            .filter(accounts::id.eq_any([first, second]))
+            .filter(accounts::id.eq(first).or(accounts::id.eq(second)))
             .select((accounts::id, accounts::is_private, accounts::deleted_at))
             .load(self)?;
         Ok(LockedPair::from_rows(first, second, &rows))
     }
 
+    fn lock_accounts(&mut self, _ids: &[DbUuid]) -> QueryResult<()> {
+        Ok(())
+    }
+
     fn announce(&mut self, _event: &crate::events::StoreEvent) -> QueryResult<()> {
+        Ok(())
+    }
+
+    fn announce_all(&mut self, _events: &[crate::events::StoreEvent]) -> QueryResult<()> {
         Ok(())
     }
 
@@ -202,12 +225,40 @@ impl BackendSql for PgConnection {
         Ok(LockedPair::from_rows(first, second, &rows))
     }
 
+    fn lock_accounts(&mut self, ids: &[DbUuid]) -> QueryResult<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        accounts::table
+            .filter(accounts::id.eq_any(ids))
+            .order(accounts::id)
+            .select(accounts::id)
+            .for_no_key_update()
+            .load::<DbUuid>(self)
+            .map(drop)
+    }
+
     fn announce(&mut self, event: &crate::events::StoreEvent) -> QueryResult<()> {
         diesel::sql_query("SELECT pg_notify($1, $2)")
             .bind::<diesel::sql_types::Text, _>(crate::events::CHANNEL)
             .bind::<diesel::sql_types::Text, _>(event.encode())
             .execute(self)
             .map(|_| ())
+    }
+
+    fn announce_all(&mut self, events: &[crate::events::StoreEvent]) -> QueryResult<()> {
+        match events {
+            [] => Ok(()),
+            [event] => self.announce(event),
+            _ => {
+                let payloads: Vec<String> = events.iter().map(crate::events::StoreEvent::encode).collect();
+                diesel::sql_query("SELECT pg_notify($1, payload) FROM unnest($2) AS payload")
+                    .bind::<diesel::sql_types::Text, _>(crate::events::CHANNEL)
+                    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(payloads)
+                    .execute(self)
+                    .map(|_| ())
+            }
+        }
     }
 
     fn claim_due_pushes(&mut self, now: DbTime, until: DbTime, limit: i64) -> QueryResult<Vec<(DbUuid, String, i32)>> {

@@ -2,6 +2,7 @@
 //! connection, or a write transaction retried when PostgreSQL reports a serialization
 //! failure or deadlock.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -11,6 +12,7 @@ use rookery_domain::ports::StoreError;
 
 use crate::connection::{DbConnection, Manager, Target};
 use crate::error::{OpenError, from_diesel, from_pool, is_retryable};
+use crate::group_commit::CommitQueue;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
@@ -42,7 +44,16 @@ pub struct DatabaseOptions {
     pub busy_timeout: Duration,
     /// Whether notifications also fill the push outbox (push delivery is configured).
     pub push_outbox: bool,
+    /// Writer threads that group concurrent graph changes into shared transactions
+    /// (see the `group_commit` module): `None` for the backend's default (one on
+    /// SQLite, which has one writer anyway; [`POSTGRES_WRITERS`] on PostgreSQL),
+    /// `Some(0)` for none (every change commits alone, on the caller's thread).
+    pub writers: Option<usize>,
 }
+
+/// Writer threads on PostgreSQL by default: while one batch waits for its WAL flush,
+/// the others fill and run theirs.
+pub const POSTGRES_WRITERS: usize = 4;
 
 impl Default for DatabaseOptions {
     fn default() -> Self {
@@ -51,6 +62,7 @@ impl Default for DatabaseOptions {
             connection_timeout: Duration::from_secs(5),
             busy_timeout: Duration::from_secs(5),
             push_outbox: false,
+            writers: None,
         }
     }
 }
@@ -64,6 +76,8 @@ pub struct Database {
     replica: Option<r2d2::Pool<Manager>>,
     backend: Backend,
     push_outbox: bool,
+    /// Where graph changes go to share a commit; `None` applies each on its own.
+    commits: Option<Arc<CommitQueue>>,
 }
 
 impl std::fmt::Debug for Database {
@@ -98,7 +112,22 @@ impl Database {
         }
         let pool =
             builder.build(Manager::new(target, options.busy_timeout)).map_err(|e| OpenError::Connect(e.to_string()))?;
-        Ok(Self { pool, replica: None, backend, push_outbox: options.push_outbox })
+        let mut db = Self { pool, replica: None, backend, push_outbox: options.push_outbox, commits: None };
+        let writers = options.writers.unwrap_or(match backend {
+            Backend::Sqlite => 1,
+            Backend::Postgres => POSTGRES_WRITERS,
+        });
+        if writers > 0 {
+            // The writers hold this clone, without the queue: they apply directly.
+            let queue = CommitQueue::start(&db, writers).map_err(|e| OpenError::Connect(e.to_string()))?;
+            db.commits = Some(Arc::new(queue));
+        }
+        Ok(db)
+    }
+
+    /// The queue graph changes share commits through, if any.
+    pub(crate) fn commit_queue(&self) -> Option<&CommitQueue> {
+        self.commits.as_deref()
     }
 
     /// Runs the embedded migrations of this backend that have not run yet and returns

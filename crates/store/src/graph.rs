@@ -9,6 +9,8 @@ use rookery_domain::{
     Relation, RequestId, RequestListing, RequestStatus,
 };
 
+use crate::connection::BackendSql;
+use crate::connection::DbConnection;
 use crate::database::Database;
 use crate::lists::{ListQueries, distinct};
 use crate::push::PushQueries;
@@ -33,6 +35,9 @@ pub(crate) trait GraphQueries {
     fn latest_request(&mut self, requester: DbUuid, target: DbUuid) -> QueryResult<Option<FollowRequest>>;
     fn live_summary(&mut self, id: DbUuid) -> QueryResult<Option<AccountSummary>>;
     fn request_by_id(&mut self, id: DbUuid) -> QueryResult<Option<FollowRequest>>;
+    /// Everything a decision about `actor -> target` reads: one statement for the
+    /// accounts, the edge and blocks, one for the latest request.
+    fn pair_state(&mut self, actor: AccountId, a: DbUuid, t: DbUuid) -> QueryResult<PairState>;
     fn request_listing(
         &mut self,
         account: DbUuid,
@@ -101,6 +106,37 @@ impl GraphQueries {
             .map(|row| row.map(|(id, is_private)| AccountSummary { id: AccountId::from_uuid(id.0), is_private }))
     }
 
+    fn pair_state(&mut self, actor: AccountId, a: DbUuid, t: DbUuid) -> QueryResult<PairState> {
+        let actor_row = diesel::alias!(accounts as actor_row);
+        let flags = accounts::table
+            .filter(accounts::id.eq(t).and(accounts::deleted_at.is_null()))
+            .select((
+                accounts::is_private,
+                exists(actor_row.filter(
+                    actor_row.field(accounts::id).eq(a).and(actor_row.field(accounts::deleted_at).is_null()),
+                )),
+                exists(follows::table.find((a, t))),
+                exists(blocks::table.filter(
+                    blocks::blocker_id.eq(a).and(blocks::blocked_id.eq(t))
+                        .or(blocks::blocker_id.eq(t).and(blocks::blocked_id.eq(a))),
+                )),
+            ))
+            .first::<(bool, bool, bool, bool)>(self)
+            .optional()?;
+        let Some((is_private, actor_live, following, blocked)) = flags else {
+            let actor_live = self.live_summary(a)?.is_some();
+            return Ok(PairState { actor, actor_live, target: None, following: false, request: None, blocked: false });
+        };
+        Ok(PairState {
+            actor,
+            actor_live,
+            target: Some(AccountSummary { id: AccountId::from_uuid(t.0), is_private }),
+            following,
+            request: self.latest_request(a, t)?,
+            blocked,
+        })
+    }
+
     fn request_by_id(&mut self, id: DbUuid) -> QueryResult<Option<FollowRequest>> {
         follow_requests::table
             .find(id)
@@ -133,31 +169,14 @@ impl GraphQueries {
 impl GraphStore for Database {
     fn pair(&self, actor: AccountId, target: AccountId) -> Result<PairState, StoreError> {
         let (a, t) = (DbUuid::from(actor), DbUuid::from(target));
-        self.read(|conn| {
-            with_conn!(conn, |c| {
-                c.transaction(|c| {
-                    let actor_live = c.live_summary(a)?.is_some();
-                    let Some(summary) = c.live_summary(t)? else {
-                        let none = PairState {
-                            actor,
-                            actor_live,
-                            target: None,
-                            following: false,
-                            request: None,
-                            blocked: false,
-                        };
-                        return Ok(none);
-                    };
-                    Ok(PairState {
-                        actor,
-                        actor_live,
-                        target: Some(summary),
-                        following: c.edge_exists(a, t)?,
-                        request: c.latest_request(a, t)?,
-                        blocked: c.blocked_either_way(a, t)?,
-                    })
-                })
-            })
+        // Two statements. SQLite runs them in one read transaction (one snapshot, and
+        // no round trips to pay for it); PostgreSQL under READ COMMITTED gives each
+        // statement its own snapshot even inside a transaction, so BEGIN and COMMIT
+        // would cost two round trips and buy nothing. Either way the write's guards,
+        // not this read, keep the graph consistent.
+        self.read(|conn| match conn {
+            DbConnection::Sqlite(c) => c.transaction(|c| c.pair_state(actor, a, t)),
+            DbConnection::Postgres(c) => c.pair_state(actor, a, t),
         })
     }
 
@@ -179,23 +198,10 @@ impl GraphStore for Database {
     }
 
     fn apply(&self, transitions: &[Transition]) -> Result<Vec<Applied>, StoreError> {
-        let push = self.push_outbox();
-        self.write(|conn| {
-            write_tx!(conn, |c| {
-                let applied = transitions.iter().map(|t| c.apply_transition(t)).collect::<QueryResult<Vec<_>>>()?;
-                if push {
-                    let stored: Vec<_> = transitions
-                        .iter()
-                        .zip(&applied)
-                        .filter(|(_, a)| **a == Applied::Changed)
-                        .filter_map(|(t, _)| t.notification())
-                        .cloned()
-                        .collect();
-                    c.enqueue_pushes(&stored)?;
-                }
-                Ok(applied)
-            })
-        })
+        match self.commit_queue() {
+            Some(queue) => queue.submit(transitions),
+            None => Ok(self.apply_jobs(&[transitions])?.pop().unwrap_or_default()),
+        }
     }
 
     fn requests_received(&self, target: AccountId, page: PageRequest) -> Result<Page<RequestListing>, StoreError> {
@@ -210,5 +216,43 @@ impl GraphStore for Database {
         page: PageRequest,
     ) -> Result<Page<RequestListing>, StoreError> {
         self.read_list(|conn| with_conn!(conn, |c| c.request_listing(requester.into(), Side::Sent, status, page)))
+    }
+}
+
+impl Database {
+    /// Applies several callers' transitions in one write transaction, each job in
+    /// order, and returns each job's outcomes. The notifications of the changes are
+    /// announced to other instances with one statement for the whole batch. With more than one job, every account
+    /// the batch touches is locked first, in id order, so that two batches committing
+    /// at once cannot deadlock on rows they lock in different orders.
+    pub(crate) fn apply_jobs(&self, jobs: &[&[Transition]]) -> Result<Vec<Vec<Applied>>, StoreError> {
+        let push = self.push_outbox();
+        let accounts: Vec<DbUuid> = if jobs.len() > 1 {
+            let mut ids: Vec<DbUuid> =
+                jobs.iter().flat_map(|job| job.iter()).flat_map(Transition::accounts).map(DbUuid::from).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        } else {
+            Vec::new()
+        };
+        self.write(|conn| {
+            write_tx!(conn, |c| {
+                c.lock_accounts(&accounts)?;
+                let mut outcomes = Vec::with_capacity(jobs.len());
+                let mut stored = Vec::new();
+                for job in jobs {
+                    let applied = job.iter().map(|t| c.apply_transition(t)).collect::<QueryResult<Vec<_>>>()?;
+                    let changed = job.iter().zip(&applied).filter(|(_, a)| **a == Applied::Changed);
+                    stored.extend(changed.filter_map(|(t, _)| t.notification()).cloned());
+                    outcomes.push(applied);
+                }
+                c.announce_notifications(&stored)?;
+                if push {
+                    c.enqueue_pushes(&stored)?;
+                }
+                Ok(outcomes)
+            })
+        })
     }
 }

@@ -19,6 +19,7 @@ mod database;
 mod error;
 pub mod events;
 mod graph;
+mod group_commit;
 mod lists;
 pub mod maintenance;
 mod notifications;
@@ -28,5 +29,5 @@ mod schema;
 mod sql_types;
 mod transitions;
 
-pub use database::{Backend, Database, DatabaseOptions};
+pub use database::{Backend, Database, DatabaseOptions, POSTGRES_WRITERS};
 pub use error::OpenError;

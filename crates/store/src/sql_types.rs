@@ -27,7 +27,7 @@ pub struct Uuid;
 pub struct Instant;
 
 /// A UUID as stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, AsExpression, FromSqlRow)]
 #[diesel(sql_type = Uuid)]
 pub struct DbUuid(pub uuid::Uuid);
 

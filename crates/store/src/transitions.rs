@@ -2,7 +2,9 @@
 //! no-op: unique indexes with `ON CONFLICT DO NOTHING`, status updates conditioned on
 //! the status read, and counts moved only by the rows a statement really changed.
 
+use diesel::dsl::case_when;
 use diesel::prelude::*;
+use diesel::sql_types::BigInt;
 use rookery_domain::relationship::{Applied, Transition};
 use rookery_domain::{FollowRequest, Notification, RequestStatus};
 
@@ -27,7 +29,10 @@ pub(crate) trait TransitionWrites {
     fn accept_all_pending(&mut self, target: DbUuid, at: DbTime) -> QueryResult<Vec<Notification>>;
     fn move_counts(&mut self, follower: DbUuid, followee: DbUuid, delta: i64) -> QueryResult<()>;
     fn delete_answered_requests(&mut self, requester: DbUuid, target: DbUuid) -> QueryResult<usize>;
+    /// Stores notifications; [`TransitionWrites::announce_notifications`] tells the
+    /// other instances, once per transaction.
     fn insert_notifications(&mut self, notes: &[Notification]) -> QueryResult<()>;
+    fn announce_notifications(&mut self, notes: &[Notification]) -> QueryResult<()>;
 }
 
 fn changed(rows: usize) -> Applied {
@@ -198,15 +203,19 @@ impl TransitionWrites {
             .execute(self)?;
         let notes: Vec<Notification> = requests.iter().map(|r| Notification::request_accepted(r, at.0)).collect();
         self.insert_notifications(&notes)?;
+        self.announce_notifications(&notes)?;
         Ok(notes)
     }
 
     fn move_counts(&mut self, follower: DbUuid, followee: DbUuid, delta: i64) -> QueryResult<()> {
-        diesel::update(accounts::table.find(followee))
-            .set(accounts::followers_count.eq(accounts::followers_count + delta))
-            .execute(self)?;
-        diesel::update(accounts::table.find(follower))
-            .set(accounts::following_count.eq(accounts::following_count + delta))
+        // One statement for both rows: a round trip less per change on PostgreSQL.
+        diesel::update(accounts::table.filter(accounts::id.eq(followee).or(accounts::id.eq(follower))))
+            .set((
+                accounts::followers_count
+                    .eq(accounts::followers_count + case_when(accounts::id.eq(followee), delta.into_sql::<BigInt>()).otherwise(0_i64.into_sql::<BigInt>())),
+                accounts::following_count
+                    .eq(accounts::following_count + case_when(accounts::id.eq(follower), delta.into_sql::<BigInt>()).otherwise(0_i64.into_sql::<BigInt>())),
+            ))
             .execute(self)?;
         Ok(())
     }
@@ -221,14 +230,23 @@ impl TransitionWrites {
     }
 
     fn insert_notifications(&mut self, notes: &[Notification]) -> QueryResult<()> {
+        if let [note] = notes {
+            // A single-row insert is a cached prepared statement; a multi-row one is
+            // prepared anew for each number of rows.
+            diesel::insert_into(notifications::table).values(NotificationRow::from(note)).execute(self)?;
+            return Ok(());
+        }
         for chunk in notes.chunks(INSERT_CHUNK) {
             let rows: Vec<NotificationRow> = chunk.iter().map(NotificationRow::from).collect();
             diesel::insert_into(notifications::table).values(rows).execute(self)?;
         }
-        for note in notes {
-            self.announce(&StoreEvent::Notification { recipient: note.recipient, id: note.id })?;
-        }
         Ok(())
+    }
+
+    fn announce_notifications(&mut self, notes: &[Notification]) -> QueryResult<()> {
+        let events: Vec<StoreEvent> =
+            notes.iter().map(|note| StoreEvent::Notification { recipient: note.recipient, id: note.id }).collect();
+        self.announce_all(&events)
     }
 }
 }

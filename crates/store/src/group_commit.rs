@@ -1,0 +1,126 @@
+//! Group commit: concurrent callers of [`GraphStore::apply`] share one write
+//! transaction, and so one commit (SPEC section 3, "write path").
+//!
+//! A commit is the expensive part of a change: a WAL flush on PostgreSQL (milliseconds
+//! here), the write lock on SQLite (which only one connection can hold, and which
+//! concurrent writers otherwise poll for with sleeps). So callers do not each open a
+//! transaction: they hand their transitions to a writer thread and wait. A writer takes
+//! every job queued at that moment (up to [`MAX_BATCH`] transitions), applies them in
+//! order in one transaction, commits, and only then answers each job with its own
+//! outcomes. Nothing is answered before its commit; nothing waits on a timer: a lone
+//! caller is committed at once, and a batch grows only while the previous one commits.
+//!
+//! The jobs of one batch are independent decisions, each guarded by its own
+//! transition's guard, so putting them in one transaction changes no outcome: a racing
+//! twin later in the batch sees the earlier one's rows and becomes a no-op, exactly as
+//! it would after the earlier one's commit. When a batch fails as a whole (a failure
+//! that is no serialization failure or deadlock, which are retried), each job runs
+//! again alone, so one bad job fails only itself.
+//!
+//! [`GraphStore::apply`]: rookery_domain::ports::GraphStore::apply
+
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::{Arc, Mutex};
+
+use rookery_domain::ports::StoreError;
+use rookery_domain::relationship::{Applied, Transition};
+
+use crate::database::Database;
+
+/// Most transitions in one transaction: enough to absorb any burst the HTTP workers
+/// can produce, small enough that one transaction never holds the lock for long.
+const MAX_BATCH: usize = 512;
+
+type Outcome = Result<Vec<Applied>, StoreError>;
+
+/// One caller's transitions and where its answer goes.
+struct Job {
+    transitions: Vec<Transition>,
+    reply: SyncSender<Outcome>,
+}
+
+/// The queue in front of the writer threads. Dropping it (with the last [`Database`]
+/// clone that holds it) lets the writers finish what is queued and exit.
+pub(crate) struct CommitQueue {
+    jobs: Sender<Job>,
+}
+
+impl std::fmt::Debug for CommitQueue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CommitQueue")
+    }
+}
+
+impl CommitQueue {
+    /// Starts `writers` threads that apply batches on `db`, which must not itself
+    /// group commits (it would queue to itself).
+    pub(crate) fn start(db: &Database, writers: usize) -> std::io::Result<Self> {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for n in 0..writers.max(1) {
+            let (db, queue) = (db.clone(), Arc::clone(&queue));
+            std::thread::Builder::new()
+                .name(format!("rookery-writer-{n}"))
+                .spawn(move || write_batches(&db, &queue))?;
+        }
+        Ok(Self { jobs })
+    }
+
+    /// Queues `transitions` and waits until the batch holding them committed (or
+    /// failed: then nothing of them was committed).
+    pub(crate) fn submit(&self, transitions: &[Transition]) -> Outcome {
+        let (reply, answer) = mpsc::sync_channel(1);
+        self.jobs.send(Job { transitions: transitions.to_vec(), reply }).map_err(|_| writers_gone())?;
+        answer.recv().map_err(|_| writers_gone())?
+    }
+}
+
+fn writers_gone() -> StoreError {
+    StoreError::Unavailable("the database writer has stopped".into())
+}
+
+/// A writer's loop: take what is queued, commit it, answer; until the queue is gone.
+fn write_batches(db: &Database, queue: &Mutex<Receiver<Job>>) {
+    while let Some(batch) = next_batch(queue) {
+        commit(db, batch);
+    }
+}
+
+/// Blocks for the first job, then takes whatever else is already waiting. The lock is
+/// held only while taking, so another writer can take the next batch meanwhile.
+fn next_batch(queue: &Mutex<Receiver<Job>>) -> Option<Vec<Job>> {
+    let queue = queue.lock().ok()?;
+    let first = queue.recv().ok()?;
+    let mut size = first.transitions.len();
+    let mut batch = vec![first];
+    while size < MAX_BATCH {
+        let Ok(job) = queue.try_recv() else { break };
+        size += job.transitions.len();
+        batch.push(job);
+    }
+    Some(batch)
+}
+
+fn commit(db: &Database, batch: Vec<Job>) {
+    let slices: Vec<&[Transition]> = batch.iter().map(|job| job.transitions.as_slice()).collect();
+    match db.apply_jobs(&slices) {
+        Ok(outcomes) => {
+            for (job, outcome) in batch.into_iter().zip(outcomes) {
+                // A caller that stopped waiting needs no answer.
+                let _ = job.reply.send(Ok(outcome));
+            }
+        }
+        Err(error) if batch.len() == 1 => {
+            for job in batch {
+                let _ = job.reply.send(Err(error.clone()));
+            }
+        }
+        Err(error) => {
+            tracing::warn!(%error, jobs = batch.len(), "a group commit failed; applying its jobs one by one");
+            for job in batch {
+                let outcome = db.apply_jobs(&[job.transitions.as_slice()]).map(|mut o| o.pop().unwrap_or_default());
+                let _ = job.reply.send(outcome);
+            }
+        }
+    }
+}
