@@ -12,7 +12,8 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 
-use crate::schema::{accounts, push_outbox};
+use crate::rows::FollowRow;
+use crate::schema::{accounts, follows, push_outbox};
 use crate::sql_types::{DbTime, DbUuid};
 
 /// How much of a SQLite file each connection maps into memory (address space, not
@@ -146,9 +147,10 @@ pub trait BackendSql {
     /// serialises writers, so there it is a plain read.
     fn lock_pair(&mut self, first: DbUuid, second: DbUuid) -> QueryResult<LockedPair>;
 
-    /// Locks the rows of `ids` (sorted, without duplicates) until the end of the
-    /// transaction, on PostgreSQL; nothing on SQLite, whose write lock covers all.
-    fn lock_accounts(&mut self, ids: &[DbUuid]) -> QueryResult<()>;
+    /// Reads the accounts of `ids` (sorted, without duplicates): id, whether private,
+    /// when deleted. On PostgreSQL the rows stay locked until the end of the
+    /// transaction, taken in id order; SQLite's write lock already covers them.
+    fn lock_accounts(&mut self, ids: &[DbUuid]) -> QueryResult<Vec<(DbUuid, bool, Option<DbTime>)>>;
 
     /// Announces an event to every instance listening on this database, as part of
     /// the current transaction: PostgreSQL delivers a `NOTIFY` only if the
@@ -156,6 +158,12 @@ pub trait BackendSql {
     /// one process; its events are published in-process after commit, so this does
     /// nothing there.
     fn announce(&mut self, event: &crate::events::StoreEvent) -> QueryResult<()>;
+
+    /// Inserts follow edges, skipping any that exist, and returns how many it
+    /// inserted: one multi-row statement on PostgreSQL; one cached single-row
+    /// statement per edge on SQLite, where Diesel has no multi-row `ON CONFLICT` and a
+    /// statement is a function call, not a round trip.
+    fn insert_edges(&mut self, rows: Vec<FollowRow>) -> QueryResult<usize>;
 
     /// As [`BackendSql::announce`] for several events, in one statement.
     fn announce_all(&mut self, events: &[crate::events::StoreEvent]) -> QueryResult<()>;
@@ -197,8 +205,14 @@ impl BackendSql for SqliteConnection {
         Ok(LockedPair::from_rows(first, second, &rows))
     }
 
-    fn lock_accounts(&mut self, _ids: &[DbUuid]) -> QueryResult<()> {
-        Ok(())
+    fn lock_accounts(&mut self, ids: &[DbUuid]) -> QueryResult<Vec<(DbUuid, bool, Option<DbTime>)>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        accounts::table
+            .filter(accounts::id.eq_any(ids))
+            .select((accounts::id, accounts::is_private, accounts::deleted_at))
+            .load(self)
     }
 
     fn announce(&mut self, _event: &crate::events::StoreEvent) -> QueryResult<()> {
@@ -207,6 +221,12 @@ impl BackendSql for SqliteConnection {
 
     fn announce_all(&mut self, _events: &[crate::events::StoreEvent]) -> QueryResult<()> {
         Ok(())
+    }
+
+    fn insert_edges(&mut self, rows: Vec<FollowRow>) -> QueryResult<usize> {
+        rows.into_iter().try_fold(0, |inserted, row| {
+            Ok(inserted + diesel::insert_into(follows::table).values(row).on_conflict_do_nothing().execute(self)?)
+        })
     }
 
     fn claim_due_pushes(&mut self, now: DbTime, until: DbTime, limit: i64) -> QueryResult<Vec<(DbUuid, String, i32)>> {
@@ -225,17 +245,16 @@ impl BackendSql for PgConnection {
         Ok(LockedPair::from_rows(first, second, &rows))
     }
 
-    fn lock_accounts(&mut self, ids: &[DbUuid]) -> QueryResult<()> {
+    fn lock_accounts(&mut self, ids: &[DbUuid]) -> QueryResult<Vec<(DbUuid, bool, Option<DbTime>)>> {
         if ids.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         accounts::table
             .filter(accounts::id.eq_any(ids))
             .order(accounts::id)
-            .select(accounts::id)
+            .select((accounts::id, accounts::is_private, accounts::deleted_at))
             .for_no_key_update()
-            .load::<DbUuid>(self)
-            .map(drop)
+            .load(self)
     }
 
     fn announce(&mut self, event: &crate::events::StoreEvent) -> QueryResult<()> {
@@ -244,6 +263,10 @@ impl BackendSql for PgConnection {
             .bind::<diesel::sql_types::Text, _>(event.encode())
             .execute(self)
             .map(|_| ())
+    }
+
+    fn insert_edges(&mut self, rows: Vec<FollowRow>) -> QueryResult<usize> {
+        diesel::insert_into(follows::table).values(rows).on_conflict_do_nothing().execute(self)
     }
 
     fn announce_all(&mut self, events: &[crate::events::StoreEvent]) -> QueryResult<()> {

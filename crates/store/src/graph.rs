@@ -9,15 +9,12 @@ use rookery_domain::{
     Relation, RequestId, RequestListing, RequestStatus,
 };
 
-use crate::connection::BackendSql;
 use crate::connection::DbConnection;
 use crate::database::Database;
 use crate::lists::{ListQueries, distinct};
-use crate::push::PushQueries;
 use crate::rows::{AccountRow, RequestRow};
 use crate::schema::{accounts, blocks, follow_requests, follows};
 use crate::sql_types::DbUuid;
-use crate::transitions::TransitionWrites;
 
 /// Which side of a request a list is about.
 #[derive(Debug, Clone, Copy)]
@@ -216,43 +213,5 @@ impl GraphStore for Database {
         page: PageRequest,
     ) -> Result<Page<RequestListing>, StoreError> {
         self.read_list(|conn| with_conn!(conn, |c| c.request_listing(requester.into(), Side::Sent, status, page)))
-    }
-}
-
-impl Database {
-    /// Applies several callers' transitions in one write transaction, each job in
-    /// order, and returns each job's outcomes. The notifications of the changes are
-    /// announced to other instances with one statement for the whole batch. With more than one job, every account
-    /// the batch touches is locked first, in id order, so that two batches committing
-    /// at once cannot deadlock on rows they lock in different orders.
-    pub(crate) fn apply_jobs(&self, jobs: &[&[Transition]]) -> Result<Vec<Vec<Applied>>, StoreError> {
-        let push = self.push_outbox();
-        let accounts: Vec<DbUuid> = if jobs.len() > 1 {
-            let mut ids: Vec<DbUuid> =
-                jobs.iter().flat_map(|job| job.iter()).flat_map(Transition::accounts).map(DbUuid::from).collect();
-            ids.sort_unstable();
-            ids.dedup();
-            ids
-        } else {
-            Vec::new()
-        };
-        self.write(|conn| {
-            write_tx!(conn, |c| {
-                c.lock_accounts(&accounts)?;
-                let mut outcomes = Vec::with_capacity(jobs.len());
-                let mut stored = Vec::new();
-                for job in jobs {
-                    let applied = job.iter().map(|t| c.apply_transition(t)).collect::<QueryResult<Vec<_>>>()?;
-                    let changed = job.iter().zip(&applied).filter(|(_, a)| **a == Applied::Changed);
-                    stored.extend(changed.filter_map(|(t, _)| t.notification()).cloned());
-                    outcomes.push(applied);
-                }
-                c.announce_notifications(&stored)?;
-                if push {
-                    c.enqueue_pushes(&stored)?;
-                }
-                Ok(outcomes)
-            })
-        })
     }
 }

@@ -14,10 +14,12 @@
 mod macros;
 
 mod accounts;
+mod batch;
 pub mod connection;
 mod database;
 mod error;
 pub mod events;
+mod follow_run;
 mod graph;
 mod group_commit;
 mod lists;

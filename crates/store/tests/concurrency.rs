@@ -12,7 +12,7 @@ use std::thread;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use rookery_domain::ports::{NoNotifier, SystemClock, UuidV7};
-use rookery_domain::service::{Accounts, Follows, Profiles, Requests};
+use rookery_domain::service::{Accounts, Blocks, Follows, Profiles, Requests};
 use rookery_domain::{
     AccountId, FollowOutcome, FollowRequest, GraphError, GraphService, PageRequest, ProfilePatch, RequestStatus,
     UnfollowOutcome, Username,
@@ -154,6 +154,75 @@ fn many_followers_then_unfollows_sqlite() {
 #[test]
 fn many_followers_then_unfollows_postgres() {
     on_postgres(many_followers_then_unfollows);
+}
+
+// ---------------------------------------------------------------------------------
+// (b2) A crowd of different changes at once, so the group commit puts follows on
+// distinct pairs, twins, refused follows and unfollows into the same transactions.
+
+fn a_mixed_crowd_shares_commits(service: &Service) {
+    const CROWD: usize = 48;
+    let star = account(service, "crowdstar", 0, false);
+    let private = account(service, "crowdprivate", 0, true);
+    let blocker = account(service, "crowdblocker", 0, false);
+    let fans: Vec<AccountId> = (0..CROWD).map(|i| account(service, "crowdfan", i, false)).collect();
+    let targets: Vec<AccountId> = (0..CROWD).map(|i| account(service, "crowdtarget", i, false)).collect();
+    // Fans 0..8 follow the star before the crowd and unfollow in it.
+    for fan in &fans[..8] {
+        assert_eq!(service.follow(*fan, star), Ok(FollowOutcome::Followed));
+    }
+    service.block(blocker, fans[8], None).expect("block");
+
+    // Each fan i does one thing; fans 24..48 do the same as fans 0..24's twins where
+    // noted, all released together.
+    let outcomes = race(CROWD, |i| match i {
+        0..8 => Err(service.unfollow(fans[i], star)),
+        8 => Ok(service.follow(fans[i], blocker)),
+        9..16 => Ok(service.follow(fans[i], private)),
+        16..24 => Ok(service.follow(fans[i], star)),
+        24..32 => Ok(service.follow(fans[i - 8], star)),
+        _ => Ok(service.follow(fans[i], targets[i])),
+    });
+    for (i, outcome) in outcomes.iter().enumerate() {
+        match (i, outcome) {
+            (0..8, Err(unfollow)) => assert_eq!(*unfollow, Ok(UnfollowOutcome::Unfollowed), "fan {i}"),
+            (8, Ok(follow)) => assert_eq!(*follow, Err(GraphError::Blocked), "fan {i}"),
+            (9..16, Ok(follow)) => assert!(matches!(follow, Ok(FollowOutcome::Requested(_))), "fan {i}: {follow:?}"),
+            (32.., Ok(follow)) => assert_eq!(*follow, Ok(FollowOutcome::Followed), "fan {i}"),
+            (16..32, Ok(_)) => {}
+            other => panic!("unexpected outcome {other:?}"),
+        }
+    }
+    // Fans 16..24 and their twins: exactly one of each pair followed.
+    for fan in 16..24 {
+        let twins = [&outcomes[fan], &outcomes[fan + 8]];
+        let followed = twins.iter().filter(|r| ***r == Ok(Ok(FollowOutcome::Followed))).count();
+        let already = twins.iter().filter(|r| ***r == Ok(Ok(FollowOutcome::AlreadyFollowing))).count();
+        assert_eq!((followed, already), (1, 1), "fan {fan}: {twins:?}");
+    }
+
+    assert_eq!(counts(service, star), (8, 0), "8 unfollowed, 8 followed");
+    assert_eq!(counts(service, private), (0, 0), "requests move no counts");
+    assert_eq!(counts(service, blocker), (0, 0));
+    for (i, fan) in fans.iter().enumerate() {
+        let following = i64::from((16..24).contains(&i) || i >= 32);
+        assert_eq!(counts(service, *fan), (0, following), "fan {i}'s following_count");
+    }
+    for (i, target) in targets.iter().enumerate() {
+        assert_eq!(counts(service, *target), (i64::from(i >= 32), 0), "target {i}'s followers_count");
+    }
+    let requests = service.received_requests(private, PageRequest::new(None, Some(50)).expect("page"));
+    assert_eq!(requests.expect("requests").total, 7);
+}
+
+#[test]
+fn a_mixed_crowd_shares_commits_sqlite() {
+    on_sqlite(a_mixed_crowd_shares_commits);
+}
+
+#[test]
+fn a_mixed_crowd_shares_commits_postgres() {
+    on_postgres(a_mixed_crowd_shares_commits);
 }
 
 // ---------------------------------------------------------------------------------

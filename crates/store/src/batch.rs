@@ -1,0 +1,117 @@
+//! Applying a batch of jobs (each one caller's transitions) in one write transaction.
+
+use std::collections::HashSet;
+
+use diesel::prelude::*;
+use rookery_domain::ports::StoreError;
+use rookery_domain::relationship::{Applied, Transition};
+
+use crate::connection::BackendSql;
+use crate::database::Database;
+use crate::follow_run::{AccountStates, FollowRun, RunFollow};
+use crate::push::PushQueries;
+use crate::sql_types::DbUuid;
+use crate::transitions::TransitionWrites;
+
+impl Database {
+    /// Applies several callers' transitions in one write transaction, each job in
+    /// order, and returns each job's outcomes.
+    ///
+    /// With more than one job, every account the batch touches is locked first, in id
+    /// order, so two batches committing at once cannot deadlock on rows they would
+    /// otherwise lock in different orders; consecutive single-follow jobs on distinct
+    /// pairs are then applied as one set (see `follow_run`). The notifications of the
+    /// changes are announced to other instances with one statement for the batch.
+    pub(crate) fn apply_jobs(&self, jobs: &[&[Transition]]) -> Result<Vec<Vec<Applied>>, StoreError> {
+        let push = self.push_outbox();
+        let accounts: Vec<DbUuid> = if jobs.len() > 1 {
+            let mut ids: Vec<DbUuid> =
+                jobs.iter().flat_map(|job| job.iter()).flat_map(Transition::accounts).map(DbUuid::from).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        } else {
+            Vec::new()
+        };
+        self.write(|conn| {
+            write_tx!(conn, |c| {
+                let states: AccountStates = c
+                    .lock_accounts(&accounts)?
+                    .into_iter()
+                    .map(|(id, is_private, deleted_at)| (id, deleted_at.is_none().then_some(is_private)))
+                    .collect();
+                let outcomes = apply_in_runs(c, jobs, &states)?;
+                let stored: Vec<_> = jobs
+                    .iter()
+                    .zip(&outcomes)
+                    .flat_map(|(job, applied)| job.iter().zip(applied))
+                    .filter(|(_, applied)| **applied == Applied::Changed)
+                    .filter_map(|(transition, _)| transition.notification())
+                    .cloned()
+                    .collect();
+                c.announce_notifications(&stored)?;
+                if push {
+                    c.enqueue_pushes(&stored)?;
+                }
+                Ok(outcomes)
+            })
+        })
+    }
+}
+
+/// Walks the jobs in order, gathering consecutive single-follow jobs on distinct pairs
+/// into runs; everything else is applied a transition at a time.
+fn apply_in_runs<C: FollowRun + TransitionWrites>(
+    c: &mut C,
+    jobs: &[&[Transition]],
+    states: &AccountStates,
+) -> QueryResult<Vec<Vec<Applied>>> {
+    let mut outcomes: Vec<Vec<Applied>> = vec![Vec::new(); jobs.len()];
+    let mut run: Vec<(usize, RunFollow<'_>)> = Vec::new();
+    let mut pairs: HashSet<(DbUuid, DbUuid)> = HashSet::new();
+    for (index, job) in jobs.iter().enumerate() {
+        if let [Transition::Follow { edge, notification }] = job {
+            if !pairs.insert((edge.follower.into(), edge.followee.into())) {
+                flush(c, &mut run, &mut outcomes, states)?;
+                pairs.clear();
+                pairs.insert((edge.follower.into(), edge.followee.into()));
+            }
+            run.push((index, (edge, notification)));
+            continue;
+        }
+        flush(c, &mut run, &mut outcomes, states)?;
+        pairs.clear();
+        let applied = job.iter().map(|t| c.apply_transition(t)).collect::<QueryResult<Vec<_>>>()?;
+        if let Some(slot) = outcomes.get_mut(index) {
+            *slot = applied;
+        }
+    }
+    flush(c, &mut run, &mut outcomes, states)?;
+    Ok(outcomes)
+}
+
+/// Applies the run gathered so far: as a set when it has several follows (and the
+/// batch locked their accounts), else as the one transition it is.
+fn flush<C: FollowRun + TransitionWrites>(
+    c: &mut C,
+    run: &mut Vec<(usize, RunFollow<'_>)>,
+    outcomes: &mut [Vec<Applied>],
+    states: &AccountStates,
+) -> QueryResult<()> {
+    let applied = match run.as_slice() {
+        [] => return Ok(()),
+        [(_, (edge, note))] => {
+            vec![c.apply_transition(&Transition::Follow { edge: **edge, notification: (*note).clone() })?]
+        }
+        _ => {
+            let follows: Vec<RunFollow<'_>> = run.iter().map(|(_, follow)| *follow).collect();
+            c.apply_follow_run(&follows, states)?
+        }
+    };
+    for ((index, _), outcome) in run.drain(..).zip(applied) {
+        if let Some(slot) = outcomes.get_mut(index) {
+            *slot = vec![outcome];
+        }
+    }
+    Ok(())
+}
