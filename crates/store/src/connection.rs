@@ -95,10 +95,13 @@ impl r2d2::ManageConnection for Manager {
                 // a writer wait for the lock instead of failing.
                 // Memory-mapped reads: every commit invalidates each other connection's
                 // page cache, and a mapped page is re-read without a copy or a syscall.
+                // Checkpoints run on a thread of their own (see `checkpoint`).
                 let pragmas = format!(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-                     PRAGMA busy_timeout = {}; PRAGMA mmap_size = {SQLITE_MMAP_BYTES};",
-                    self.busy_timeout.as_millis()
+                     PRAGMA busy_timeout = {}; PRAGMA mmap_size = {SQLITE_MMAP_BYTES}; \
+                     PRAGMA wal_autocheckpoint = {};",
+                    self.busy_timeout.as_millis(),
+                    if self.target.is_memory() { 1000 } else { 0 }
                 );
                 conn.batch_execute(&pragmas).map_err(diesel::r2d2::Error::QueryError)?;
                 Ok(DbConnection::Sqlite(conn))

@@ -10,6 +10,7 @@ use diesel::prelude::*;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use rookery_domain::ports::StoreError;
 
+use crate::checkpoint::Checkpointer;
 use crate::connection::{DbConnection, Manager, Target};
 use crate::error::{OpenError, from_diesel, from_pool, is_retryable};
 use crate::group_commit::CommitQueue;
@@ -78,6 +79,8 @@ pub struct Database {
     push_outbox: bool,
     /// Where graph changes go to share a commit; `None` applies each on its own.
     commits: Option<Arc<CommitQueue>>,
+    /// Copies a SQLite file's WAL back into it, off the write path.
+    _checkpoints: Option<Arc<Checkpointer>>,
 }
 
 impl std::fmt::Debug for Database {
@@ -112,7 +115,13 @@ impl Database {
         }
         let pool =
             builder.build(Manager::new(target, options.busy_timeout)).map_err(|e| OpenError::Connect(e.to_string()))?;
-        let mut db = Self { pool, replica: None, backend, push_outbox: options.push_outbox, commits: None };
+        let checkpoints = if backend == Backend::Sqlite && !memory {
+            Some(Arc::new(Checkpointer::start(pool.clone()).map_err(|e| OpenError::Connect(e.to_string()))?))
+        } else {
+            None
+        };
+        let mut db =
+            Self { pool, replica: None, backend, push_outbox: options.push_outbox, commits: None, _checkpoints: checkpoints };
         let writers = options.writers.unwrap_or(match backend {
             Backend::Sqlite => 1,
             Backend::Postgres => POSTGRES_WRITERS,

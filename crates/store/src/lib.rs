@@ -15,6 +15,7 @@ mod macros;
 
 mod accounts;
 mod batch;
+mod checkpoint;
 pub mod connection;
 mod database;
 mod error;
