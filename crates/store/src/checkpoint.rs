@@ -37,7 +37,7 @@ impl Checkpointer {
             // Dropping the sender (with the last clone of the database) ends the loop.
             while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(INTERVAL) {
                 let Ok(mut conn) = pool.get() else { continue };
-                if let DbConnection::Sqlite(c) = &mut *conn
+                if let DbConnection::Sqlite(c) = &mut **conn
                     && let Err(error) = c.batch_execute("PRAGMA wal_checkpoint(PASSIVE)")
                 {
                     tracing::warn!(%error, "WAL checkpoint failed");

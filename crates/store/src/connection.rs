@@ -28,6 +28,44 @@ pub enum DbConnection {
     Postgres(PgConnection),
 }
 
+/// A connection as the pool holds it, with whether it was found dead.
+///
+/// The pool does not test connections on checkout (a `SELECT 1` per checkout is a
+/// round trip per use case on PostgreSQL); instead a query that finds the connection
+/// closed marks it, and the pool drops it when it comes back.
+pub struct Pooled {
+    conn: DbConnection,
+    lost: bool,
+}
+
+impl Pooled {
+    /// Marks the connection dead when `result` says it is, so the pool replaces it.
+    pub(crate) fn note<T>(&mut self, result: &QueryResult<T>) {
+        use diesel::result::{DatabaseErrorKind, Error};
+        if let Err(Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        )) = result
+        {
+            self.lost = true;
+        }
+    }
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = DbConnection;
+
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
 /// Where a database URL points.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
@@ -80,10 +118,25 @@ impl Manager {
 }
 
 impl r2d2::ManageConnection for Manager {
-    type Connection = DbConnection;
+    type Connection = Pooled;
     type Error = diesel::r2d2::Error;
 
-    fn connect(&self) -> Result<DbConnection, Self::Error> {
+    fn connect(&self) -> Result<Pooled, Self::Error> {
+        self.open().map(|conn| Pooled { conn, lost: false })
+    }
+
+    fn is_valid(&self, conn: &mut Pooled) -> Result<(), Self::Error> {
+        with_conn!(&mut conn.conn, |c| c.batch_execute("SELECT 1").map_err(diesel::r2d2::Error::QueryError))
+    }
+
+    fn has_broken(&self, conn: &mut Pooled) -> bool {
+        // Also a connection left inside a transaction it could not roll back.
+        conn.lost || with_conn!(&mut conn.conn, |c| diesel::r2d2::R2D2Connection::is_broken(c))
+    }
+}
+
+impl Manager {
+    fn open(&self) -> Result<DbConnection, diesel::r2d2::Error> {
         match &self.target {
             Target::Postgres(url) => {
                 PgConnection::establish(url).map(DbConnection::Postgres).map_err(diesel::r2d2::Error::ConnectionError)
@@ -107,14 +160,6 @@ impl r2d2::ManageConnection for Manager {
                 Ok(DbConnection::Sqlite(conn))
             }
         }
-    }
-
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
-        with_conn!(conn, |c| c.batch_execute("SELECT 1").map_err(diesel::r2d2::Error::QueryError))
-    }
-
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
     }
 }
 

@@ -108,8 +108,11 @@ impl Database {
         // as long as the process runs.
         let memory = target.is_memory();
         let max_size = if memory { 1 } else { options.max_connections.max(1) };
-        let mut builder =
-            r2d2::Pool::builder().max_size(max_size).min_idle(Some(0)).connection_timeout(options.connection_timeout);
+        let mut builder = r2d2::Pool::builder()
+            .max_size(max_size)
+            .min_idle(Some(0))
+            .connection_timeout(options.connection_timeout)
+            .test_on_check_out(false);
         if memory {
             builder = builder.idle_timeout(None).max_lifetime(None);
         }
@@ -120,8 +123,14 @@ impl Database {
         } else {
             None
         };
-        let mut db =
-            Self { pool, replica: None, backend, push_outbox: options.push_outbox, commits: None, _checkpoints: checkpoints };
+        let mut db = Self {
+            pool,
+            replica: None,
+            backend,
+            push_outbox: options.push_outbox,
+            commits: None,
+            _checkpoints: checkpoints,
+        };
         let writers = options.writers.unwrap_or(match backend {
             Backend::Sqlite => 1,
             Backend::Postgres => POSTGRES_WRITERS,
@@ -147,7 +156,7 @@ impl Database {
     pub fn migrate(&self) -> Result<usize, OpenError> {
         let mut conn = self.pool.get().map_err(|e| OpenError::Connect(e.to_string()))?;
         let migrate = |e: &dyn std::fmt::Display| OpenError::Migrate(e.to_string());
-        match &mut *conn {
+        match &mut **conn {
             DbConnection::Sqlite(c) => {
                 c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()).map_err(|e| migrate(&e))
             }
@@ -213,6 +222,7 @@ impl Database {
             .max_size(options.max_connections.max(1))
             .min_idle(Some(0))
             .connection_timeout(options.connection_timeout)
+            .test_on_check_out(false)
             .build(Manager::new(target, options.busy_timeout))
             .map_err(|e| OpenError::Connect(e.to_string()))?;
         self.replica = Some(pool);
@@ -223,13 +233,17 @@ impl Database {
     pub(crate) fn read_list<T>(&self, f: impl FnOnce(&mut DbConnection) -> QueryResult<T>) -> Result<T, StoreError> {
         let pool = self.replica.as_ref().unwrap_or(&self.pool);
         let mut conn = pool.get().map_err(|e| from_pool(&e))?;
-        f(&mut conn).map_err(from_diesel)
+        let result = f(&mut conn);
+        conn.note(&result);
+        result.map_err(from_diesel)
     }
 
     /// Runs `f` on a pooled connection.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&mut DbConnection) -> QueryResult<T>) -> Result<T, StoreError> {
         let mut conn = self.pool.get().map_err(|e| from_pool(&e))?;
-        f(&mut conn).map_err(from_diesel)
+        let result = f(&mut conn);
+        conn.note(&result);
+        result.map_err(from_diesel)
     }
 
     /// Runs `f` — which opens its own write transaction with `write_tx!` — on a
@@ -239,7 +253,9 @@ impl Database {
         let mut conn = self.pool.get().map_err(|e| from_pool(&e))?;
         let mut attempt = 1;
         loop {
-            match f(&mut conn) {
+            let result = f(&mut conn);
+            conn.note(&result);
+            match result {
                 Err(e) if attempt < WRITE_ATTEMPTS && is_retryable(&e) => {
                     tracing::debug!(attempt, error = %e, "retrying write transaction");
                     attempt += 1;

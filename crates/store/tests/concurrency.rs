@@ -445,6 +445,45 @@ fn going_public_races_answers_postgres() {
 }
 
 // ---------------------------------------------------------------------------------
+// Connections the server closed are replaced, not handed out again.
+
+#[test]
+fn connections_closed_by_the_server_are_replaced_postgres() {
+    let Ok(admin_url) = std::env::var("ROOKERY_TEST_POSTGRES_URL") else {
+        eprintln!("ROOKERY_TEST_POSTGRES_URL is not set: skipping");
+        return;
+    };
+    let scratch = ScratchDatabase::create(&admin_url);
+    let db = Database::open(&scratch.url, DatabaseOptions { max_connections: 4, ..DatabaseOptions::default() })
+        .expect("open PostgreSQL");
+    let service = service(&db);
+    let (a, b) = (account(&service, "closed", 0, false), account(&service, "closed", 1, false));
+    // Open every connection of the pool.
+    race(4, |_| service.relation(a, b).expect("relation"));
+
+    let mut admin = PgConnection::establish(&admin_url).expect("admin connection");
+    admin
+        .batch_execute(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}'",
+            scratch.name
+        ))
+        .expect("terminate the pool's connections");
+
+    // Each dead connection fails at most the one call that finds it dead; after the
+    // pool's size in calls, every call succeeds (the writers open their own).
+    let failures = (0..8).filter(|_| service.relation(a, b).is_err()).count();
+    assert!(failures <= 4, "{failures} failures: dead connections were handed out again");
+    for _ in 0..8 {
+        assert!(service.relation(a, b).is_ok(), "a call after the dead connections were replaced");
+    }
+    let mut follow = service.follow(a, b);
+    if follow.is_err() {
+        follow = service.follow(a, b);
+    }
+    assert_eq!(follow, Ok(FollowOutcome::Followed));
+}
+
+// ---------------------------------------------------------------------------------
 // PostgreSQL scratch databases
 
 /// A database created for one test and dropped (forcibly) when this goes out of scope.
