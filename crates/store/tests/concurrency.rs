@@ -470,7 +470,7 @@ fn connections_closed_by_the_server_are_replaced_postgres() {
         .expect("terminate the pool's connections");
 
     // Each dead connection fails at most the one call that finds it dead; after the
-    // pool's size in calls, every call succeeds (the writers open their own).
+    // pool's size in calls, every call succeeds.
     let failures = (0..8).filter(|_| service.relation(a, b).is_err()).count();
     assert!(failures <= 4, "{failures} failures: dead connections were handed out again");
     for _ in 0..8 {
