@@ -46,16 +46,29 @@ fmt:
 fuzz:
 	CARGO=$(CARGO) scripts/fuzz.sh
 
-## HTTP throughput and latency against the in-process ceiling (see docs/benchmarks.md).
-## BENCH_ARGS="--backend postgres" runs it on PostgreSQL ($(POSTGRES_URL)).
-bench:
-	$(CARGO) build --release -p rookery-bench
-	POSTGRES_URL=$(POSTGRES_URL) target/release/rookery-bench $(BENCH_ARGS)
+## HTTP throughput and latency against the in-process and raw-database ceilings, the
+## connection sweep (plotted to target/bench/sweep.svg), idle streams and import (see
+## docs/benchmarks.md): SQLite, then PostgreSQL ($(POSTGRES_URL)), one table.
+## BENCH_ARGS="--backend sqlite" runs one backend; `rookery-bench --help` lists the rest.
+BENCH_BUILD := $(CARGO) build --release -p rookery -p rookery-bench
+BENCH_PLOT := if ls target/bench/sweep-*.csv >/dev/null 2>&1 && command -v python3 >/dev/null; then \
+	python3 scripts/plot-sweep.py target/bench/sweep-*.csv; fi
 
-## The same in under two minutes: 100,000 followers, 2 s per phase.
+bench:
+	$(BENCH_BUILD)
+	-scripts/ensure-postgres.sh
+	rm -f target/bench/sweep-*.csv
+	POSTGRES_URL=$(POSTGRES_URL) target/release/rookery-bench $(BENCH_ARGS)
+	$(BENCH_PLOT)
+
+## The same in under two minutes after the build: 100,000 followers, 1 s per phase and
+## per sweep point, 100,000 edges imported on PostgreSQL (1,000,000 on SQLite).
 bench-quick:
-	$(CARGO) build --release -p rookery-bench
+	$(BENCH_BUILD)
+	-scripts/ensure-postgres.sh
+	rm -f target/bench/sweep-*.csv
 	POSTGRES_URL=$(POSTGRES_URL) target/release/rookery-bench --quick $(BENCH_ARGS)
+	$(BENCH_PLOT)
 
 ## The criterion micro-benchmark of the domain's decisions.
 bench-domain:

@@ -1,6 +1,8 @@
 //! The data the scenarios need, written straight into the store with its bulk import
 //! (a statement per batch), then the stored counts recomputed once.
 
+use std::sync::Arc;
+
 use anyhow::Context;
 use chrono::{DurationRound, TimeDelta, Utc};
 use rookery_domain::{AccountId, Cursor, Timestamp, Username};
@@ -10,16 +12,77 @@ use rookery_store::maintenance::{AccountRecord, FollowRecord};
 /// Records per import transaction.
 const BATCH: usize = 5_000;
 
+/// How much of everything to seed.
+pub struct Plan {
+    /// Write connections (and ceiling threads) of the follow scenarios.
+    pub connections: usize,
+    /// Accounts that the distinct-pairs follows (HTTP, ceiling, raw, sweep) target.
+    pub targets: usize,
+    /// Follows one worker may make in a distinct-pairs phase.
+    pub follow_per_worker: usize,
+    /// Follows of the hot account one worker may make in a phase.
+    pub hot_per_worker: usize,
+    /// Threads of the raw SQL ceiling, and follows each may make.
+    pub raw_threads: usize,
+    pub raw_per_worker: usize,
+    /// The connection sweep: (connections, follows one worker may make) per point.
+    pub sweep: Vec<(usize, usize)>,
+    /// Accounts that hold the idle streams, and the accounts that follow them.
+    pub stream_accounts: usize,
+    pub fans: usize,
+    /// Followers of the big account.
+    pub followers: usize,
+}
+
+/// Distinct follow pairs for a number of workers: worker `w` owns its own followers,
+/// each following every target once, and walks the shared targets from an offset of
+/// its own, so that workers running side by side touch different account rows.
+#[derive(Clone)]
+pub struct Pairs {
+    followers: Vec<AccountId>,
+    targets: Arc<Vec<AccountId>>,
+    workers: usize,
+    per_worker: usize,
+}
+
+impl Pairs {
+    /// Worker `w`'s `i`-th pair as (the follower's index in [`Self::followers`],
+    /// follower, target); `None` when its budget is spent.
+    pub fn get(&self, w: usize, i: usize) -> Option<(usize, AccountId, AccountId)> {
+        let t = self.targets.len();
+        let round = i.checked_div(t)?;
+        if round >= self.per_worker {
+            return None;
+        }
+        let index = w.checked_mul(self.per_worker)?.checked_add(round)?;
+        let follower = *self.followers.get(index)?;
+        let offset = w.checked_mul(t)?.checked_div(self.workers)?;
+        let target = *self.targets.get(i.checked_add(offset)?.checked_rem(t)?)?;
+        Some((index, follower, target))
+    }
+
+    /// The workers these pairs are for.
+    pub const fn workers(&self) -> usize {
+        self.workers
+    }
+
+    /// Every follower, indexed as [`Self::get`] says.
+    pub fn followers(&self) -> &[AccountId] {
+        &self.followers
+    }
+}
+
 /// Who is who in the seeded database.
 pub struct Seeded {
     /// Write connections (and ceiling threads).
     pub connections: usize,
-    /// Targets of the distinct-pairs follows (shared; worker `w`'s follower differs).
-    pub targets: Vec<AccountId>,
-    /// One follower per HTTP connection, for the distinct-pairs follows.
-    pub follow_http: Vec<AccountId>,
-    /// One follower per ceiling thread, for the distinct-pairs follows.
-    pub follow_ceiling: Vec<AccountId>,
+    /// The distinct-pairs follows over HTTP, and in the ceiling phase.
+    pub follow_http: Pairs,
+    pub follow_ceiling: Pairs,
+    /// The raw SQL ceiling's follows.
+    pub raw: Pairs,
+    /// One set of pairs per point of the connection sweep.
+    pub sweep: Vec<(usize, Pairs)>,
     /// One churning follower per HTTP connection.
     pub churn_http: Vec<AccountId>,
     /// One churning follower per ceiling thread.
@@ -40,6 +103,10 @@ pub struct Seeded {
     pub tail_cursor: Cursor,
     /// 100 followers of `big`, spread over the list; the viewer follows every other one.
     pub relationship_ids: Vec<AccountId>,
+    /// Accounts that hold the idle streams.
+    pub stream_accounts: Vec<AccountId>,
+    /// Accounts that follow them to measure delivery, one each.
+    pub fans: Vec<AccountId>,
     /// Accounts stored.
     pub accounts: u64,
     /// Edges stored.
@@ -96,6 +163,14 @@ impl Importer<'_> {
         Ok(())
     }
 
+    /// Followers enough for `workers` workers to make `per_worker` distinct follows
+    /// each over `targets`.
+    fn pairs(&mut self, targets: &Arc<Vec<AccountId>>, workers: usize, per_worker: usize) -> anyhow::Result<Pairs> {
+        let rounds = per_worker.div_ceil(targets.len().max(1)).max(1);
+        let followers = self.accounts(workers.checked_mul(rounds).context("too many followers")?)?;
+        Ok(Pairs { followers, targets: Arc::clone(targets), workers: workers.max(1), per_worker: rounds })
+    }
+
     fn follows(&mut self, batch: &[FollowRecord]) -> anyhow::Result<()> {
         for chunk in batch.chunks(BATCH) {
             let outcome = self.db.import_follows(chunk).context("importing follows")?;
@@ -109,28 +184,31 @@ impl Importer<'_> {
 }
 
 /// Seeds the accounts of every scenario and the `followers` edges of the big account.
-pub fn seed(
-    db: &Database,
-    connections: usize,
-    per_worker: usize,
-    hot_per_worker: usize,
-    followers: usize,
-) -> anyhow::Result<Seeded> {
+pub fn seed(db: &Database, plan: &Plan) -> anyhow::Result<Seeded> {
+    let (connections, followers) = (plan.connections, plan.followers);
     // Edges of the big list are a millisecond apart, ending a day ago.
     let now = Utc::now().duration_trunc(TimeDelta::seconds(1))?;
     let list_start = now - TimeDelta::days(1) - TimeDelta::milliseconds(i64::try_from(followers)?);
     let mut importer =
         Importer { db, next_name: 0, created_at: list_start - TimeDelta::days(1), accounts: 0, edges: 0 };
 
-    let targets = importer.accounts(per_worker)?;
-    let follow_http = importer.accounts(connections)?;
-    let follow_ceiling = importer.accounts(connections)?;
+    let targets = Arc::new(importer.accounts(plan.targets.max(1))?);
+    let follow_http = importer.pairs(&targets, connections, plan.follow_per_worker)?;
+    let follow_ceiling = importer.pairs(&targets, connections, plan.follow_per_worker)?;
+    let raw = importer.pairs(&targets, plan.raw_threads, plan.raw_per_worker)?;
+    let sweep = plan
+        .sweep
+        .iter()
+        .map(|&(conns, per_worker)| Ok((conns, importer.pairs(&targets, conns, per_worker)?)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let churn_http = importer.accounts(connections)?;
     let churn_ceiling = importer.accounts(connections)?;
     let churn_targets = importer.accounts(connections)?;
-    let hot_pool = connections.checked_mul(hot_per_worker).context("too many hot followers")?;
+    let hot_pool = connections.checked_mul(plan.hot_per_worker).context("too many hot followers")?;
     let hot_http = importer.accounts(hot_pool)?;
     let hot_ceiling = importer.accounts(hot_pool)?;
+    let stream_accounts = importer.accounts(plan.stream_accounts)?;
+    let fans = importer.accounts(plan.fans)?;
     let singles = importer.accounts(3)?;
     let (hot, big, viewer) = match singles.as_slice() {
         [hot, big, viewer] => (*hot, *big, *viewer),
@@ -169,9 +247,10 @@ pub fn seed(
 
     Ok(Seeded {
         connections,
-        targets,
         follow_http,
         follow_ceiling,
+        raw,
+        sweep,
         churn_http,
         churn_ceiling,
         churn_targets,
@@ -182,6 +261,8 @@ pub fn seed(
         viewer,
         tail_cursor,
         relationship_ids,
+        stream_accounts,
+        fans,
         accounts: importer.accounts,
         edges: importer.edges,
     })

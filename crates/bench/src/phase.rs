@@ -1,0 +1,299 @@
+//! One measured phase: HTTP requests from keep-alive connections, or direct calls from
+//! threads, counted into a latency histogram until the phase's time is up.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use hdrhistogram::Histogram;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use rookery_domain::AccountId;
+use serde_json::json;
+
+use crate::wire;
+
+/// What one phase measured.
+pub struct Stats {
+    pub ops: u64,
+    pub errors: u64,
+    pub elapsed: Duration,
+    pub latency: Histogram<u64>,
+}
+
+impl Stats {
+    pub fn empty() -> anyhow::Result<Self> {
+        Ok(Self { ops: 0, errors: 0, elapsed: Duration::ZERO, latency: histogram()? })
+    }
+
+    pub fn throughput(&self) -> f64 {
+        let secs = self.elapsed.as_secs_f64();
+        if secs > 0.0 { to_f64(self.ops) / secs } else { 0.0 }
+    }
+
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        to_f64(self.latency.value_at_quantile(q)) / 1000.0
+    }
+}
+
+pub fn to_f64(n: u64) -> f64 {
+    u32::try_from(n).map_or(f64::from(u32::MAX), f64::from)
+}
+
+pub fn usize_f64(n: usize) -> f64 {
+    to_f64(u64::try_from(n).unwrap_or(u64::MAX))
+}
+
+pub fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
+/// Microseconds to a day.
+pub fn histogram() -> anyhow::Result<Histogram<u64>> {
+    Ok(Histogram::new_with_bounds(1, 600_000_000, 3)?)
+}
+
+/// Says so when the workers ran out of work (seeded pairs) before the phase's time.
+fn note_early_end(stats: &Stats, duration: Duration) {
+    if stats.elapsed < duration.mul_f64(0.9) {
+        eprintln!(
+            "    note: the workers ran out of seeded work after {:.2} s of {:.2} s",
+            stats.elapsed.as_secs_f64(),
+            duration.as_secs_f64()
+        );
+    }
+}
+
+/// An HTTP request a worker makes: method, path under the canonical API, bearer token.
+pub struct Call {
+    pub method: reqwest::Method,
+    pub path: String,
+    pub token: Arc<str>,
+    pub body: Option<serde_json::Value>,
+}
+
+impl Call {
+    /// `POST /follow {"user_id": target}`.
+    pub fn follow(token: Arc<str>, target: AccountId) -> Self {
+        Self {
+            method: reqwest::Method::POST,
+            path: "/follow".into(),
+            token,
+            body: Some(json!({ "user_id": target.to_string() })),
+        }
+    }
+
+    /// `GET path`.
+    pub fn get(token: Arc<str>, path: String) -> Self {
+        Self { method: reqwest::Method::GET, path, token, body: None }
+    }
+}
+
+/// Sends one call and reads the whole answer: `Err` with the status and body unless 2xx.
+pub async fn send(client: &reqwest::Client, base: &str, call: Call) -> Result<(), String> {
+    let mut request = client.request(call.method, format!("{base}{}", call.path)).bearer_auth(&*call.token);
+    if let Some(body) = &call.body {
+        request = request.json(body);
+    }
+    match request.send().await {
+        Ok(response) => {
+            let status = response.status();
+            match response.bytes().await {
+                Ok(_) if status.is_success() => Ok(()),
+                Ok(body) => Err(format!("{status}: {}", String::from_utf8_lossy(&body))),
+                Err(e) => Err(e.to_string()),
+            }
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Why a call failed, and whether its connection is still usable.
+struct Failure {
+    message: String,
+    connection_lost: bool,
+}
+
+/// Sends one call over a keep-alive connection of the light client (`wire`): `Err`
+/// with the status and body unless 2xx.
+async fn send_wire(conn: &mut wire::Connection, host: &str, prefix: &str, call: &Call) -> Result<(), Failure> {
+    let body = call
+        .body
+        .as_ref()
+        .map(serde_json::to_vec)
+        .transpose()
+        .map_err(|e| Failure { message: e.to_string(), connection_lost: false })?;
+    let path = format!("{prefix}{}", call.path);
+    let request = wire::Request::new(call.method.as_str(), host, &path, Some(&call.token), body.as_deref());
+    match conn.send(&request).await {
+        Ok(response) if response.is_success() => Ok(()),
+        Ok(response) => Err(Failure {
+            message: format!("{}: {}", response.status, String::from_utf8_lossy(response.body)),
+            connection_lost: false,
+        }),
+        Err(e) => Err(Failure { message: e.to_string(), connection_lost: true }),
+    }
+}
+
+/// `http://host:port/prefix` as the address to connect to, the `Host` header and the
+/// path prefix.
+fn split_base(base: &str) -> anyhow::Result<(SocketAddr, String, String)> {
+    let rest = base.strip_prefix("http://").context("the base URL is http://")?;
+    let (host, prefix) = rest.split_once('/').map_or((rest, String::new()), |(h, p)| (h, format!("/{p}")));
+    Ok((host.parse()?, host.to_owned(), prefix))
+}
+
+/// Runs `op(worker, iteration)` from `connections` tasks, each over a keep-alive
+/// connection of its own, until `duration` has passed or every worker's `op` returns
+/// `None`. The connections use the light client (`wire`), so the load generator's own
+/// CPU, taken from the same two cores as the server's, stays small.
+pub async fn http_phase<F>(
+    _client: &reqwest::Client,
+    base: &str,
+    connections: usize,
+    duration: Duration,
+    op: F,
+) -> anyhow::Result<Stats>
+where
+    F: Fn(usize, usize) -> Option<Call> + Send + Sync + 'static,
+{
+    let op = Arc::new(op);
+    let (addr, host, prefix) = split_base(base)?;
+    let mut conns = Vec::with_capacity(connections);
+    for _ in 0..connections {
+        conns.push(wire::Connection::open(addr).await?);
+    }
+    let start = Instant::now();
+    let mut tasks = Vec::with_capacity(connections);
+    for (worker, mut conn) in conns.into_iter().enumerate() {
+        let (host, prefix, op) = (host.clone(), prefix.clone(), Arc::clone(&op));
+        tasks.push(tokio::spawn(async move {
+            let mut latency = histogram()?;
+            let (mut ops, mut errors) = (0u64, 0u64);
+            let mut first_error = None;
+            for i in 0.. {
+                if start.elapsed() >= duration {
+                    break;
+                }
+                let Some(call) = op(worker, i) else { break };
+                let t0 = Instant::now();
+                let outcome = send_wire(&mut conn, &host, &prefix, &call).await;
+                latency.saturating_record(micros(t0.elapsed()));
+                ops += 1;
+                if let Err(failure) = outcome {
+                    errors += 1;
+                    if failure.connection_lost {
+                        conn = wire::Connection::open(addr).await?;
+                    }
+                    first_error.get_or_insert(failure.message);
+                }
+            }
+            anyhow::Ok((ops, errors, latency, first_error))
+        }));
+    }
+    let mut stats = Stats::empty()?;
+    let mut first_error = None;
+    for task in tasks {
+        let (ops, errors, latency, error) = task.await??;
+        stats.ops += ops;
+        stats.errors += errors;
+        stats.latency.add(&latency)?;
+        if first_error.is_none() {
+            first_error = error;
+        }
+    }
+    stats.elapsed = start.elapsed();
+    if let Some(e) = first_error {
+        eprintln!("    first HTTP error: {e}");
+    }
+    note_early_end(&stats, duration);
+    Ok(stats)
+}
+
+/// Runs `op(worker, iteration)` on `threads` threads until `duration` has passed or
+/// every worker's `op` returns `None`. `setup(worker)` runs first on each thread and
+/// gives it its state (a connection of its own, say); the clock starts after it.
+pub fn threads_phase<S, F, T>(threads: usize, duration: Duration, setup: S, op: F) -> anyhow::Result<Stats>
+where
+    S: Fn(usize) -> anyhow::Result<T>,
+    F: Fn(&mut T, usize, usize) -> Option<anyhow::Result<()>> + Sync,
+    T: Send,
+{
+    let states = (0..threads).map(&setup).collect::<anyhow::Result<Vec<T>>>()?;
+    let start = Instant::now();
+    let results = std::thread::scope(|scope| {
+        let handles: Vec<_> = states
+            .into_iter()
+            .enumerate()
+            .map(|(worker, mut state)| {
+                let op = &op;
+                scope.spawn(move || {
+                    let mut latency = histogram()?;
+                    let (mut ops, mut errors) = (0u64, 0u64);
+                    let mut first_error = None;
+                    for i in 0.. {
+                        if start.elapsed() >= duration {
+                            break;
+                        }
+                        let t0 = Instant::now();
+                        let Some(outcome) = op(&mut state, worker, i) else { break };
+                        latency.saturating_record(micros(t0.elapsed()));
+                        ops += 1;
+                        if let Err(e) = outcome {
+                            errors += 1;
+                            first_error.get_or_insert(e);
+                        }
+                    }
+                    anyhow::Ok((ops, errors, latency, first_error))
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join()).collect::<Vec<_>>()
+    });
+    let mut stats = Stats { elapsed: start.elapsed(), ..Stats::empty()? };
+    let mut first_error = None;
+    for result in results {
+        let Ok(result) = result else { bail!("a phase thread panicked") };
+        let (ops, errors, latency, error) = result?;
+        stats.ops += ops;
+        stats.errors += errors;
+        stats.latency.add(&latency)?;
+        if first_error.is_none() {
+            first_error = error;
+        }
+    }
+    if let Some(e) = first_error {
+        eprintln!("    first error: {e:#}");
+    }
+    note_early_end(&stats, duration);
+    Ok(stats)
+}
+
+/// Runs `op(worker, iteration)` on `threads` threads, directly on the service.
+pub fn ceiling_phase<F>(threads: usize, duration: Duration, op: F) -> anyhow::Result<Stats>
+where
+    F: Fn(usize, usize) -> Option<anyhow::Result<()>> + Send + Sync,
+{
+    threads_phase(threads, duration, |_| Ok(()), |_: &mut (), worker, i| op(worker, i))
+}
+
+/// Signs HS256 access tokens with the server's secret.
+pub struct Signer {
+    key: EncodingKey,
+}
+
+impl Signer {
+    pub fn new(secret: &str) -> Self {
+        Self { key: EncodingKey::from_secret(secret.as_bytes()) }
+    }
+
+    pub fn token(&self, id: AccountId) -> anyhow::Result<Arc<str>> {
+        let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0);
+        let claims = json!({ "sub": id.to_string(), "iat": now, "exp": now + 4 * 3600 });
+        Ok(Arc::from(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.key)?))
+    }
+
+    pub fn tokens(&self, ids: &[AccountId]) -> anyhow::Result<Arc<Vec<Arc<str>>>> {
+        Ok(Arc::new(ids.iter().map(|id| self.token(*id)).collect::<anyhow::Result<Vec<_>>>()?))
+    }
+}

@@ -1,0 +1,221 @@
+//! The scenarios measured over HTTP against the in-process server, each followed by
+//! its ceiling: the same use case on the `GraphService`, from as many threads as there
+//! were connections, over the same database.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rookery_domain::service::{Follows, Lists, Profiles};
+use rookery_domain::{Direction, ListQuery, PageRequest, Paging};
+
+use crate::Graph;
+use crate::phase::{Call, Signer, ceiling_phase, http_phase};
+use crate::report::{Kind, Row};
+use crate::seed::Seeded;
+
+/// Page size of the follower pages.
+const PAGE_SIZE: u32 = 20;
+
+/// What the scenarios run with.
+pub struct Env<'a> {
+    pub runtime: &'a tokio::runtime::Runtime,
+    pub client: &'a reqwest::Client,
+    /// `http://127.0.0.1:PORT/api/v1/community`.
+    pub base: &'a str,
+    pub graph: &'a Arc<Graph>,
+    pub signer: &'a Signer,
+    pub seeded: &'a Arc<Seeded>,
+    pub duration: Duration,
+    pub connections: usize,
+    pub read_connections: usize,
+    pub followers: usize,
+    /// The deep offset page (the 5,000).
+    pub deep_page: u32,
+    /// Also measure the last page, when it differs from the deep one.
+    pub last_page: bool,
+}
+
+fn row(
+    kind: Kind,
+    scenario: String,
+    connections: usize,
+    http: crate::phase::Stats,
+    ceiling: crate::phase::Stats,
+) -> Row {
+    Row { kind, scenario, connections, http, ceiling }
+}
+
+/// Runs every scenario, HTTP phase then ceiling phase.
+pub fn run(cx: &Env<'_>) -> anyhow::Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    rows.push(follow_distinct(cx)?);
+    rows.push(churn(cx)?);
+    rows.push(hot(cx)?);
+    rows.extend(followers_pages(cx)?);
+    rows.extend(relationships(cx)?);
+    rows.push(profiles(cx)?);
+    Ok(rows)
+}
+
+/// 1. Follow writes on distinct pairs.
+fn follow_distinct(cx: &Env<'_>) -> anyhow::Result<Row> {
+    let (seeded, graph, conns) = (cx.seeded, cx.graph, cx.connections);
+    let name = "follow, distinct pairs";
+    eprintln!("  {name}");
+    let tokens = cx.signer.tokens(seeded.follow_http.followers())?;
+    let s = Arc::clone(seeded);
+    let http = cx.runtime.block_on(http_phase(cx.client, cx.base, conns, cx.duration, move |w, i| {
+        let (index, _, target) = s.follow_http.get(w, i)?;
+        Some(Call::follow(Arc::clone(tokens.get(index)?), target))
+    }))?;
+    let ceiling = ceiling_phase(conns, cx.duration, |w, i| {
+        let (_, actor, target) = seeded.follow_ceiling.get(w, i)?;
+        Some(graph.follow(actor, target).map(drop).map_err(Into::into))
+    })?;
+    Ok(row(Kind::Follow, name.into(), conns, http, ceiling))
+}
+
+/// 2. Churn: each worker follows and unfollows the same pair, alternately.
+fn churn(cx: &Env<'_>) -> anyhow::Result<Row> {
+    let (seeded, graph, conns) = (cx.seeded, cx.graph, cx.connections);
+    let name = "follow/unfollow churn, same pairs";
+    eprintln!("  {name}");
+    let tokens = cx.signer.tokens(&seeded.churn_http)?;
+    let s = Arc::clone(seeded);
+    let http = cx.runtime.block_on(http_phase(cx.client, cx.base, conns, cx.duration, move |w, i| {
+        let target = *s.churn_targets.get(w)?;
+        let token = Arc::clone(tokens.get(w)?);
+        Some(if i % 2 == 0 {
+            Call::follow(token, target)
+        } else {
+            Call { method: reqwest::Method::DELETE, path: format!("/follow/{target}"), token, body: None }
+        })
+    }))?;
+    let ceiling = ceiling_phase(conns, cx.duration, |w, i| {
+        let (actor, target) = (*seeded.churn_ceiling.get(w)?, *seeded.churn_targets.get(w)?);
+        Some(if i % 2 == 0 {
+            graph.follow(actor, target).map(drop).map_err(Into::into)
+        } else {
+            graph.unfollow(actor, target).map(drop).map_err(Into::into)
+        })
+    })?;
+    Ok(row(Kind::Churn, name.into(), conns, http, ceiling))
+}
+
+/// 3. One hot account: distinct followers, all following the same account.
+fn hot(cx: &Env<'_>) -> anyhow::Result<Row> {
+    let (seeded, graph, conns) = (cx.seeded, cx.graph, cx.connections);
+    let name = "follow, one hot account";
+    eprintln!("  {name}");
+    let tokens = cx.signer.tokens(&seeded.hot_http)?;
+    let s = Arc::clone(seeded);
+    let http = cx.runtime.block_on(http_phase(cx.client, cx.base, conns, cx.duration, move |w, i| {
+        let token = Arc::clone(tokens.get(i.checked_mul(s.connections)?.checked_add(w)?)?);
+        Some(Call::follow(token, s.hot))
+    }))?;
+    let ceiling = ceiling_phase(conns, cx.duration, |w, i| {
+        let actor = *seeded.hot_ceiling.get(i.checked_mul(seeded.connections)?.checked_add(w)?)?;
+        Some(graph.follow(actor, seeded.hot).map(drop).map_err(Into::into))
+    })?;
+    Ok(row(Kind::Hot, name.into(), conns, http, ceiling))
+}
+
+/// 4. The followers list of the account with many followers, as the viewer sees it.
+fn followers_pages(cx: &Env<'_>) -> anyhow::Result<Vec<Row>> {
+    let (seeded, graph, conns, followers) = (cx.seeded, cx.graph, cx.read_connections, cx.followers);
+    let viewer_token = cx.signer.token(seeded.viewer)?;
+    let last_page = u32::try_from(followers.div_ceil(usize::try_from(PAGE_SIZE)?)).unwrap_or(u32::MAX).max(1);
+    let offset = |page: u32| -> anyhow::Result<Paging> {
+        Ok(Paging::Offset(PageRequest::new(Some(i64::from(page)), Some(i64::from(PAGE_SIZE)))?))
+    };
+    let mut pages: Vec<(Kind, String, String, Paging)> = vec![
+        (
+            Kind::CursorHead,
+            "followers, cursor head".into(),
+            format!("limit={PAGE_SIZE}"),
+            Paging::Keyset { after: None, limit: PAGE_SIZE },
+        ),
+        (
+            Kind::CursorTail,
+            "followers, cursor tail".into(),
+            format!("limit={PAGE_SIZE}&cursor={}", seeded.tail_cursor.encode()),
+            Paging::Keyset { after: Some(seeded.tail_cursor), limit: PAGE_SIZE },
+        ),
+        (Kind::OffsetFirst, "followers, offset page 1".into(), format!("page=1&page_size={PAGE_SIZE}"), offset(1)?),
+        (
+            Kind::OffsetDeep,
+            format!("followers, offset page {}", cx.deep_page),
+            format!("page={}&page_size={PAGE_SIZE}", cx.deep_page),
+            offset(cx.deep_page)?,
+        ),
+    ];
+    if cx.last_page && last_page != cx.deep_page {
+        pages.push((
+            Kind::OffsetLast,
+            format!("followers, offset last page ({last_page})"),
+            format!("page={last_page}&page_size={PAGE_SIZE}"),
+            offset(last_page)?,
+        ));
+    }
+    let mut rows = Vec::with_capacity(pages.len());
+    for (kind, name, query, paging) in pages {
+        eprintln!("  {name}");
+        let list = ListQuery { paging, search: None };
+        let page = graph.list(Some(seeded.viewer), seeded.big, Direction::Followers, &list)?;
+        if page.items.is_empty() {
+            eprintln!("    warning: {name} returns no items");
+        }
+        let path = format!("/users/{}/followers?{query}", seeded.big);
+        let token = Arc::clone(&viewer_token);
+        let http = cx.runtime.block_on(http_phase(cx.client, cx.base, conns, cx.duration, move |_, _| {
+            Some(Call::get(Arc::clone(&token), path.clone()))
+        }))?;
+        let ceiling = ceiling_phase(conns, cx.duration, |_, _| {
+            Some(graph.list(Some(seeded.viewer), seeded.big, Direction::Followers, &list).map(drop).map_err(Into::into))
+        })?;
+        rows.push(row(kind, format!("{name} ({followers} followers)"), conns, http, ceiling));
+    }
+    Ok(rows)
+}
+
+/// 5. Relationships with 100 accounts (the viewer follows half of them): at the read
+///    concurrency, then on one connection (latency without queueing).
+fn relationships(cx: &Env<'_>) -> anyhow::Result<Vec<Row>> {
+    let (seeded, graph) = (cx.seeded, cx.graph);
+    let viewer_token = cx.signer.token(seeded.viewer)?;
+    let ids = seeded.relationship_ids.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
+    let mut rows = Vec::new();
+    for (kind, connections) in [(Kind::Relationships, cx.read_connections), (Kind::Relationships1, 1)] {
+        let name = "relationships, 100 ids";
+        eprintln!("  {name}, {connections} connection(s)");
+        let path = format!("/relationships?ids={ids}");
+        let token = Arc::clone(&viewer_token);
+        let http = cx.runtime.block_on(http_phase(cx.client, cx.base, connections, cx.duration, move |_, _| {
+            Some(Call::get(Arc::clone(&token), path.clone()))
+        }))?;
+        let ceiling = ceiling_phase(connections, cx.duration, |_, _| {
+            Some(graph.relationships(seeded.viewer, &seeded.relationship_ids).map(drop).map_err(Into::into))
+        })?;
+        rows.push(row(kind, name.into(), connections, http, ceiling));
+    }
+    Ok(rows)
+}
+
+/// 6. Profile reads: the viewer reads the profiles of 100 accounts in turn.
+fn profiles(cx: &Env<'_>) -> anyhow::Result<Row> {
+    let (seeded, graph, conns) = (cx.seeded, cx.graph, cx.read_connections);
+    let name = "profile reads";
+    eprintln!("  {name}");
+    let viewer_token = cx.signer.token(seeded.viewer)?;
+    let s = Arc::clone(seeded);
+    let n = seeded.relationship_ids.len().max(1);
+    let http = cx.runtime.block_on(http_phase(cx.client, cx.base, conns, cx.duration, move |w, i| {
+        let target = s.relationship_ids.get((w + i) % n)?;
+        Some(Call::get(Arc::clone(&viewer_token), format!("/profiles/{target}")))
+    }))?;
+    let ceiling = ceiling_phase(conns, cx.duration, |w, i| {
+        let target = *seeded.relationship_ids.get((w + i) % n)?;
+        Some(graph.profile(seeded.viewer, target).map(drop).map_err(Into::into))
+    })?;
+    Ok(row(Kind::Profiles, name.into(), conns, http, ceiling))
+}

@@ -1,0 +1,215 @@
+//! Everything measured on one backend, in order: seeding, the in-process scenarios
+//! and sweep, the raw SQL ceiling, `rookery serve` with idle streams, and the import.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use rookery::settings::{DatabaseSettings, JwtSettings, PushSettings, StreamSettings};
+use rookery::{Application, Settings};
+use rookery_domain::GraphService;
+use rookery_domain::ports::{NoNotifier, SystemClock, UuidV7};
+use rookery_store::{Database, DatabaseOptions};
+
+use crate::phase::Signer;
+use crate::report::{BackendReport, Raw};
+use crate::scratch::Scratch;
+use crate::seed::Plan;
+use crate::server::Server;
+use crate::{Backend, Config, Graph, Part, import, raw, scenarios, seed, server, streams, sweep};
+
+/// Operations a worker doing `rate_per_sec` makes in `duration`.
+fn per_worker(rate_per_sec: usize, duration: Duration) -> usize {
+    let n = u128::try_from(rate_per_sec).unwrap_or(u128::MAX).saturating_mul(duration.as_millis()) / 1000;
+    usize::try_from(n).unwrap_or(usize::MAX).max(1)
+}
+
+/// Budgets per worker: well above the rates this machine reaches, so that a worker
+/// runs out only if Rookery gets several times faster (the phase then ends early, and
+/// says so).
+fn plan(backend: Backend, config: &Config) -> Plan {
+    let (d, sd) = (config.duration, config.sweep_duration);
+    let raw_threads = match backend {
+        Backend::Sqlite => 1,
+        Backend::Postgres => config.raw_threads_postgres,
+    };
+    let raw_rate = match backend {
+        Backend::Sqlite => 50_000,
+        Backend::Postgres => 3_000,
+    };
+    let fans = config.delivery_follows.min(config.streams.div_ceil(config.streams_per_account.max(1)));
+    Plan {
+        connections: config.connections,
+        targets: if config.quick { 1_000 } else { 3_000 },
+        follow_per_worker: per_worker(300, d),
+        hot_per_worker: per_worker(150, d),
+        raw_threads,
+        raw_per_worker: per_worker(raw_rate, d),
+        sweep: config.sweep.iter().map(|&c| (c, per_worker((20_000 / c).max(300), sd))).collect(),
+        stream_accounts: if config.runs(Part::Streams) {
+            config.streams.div_ceil(config.streams_per_account.max(1))
+        } else {
+            0
+        },
+        fans: if config.runs(Part::Streams) { fans } else { 0 },
+        followers: config.followers,
+    }
+}
+
+pub fn run(backend: Backend, config: &Config) -> anyhow::Result<BackendReport> {
+    let name = backend.name();
+    eprintln!(
+        "rookery-bench: {} on {name}, {:.1} s per phase",
+        if config.quick { "quick" } else { "full" },
+        config.duration.as_secs_f64()
+    );
+    let binary = if config.runs(Part::Streams) || config.runs(Part::Import) {
+        Some(server::binary(config.rookery.as_deref())?)
+    } else {
+        None
+    };
+    let scratch = Scratch::create(backend, &config.postgres_url)?;
+    let url = scratch.url.clone();
+    let db_options = DatabaseOptions { max_connections: config.pool, ..DatabaseOptions::default() };
+    let db = Database::open(&url, db_options).context("opening the database")?;
+    db.migrate().context("migrating")?;
+
+    let t0 = Instant::now();
+    let seeded = Arc::new(seed::seed(&db, &plan(backend, config))?);
+    if backend == Backend::Postgres {
+        // A bulk load leaves the planner without statistics until autovacuum comes by;
+        // a database in service has them.
+        PgConnection::establish(&url)?.batch_execute("ANALYZE")?;
+    }
+    let seeded_note = format!(
+        "seeded {} accounts and {} edges in {:.1} s",
+        crate::report::thousands(usize::try_from(seeded.accounts).unwrap_or(0)),
+        crate::report::thousands(usize::try_from(seeded.edges).unwrap_or(0)),
+        t0.elapsed().as_secs_f64()
+    );
+    eprintln!("  {seeded_note}");
+
+    let secret = format!("bench-secret-{}", uuid::Uuid::new_v4());
+    let signer = Signer::new(&secret);
+    let graph: Arc<Graph> =
+        Arc::new(GraphService::new(db.clone(), db.clone(), db.clone(), SystemClock, UuidV7, NoNotifier));
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let mut report = BackendReport {
+        backend,
+        seeded: seeded_note,
+        rows: Vec::new(),
+        raw: None,
+        sweep: Vec::new(),
+        sweep_csv: None,
+        streams: None,
+        import: None,
+    };
+
+    if config.runs(Part::Scenarios) || config.runs(Part::Sweep) {
+        let settings = Settings {
+            bind: "127.0.0.1:0".into(),
+            workers: 2,
+            dialects: "community,drf,rgram,anchor".into(),
+            cors_origins: None,
+            follows_per_hour: 0,
+            database: DatabaseSettings { url: url.clone(), read_url: None, max_connections: config.pool },
+            jwt: JwtSettings { secret: Some(secret.clone()), ..JwtSettings::default() },
+            streams: StreamSettings::default(),
+            push: PushSettings::default(),
+        };
+        // The in-process server keeps serving (idle) until the process exits: actix
+        // has no stop but its signal handler.
+        let base = runtime.block_on(async {
+            let app = Application::build(&settings)?;
+            let base = format!("http://127.0.0.1:{}/api/v1/community", app.port());
+            tokio::spawn(app.run_until_stopped());
+            anyhow::Ok(base)
+        })?;
+        let most = config.connections.max(config.read_connections).max(config.sweep.iter().copied().max().unwrap_or(1));
+        let client = reqwest::Client::builder().pool_max_idle_per_host(most).tcp_nodelay(true).build()?;
+        if config.runs(Part::Scenarios) {
+            let env = scenarios::Env {
+                runtime: &runtime,
+                client: &client,
+                base: &base,
+                graph: &graph,
+                signer: &signer,
+                seeded: &seeded,
+                duration: config.duration,
+                connections: config.connections,
+                read_connections: config.read_connections,
+                followers: config.followers,
+                deep_page: config.deep_page,
+                last_page: !config.quick,
+            };
+            report.rows = scenarios::run(&env)?;
+        }
+        if config.runs(Part::Sweep) && !seeded.sweep.is_empty() {
+            report.sweep =
+                runtime.block_on(sweep::run(&client, &base, &signer, &seeded.sweep, config.sweep_duration))?;
+            let path = std::path::PathBuf::from(config.sweep_csv.replace("{backend}", name));
+            sweep::write_csv(&path, name, &report.sweep)?;
+            report.sweep_csv = Some(path);
+        }
+    }
+
+    if config.runs(Part::Raw) {
+        let threads = seeded.raw.workers();
+        eprintln!("  follow, raw SQL ceiling, {threads} connection(s)");
+        let stats = match (backend, scratch.sqlite_path()) {
+            (Backend::Sqlite, Some(path)) => raw::sqlite(&path, &seeded.raw, threads, config.duration)?,
+            _ => raw::postgres(&url, &seeded.raw, threads, config.duration)?,
+        };
+        report.raw = Some(Raw { threads, stats });
+    }
+
+    if let (true, Some(binary)) = (config.runs(Part::Streams), &binary) {
+        eprintln!(
+            "  rookery serve: idle RSS, {} idle streams, delivery of {} follows",
+            config.streams,
+            seeded.fans.len()
+        );
+        let settle = if config.quick { Duration::from_secs(1) } else { Duration::from_secs(2) };
+        let measured = runtime.block_on(async {
+            let server = Server::start(binary, &url, &secret, &[]).await?;
+            let measured = streams::run(
+                &server,
+                &signer,
+                &seeded.stream_accounts,
+                &seeded.fans,
+                config.streams,
+                config.streams_per_account,
+                settle,
+            )
+            .await;
+            server.stop(Duration::from_secs(10))?;
+            measured
+        })?;
+        report.streams = Some(measured);
+    }
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    drop(graph);
+    drop(db);
+    drop(scratch);
+
+    if let (true, Some(binary)) = (config.runs(Part::Import), &binary) {
+        let edges = config.import_edges(backend);
+        let accounts = (edges / 10).max(100);
+        let scratch = Scratch::create(backend, &config.postgres_url)?;
+        let file = scratch.dir().join("graph.jsonl");
+        let t0 = Instant::now();
+        let bytes = import::generate(&file, accounts, edges)?;
+        eprintln!(
+            "  rookery import: {} edges, {} accounts ({:.0} MB, generated in {:.1} s)",
+            edges,
+            accounts,
+            crate::phase::to_f64(bytes) / 1e6,
+            t0.elapsed().as_secs_f64()
+        );
+        report.import = Some(import::run(binary, &scratch.url, &file, accounts, edges)?);
+        drop(scratch);
+    }
+    Ok(report)
+}
