@@ -144,7 +144,7 @@ fn settings_for(database_url: &str, secret: &str) -> Settings {
         dialects: "community,drf,rgram,anchor".into(),
         cors_origins: None,
         follows_per_hour: 100,
-        database: DatabaseSettings { url: database_url.to_owned(), read_url: None, max_connections: 8 },
+        database: DatabaseSettings { url: database_url.to_owned(), read_url: None, max_connections: 8, writers: None },
         jwt: JwtSettings { secret: Some(secret.to_owned()), ..JwtSettings::default() },
         streams: StreamSettings::default(),
         push: PushSettings::default(),

@@ -129,6 +129,9 @@ struct Options {
     /// server's default, `ROOKERY_DB_MAX_CONNECTIONS`, is 16).
     #[arg(long, default_value_t = 16)]
     pool: u32,
+    /// Group-commit writer threads (`ROOKERY_DB_WRITERS`); default the backend's.
+    #[arg(long)]
+    writers: Option<usize>,
     /// Idle notification streams to open.
     #[arg(long, default_value_t = 10_000)]
     streams: usize,
@@ -161,6 +164,7 @@ pub struct Config {
     pub sweep_csv: String,
     pub raw_threads_postgres: usize,
     pub pool: u32,
+    pub writers: Option<usize>,
     pub streams: usize,
     pub streams_per_account: usize,
     pub delivery_follows: usize,
@@ -213,6 +217,7 @@ fn main() -> ExitCode {
         sweep_csv: options.sweep_csv.clone(),
         raw_threads_postgres: options.raw_threads_postgres.max(1),
         pool: options.pool.max(1),
+        writers: options.writers,
         streams: options.streams,
         streams_per_account: 8,
         delivery_follows: options.delivery_follows.unwrap_or(if quick { 50 } else { 200 }),

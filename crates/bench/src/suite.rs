@@ -72,7 +72,8 @@ pub fn run(backend: Backend, config: &Config) -> anyhow::Result<BackendReport> {
     };
     let scratch = Scratch::create(backend, &config.postgres_url)?;
     let url = scratch.url.clone();
-    let db_options = DatabaseOptions { max_connections: config.pool, ..DatabaseOptions::default() };
+    let db_options =
+        DatabaseOptions { max_connections: config.pool, writers: config.writers, ..DatabaseOptions::default() };
     let db = Database::open(&url, db_options).context("opening the database")?;
     db.migrate().context("migrating")?;
 
@@ -114,7 +115,12 @@ pub fn run(backend: Backend, config: &Config) -> anyhow::Result<BackendReport> {
             dialects: "community,drf,rgram,anchor".into(),
             cors_origins: None,
             follows_per_hour: 0,
-            database: DatabaseSettings { url: url.clone(), read_url: None, max_connections: config.pool },
+            database: DatabaseSettings {
+                url: url.clone(),
+                read_url: None,
+                max_connections: config.pool,
+                writers: config.writers,
+            },
             jwt: JwtSettings { secret: Some(secret.clone()), ..JwtSettings::default() },
             streams: StreamSettings::default(),
             push: PushSettings::default(),

@@ -102,6 +102,10 @@ pub struct DatabaseSettings {
     /// Most database connections open at once.
     #[arg(long, env = "ROOKERY_DB_MAX_CONNECTIONS", default_value_t = 16, global = true)]
     pub max_connections: u32,
+    /// Writer threads that commit concurrent graph changes together (group commit);
+    /// default 1 on SQLite, 2 on PostgreSQL; 0 commits each change on its own.
+    #[arg(long = "db-writers", env = "ROOKERY_DB_WRITERS", global = true)]
+    pub writers: Option<usize>,
 }
 
 /// Token verification. Without a secret or key, SQLite deployments get a generated

@@ -41,8 +41,12 @@ pub fn open_database(settings: &DatabaseSettings) -> anyhow::Result<Database> {
 /// # Errors
 /// As [`open_database`].
 pub fn open_database_with(settings: &DatabaseSettings, push_outbox: bool) -> anyhow::Result<Database> {
-    let options =
-        DatabaseOptions { max_connections: settings.max_connections, push_outbox, ..DatabaseOptions::default() };
+    let options = DatabaseOptions {
+        max_connections: settings.max_connections,
+        push_outbox,
+        writers: settings.writers,
+        ..DatabaseOptions::default()
+    };
     let mut db = Database::open(&settings.url, options).context("opening the database")?;
     let ran = db.migrate().context("migrating the database")?;
     if ran > 0 {

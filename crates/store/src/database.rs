@@ -53,8 +53,10 @@ pub struct DatabaseOptions {
 }
 
 /// Writer threads on PostgreSQL by default: while one batch waits for its WAL flush,
-/// the others fill and run theirs.
-pub const POSTGRES_WRITERS: usize = 4;
+/// the other fills and runs its own. More writers make smaller batches, and a batch's
+/// statements cost the same whatever its size: measured here, 4 writers gave 20-40%
+/// less follow throughput than 2, and 8 less again (docs/benchmarks.md).
+pub const POSTGRES_WRITERS: usize = 2;
 
 impl Default for DatabaseOptions {
     fn default() -> Self {

@@ -14,7 +14,7 @@ use crate::database::Database;
 use crate::lists::{ListQueries, distinct};
 use crate::rows::{AccountRow, RequestRow};
 use crate::schema::{accounts, blocks, follow_requests, follows};
-use crate::sql_types::DbUuid;
+use crate::sql_types::{DbTime, DbUuid};
 
 /// Which side of a request a list is about.
 #[derive(Debug, Clone, Copy)]
@@ -25,15 +25,17 @@ pub(crate) enum Side {
     Sent,
 }
 
+/// A request's columns as the pair read selects them (nullable through its join).
+type RequestColumns = (DbUuid, DbUuid, DbUuid, String, DbTime, Option<DbTime>);
+
 /// Graph reads, written once for both backends.
 pub(crate) trait GraphQueries {
     fn edge_exists(&mut self, follower: DbUuid, followee: DbUuid) -> QueryResult<bool>;
     fn blocked_either_way(&mut self, a: DbUuid, b: DbUuid) -> QueryResult<bool>;
-    fn latest_request(&mut self, requester: DbUuid, target: DbUuid) -> QueryResult<Option<FollowRequest>>;
     fn live_summary(&mut self, id: DbUuid) -> QueryResult<Option<AccountSummary>>;
     fn request_by_id(&mut self, id: DbUuid) -> QueryResult<Option<FollowRequest>>;
-    /// Everything a decision about `actor -> target` reads: one statement for the
-    /// accounts, the edge and blocks, one for the latest request.
+    /// Everything a decision about `actor -> target` reads, in one statement (a
+    /// second only when the target is not live).
     fn pair_state(&mut self, actor: AccountId, a: DbUuid, t: DbUuid) -> QueryResult<PairState>;
     fn request_listing(
         &mut self,
@@ -84,16 +86,6 @@ impl GraphQueries {
         .get_result(self)
     }
 
-    fn latest_request(&mut self, requester: DbUuid, target: DbUuid) -> QueryResult<Option<FollowRequest>> {
-        follow_requests::table
-            .filter(follow_requests::requester_id.eq(requester).and(follow_requests::target_id.eq(target)))
-            .order((follow_requests::created_at.desc(), follow_requests::id.desc()))
-            .select(RequestRow::as_select())
-            .first(self)
-            .optional()
-            .map(|row| row.map(RequestRow::into_domain))
-    }
-
     fn live_summary(&mut self, id: DbUuid) -> QueryResult<Option<AccountSummary>> {
         accounts::table
             .filter(accounts::id.eq(id).and(accounts::deleted_at.is_null()))
@@ -105,8 +97,15 @@ impl GraphQueries {
 
     fn pair_state(&mut self, actor: AccountId, a: DbUuid, t: DbUuid) -> QueryResult<PairState> {
         let actor_row = diesel::alias!(accounts as actor_row);
-        let flags = accounts::table
+        // The target, joined with the pair's requests (newest first; a pair has few),
+        // with the actor's liveness, the edge and blocks as subqueries: one statement.
+        let found = accounts::table
+            .left_join(
+                follow_requests::table
+                    .on(follow_requests::requester_id.eq(a).and(follow_requests::target_id.eq(accounts::id))),
+            )
             .filter(accounts::id.eq(t).and(accounts::deleted_at.is_null()))
+            .order((follow_requests::created_at.desc(), follow_requests::id.desc()))
             .select((
                 accounts::is_private,
                 exists(actor_row.filter(
@@ -117,10 +116,19 @@ impl GraphQueries {
                     blocks::blocker_id.eq(a).and(blocks::blocked_id.eq(t))
                         .or(blocks::blocker_id.eq(t).and(blocks::blocked_id.eq(a))),
                 )),
+                (
+                    follow_requests::id,
+                    follow_requests::requester_id,
+                    follow_requests::target_id,
+                    follow_requests::status,
+                    follow_requests::created_at,
+                    follow_requests::updated_at,
+                )
+                    .nullable(),
             ))
-            .first::<(bool, bool, bool, bool)>(self)
+            .first::<(bool, bool, bool, bool, Option<RequestColumns>)>(self)
             .optional()?;
-        let Some((is_private, actor_live, following, blocked)) = flags else {
+        let Some((is_private, actor_live, following, blocked, request)) = found else {
             let actor_live = self.live_summary(a)?.is_some();
             return Ok(PairState { actor, actor_live, target: None, following: false, request: None, blocked: false });
         };
@@ -129,7 +137,9 @@ impl GraphQueries {
             actor_live,
             target: Some(AccountSummary { id: AccountId::from_uuid(t.0), is_private }),
             following,
-            request: self.latest_request(a, t)?,
+            request: request.map(|(id, requester_id, target_id, status, created_at, updated_at)| {
+                RequestRow { id, requester_id, target_id, status, created_at, updated_at }.into_domain()
+            }),
             blocked,
         })
     }
@@ -166,11 +176,11 @@ impl GraphQueries {
 impl GraphStore for Database {
     fn pair(&self, actor: AccountId, target: AccountId) -> Result<PairState, StoreError> {
         let (a, t) = (DbUuid::from(actor), DbUuid::from(target));
-        // Two statements. SQLite runs them in one read transaction (one snapshot, and
-        // no round trips to pay for it); PostgreSQL under READ COMMITTED gives each
-        // statement its own snapshot even inside a transaction, so BEGIN and COMMIT
-        // would cost two round trips and buy nothing. Either way the write's guards,
-        // not this read, keep the graph consistent.
+        // One statement, so one snapshot, on either backend; a second only when the
+        // target is not live. SQLite runs them in a read transaction (free there);
+        // on PostgreSQL BEGIN and COMMIT would cost two round trips and buy nothing
+        // under READ COMMITTED. Either way the write's guards, not this read, keep the
+        // graph consistent.
         self.read(|conn| match conn {
             DbConnection::Sqlite(c) => c.transaction(|c| c.pair_state(actor, a, t)),
             DbConnection::Postgres(c) => c.pair_state(actor, a, t),

@@ -197,6 +197,7 @@ async fn lists_can_be_served_by_a_read_replica() {
         url: app.database_url.clone(),
         read_url: Some("mysql://nope".into()),
         max_connections: 1,
+        writers: None,
     });
     assert!(wrong.is_err());
 }
