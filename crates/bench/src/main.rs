@@ -20,6 +20,10 @@
 //! ```
 #![allow(clippy::print_stdout)]
 
+/// The server runs in this process too: the same allocator as `rookery`'s.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 mod import;
 mod phase;
 mod raw;

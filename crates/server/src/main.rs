@@ -2,6 +2,12 @@
 
 use clap::Parser;
 
+/// jemalloc rather than glibc's malloc: with a thread per request in flight, glibc's
+/// arenas spent a quarter of a list request's CPU in allocation and consolidation.
+/// (mimalloc was as fast but held twice the memory per idle stream; docs/benchmarks.md.)
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = rookery::cli::Cli::parse();
     rookery::cli::init_tracing();
