@@ -183,7 +183,9 @@ fn followers_pages(cx: &Env<'_>) -> anyhow::Result<Vec<Row>> {
             Some(Call::get(Arc::clone(&token), path.clone()))
         }))?;
         let ceiling = ceiling_phase(conns, cx.duration, |_, _| {
-            Some(as_caller(graph, seeded.viewer, |g| g.list(Some(seeded.viewer), seeded.big, Direction::Followers, &list)))
+            Some(as_caller(graph, seeded.viewer, |g| {
+                g.list(Some(seeded.viewer), seeded.big, Direction::Followers, &list)
+            }))
         })?;
         rows.push(row(kind, format!("{name} ({followers} followers)"), conns, http, ceiling));
     }

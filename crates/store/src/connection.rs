@@ -5,6 +5,7 @@
 //! `SqliteConnection::immediate_transaction`. Matching on the enum (see the crate's
 //! `with_conn!`/`write_tx!` macros) keeps every query compiled against each backend.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -207,11 +208,11 @@ pub trait BackendSql {
     /// nothing there.
     fn announce(&mut self, event: &crate::events::StoreEvent) -> QueryResult<()>;
 
-    /// Inserts follow edges, skipping any that exist, and returns how many it
-    /// inserted: one multi-row statement on PostgreSQL; one cached single-row
-    /// statement per edge on SQLite, where Diesel has no multi-row `ON CONFLICT` and a
-    /// statement is a function call, not a round trip.
-    fn insert_edges(&mut self, rows: Vec<FollowRow>) -> QueryResult<usize>;
+    /// Inserts follow edges, skipping any that exist, and returns the pairs it
+    /// inserted: one multi-row statement `RETURNING` them on PostgreSQL; one cached
+    /// single-row statement per edge on SQLite, where Diesel has no multi-row
+    /// `ON CONFLICT` and a statement is a function call, not a round trip.
+    fn insert_edges(&mut self, rows: Vec<FollowRow>) -> QueryResult<HashSet<(DbUuid, DbUuid)>>;
 
     /// As [`BackendSql::announce`] for several events, in one statement.
     fn announce_all(&mut self, events: &[crate::events::StoreEvent]) -> QueryResult<()>;
@@ -271,10 +272,15 @@ impl BackendSql for SqliteConnection {
         Ok(())
     }
 
-    fn insert_edges(&mut self, rows: Vec<FollowRow>) -> QueryResult<usize> {
-        rows.into_iter().try_fold(0, |inserted, row| {
-            Ok(inserted + diesel::insert_into(follows::table).values(row).on_conflict_do_nothing().execute(self)?)
-        })
+    fn insert_edges(&mut self, rows: Vec<FollowRow>) -> QueryResult<HashSet<(DbUuid, DbUuid)>> {
+        let mut inserted = HashSet::with_capacity(rows.len());
+        for row in rows {
+            let pair = (row.follower_id, row.followee_id);
+            if diesel::insert_into(follows::table).values(row).on_conflict_do_nothing().execute(self)? > 0 {
+                inserted.insert(pair);
+            }
+        }
+        Ok(inserted)
     }
 
     fn claim_due_pushes(&mut self, now: DbTime, until: DbTime, limit: i64) -> QueryResult<Vec<(DbUuid, String, i32)>> {
@@ -313,8 +319,13 @@ impl BackendSql for PgConnection {
             .map(|_| ())
     }
 
-    fn insert_edges(&mut self, rows: Vec<FollowRow>) -> QueryResult<usize> {
-        diesel::insert_into(follows::table).values(rows).on_conflict_do_nothing().execute(self)
+    fn insert_edges(&mut self, rows: Vec<FollowRow>) -> QueryResult<HashSet<(DbUuid, DbUuid)>> {
+        let inserted: Vec<(DbUuid, DbUuid)> = diesel::insert_into(follows::table)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .returning((follows::follower_id, follows::followee_id))
+            .get_results(self)?;
+        Ok(inserted.into_iter().collect())
     }
 
     fn announce_all(&mut self, events: &[crate::events::StoreEvent]) -> QueryResult<()> {

@@ -11,15 +11,14 @@
 //! The guards are the per-transition guards of `transitions`, evaluated for every pair
 //! from the same locked rows. The pairs of a run are distinct, and a follow's guard
 //! reads nothing another follow changes, so the order inside a run cannot matter.
-//! Should an edge exist after all (a racing insert the locks did not keep out), the
-//! run rolls back to its savepoint and is applied one transition at a time, so the
-//! counts still move by exactly the edges created.
+//! The edge insert reports which edges it created (an edge that exists already is a
+//! no-op, as for a single follow), and counts, requests and notifications follow only
+//! those, so the counts move by exactly the edges created.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use diesel::prelude::*;
-use diesel::result::Error as DieselError;
-use rookery_domain::relationship::{Applied, Transition};
+use rookery_domain::relationship::Applied;
 use rookery_domain::{Follow, Notification};
 
 use crate::connection::BackendSql;
@@ -91,55 +90,49 @@ impl FollowRun {
         if chosen.is_empty() {
             return Ok(vec![Applied::Unchanged; run.len()]);
         }
-        let created = self.transaction(|c| {
-            let rows: Vec<FollowRow> = chosen.iter().map(|(edge, _)| FollowRow::from(*edge)).collect();
-            let inserted = c.insert_edges(rows)?;
-            if inserted != chosen.len() {
-                return Err(DieselError::RollbackTransaction);
-            }
-            let pairs = || chosen.iter().map(|(edge, _)| (DbUuid::from(edge.follower), DbUuid::from(edge.followee)));
-            for (delta, ids) in by_delta(pairs().map(|(_, b)| b)) {
-                diesel::update(accounts::table.filter(accounts::id.eq_any(ids)))
-                    .set(accounts::followers_count.eq(accounts::followers_count + delta))
-                    .execute(c)?;
-            }
-            for (delta, ids) in by_delta(pairs().map(|(a, _)| a)) {
-                diesel::update(accounts::table.filter(accounts::id.eq_any(ids)))
-                    .set(accounts::following_count.eq(accounts::following_count + delta))
-                    .execute(c)?;
-            }
-            // Answered requests of the new edges go, as in a single follow. Few pairs
-            // have one, so they are found with one over-wide read and deleted by id.
-            let chosen_pairs: HashSet<(DbUuid, DbUuid)> = pairs().collect();
-            let answered: Vec<DbUuid> = follow_requests::table
-                .filter(
-                    follow_requests::status.ne("pending")
-                        .and(follow_requests::requester_id.eq_any(&followers))
-                        .and(follow_requests::target_id.eq_any(&followees)),
-                )
-                .select((follow_requests::id, follow_requests::requester_id, follow_requests::target_id))
-                .load::<(DbUuid, DbUuid, DbUuid)>(c)?
-                .into_iter()
-                .filter(|(_, a, b)| chosen_pairs.contains(&(*a, *b)))
-                .map(|(id, _, _)| id)
-                .collect();
-            if !answered.is_empty() {
-                diesel::delete(follow_requests::table.filter(follow_requests::id.eq_any(answered))).execute(c)?;
-            }
-            let notes: Vec<Notification> = chosen.iter().map(|(_, note)| (*note).clone()).collect();
-            c.insert_notifications(&notes)?;
-            Ok(())
-        });
-        match created {
-            Ok(()) => Ok(passes.into_iter().map(|ok| if ok { Applied::Changed } else { Applied::Unchanged }).collect()),
-            Err(DieselError::RollbackTransaction) => run
-                .iter()
-                .map(|(edge, note)| {
-                    self.apply_transition(&Transition::Follow { edge: **edge, notification: (*note).clone() })
-                })
-                .collect(),
-            Err(other) => Err(other),
+        let rows: Vec<FollowRow> = chosen.iter().map(|(edge, _)| FollowRow::from(*edge)).collect();
+        let inserted = self.insert_edges(rows)?;
+        let created: Vec<&RunFollow<'_>> = chosen
+            .into_iter()
+            .filter(|(edge, _)| inserted.contains(&(DbUuid::from(edge.follower), DbUuid::from(edge.followee))))
+            .collect();
+        let pairs = || created.iter().map(|(edge, _)| (DbUuid::from(edge.follower), DbUuid::from(edge.followee)));
+        for (delta, ids) in by_delta(pairs().map(|(_, b)| b)) {
+            diesel::update(accounts::table.filter(accounts::id.eq_any(ids)))
+                .set(accounts::followers_count.eq(accounts::followers_count + delta))
+                .execute(self)?;
         }
+        for (delta, ids) in by_delta(pairs().map(|(a, _)| a)) {
+            diesel::update(accounts::table.filter(accounts::id.eq_any(ids)))
+                .set(accounts::following_count.eq(accounts::following_count + delta))
+                .execute(self)?;
+        }
+        // Answered requests of the new edges go, as in a single follow. Few pairs have
+        // one, so they are found with one over-wide read and deleted by id.
+        let answered: Vec<DbUuid> = follow_requests::table
+            .filter(
+                follow_requests::status.ne("pending")
+                    .and(follow_requests::requester_id.eq_any(&followers))
+                    .and(follow_requests::target_id.eq_any(&followees)),
+            )
+            .select((follow_requests::id, follow_requests::requester_id, follow_requests::target_id))
+            .load::<(DbUuid, DbUuid, DbUuid)>(self)?
+            .into_iter()
+            .filter(|(_, a, b)| inserted.contains(&(*a, *b)))
+            .map(|(id, _, _)| id)
+            .collect();
+        if !answered.is_empty() {
+            diesel::delete(follow_requests::table.filter(follow_requests::id.eq_any(answered))).execute(self)?;
+        }
+        let notes: Vec<Notification> = created.iter().map(|(_, note)| (*note).clone()).collect();
+        self.insert_notifications(&notes)?;
+        Ok(run
+            .iter()
+            .map(|(edge, _)| {
+                let pair = (DbUuid::from(edge.follower), DbUuid::from(edge.followee));
+                if inserted.contains(&pair) { Applied::Changed } else { Applied::Unchanged }
+            })
+            .collect())
     }
 }
 }
