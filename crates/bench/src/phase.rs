@@ -147,13 +147,7 @@ fn split_base(base: &str) -> anyhow::Result<(SocketAddr, String, String)> {
 /// connection of its own, until `duration` has passed or every worker's `op` returns
 /// `None`. The connections use the light client (`wire`), so the load generator's own
 /// CPU, taken from the same two cores as the server's, stays small.
-pub async fn http_phase<F>(
-    _client: &reqwest::Client,
-    base: &str,
-    connections: usize,
-    duration: Duration,
-    op: F,
-) -> anyhow::Result<Stats>
+pub async fn http_phase<F>(base: &str, connections: usize, duration: Duration, op: F) -> anyhow::Result<Stats>
 where
     F: Fn(usize, usize) -> Option<Call> + Send + Sync + 'static,
 {

@@ -31,7 +31,6 @@ const PAGE_SIZE: u32 = 20;
 /// What the scenarios run with.
 pub struct Env<'a> {
     pub runtime: &'a tokio::runtime::Runtime,
-    pub client: &'a reqwest::Client,
     /// `http://127.0.0.1:PORT/api/v1/community`.
     pub base: &'a str,
     pub graph: &'a Arc<Graph>,
@@ -76,7 +75,7 @@ fn follow_distinct(cx: &Env<'_>) -> anyhow::Result<Row> {
     eprintln!("  {name}");
     let tokens = cx.signer.tokens(seeded.follow_http.followers())?;
     let s = Arc::clone(seeded);
-    let http = cx.runtime.block_on(http_phase(cx.client, cx.base, conns, cx.duration, move |w, i| {
+    let http = cx.runtime.block_on(http_phase(cx.base, conns, cx.duration, move |w, i| {
         let (index, _, target) = s.follow_http.get(w, i)?;
         Some(Call::follow(Arc::clone(tokens.get(index)?), target))
     }))?;
@@ -94,7 +93,7 @@ fn churn(cx: &Env<'_>) -> anyhow::Result<Row> {
     eprintln!("  {name}");
     let tokens = cx.signer.tokens(&seeded.churn_http)?;
     let s = Arc::clone(seeded);
-    let http = cx.runtime.block_on(http_phase(cx.client, cx.base, conns, cx.duration, move |w, i| {
+    let http = cx.runtime.block_on(http_phase(cx.base, conns, cx.duration, move |w, i| {
         let target = *s.churn_targets.get(w)?;
         let token = Arc::clone(tokens.get(w)?);
         Some(if i % 2 == 0 {
@@ -121,7 +120,7 @@ fn hot(cx: &Env<'_>) -> anyhow::Result<Row> {
     eprintln!("  {name}");
     let tokens = cx.signer.tokens(&seeded.hot_http)?;
     let s = Arc::clone(seeded);
-    let http = cx.runtime.block_on(http_phase(cx.client, cx.base, conns, cx.duration, move |w, i| {
+    let http = cx.runtime.block_on(http_phase(cx.base, conns, cx.duration, move |w, i| {
         let token = Arc::clone(tokens.get(i.checked_mul(s.connections)?.checked_add(w)?)?);
         Some(Call::follow(token, s.hot))
     }))?;
@@ -179,7 +178,7 @@ fn followers_pages(cx: &Env<'_>) -> anyhow::Result<Vec<Row>> {
         }
         let path = format!("/users/{}/followers?{query}", seeded.big);
         let token = Arc::clone(&viewer_token);
-        let http = cx.runtime.block_on(http_phase(cx.client, cx.base, conns, cx.duration, move |_, _| {
+        let http = cx.runtime.block_on(http_phase(cx.base, conns, cx.duration, move |_, _| {
             Some(Call::get(Arc::clone(&token), path.clone()))
         }))?;
         let ceiling = ceiling_phase(conns, cx.duration, |_, _| {
@@ -204,7 +203,7 @@ fn relationships(cx: &Env<'_>) -> anyhow::Result<Vec<Row>> {
         eprintln!("  {name}, {connections} connection(s)");
         let path = format!("/relationships?ids={ids}");
         let token = Arc::clone(&viewer_token);
-        let http = cx.runtime.block_on(http_phase(cx.client, cx.base, connections, cx.duration, move |_, _| {
+        let http = cx.runtime.block_on(http_phase(cx.base, connections, cx.duration, move |_, _| {
             Some(Call::get(Arc::clone(&token), path.clone()))
         }))?;
         let ceiling = ceiling_phase(connections, cx.duration, |_, _| {
@@ -223,7 +222,7 @@ fn profiles(cx: &Env<'_>) -> anyhow::Result<Row> {
     let viewer_token = cx.signer.token(seeded.viewer)?;
     let s = Arc::clone(seeded);
     let n = seeded.relationship_ids.len().max(1);
-    let http = cx.runtime.block_on(http_phase(cx.client, cx.base, conns, cx.duration, move |w, i| {
+    let http = cx.runtime.block_on(http_phase(cx.base, conns, cx.duration, move |w, i| {
         let target = s.relationship_ids.get((w + i) % n)?;
         Some(Call::get(Arc::clone(&viewer_token), format!("/profiles/{target}")))
     }))?;

@@ -133,12 +133,9 @@ pub fn run(backend: Backend, config: &Config) -> anyhow::Result<BackendReport> {
             tokio::spawn(app.run_until_stopped());
             anyhow::Ok(base)
         })?;
-        let most = config.connections.max(config.read_connections).max(config.sweep.iter().copied().max().unwrap_or(1));
-        let client = reqwest::Client::builder().pool_max_idle_per_host(most).tcp_nodelay(true).build()?;
         if config.runs(Part::Scenarios) {
             let env = scenarios::Env {
                 runtime: &runtime,
-                client: &client,
                 base: &base,
                 graph: &graph,
                 signer: &signer,
@@ -153,8 +150,7 @@ pub fn run(backend: Backend, config: &Config) -> anyhow::Result<BackendReport> {
             report.rows = scenarios::run(&env)?;
         }
         if config.runs(Part::Sweep) && !seeded.sweep.is_empty() {
-            report.sweep =
-                runtime.block_on(sweep::run(&client, &base, &signer, &seeded.sweep, config.sweep_duration))?;
+            report.sweep = runtime.block_on(sweep::run(&base, &signer, &seeded.sweep, config.sweep_duration))?;
             let path = std::path::PathBuf::from(config.sweep_csv.replace("{backend}", name));
             sweep::write_csv(&path, name, &report.sweep)?;
             report.sweep_csv = Some(path);

@@ -19,7 +19,6 @@ pub struct Point {
 
 /// Runs one HTTP phase of `duration` per point.
 pub async fn run(
-    client: &reqwest::Client,
     base: &str,
     signer: &Signer,
     points: &[(usize, Pairs)],
@@ -30,7 +29,7 @@ pub async fn run(
         eprintln!("  sweep: follow, distinct pairs, {connections} connection(s)");
         let tokens = signer.tokens(pairs.followers())?;
         let pairs = pairs.clone();
-        let stats = http_phase(client, base, *connections, duration, move |w, i| {
+        let stats = http_phase(base, *connections, duration, move |w, i| {
             let (index, _, target) = pairs.get(w, i)?;
             Some(Call::follow(Arc::clone(tokens.get(index)?), target))
         })
