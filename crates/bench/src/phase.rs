@@ -36,6 +36,49 @@ impl Stats {
     }
 }
 
+/// One worker's count, latencies and first error; the workers' tallies add up to a
+/// phase's [`Stats`].
+struct Tally {
+    stats: Stats,
+    first_error: Option<String>,
+}
+
+impl Tally {
+    fn new() -> anyhow::Result<Self> {
+        Ok(Self { stats: Stats::empty()?, first_error: None })
+    }
+
+    fn record(&mut self, elapsed: Duration, outcome: Result<(), String>) {
+        self.stats.latency.saturating_record(micros(elapsed));
+        self.stats.ops += 1;
+        if let Err(e) = outcome {
+            self.stats.errors += 1;
+            self.first_error.get_or_insert(e);
+        }
+    }
+
+    fn absorb(&mut self, other: Self) -> anyhow::Result<()> {
+        self.stats.ops += other.stats.ops;
+        self.stats.errors += other.stats.errors;
+        self.stats.latency.add(&other.stats.latency)?;
+        if self.first_error.is_none() {
+            self.first_error = other.first_error;
+        }
+        Ok(())
+    }
+
+    /// The phase's stats, saying what the first error was and whether the workers ran
+    /// out of work early.
+    fn finish(mut self, elapsed: Duration, duration: Duration) -> Stats {
+        self.stats.elapsed = elapsed;
+        if let Some(e) = &self.first_error {
+            eprintln!("    first error: {e}");
+        }
+        note_early_end(&self.stats, duration);
+        self.stats
+    }
+}
+
 pub fn to_f64(n: u64) -> f64 {
     u32::try_from(n).map_or(f64::from(u32::MAX), f64::from)
 }
@@ -162,9 +205,7 @@ where
     for (worker, mut conn) in conns.into_iter().enumerate() {
         let (host, prefix, op) = (host.clone(), prefix.clone(), Arc::clone(&op));
         tasks.push(tokio::spawn(async move {
-            let mut latency = histogram()?;
-            let (mut ops, mut errors) = (0u64, 0u64);
-            let mut first_error = None;
+            let mut tally = Tally::new()?;
             for i in 0.. {
                 if start.elapsed() >= duration {
                     break;
@@ -172,36 +213,20 @@ where
                 let Some(call) = op(worker, i) else { break };
                 let t0 = Instant::now();
                 let outcome = send_wire(&mut conn, &host, &prefix, &call).await;
-                latency.saturating_record(micros(t0.elapsed()));
-                ops += 1;
-                if let Err(failure) = outcome {
-                    errors += 1;
-                    if failure.connection_lost {
-                        conn = wire::Connection::open(addr).await?;
-                    }
-                    first_error.get_or_insert(failure.message);
+                let elapsed = t0.elapsed();
+                if outcome.as_ref().is_err_and(|failure| failure.connection_lost) {
+                    conn = wire::Connection::open(addr).await?;
                 }
+                tally.record(elapsed, outcome.map_err(|failure| failure.message));
             }
-            anyhow::Ok((ops, errors, latency, first_error))
+            anyhow::Ok(tally)
         }));
     }
-    let mut stats = Stats::empty()?;
-    let mut first_error = None;
+    let mut total = Tally::new()?;
     for task in tasks {
-        let (ops, errors, latency, error) = task.await??;
-        stats.ops += ops;
-        stats.errors += errors;
-        stats.latency.add(&latency)?;
-        if first_error.is_none() {
-            first_error = error;
-        }
+        total.absorb(task.await??)?;
     }
-    stats.elapsed = start.elapsed();
-    if let Some(e) = first_error {
-        eprintln!("    first HTTP error: {e}");
-    }
-    note_early_end(&stats, duration);
-    Ok(stats)
+    Ok(total.finish(start.elapsed(), duration))
 }
 
 /// Runs `op(worker, iteration)` on `threads` threads until `duration` has passed or
@@ -222,45 +247,28 @@ where
             .map(|(worker, mut state)| {
                 let op = &op;
                 scope.spawn(move || {
-                    let mut latency = histogram()?;
-                    let (mut ops, mut errors) = (0u64, 0u64);
-                    let mut first_error = None;
+                    let mut tally = Tally::new()?;
                     for i in 0.. {
                         if start.elapsed() >= duration {
                             break;
                         }
                         let t0 = Instant::now();
                         let Some(outcome) = op(&mut state, worker, i) else { break };
-                        latency.saturating_record(micros(t0.elapsed()));
-                        ops += 1;
-                        if let Err(e) = outcome {
-                            errors += 1;
-                            first_error.get_or_insert(e);
-                        }
+                        tally.record(t0.elapsed(), outcome.map_err(|e| format!("{e:#}")));
                     }
-                    anyhow::Ok((ops, errors, latency, first_error))
+                    anyhow::Ok(tally)
                 })
             })
             .collect();
         handles.into_iter().map(|h| h.join()).collect::<Vec<_>>()
     });
-    let mut stats = Stats { elapsed: start.elapsed(), ..Stats::empty()? };
-    let mut first_error = None;
+    let elapsed = start.elapsed();
+    let mut total = Tally::new()?;
     for result in results {
         let Ok(result) = result else { bail!("a phase thread panicked") };
-        let (ops, errors, latency, error) = result?;
-        stats.ops += ops;
-        stats.errors += errors;
-        stats.latency.add(&latency)?;
-        if first_error.is_none() {
-            first_error = error;
-        }
+        total.absorb(result?)?;
     }
-    if let Some(e) = first_error {
-        eprintln!("    first error: {e:#}");
-    }
-    note_early_end(&stats, duration);
-    Ok(stats)
+    Ok(total.finish(elapsed, duration))
 }
 
 /// Runs `op(worker, iteration)` on `threads` threads, directly on the service.
