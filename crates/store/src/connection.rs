@@ -108,13 +108,22 @@ impl Target {
 pub struct Manager {
     target: Target,
     busy_timeout: Duration,
+    /// SQLite's page cache per connection, in KiB; `None` keeps SQLite's default (2 MiB).
+    cache_kib: Option<u32>,
 }
 
 impl Manager {
     /// A manager for `target`.
     #[must_use]
     pub const fn new(target: Target, busy_timeout: Duration) -> Self {
-        Self { target, busy_timeout }
+        Self { target, busy_timeout, cache_kib: None }
+    }
+
+    /// The same, with a page cache of `kib` KiB per SQLite connection.
+    #[must_use]
+    pub const fn with_cache_kib(mut self, kib: u32) -> Self {
+        self.cache_kib = Some(kib);
+        self
     }
 }
 
@@ -158,6 +167,10 @@ impl Manager {
                     if self.target.is_memory() { 1000 } else { 0 }
                 );
                 conn.batch_execute(&pragmas).map_err(diesel::r2d2::Error::QueryError)?;
+                if let Some(kib) = self.cache_kib {
+                    conn.batch_execute(&format!("PRAGMA cache_size = -{kib};"))
+                        .map_err(diesel::r2d2::Error::QueryError)?;
+                }
                 Ok(DbConnection::Sqlite(conn))
             }
         }

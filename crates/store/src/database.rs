@@ -58,6 +58,15 @@ pub struct DatabaseOptions {
 /// less follow throughput than 2, and 8 less again (docs/benchmarks.md).
 pub const POSTGRES_WRITERS: usize = 2;
 
+/// The page cache of a writer thread's SQLite connection, in KiB. A batch of follows on
+/// distinct pairs touches a few pages per follow (two edge indexes, two account rows, a
+/// notification and its index), so SQLite's default 2 MiB was evicted by every batch and
+/// the writer re-read its pages from the WAL with `pread`. The writer is the only
+/// connection that writes, so its cache stays valid from one batch to the next (a
+/// reader's is dropped whenever another connection has committed, so readers keep the
+/// default and read through `mmap`). Filled on use: an idle server holds none of it.
+const WRITER_CACHE_KIB: u32 = 64 * 1024;
+
 impl Default for DatabaseOptions {
     fn default() -> Self {
         Self {
@@ -118,8 +127,8 @@ impl Database {
         if memory {
             builder = builder.idle_timeout(None).max_lifetime(None);
         }
-        let pool =
-            builder.build(Manager::new(target, options.busy_timeout)).map_err(|e| OpenError::Connect(e.to_string()))?;
+        let manager = Manager::new(target, options.busy_timeout);
+        let pool = builder.build(manager.clone()).map_err(|e| OpenError::Connect(e.to_string()))?;
         let checkpoints = if backend == Backend::Sqlite && !memory {
             Some(Arc::new(Checkpointer::start(pool.clone()).map_err(|e| OpenError::Connect(e.to_string()))?))
         } else {
@@ -137,8 +146,22 @@ impl Database {
             Backend::Sqlite => 1,
             Backend::Postgres => POSTGRES_WRITERS,
         });
-        if writers > 0 {
-            // The writers hold this clone, without the queue: they apply directly.
+        if writers > 0 && !memory {
+            // The writers hold a clone without the queue (they apply directly), with a
+            // pool of their own: one connection each, so a writer finds its page cache
+            // as it left it.
+            let writer_pool = r2d2::Pool::builder()
+                .max_size(u32::try_from(writers).unwrap_or(u32::MAX))
+                .min_idle(Some(0))
+                .connection_timeout(options.connection_timeout)
+                .test_on_check_out(false)
+                .build(manager.with_cache_kib(WRITER_CACHE_KIB))
+                .map_err(|e| OpenError::Connect(e.to_string()))?;
+            let writer_db = Self { pool: writer_pool, ..db.clone() };
+            let queue = CommitQueue::start(&writer_db, writers).map_err(|e| OpenError::Connect(e.to_string()))?;
+            db.commits = Some(Arc::new(queue));
+        } else if writers > 0 {
+            // An in-memory database is one connection: the writer shares it.
             let queue = CommitQueue::start(&db, writers).map_err(|e| OpenError::Connect(e.to_string()))?;
             db.commits = Some(Arc::new(queue));
         }

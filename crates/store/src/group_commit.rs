@@ -102,6 +102,7 @@ fn next_batch(queue: &Mutex<Receiver<Job>>) -> Option<Vec<Job>> {
 }
 
 fn commit(db: &Database, batch: Vec<Job>) {
+    tracing::trace!(jobs = batch.len(), "group commit");
     let slices: Vec<&[Transition]> = batch.iter().map(|job| job.transitions.as_slice()).collect();
     match db.apply_jobs(&slices) {
         Ok(outcomes) => {
