@@ -51,8 +51,15 @@ where
     N: Notifier,
 {
     fn ensure_account(&self, identity: &Identity) -> Result<(), GraphError> {
+        let now = self.clock.now();
+        if self.live_callers.is_fresh(identity.id, now) {
+            return Ok(());
+        }
         match self.accounts.presence(identity.id)? {
-            Presence::Live => return Ok(()),
+            Presence::Live => {
+                self.live_callers.remember(identity.id, now);
+                return Ok(());
+            }
             Presence::Deleted => return Err(GraphError::AccountDeleted),
             Presence::Missing => {}
         }
@@ -141,6 +148,22 @@ mod tests {
         ports.accounts.expect_presence().with(eq(who.id)).return_const(Ok(Presence::Live));
         ports.accounts.expect_insert_account().never();
         assert_eq!(ports.service().ensure_account(&who), Ok(()));
+    }
+
+    #[test]
+    fn a_live_caller_is_read_once_until_deleted_here() {
+        use crate::service::Admin;
+        let mut ports = Ports::new();
+        let who = identity(Some("jane"));
+        let mut reads = mockall::Sequence::new();
+        ports.accounts.expect_presence().times(1).in_sequence(&mut reads).return_const(Ok(Presence::Live));
+        ports.accounts.expect_soft_delete().times(1).in_sequence(&mut reads).return_const(Ok(Applied::Changed));
+        ports.accounts.expect_presence().times(1).in_sequence(&mut reads).return_const(Ok(Presence::Deleted));
+        let service = ports.service();
+        assert_eq!(service.ensure_account(&who), Ok(()));
+        assert_eq!(service.ensure_account(&who), Ok(()), "remembered: no second read");
+        assert_eq!(service.admin_delete(who.id), Ok(()));
+        assert_eq!(service.ensure_account(&who), Err(GraphError::AccountDeleted));
     }
 
     #[test]

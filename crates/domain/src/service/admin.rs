@@ -66,7 +66,12 @@ where
 
     fn admin_delete(&self, id: AccountId) -> Result<(), GraphError> {
         match self.accounts.soft_delete(id, self.clock.now())? {
-            Applied::Changed => Ok(()),
+            Applied::Changed => {
+                // After the commit: a request that found it live just before cannot
+                // remember it past this point.
+                self.live_callers.forget(id);
+                Ok(())
+            }
             Applied::Unchanged => Err(GraphError::UserNotFound),
         }
     }

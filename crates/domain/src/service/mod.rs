@@ -10,6 +10,7 @@ mod blocks;
 mod follows;
 mod inbox;
 mod lists;
+mod live_callers;
 mod profiles;
 mod requests;
 
@@ -19,8 +20,11 @@ pub use blocks::{BlockOutcome, Blocks};
 pub use follows::{FollowOutcome, Follows, UnfollowOutcome};
 pub use inbox::Inbox;
 pub use lists::Lists;
+pub use live_callers::TTL as LIVE_CALLER_TTL;
 pub use profiles::Profiles;
 pub use requests::{RequestListing, Requests};
+
+use std::sync::Arc;
 
 use crate::account::Relation;
 use crate::error::GraphError;
@@ -44,6 +48,8 @@ pub struct GraphService<A, G, S, C, I, N> {
     clock: C,
     ids: I,
     notifier: N,
+    /// Shared by clones, so a deletion through one is seen by all.
+    live_callers: Arc<live_callers::LiveCallers>,
 }
 
 impl<A, G, S, C, I, N> GraphService<A, G, S, C, I, N>
@@ -56,8 +62,9 @@ where
     N: Notifier,
 {
     /// Wires the service to its ports.
-    pub const fn new(accounts: A, graph: G, notifications: S, clock: C, ids: I, notifier: N) -> Self {
-        Self { follow_quota: None, accounts, graph, notifications, clock, ids, notifier }
+    pub fn new(accounts: A, graph: G, notifications: S, clock: C, ids: I, notifier: N) -> Self {
+        let live_callers = Arc::default();
+        Self { follow_quota: None, accounts, graph, notifications, clock, ids, notifier, live_callers }
     }
 
     /// Limits how many follows and follow requests each account may create
