@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use rookery_domain::ports::StoreError;
 
-use crate::checkpoint::Checkpointer;
+use crate::checkpoint::{Checkpointer, WriteGate};
 use crate::connection::{DbConnection, Manager, Target};
 use crate::error::{OpenError, from_diesel, from_pool, is_retryable};
 use crate::group_commit::CommitQueue;
@@ -92,6 +92,8 @@ pub struct Database {
     commits: Option<Arc<CommitQueue>>,
     /// Copies a SQLite file's WAL back into it, off the write path.
     _checkpoints: Option<Arc<Checkpointer>>,
+    /// Write transactions take turns with the checkpointer's restarts (SQLite files).
+    write_gate: Option<WriteGate>,
 }
 
 impl std::fmt::Debug for Database {
@@ -129,10 +131,13 @@ impl Database {
         }
         let manager = Manager::new(target, options.busy_timeout);
         let pool = builder.build(manager.clone()).map_err(|e| OpenError::Connect(e.to_string()))?;
-        let checkpoints = if backend == Backend::Sqlite && !memory {
-            Some(Arc::new(Checkpointer::start(pool.clone()).map_err(|e| OpenError::Connect(e.to_string()))?))
-        } else {
-            None
+        let write_gate = (backend == Backend::Sqlite && !memory).then(WriteGate::default);
+        let checkpoints = match &write_gate {
+            Some(gate) => Some(Arc::new(
+                Checkpointer::start(pool.clone(), gate.clone(), options.busy_timeout)
+                    .map_err(|e| OpenError::Connect(e.to_string()))?,
+            )),
+            None => None,
         };
         let mut db = Self {
             pool,
@@ -141,6 +146,7 @@ impl Database {
             push_outbox: options.push_outbox,
             commits: None,
             _checkpoints: checkpoints,
+            write_gate,
         };
         let writers = options.writers.unwrap_or(match backend {
             Backend::Sqlite => 1,
@@ -276,6 +282,7 @@ impl Database {
     /// or deadlock victim (nothing of it was committed).
     pub(crate) fn write<T>(&self, mut f: impl FnMut(&mut DbConnection) -> QueryResult<T>) -> Result<T, StoreError> {
         let mut conn = self.pool.get().map_err(|e| from_pool(&e))?;
+        let _turn = self.write_gate.as_ref().map(WriteGate::hold);
         let mut attempt = 1;
         loop {
             let result = f(&mut conn);
