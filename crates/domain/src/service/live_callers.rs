@@ -6,9 +6,9 @@
 //! connection's page cache. Under a stream of follows that read was an eighth of the
 //! server's CPU. A caller found live is remembered for [`TTL`]; deleting an account
 //! through this service forgets it at once. Another instance's deletion is seen when the
-//! entry expires; meanwhile every change is still refused by the store's guards, which
-//! check both accounts' liveness inside the write transaction, so what a deleted caller
-//! can do on another instance for up to [`TTL`] is read.
+//! entry expires; meanwhile graph changes and profile edits are still refused by the
+//! store's guards, which check the accounts' liveness inside the write transaction, so
+//! what a deleted caller can do on another instance for up to [`TTL`] is mostly read.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
