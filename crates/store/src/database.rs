@@ -67,6 +67,17 @@ pub const POSTGRES_WRITERS: usize = 2;
 /// default and read through `mmap`). Filled on use: an idle server holds none of it.
 const WRITER_CACHE_KIB: u32 = 64 * 1024;
 
+/// A pool of at most `max_size` connections, opened on demand (no idle minimum: a
+/// background thread topping the pool up could still be inside libpq when a one-shot
+/// command exits) and not tested on checkout (a round trip per use case on PostgreSQL).
+fn pool_builder(max_size: u32, options: &DatabaseOptions) -> r2d2::Builder<Manager> {
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(0))
+        .connection_timeout(options.connection_timeout)
+        .test_on_check_out(false)
+}
+
 impl Default for DatabaseOptions {
     fn default() -> Self {
         Self {
@@ -115,17 +126,11 @@ impl Database {
             Target::Sqlite(_) => Backend::Sqlite,
             Target::Postgres(_) => Backend::Postgres,
         };
-        // Connections open on demand (no idle minimum): a background thread topping the
-        // pool up could still be inside libpq when a one-shot command exits. Every
-        // in-memory SQLite connection is a database of its own: keep exactly one, for
-        // as long as the process runs.
+        // Every in-memory SQLite connection is a database of its own: keep exactly one,
+        // for as long as the process runs.
         let memory = target.is_memory();
         let max_size = if memory { 1 } else { options.max_connections.max(1) };
-        let mut builder = r2d2::Pool::builder()
-            .max_size(max_size)
-            .min_idle(Some(0))
-            .connection_timeout(options.connection_timeout)
-            .test_on_check_out(false);
+        let mut builder = pool_builder(max_size, &options);
         if memory {
             builder = builder.idle_timeout(None).max_lifetime(None);
         }
@@ -156,11 +161,7 @@ impl Database {
             // The writers hold a clone without the queue (they apply directly), with a
             // pool of their own: one connection each, so a writer finds its page cache
             // as it left it.
-            let writer_pool = r2d2::Pool::builder()
-                .max_size(u32::try_from(writers).unwrap_or(u32::MAX))
-                .min_idle(Some(0))
-                .connection_timeout(options.connection_timeout)
-                .test_on_check_out(false)
+            let writer_pool = pool_builder(u32::try_from(writers).unwrap_or(u32::MAX), &options)
                 .build(manager.with_cache_kib(WRITER_CACHE_KIB))
                 .map_err(|e| OpenError::Connect(e.to_string()))?;
             let writer_db = Self { pool: writer_pool, ..db.clone() };
@@ -249,11 +250,7 @@ impl Database {
         if !same_backend {
             return Err(OpenError::Url(format!("{url} (the read replica must use the primary's backend)")));
         }
-        let pool = r2d2::Pool::builder()
-            .max_size(options.max_connections.max(1))
-            .min_idle(Some(0))
-            .connection_timeout(options.connection_timeout)
-            .test_on_check_out(false)
+        let pool = pool_builder(options.max_connections.max(1), &options)
             .build(Manager::new(target, options.busy_timeout))
             .map_err(|e| OpenError::Connect(e.to_string()))?;
         self.replica = Some(pool);
