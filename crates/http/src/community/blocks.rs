@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::envelope::{self, ApiError};
 use super::ids::user_id;
-use super::profile_object::listed_object;
+use super::profile_object::{UsersPage, listed_object};
 use super::requests::PageQuery;
 use crate::auth::Caller;
 use crate::blocking::run;
@@ -141,14 +141,14 @@ pub async fn list<G: SocialGraph>(
 ) -> Result<HttpResponse, ApiError> {
     let page: PageRequest = query.parse()?;
     let blocked = run(&graph, &caller, move |g, me| g.blocked_accounts(me, page)).await?;
-    let users: Vec<_> = blocked.items.iter().map(|l| listed_object(l, "blocked_at")).collect();
-    let data = json!({
-        "users": users,
-        "total": blocked.total,
-        "page": page.page(),
-        "page_size": page.page_size(),
-        "has_more": blocked.has_more(),
-    });
+    let data = UsersPage {
+        users: blocked.items.iter().map(|l| listed_object(l, "blocked_at")).collect(),
+        total: blocked.total,
+        page: Some(page.page()),
+        page_size: page.page_size(),
+        has_more: blocked.has_more(),
+        next_cursor: None,
+    };
     Ok(envelope::ok(StatusCode::OK, "Blocked users retrieved successfully", data))
 }
 

@@ -12,14 +12,20 @@ use rookery_domain::ports::StoreError;
 use serde::Serialize;
 use serde_json::json;
 
+/// The success envelope, serialized straight from `data` (through `json!` the whole
+/// answer was first copied into a `serde_json::Value` of ordered maps, a tenth of a
+/// list request's CPU).
+#[derive(Serialize)]
+struct Success<'a, T> {
+    status: &'static str,
+    success: bool,
+    message: &'a str,
+    data: T,
+}
+
 /// A success answer with `data`.
 pub fn ok<T: Serialize>(status: StatusCode, message: &str, data: T) -> HttpResponse {
-    HttpResponse::build(status).json(json!({
-        "status": "success",
-        "success": true,
-        "message": message,
-        "data": data,
-    }))
+    HttpResponse::build(status).json(Success { status: "success", success: true, message, data })
 }
 
 /// An error answer.

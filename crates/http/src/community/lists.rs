@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::envelope::{self, ApiError};
 use super::ids::user_id;
-use super::profile_object::listed_object;
+use super::profile_object::{UsersPage, listed_object};
 use crate::auth::Caller;
 use crate::blocking::run;
 
@@ -50,19 +50,19 @@ impl ListParams {
 }
 
 fn list_answer(page: &ProfilePage) -> HttpResponse {
-    let users: Vec<_> = page.items.iter().map(|l| listed_object(l, "followed_at")).collect();
+    let users = page.items.iter().map(|l| listed_object(l, "followed_at")).collect();
     let (number, size) = match page.paging {
         Paging::Offset(p) => (Some(p.page()), p.page_size()),
         Paging::Keyset { limit, .. } => (None, limit),
     };
-    let data = json!({
-        "users": users,
-        "total": page.total,
-        "page": number,
-        "page_size": size,
-        "has_more": page.has_more,
-        "next_cursor": page.next_cursor.map(|c| c.encode()),
-    });
+    let data = UsersPage {
+        users,
+        total: page.total,
+        page: number,
+        page_size: size,
+        has_more: page.has_more,
+        next_cursor: Some(page.next_cursor.map(|c| c.encode())),
+    };
     envelope::ok(StatusCode::OK, "Users retrieved successfully", data)
 }
 

@@ -74,13 +74,48 @@ impl From<&ProfileView> for ProfileObject {
     }
 }
 
-/// A profile object with one more timestamp field (`followed_at`, `blocked_at`).
-pub fn listed_object(listed: &rookery_domain::Listed<ProfileView>, field: &str) -> serde_json::Value {
-    let mut object = serde_json::to_value(ProfileObject::from(&listed.item)).unwrap_or_default();
-    if let Some(map) = object.as_object_mut() {
-        map.insert(field.to_owned(), rfc3339(listed.since).into());
+/// A profile object with one more timestamp field (`followed_at`, `blocked_at`),
+/// serialized as one flat object.
+#[derive(Debug, Serialize)]
+pub struct ListedObject {
+    #[serde(flatten)]
+    profile: ProfileObject,
+    #[serde(flatten)]
+    since: Since,
+}
+
+/// The extra timestamp field: its name depends on the list.
+#[derive(Debug)]
+struct Since {
+    field: &'static str,
+    at: String,
+}
+
+impl Serialize for Since {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(1))?;
+        map.serialize_entry(self.field, &self.at)?;
+        map.end()
     }
-    object
+}
+
+/// A listed account as its list shows it, with `field` naming when it was listed.
+pub fn listed_object(listed: &rookery_domain::Listed<ProfileView>, field: &'static str) -> ListedObject {
+    ListedObject { profile: ProfileObject::from(&listed.item), since: Since { field, at: rfc3339(listed.since) } }
+}
+
+/// A page of listed accounts, as the follower, following and block lists answer it.
+#[derive(Debug, Serialize)]
+pub struct UsersPage {
+    pub users: Vec<ListedObject>,
+    pub total: i64,
+    pub page: Option<u32>,
+    pub page_size: u32,
+    pub has_more: bool,
+    /// Only the follow lists page by cursor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<Option<String>>,
 }
 
 /// Which enrichment prefix a request list uses.
