@@ -157,19 +157,20 @@ impl Database {
             Backend::Sqlite => 1,
             Backend::Postgres => POSTGRES_WRITERS,
         });
-        if writers > 0 && !memory {
-            // The writers hold a clone without the queue (they apply directly), with a
-            // pool of their own: one connection each, so a writer finds its page cache
-            // as it left it.
-            let writer_pool = pool_builder(u32::try_from(writers).unwrap_or(u32::MAX), &options)
-                .build(manager.with_cache_kib(WRITER_CACHE_KIB))
-                .map_err(|e| OpenError::Connect(e.to_string()))?;
-            let writer_db = Self { pool: writer_pool, ..db.clone() };
+        if writers > 0 {
+            // The writers hold a clone without the queue (they apply directly). A file
+            // database gives them a pool of their own, one connection each, so a writer
+            // finds its page cache as it left it; an in-memory one is one connection,
+            // which they share.
+            let writer_db = if memory {
+                db.clone()
+            } else {
+                let pool = pool_builder(u32::try_from(writers).unwrap_or(u32::MAX), &options)
+                    .build(manager.with_cache_kib(WRITER_CACHE_KIB))
+                    .map_err(|e| OpenError::Connect(e.to_string()))?;
+                Self { pool, ..db.clone() }
+            };
             let queue = CommitQueue::start(&writer_db, writers).map_err(|e| OpenError::Connect(e.to_string()))?;
-            db.commits = Some(Arc::new(queue));
-        } else if writers > 0 {
-            // An in-memory database is one connection: the writer shares it.
-            let queue = CommitQueue::start(&db, writers).map_err(|e| OpenError::Connect(e.to_string()))?;
             db.commits = Some(Arc::new(queue));
         }
         Ok(db)

@@ -17,7 +17,7 @@ use crate::Timestamp;
 use crate::ids::AccountId;
 
 /// How long a caller found live is taken to be live without reading its row.
-pub const TTL: chrono::Duration = chrono::Duration::seconds(30);
+pub(crate) const TTL: chrono::Duration = chrono::Duration::seconds(30);
 
 /// Most callers remembered; past it the memory starts over (a clear is O(n) once, and
 /// the next reads refill it with the callers that are active).

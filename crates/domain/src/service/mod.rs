@@ -20,7 +20,6 @@ pub use blocks::{BlockOutcome, Blocks};
 pub use follows::{FollowOutcome, Follows, UnfollowOutcome};
 pub use inbox::Inbox;
 pub use lists::Lists;
-pub use live_callers::TTL as LIVE_CALLER_TTL;
 pub use profiles::Profiles;
 pub use requests::{RequestListing, Requests};
 

@@ -113,7 +113,8 @@ pub struct UsersPage {
     pub page: Option<u32>,
     pub page_size: u32,
     pub has_more: bool,
-    /// Only the follow lists page by cursor.
+    /// `None` leaves the field out (the block list has no cursor); `Some(None)` is
+    /// `null` (a follow list's last page).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<Option<String>>,
 }
