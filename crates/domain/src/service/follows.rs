@@ -1,4 +1,14 @@
 //! Follow and unfollow, and how two accounts stand.
+//!
+//! Write first, read on refusal: the common follow (a public, unblocked target) and
+//! the common unfollow (an existing edge) are tried as their transition at once,
+//! without reading the pair first. The transition's guard, checked in the write
+//! transaction, holds exactly when the decision read from the pair would have been
+//! that transition, so a change it makes is the answer. Only a refused guard (already
+//! following, a private target, a block, an unknown account, nothing to undo) reads
+//! the pair and decides, as every later attempt does. A follow quota needs the
+//! decision before the budget is taken (idempotent follows cost nothing), so with one
+//! the follow always reads first.
 
 use super::{GraphService, MAX_ATTEMPTS};
 use crate::account::Relation;
@@ -72,21 +82,19 @@ where
     N: Notifier,
 {
     fn follow(&self, actor: AccountId, target: AccountId) -> Result<FollowOutcome, GraphError> {
+        let unlimited = self.follow_quota.is_none();
+        if unlimited && actor != target && self.apply_one(&self.follow_transition(actor, target))? == Applied::Changed {
+            return Ok(FollowOutcome::Followed);
+        }
         let mut budget_taken = false;
         for _ in 0..MAX_ATTEMPTS {
             let state = self.graph.pair(actor, target)?;
-            let now = self.clock.now();
-            let notification_id = NotificationId::from_uuid(self.ids.new_id());
             let (transition, outcome) = match decide_follow(&state)? {
                 FollowDecision::AlreadyFollowing => return Ok(FollowOutcome::AlreadyFollowing),
-                FollowDecision::Follow => (
-                    Transition::Follow {
-                        edge: Follow { follower: actor, followee: target, created_at: now },
-                        notification: notification(notification_id, target, actor, NotificationKind::Follow, now),
-                    },
-                    FollowOutcome::Followed,
-                ),
+                FollowDecision::Follow => (self.follow_transition(actor, target), FollowOutcome::Followed),
                 FollowDecision::Request => {
+                    let now = self.clock.now();
+                    let notification_id = NotificationId::from_uuid(self.ids.new_id());
                     let request = FollowRequest {
                         id: RequestId::from_uuid(self.ids.new_id()),
                         requester: actor,
@@ -100,7 +108,7 @@ where
                 }
             };
             if !budget_taken {
-                self.take_follow_budget(actor, now)?;
+                self.take_follow_budget(actor, self.clock.now())?;
                 budget_taken = true;
             }
             if self.apply_one(&transition)? == Applied::Changed {
@@ -111,6 +119,11 @@ where
     }
 
     fn unfollow(&self, actor: AccountId, target: AccountId) -> Result<UnfollowOutcome, GraphError> {
+        // An existing edge means both accounts are live (deleting one removes its edges).
+        let unfollow = Transition::Unfollow { follower: actor, followee: target };
+        if self.apply_one(&unfollow)? == Applied::Changed {
+            return Ok(UnfollowOutcome::Unfollowed);
+        }
         for _ in 0..MAX_ATTEMPTS {
             let state = self.graph.pair(actor, target)?;
             let (transition, outcome) = match decide_unfollow(&state)? {
@@ -151,6 +164,16 @@ where
     I: IdSource,
     N: Notifier,
 {
+    /// `actor -> target` as a new edge, with the notification that tells the followee.
+    fn follow_transition(&self, actor: AccountId, target: AccountId) -> Transition {
+        let now = self.clock.now();
+        let notification_id = NotificationId::from_uuid(self.ids.new_id());
+        Transition::Follow {
+            edge: Follow { follower: actor, followee: target, created_at: now },
+            notification: notification(notification_id, target, actor, NotificationKind::Follow, now),
+        }
+    }
+
     /// Takes one unit of the actor's budget for new follows and requests, if limited.
     fn take_follow_budget(&self, actor: AccountId, now: crate::Timestamp) -> Result<(), GraphError> {
         let Some(quota) = self.follow_quota else {
@@ -193,11 +216,15 @@ mod tests {
     use super::super::fixtures::*;
     use super::*;
 
+    fn is_follow(t: &[Transition]) -> bool {
+        matches!(t, [Transition::Follow { .. }])
+    }
+
     #[test]
-    fn following_a_public_account_creates_the_edge_and_notifies() {
+    fn following_a_public_account_creates_the_edge_and_notifies_without_reading() {
         let (a, b) = (account_id(), account_id());
         let mut ports = Ports::new();
-        ports.graph.expect_pair().with(eq(a), eq(b)).return_const(Ok(pair(a, b, false)));
+        ports.graph.expect_pair().never();
         ports
             .graph
             .expect_apply()
@@ -213,10 +240,12 @@ mod tests {
     }
 
     #[test]
-    fn following_a_private_account_sends_a_request() {
+    fn following_a_private_account_sends_a_request_once_the_follow_is_refused() {
         let (a, b) = (account_id(), account_id());
         let mut ports = Ports::new();
-        ports.graph.expect_pair().return_const(Ok(pair(a, b, true)));
+        let mut order = mockall::Sequence::new();
+        ports.graph.expect_apply().withf(|t| is_follow(t)).times(1).in_sequence(&mut order).returning(|_| Ok(vec![Applied::Unchanged]));
+        ports.graph.expect_pair().with(eq(a), eq(b)).times(1).in_sequence(&mut order).return_const(Ok(pair(a, b, true)));
         ports
             .graph
             .expect_apply()
@@ -225,10 +254,22 @@ mod tests {
                 if request.requester == a && request.status == RequestStatus::Pending
                     && notification.kind == NotificationKind::FollowRequest)
             })
+            .times(1)
+            .in_sequence(&mut order)
             .returning(|_| Ok(vec![Applied::Changed]));
         ports.notifier.expect_publish().times(1).return_const(());
         let outcome = ports.service().follow(a, b).unwrap();
         assert!(matches!(outcome, FollowOutcome::Requested(r) if r.target == b));
+    }
+
+    #[test]
+    fn a_refused_follow_is_read_and_answered_as_already_following() {
+        let (a, b) = (account_id(), account_id());
+        let mut ports = Ports::new();
+        ports.graph.expect_apply().times(1).returning(|_| Ok(vec![Applied::Unchanged]));
+        ports.graph.expect_pair().times(1).return_const(Ok(following(a, b)));
+        ports.notifier.expect_publish().never();
+        assert_eq!(ports.service().follow(a, b), Ok(FollowOutcome::AlreadyFollowing));
     }
 
     #[test]
@@ -238,7 +279,8 @@ mod tests {
         let mut reads = mockall::Sequence::new();
         ports.graph.expect_pair().times(1).in_sequence(&mut reads).return_const(Ok(pair(a, b, false)));
         ports.graph.expect_pair().times(1).in_sequence(&mut reads).return_const(Ok(following(a, b)));
-        ports.graph.expect_apply().times(1).returning(|_| Ok(vec![Applied::Unchanged]));
+        // The first try, then the one the first read decided: both lost to a twin.
+        ports.graph.expect_apply().times(2).returning(|_| Ok(vec![Applied::Unchanged]));
         ports.notifier.expect_publish().never();
         assert_eq!(ports.service().follow(a, b), Ok(FollowOutcome::AlreadyFollowing));
     }
@@ -248,12 +290,12 @@ mod tests {
         let (a, b) = (account_id(), account_id());
         let mut ports = Ports::new();
         ports.graph.expect_pair().times(MAX_ATTEMPTS).return_const(Ok(pair(a, b, false)));
-        ports.graph.expect_apply().times(MAX_ATTEMPTS).returning(|_| Ok(vec![Applied::Unchanged]));
+        ports.graph.expect_apply().times(MAX_ATTEMPTS + 1).returning(|_| Ok(vec![Applied::Unchanged]));
         assert!(matches!(ports.service().follow(a, b), Err(GraphError::Store(StoreError::Unavailable(_)))));
     }
 
     #[test]
-    fn an_exhausted_budget_refuses_new_follows_but_not_idempotent_ones() {
+    fn with_a_quota_the_follow_reads_first_and_idempotent_follows_cost_nothing() {
         let (a, b) = (account_id(), account_id());
         let mut ports = Ports::new();
         ports.graph.expect_pair().times(1).return_const(Ok(pair(a, b, false)));
@@ -267,57 +309,88 @@ mod tests {
     }
 
     #[test]
-    fn refusals_write_nothing() {
+    fn refusals_are_decided_from_the_pair_and_publish_nothing() {
         let a = account_id();
         let mut ports = Ports::new();
         let mut missing = pair(a, account_id(), false);
         missing.target = None;
-        ports.graph.expect_pair().return_const(Ok(missing));
-        ports.graph.expect_apply().never();
+        ports.graph.expect_pair().times(1).return_const(Ok(missing));
+        ports.graph.expect_apply().withf(|t| is_follow(t)).times(1).returning(|_| Ok(vec![Applied::Unchanged]));
+        ports.notifier.expect_publish().never();
         assert_eq!(ports.service().follow(a, account_id()), Err(GraphError::UserNotFound));
     }
 
     #[test]
-    fn store_errors_pass_through() {
+    fn following_oneself_is_refused_without_a_write() {
+        let a = account_id();
         let mut ports = Ports::new();
-        ports.graph.expect_pair().return_const(Err(StoreError::Failure("disk".into())));
-        assert_eq!(
-            ports.service().follow(account_id(), account_id()),
-            Err(GraphError::Store(StoreError::Failure("disk".into())))
-        );
+        let mut itself = pair(a, a, false);
+        itself.target = Some(crate::account::AccountSummary { id: a, is_private: false });
+        ports.graph.expect_pair().times(1).return_const(Ok(itself));
+        ports.graph.expect_apply().never();
+        assert_eq!(ports.service().follow(a, a), Err(GraphError::CannotFollowSelf));
     }
 
     #[test]
-    fn unfollow_removes_the_edge_or_withdraws_the_request() {
+    fn store_errors_pass_through() {
+        let failure = || StoreError::Failure("disk".into());
+        let mut ports = Ports::new();
+        ports.graph.expect_apply().return_const(Err(failure()));
+        assert_eq!(ports.service().follow(account_id(), account_id()), Err(GraphError::Store(failure())));
+
+        let mut ports = Ports::new();
+        ports.graph.expect_apply().return_const(Ok(vec![Applied::Unchanged]));
+        ports.graph.expect_pair().return_const(Err(failure()));
+        assert_eq!(ports.service().follow(account_id(), account_id()), Err(GraphError::Store(failure())));
+    }
+
+    #[test]
+    fn unfollow_removes_the_edge_without_reading() {
         let (a, b) = (account_id(), account_id());
         let mut ports = Ports::new();
-        ports.graph.expect_pair().return_const(Ok(following(a, b)));
+        ports.graph.expect_pair().never();
         ports
             .graph
             .expect_apply()
             .withf(move |t| t == [Transition::Unfollow { follower: a, followee: b }])
+            .times(1)
             .returning(|_| Ok(vec![Applied::Changed]));
         ports.notifier.expect_publish().never();
         assert_eq!(ports.service().unfollow(a, b), Ok(UnfollowOutcome::Unfollowed));
+    }
 
+    #[test]
+    fn unfollow_without_an_edge_withdraws_a_pending_request() {
+        let (a, b) = (account_id(), account_id());
         let mut ports = Ports::new();
         let mut pending = pair(a, b, true);
         pending.request = Some(request(a, b, RequestStatus::Pending));
-        ports.graph.expect_pair().return_const(Ok(pending));
+        let mut order = mockall::Sequence::new();
+        ports
+            .graph
+            .expect_apply()
+            .withf(move |t| t == [Transition::Unfollow { follower: a, followee: b }])
+            .times(1)
+            .in_sequence(&mut order)
+            .returning(|_| Ok(vec![Applied::Unchanged]));
+        ports.graph.expect_pair().times(1).in_sequence(&mut order).return_const(Ok(pending));
         ports
             .graph
             .expect_apply()
             .withf(move |t| t == [Transition::Cancel { requester: a, target: b }])
+            .times(1)
+            .in_sequence(&mut order)
             .returning(|_| Ok(vec![Applied::Changed]));
         assert_eq!(ports.service().unfollow(a, b), Ok(UnfollowOutcome::RequestWithdrawn));
     }
 
     #[test]
-    fn unfollow_without_an_edge_changes_nothing() {
+    fn unfollow_without_an_edge_or_request_changes_nothing() {
         let (a, b) = (account_id(), account_id());
         let mut ports = Ports::new();
-        ports.graph.expect_pair().return_const(Ok(pair(a, b, false)));
-        ports.graph.expect_apply().never();
+        ports.graph.expect_pair().times(1).return_const(Ok(pair(a, b, false)));
+        ports.graph.expect_apply().times(1).returning(|_| Ok(vec![Applied::Unchanged]));
+        ports.notifier.expect_publish().never();
         assert_eq!(ports.service().unfollow(a, b), Ok(UnfollowOutcome::NotFollowing));
     }
 
