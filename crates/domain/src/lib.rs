@@ -6,7 +6,8 @@
 //! use-case service ([`GraphService`]) that runs the state machine over those ports.
 //!
 //! The service is synchronous: adapters that live on an async runtime call it from a
-//! blocking thread pool.
+//! blocking thread pool. The one exception is the write-first try of a follow or an
+//! unfollow, which an async adapter may await on its executor ([`pending`]).
 #![warn(missing_docs)]
 
 pub mod account;
@@ -16,6 +17,7 @@ pub mod inbox;
 pub mod listing;
 pub mod notification;
 pub mod page;
+pub mod pending;
 pub mod ports;
 pub mod relationship;
 pub mod service;

@@ -13,6 +13,7 @@ use crate::inbox::{Device, DeviceToken, KindFilter, NotificationView};
 use crate::listing::{Direction, ListPage, ListQuery, Listed};
 use crate::notification::Notification;
 use crate::page::{Page, PageRequest};
+use crate::pending::PendingApply;
 use crate::relationship::{Applied, FollowRequest, PairState, RequestStatus, Transition};
 use crate::service::RequestListing;
 use crate::username::Username;
@@ -146,6 +147,13 @@ pub trait GraphStore: Send + Sync + 'static {
     /// A failed guard is not an error: it yields [`Applied::Unchanged`]. An `Err`
     /// means nothing of the batch was committed.
     fn apply(&self, transitions: &[Transition]) -> Result<Vec<Applied>, StoreError>;
+
+    /// As [`GraphStore::apply`], but returns at once without blocking: the outcome
+    /// arrives through the [`PendingApply`] once the transitions' transaction ended
+    /// (same contract: an `Err` means nothing of them was committed). `None` when the
+    /// store does not group-commit and so has nowhere to queue them: call
+    /// [`GraphStore::apply`] (on a blocking thread) instead.
+    fn submit(&self, transitions: Vec<Transition>) -> Option<PendingApply>;
 
     /// Pending requests to `target`, newest first, with each requester's account.
     fn requests_received(&self, target: AccountId, page: PageRequest) -> Result<Page<RequestListing>, StoreError>;

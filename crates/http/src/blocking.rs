@@ -2,11 +2,14 @@
 //!
 //! Diesel is synchronous, so every use case — the pool checkout included — runs in
 //! one closure on actix's blocking pool: a slow database never stalls a worker's
-//! event loop.
+//! event loop. The exception is the write-first try of a follow or an unfollow
+//! ([`follow`], [`unfollow`]): it only queues its transition for the store's group
+//! commit and awaits the answer, so it is awaited here, and only what needs reads goes
+//! to the blocking pool.
 
 use actix_web::web;
 use rookery_domain::ports::StoreError;
-use rookery_domain::{GraphError, SocialGraph};
+use rookery_domain::{AccountId, FollowOutcome, GraphError, SocialGraph, UnfollowOutcome};
 
 use crate::auth::Caller;
 
@@ -28,6 +31,36 @@ where
         use_case(graph, identity.id)
     })
     .await
+}
+
+/// The caller follows `target` ([`rookery_domain::service::Follows::follow`]).
+///
+/// # Errors
+/// As [`run`].
+pub async fn follow<G: SocialGraph>(
+    graph: &web::Data<G>,
+    caller: &Caller,
+    target: AccountId,
+) -> Result<FollowOutcome, GraphError> {
+    if let Some(outcome) = graph.try_follow(caller.identity.id, target).await? {
+        return Ok(outcome);
+    }
+    run(graph, caller, move |g, me| g.follow(me, target)).await
+}
+
+/// The caller unfollows `target` ([`rookery_domain::service::Follows::unfollow`]).
+///
+/// # Errors
+/// As [`run`].
+pub async fn unfollow<G: SocialGraph>(
+    graph: &web::Data<G>,
+    caller: &Caller,
+    target: AccountId,
+) -> Result<UnfollowOutcome, GraphError> {
+    if let Some(outcome) = graph.try_unfollow(caller.identity.id, target).await? {
+        return Ok(outcome);
+    }
+    run(graph, caller, move |g, me| g.unfollow(me, target)).await
 }
 
 /// Runs a use case for an anonymous caller (endpoints where authentication is

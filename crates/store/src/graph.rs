@@ -2,6 +2,7 @@
 
 use diesel::dsl::{exists, select};
 use diesel::prelude::*;
+use rookery_domain::pending::PendingApply;
 use rookery_domain::ports::{GraphStore, StoreError};
 use rookery_domain::relationship::{Applied, PairState, Transition};
 use rookery_domain::{
@@ -206,9 +207,13 @@ impl GraphStore for Database {
 
     fn apply(&self, transitions: &[Transition]) -> Result<Vec<Applied>, StoreError> {
         match self.commit_queue() {
-            Some(queue) => queue.submit(transitions),
+            Some(queue) => queue.apply(transitions),
             None => Ok(self.apply_jobs(&[transitions])?.pop().unwrap_or_default()),
         }
+    }
+
+    fn submit(&self, transitions: Vec<Transition>) -> Option<PendingApply> {
+        self.commit_queue().map(|queue| queue.submit(transitions))
     }
 
     fn requests_received(&self, target: AccountId, page: PageRequest) -> Result<Page<RequestListing>, StoreError> {

@@ -7,7 +7,8 @@
 //! transaction: they hand their transitions to a writer thread and wait. A writer takes
 //! every job queued at that moment (up to [`MAX_BATCH`] transitions), applies them in
 //! order in one transaction, commits, and only then answers each job with its own
-//! outcomes. Nothing is answered before its commit; nothing waits on a timer: a lone
+//! outcomes (a parked thread, or a task awaiting a `PendingApply` on an async
+//! executor). Nothing is answered before its commit; nothing waits on a timer: a lone
 //! caller is committed at once, and a batch grows only while the previous one commits.
 //!
 //! The jobs of one batch are independent decisions, each guarded by its own
@@ -22,8 +23,9 @@
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
 
+use rookery_domain::pending::{ApplyOutcome, ApplyReply, PendingApply, pending_apply};
 use rookery_domain::ports::StoreError;
-use rookery_domain::relationship::{Applied, Transition};
+use rookery_domain::relationship::Transition;
 
 use crate::database::Database;
 
@@ -31,12 +33,31 @@ use crate::database::Database;
 /// can produce, small enough that one transaction never holds the lock for long.
 const MAX_BATCH: usize = 512;
 
-type Outcome = Result<Vec<Applied>, StoreError>;
+type Outcome = ApplyOutcome;
 
 /// One caller's transitions and where its answer goes.
 struct Job {
     transitions: Vec<Transition>,
-    reply: SyncSender<Outcome>,
+    reply: Reply,
+}
+
+/// Where a job's answer goes: a thread parked on a channel, or a task awaiting a
+/// [`PendingApply`] on an async executor (no thread waits for it).
+enum Reply {
+    Blocked(SyncSender<Outcome>),
+    Awaited(ApplyReply),
+}
+
+impl Reply {
+    fn send(self, outcome: Outcome) {
+        match self {
+            // A caller that stopped waiting needs no answer.
+            Self::Blocked(reply) => {
+                let _ = reply.send(outcome);
+            }
+            Self::Awaited(reply) => reply.send(outcome),
+        }
+    }
 }
 
 /// The queue in front of the writer threads. Dropping it (with the last [`Database`]
@@ -68,10 +89,20 @@ impl CommitQueue {
 
     /// Queues `transitions` and waits until the batch holding them committed (or
     /// failed: then nothing of them was committed).
-    pub(crate) fn submit(&self, transitions: &[Transition]) -> Outcome {
+    pub(crate) fn apply(&self, transitions: &[Transition]) -> Outcome {
         let (reply, answer) = mpsc::sync_channel(1);
-        self.jobs.send(Job { transitions: transitions.to_vec(), reply }).map_err(|_| writers_gone())?;
+        self.jobs.send(Job { transitions: transitions.to_vec(), reply: Reply::Blocked(reply) }).map_err(|_| writers_gone())?;
         answer.recv().map_err(|_| writers_gone())?
+    }
+
+    /// Queues `transitions` and returns at once; the answer arrives through the
+    /// [`PendingApply`] after the batch holding them committed (or failed).
+    pub(crate) fn submit(&self, transitions: Vec<Transition>) -> PendingApply {
+        let (reply, pending) = pending_apply();
+        if let Err(mpsc::SendError(job)) = self.jobs.send(Job { transitions, reply: Reply::Awaited(reply) }) {
+            job.reply.send(Err(writers_gone()));
+        }
+        pending
     }
 }
 
@@ -107,20 +138,19 @@ fn commit(db: &Database, batch: Vec<Job>) {
     match db.apply_jobs(&slices) {
         Ok(outcomes) => {
             for (job, outcome) in batch.into_iter().zip(outcomes) {
-                // A caller that stopped waiting needs no answer.
-                let _ = job.reply.send(Ok(outcome));
+                job.reply.send(Ok(outcome));
             }
         }
         Err(error) if batch.len() == 1 => {
             for job in batch {
-                let _ = job.reply.send(Err(error.clone()));
+                job.reply.send(Err(error.clone()));
             }
         }
         Err(error) => {
             tracing::warn!(%error, jobs = batch.len(), "a group commit failed; applying its jobs one by one");
             for job in batch {
                 let outcome = db.apply_jobs(&[job.transitions.as_slice()]).map(|mut o| o.pop().unwrap_or_default());
-                let _ = job.reply.send(outcome);
+                job.reply.send(outcome);
             }
         }
     }

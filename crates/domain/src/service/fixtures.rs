@@ -91,3 +91,12 @@ pub fn sample_account(id: AccountId) -> Account {
         updated_at: now(),
     }
 }
+
+/// Polls `future` once: the mocked store answers before it is awaited, so it is ready.
+pub fn ready<F: std::future::Future>(future: F) -> F::Output {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match std::pin::pin!(future).poll(&mut cx) {
+        std::task::Poll::Ready(output) => output,
+        std::task::Poll::Pending => panic!("the future was not ready"),
+    }
+}

@@ -14,7 +14,8 @@ use super::{GraphService, MAX_ATTEMPTS};
 use crate::account::Relation;
 use crate::error::GraphError;
 use crate::ids::{AccountId, NotificationId, RequestId};
-use crate::notification::NotificationKind;
+use crate::notification::{Notification, NotificationKind};
+use crate::pending::ApplyOutcome;
 use crate::ports::{AccountStore, Clock, GraphStore, IdSource, NotificationStore, Notifier, QuotaDecision, StoreError};
 use crate::relationship::{
     Applied, Follow, FollowDecision, FollowRequest, RequestStatus, Transition, UnfollowDecision, decide_follow,
@@ -63,6 +64,33 @@ pub trait Follows {
     /// # Errors
     /// [`GraphError::UserNotFound`]; store errors.
     fn relation(&self, viewer: AccountId, target: AccountId) -> Result<Relation, GraphError>;
+
+    /// The write-first try of [`Follows::follow`], awaited on the caller's executor
+    /// instead of a blocking thread (see [`crate::pending`]). `Ok(Some(Followed))`
+    /// when it followed. `Ok(None)` when the answer needs reads, which only
+    /// [`Follows::follow`] makes (on a blocking thread): the caller was not found live
+    /// recently, a follow quota is set, the store does not group-commit, or the
+    /// transition's guard refused (already following, private, blocked, unknown).
+    ///
+    /// # Errors
+    /// Store errors.
+    fn try_follow(
+        &self,
+        actor: AccountId,
+        target: AccountId,
+    ) -> impl Future<Output = Result<Option<FollowOutcome>, GraphError>>;
+
+    /// The write-first try of [`Follows::unfollow`], as [`Follows::try_follow`]:
+    /// `Ok(Some(Unfollowed))` when it removed the edge, `Ok(None)` when the answer needs
+    /// reads (no edge: a pending request to withdraw, or nothing to undo).
+    ///
+    /// # Errors
+    /// Store errors.
+    fn try_unfollow(
+        &self,
+        actor: AccountId,
+        target: AccountId,
+    ) -> impl Future<Output = Result<Option<UnfollowOutcome>, GraphError>>;
 
     /// `actor` removes `follower` from their followers, as if it had unfollowed.
     /// Returns whether there was such a follower.
@@ -149,6 +177,24 @@ where
         self.relation_to(viewer, target)
     }
 
+    async fn try_follow(&self, actor: AccountId, target: AccountId) -> Result<Option<FollowOutcome>, GraphError> {
+        if self.follow_quota.is_some() || actor == target || !self.recently_live(actor) {
+            return Ok(None);
+        }
+        let follow = self.follow_transition(actor, target);
+        let changed = self.submit_one(follow).await? == Applied::Changed;
+        Ok(changed.then_some(FollowOutcome::Followed))
+    }
+
+    async fn try_unfollow(&self, actor: AccountId, target: AccountId) -> Result<Option<UnfollowOutcome>, GraphError> {
+        if !self.recently_live(actor) {
+            return Ok(None);
+        }
+        let unfollow = Transition::Unfollow { follower: actor, followee: target };
+        let changed = self.submit_one(unfollow).await? == Applied::Changed;
+        Ok(changed.then_some(UnfollowOutcome::Unfollowed))
+    }
+
     fn remove_follower(&self, actor: AccountId, follower: AccountId) -> Result<bool, GraphError> {
         let removal = Transition::Unfollow { follower, followee: actor };
         Ok(self.apply_one(&removal)? == Applied::Changed)
@@ -189,18 +235,38 @@ where
 
     /// Applies one transition and, when it changed something, publishes its notification.
     pub(super) fn apply_one(&self, transition: &Transition) -> Result<Applied, GraphError> {
-        let applied = self
-            .graph
-            .apply(std::slice::from_ref(transition))?
-            .first()
-            .copied()
-            .ok_or_else(|| StoreError::Failure("apply returned no outcome".into()))?;
+        let outcome = self.graph.apply(std::slice::from_ref(transition));
+        self.published(transition.notification(), outcome)
+    }
+
+    /// As [`Self::apply_one`], awaiting the store's group commit without blocking.
+    /// A store that cannot answer that way counts as a refused guard: the caller then
+    /// takes the blocking path, which applies it there.
+    async fn submit_one(&self, transition: Transition) -> Result<Applied, GraphError> {
+        let notification = transition.notification().cloned();
+        let Some(pending) = self.graph.submit(vec![transition]) else {
+            return Ok(Applied::Unchanged);
+        };
+        self.published(notification.as_ref(), pending.await)
+    }
+
+    /// The outcome of one applied transition; publishes `notification` when it changed
+    /// something.
+    fn published(&self, notification: Option<&Notification>, outcome: ApplyOutcome) -> Result<Applied, GraphError> {
+        let applied =
+            outcome?.first().copied().ok_or_else(|| StoreError::Failure("apply returned no outcome".into()))?;
         if applied == Applied::Changed
-            && let Some(notification) = transition.notification()
+            && let Some(notification) = notification
         {
             self.notifier.publish(std::slice::from_ref(notification));
         }
         Ok(applied)
+    }
+
+    /// Whether `caller` was found live recently enough to act without reading its row
+    /// (see [`Accounts::ensure_account`](super::Accounts::ensure_account)).
+    fn recently_live(&self, caller: AccountId) -> bool {
+        self.live_callers.is_fresh(caller, self.clock.now())
     }
 }
 
@@ -392,6 +458,95 @@ mod tests {
         ports.graph.expect_apply().times(1).returning(|_| Ok(vec![Applied::Unchanged]));
         ports.notifier.expect_publish().never();
         assert_eq!(ports.service().unfollow(a, b), Ok(UnfollowOutcome::NotFollowing));
+    }
+
+    /// A service whose caller `a` was just found live, so the awaited tries may write.
+    fn live_caller(mut ports: Ports, a: AccountId) -> TestService {
+        ports.accounts.expect_presence().with(eq(a)).times(1).return_const(Ok(crate::ports::Presence::Live));
+        let service = ports.service();
+        let identity = crate::Identity { id: a, username: None, name: None };
+        assert_eq!(crate::service::Accounts::ensure_account(&service, &identity), Ok(()));
+        service
+    }
+
+    fn answered(outcome: Vec<Applied>) -> Option<crate::pending::PendingApply> {
+        let (reply, pending) = crate::pending::pending_apply();
+        reply.send(Ok(outcome));
+        Some(pending)
+    }
+
+    #[test]
+    fn an_awaited_follow_submits_the_edge_and_notifies() {
+        let (a, b) = (account_id(), account_id());
+        let mut ports = Ports::new();
+        ports.graph.expect_pair().never();
+        ports.graph.expect_apply().never();
+        ports
+            .graph
+            .expect_submit()
+            .withf(move |t| matches!(t.as_slice(), [Transition::Follow { edge, .. }] if edge.follower == a && edge.followee == b))
+            .times(1)
+            .returning(|_| answered(vec![Applied::Changed]));
+        ports.notifier.expect_publish().withf(move |n| n.len() == 1 && n[0].recipient == b).times(1).return_const(());
+        let service = live_caller(ports, a);
+        assert_eq!(ready(service.try_follow(a, b)), Ok(Some(FollowOutcome::Followed)));
+    }
+
+    #[test]
+    fn an_awaited_follow_leaves_refusals_to_the_blocking_path() {
+        let (a, b) = (account_id(), account_id());
+        let mut ports = Ports::new();
+        ports.graph.expect_submit().times(1).returning(|_| answered(vec![Applied::Unchanged]));
+        ports.notifier.expect_publish().never();
+        let service = live_caller(ports, a);
+        assert_eq!(ready(service.try_follow(a, b)), Ok(None));
+    }
+
+    #[test]
+    fn an_awaited_follow_needs_a_recently_live_caller_no_quota_and_a_queue() {
+        let (a, b) = (account_id(), account_id());
+        let mut ports = Ports::new();
+        ports.graph.expect_submit().never();
+        let service = ports.service();
+        assert_eq!(ready(service.try_follow(a, b)), Ok(None), "caller not seen yet");
+
+        let mut ports = Ports::new();
+        ports.graph.expect_submit().never();
+        let service = live_caller(ports, a).with_follow_quota(super::super::FollowQuota::per_hour(100));
+        assert_eq!(ready(service.try_follow(a, b)), Ok(None), "a quota needs the decision first");
+
+        let mut ports = Ports::new();
+        ports.graph.expect_submit().times(1).returning(|_| None);
+        ports.graph.expect_apply().never();
+        let service = live_caller(ports, a);
+        assert_eq!(ready(service.try_follow(a, b)), Ok(None), "no group commit to queue on");
+        assert_eq!(ready(service.try_follow(a, a)), Ok(None), "oneself");
+    }
+
+    #[test]
+    fn an_awaited_unfollow_removes_the_edge_or_defers() {
+        let (a, b) = (account_id(), account_id());
+        let mut ports = Ports::new();
+        let mut order = mockall::Sequence::new();
+        let is_unfollow = move |t: &Vec<Transition>| t == &[Transition::Unfollow { follower: a, followee: b }];
+        ports.graph.expect_submit().withf(is_unfollow).times(1).in_sequence(&mut order).returning(|_| answered(vec![Applied::Changed]));
+        ports.graph.expect_submit().withf(is_unfollow).times(1).in_sequence(&mut order).returning(|_| answered(vec![Applied::Unchanged]));
+        let service = live_caller(ports, a);
+        assert_eq!(ready(service.try_unfollow(a, b)), Ok(Some(UnfollowOutcome::Unfollowed)));
+        assert_eq!(ready(service.try_unfollow(a, b)), Ok(None));
+    }
+
+    #[test]
+    fn an_awaited_store_error_passes_through() {
+        let (a, b) = (account_id(), account_id());
+        let mut ports = Ports::new();
+        ports.graph.expect_submit().returning(|_| {
+            let (reply, pending) = crate::pending::pending_apply();
+            reply.send(Err(StoreError::Unavailable("busy".into())));
+            Some(pending)
+        });
+        let service = live_caller(ports, a);
+        assert_eq!(ready(service.try_follow(a, b)), Err(GraphError::Store(StoreError::Unavailable("busy".into()))));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use serde_json::json;
 use super::envelope::{self, ApiError};
 use super::ids::user_id;
 use crate::auth::Caller;
-use crate::blocking::run;
+use crate::blocking::{self, run};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct FollowBody {
@@ -55,7 +55,7 @@ pub async fn follow<G: SocialGraph>(
     body: web::Json<FollowBody>,
 ) -> Result<HttpResponse, ApiError> {
     let target = user_id(&body.user_id)?;
-    let outcome = run(&graph, &caller, move |g, me| g.follow(me, target)).await?;
+    let outcome = blocking::follow(&graph, &caller, target).await?;
     Ok(match outcome {
         FollowOutcome::Followed => follow_answer("Successfully followed user", true, None),
         FollowOutcome::Requested(_) => follow_answer("Follow request sent", false, Some(RequestStatus::Pending)),
@@ -89,7 +89,7 @@ pub async fn unfollow<G: SocialGraph>(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let target = user_id(&path)?;
-    let outcome = run(&graph, &caller, move |g, me| g.unfollow(me, target)).await?;
+    let outcome = blocking::unfollow(&graph, &caller, target).await?;
     let message = match outcome {
         UnfollowOutcome::Unfollowed => "Successfully unfollowed user",
         UnfollowOutcome::RequestWithdrawn => "Follow request cancelled",

@@ -6,7 +6,7 @@ use rookery_domain::{AccountId, FollowOutcome, GraphError, SocialGraph};
 use serde_json::{Value, json};
 
 use super::error::{Drf, DrfError};
-use crate::blocking::run;
+use crate::blocking;
 use crate::dialect::Authed;
 
 fn answer(status: StatusCode, message: &str) -> HttpResponse {
@@ -30,11 +30,10 @@ pub async fn follow<G: SocialGraph>(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, DrfError> {
     let target = followed_id(&body)?;
-    let outcome = run(&graph, &caller.0, move |g, me| match g.follow(me, target) {
-        Err(GraphError::RequestAlreadyPending) => Ok(None),
-        other => other.map(Some),
-    })
-    .await?;
+    let outcome = match blocking::follow(&graph, &caller.0, target).await {
+        Err(GraphError::RequestAlreadyPending) => None,
+        other => Some(other?),
+    };
     Ok(match outcome {
         Some(FollowOutcome::Followed) => answer(StatusCode::CREATED, "Followed user."),
         Some(FollowOutcome::AlreadyFollowing) => answer(StatusCode::OK, "Already following user."),
@@ -51,10 +50,9 @@ pub async fn unfollow<G: SocialGraph>(
     path: web::Path<String>,
 ) -> Result<HttpResponse, DrfError> {
     let target: AccountId = path.parse().map_err(|_| DrfError::detail(StatusCode::NOT_FOUND, "Not found."))?;
-    run(&graph, &caller.0, move |g, me| match g.unfollow(me, target) {
-        Ok(_) | Err(GraphError::UserNotFound) => Ok(()),
-        Err(other) => Err(other),
-    })
-    .await?;
+    match blocking::unfollow(&graph, &caller.0, target).await {
+        Ok(_) | Err(GraphError::UserNotFound) => {}
+        Err(other) => return Err(other.into()),
+    }
     Ok(HttpResponse::NoContent().finish())
 }

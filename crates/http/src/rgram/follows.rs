@@ -10,7 +10,7 @@ use super::envelope::{Rgram, RgramError, ok};
 use super::input::{PageParams, path_user_id};
 use super::objects::{UserFields, pagination, user};
 use super::requests::populated;
-use crate::blocking::{run, run_anonymous};
+use crate::blocking::{self, run, run_anonymous};
 use crate::dialect::{Authed, MaybeAuthed};
 
 /// What a follow did.
@@ -29,12 +29,13 @@ pub async fn follow<G: SocialGraph>(
     path: web::Path<String>,
 ) -> Result<HttpResponse, RgramError> {
     let target = path_user_id(&path)?;
-    let followed = run(&graph, &caller.0, move |g, me| match g.follow(me, target)? {
-        FollowOutcome::Followed => Ok(Followed::Now),
-        FollowOutcome::AlreadyFollowing => Ok(Followed::Already),
-        FollowOutcome::Requested(pending) => populated(g, pending).map(Followed::Requested),
-    })
-    .await?;
+    let followed = match blocking::follow(&graph, &caller.0, target).await? {
+        FollowOutcome::Followed => Followed::Now,
+        FollowOutcome::AlreadyFollowing => Followed::Already,
+        FollowOutcome::Requested(pending) => {
+            Followed::Requested(run(&graph, &caller.0, move |g, _| populated(g, pending)).await?)
+        }
+    };
     Ok(match followed {
         Followed::Now => ok::<Value>(StatusCode::OK, "Successfully followed user", None),
         Followed::Already => ok::<Value>(StatusCode::OK, "Already following this user", None),
