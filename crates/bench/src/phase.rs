@@ -1,5 +1,5 @@
 //! One measured phase: HTTP requests from keep-alive connections, or direct calls from
-//! threads, counted into a latency histogram until the phase's time is up.
+//! threads or tasks, counted into a latency histogram until the phase's time is up.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -277,6 +277,47 @@ where
     F: Fn(usize, usize) -> Option<anyhow::Result<()>> + Send + Sync,
 {
     threads_phase(threads, duration, |_| Ok(()), |_: &mut (), worker, i| op(worker, i))
+}
+
+/// Runs `op(worker, iteration)` from `tasks` tasks on `runtime`, directly on the
+/// service: the ceiling of a use case whose handler awaits part of it on its executor
+/// (the write-first follow and unfollow) and runs the rest on a blocking thread.
+pub fn tasks_phase<F, Fut>(
+    runtime: &tokio::runtime::Runtime,
+    tasks: usize,
+    duration: Duration,
+    op: F,
+) -> anyhow::Result<Stats>
+where
+    F: Fn(usize, usize) -> Option<Fut> + Send + Sync + 'static,
+    Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
+{
+    let op = Arc::new(op);
+    runtime.block_on(async move {
+        let start = Instant::now();
+        let mut handles = Vec::with_capacity(tasks);
+        for worker in 0..tasks {
+            let op = Arc::clone(&op);
+            handles.push(tokio::spawn(async move {
+                let mut tally = Tally::new()?;
+                for i in 0.. {
+                    if start.elapsed() >= duration {
+                        break;
+                    }
+                    let Some(call) = op(worker, i) else { break };
+                    let t0 = Instant::now();
+                    let outcome = call.await;
+                    tally.record(t0.elapsed(), outcome.map_err(|e| format!("{e:#}")));
+                }
+                anyhow::Ok(tally)
+            }));
+        }
+        let mut total = Tally::new()?;
+        for handle in handles {
+            total.absorb(handle.await??)?;
+        }
+        Ok(total.finish(start.elapsed(), duration))
+    })
 }
 
 /// Signs HS256 access tokens with the server's secret.

@@ -104,8 +104,10 @@ pub fn render(setup: &Setup, reports: &[BackendReport]) -> String {
     let _ = writeln!(
         out,
         "\np50/p99 are HTTP latencies. ceiling = the same use case on the GraphService, in process, \
-         from as many threads as connections, as the HTTP handler runs it (the caller's account \
-         checked, then the use case). raw SQL = one transaction per follow in plain SQL \
+         as the HTTP handler runs it (the caller's account checked, then the use case), from as \
+         many threads as connections; follows and unfollows from as many tasks on a two-thread \
+         executor, the write-first try awaited there and the rest on blocking threads, as the \
+         handler does. raw SQL = one transaction per follow in plain SQL \
          (BEGIN; INSERT follows; two count UPDATEs; COMMIT), SQLite from one connection, \
          PostgreSQL from 16.\n"
     );

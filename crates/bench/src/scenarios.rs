@@ -1,5 +1,6 @@
 //! The scenarios measured over HTTP against the in-process server, each followed by
-//! its ceiling: the same use case on the `GraphService`, from as many threads as there
+//! its ceiling: the same use case on the `GraphService`, run as its HTTP handler runs
+//! it, from as many threads (or, for follows and unfollows, executor tasks) as there
 //! were connections, over the same database.
 
 use std::sync::Arc;
@@ -9,7 +10,7 @@ use rookery_domain::service::{Accounts, Follows, Lists, Profiles};
 use rookery_domain::{AccountId, Direction, GraphError, Identity, ListQuery, PageRequest, Paging};
 
 use crate::Graph;
-use crate::phase::{Call, Signer, ceiling_phase, http_phase};
+use crate::phase::{Call, Signer, ceiling_phase, http_phase, tasks_phase};
 use crate::report::{Kind, Row};
 use crate::seed::Seeded;
 
@@ -23,6 +24,24 @@ fn as_caller<T>(
 ) -> anyhow::Result<()> {
     graph.ensure_account(&Identity { id: caller, username: None, name: None })?;
     use_case(graph).map(drop).map_err(Into::into)
+}
+
+/// A follow as the HTTP handler runs it (`rookery_http::blocking::follow`): the
+/// write-first try awaited on the executor, the rest of the use case (when the try
+/// could not answer) on a blocking thread.
+async fn follow_as_handler(graph: Arc<Graph>, actor: AccountId, target: AccountId) -> anyhow::Result<()> {
+    if graph.try_follow(actor, target).await?.is_some() {
+        return Ok(());
+    }
+    tokio::task::spawn_blocking(move || as_caller(&graph, actor, |g| g.follow(actor, target))).await?
+}
+
+/// An unfollow as the HTTP handler runs it (`rookery_http::blocking::unfollow`).
+async fn unfollow_as_handler(graph: Arc<Graph>, actor: AccountId, target: AccountId) -> anyhow::Result<()> {
+    if graph.try_unfollow(actor, target).await?.is_some() {
+        return Ok(());
+    }
+    tokio::task::spawn_blocking(move || as_caller(&graph, actor, |g| g.unfollow(actor, target))).await?
 }
 
 /// Page size of the follower pages.
@@ -79,9 +98,10 @@ fn follow_distinct(cx: &Env<'_>) -> anyhow::Result<Row> {
         let (index, _, target) = s.follow_http.get(w, i)?;
         Some(Call::follow(Arc::clone(tokens.get(index)?), target))
     }))?;
-    let ceiling = ceiling_phase(conns, cx.duration, |w, i| {
-        let (_, actor, target) = seeded.follow_ceiling.get(w, i)?;
-        Some(as_caller(graph, actor, |g| g.follow(actor, target)))
+    let (s, g) = (Arc::clone(seeded), Arc::clone(graph));
+    let ceiling = tasks_phase(cx.runtime, conns, cx.duration, move |w, i| {
+        let (_, actor, target) = s.follow_ceiling.get(w, i)?;
+        Some(follow_as_handler(Arc::clone(&g), actor, target))
     })?;
     Ok(row(Kind::Follow, name.into(), conns, http, ceiling))
 }
@@ -102,12 +122,15 @@ fn churn(cx: &Env<'_>) -> anyhow::Result<Row> {
             Call { method: reqwest::Method::DELETE, path: format!("/follow/{target}"), token, body: None }
         })
     }))?;
-    let ceiling = ceiling_phase(conns, cx.duration, |w, i| {
-        let (actor, target) = (*seeded.churn_ceiling.get(w)?, *seeded.churn_targets.get(w)?);
-        Some(if i % 2 == 0 {
-            as_caller(graph, actor, |g| g.follow(actor, target))
-        } else {
-            as_caller(graph, actor, |g| g.unfollow(actor, target))
+    let (s, g) = (Arc::clone(seeded), Arc::clone(graph));
+    let ceiling = tasks_phase(cx.runtime, conns, cx.duration, move |w, i| {
+        let (actor, target, g) = (*s.churn_ceiling.get(w)?, *s.churn_targets.get(w)?, Arc::clone(&g));
+        Some(async move {
+            if i % 2 == 0 {
+                follow_as_handler(g, actor, target).await
+            } else {
+                unfollow_as_handler(g, actor, target).await
+            }
         })
     })?;
     Ok(row(Kind::Churn, name.into(), conns, http, ceiling))
@@ -124,9 +147,10 @@ fn hot(cx: &Env<'_>) -> anyhow::Result<Row> {
         let token = Arc::clone(tokens.get(i.checked_mul(s.connections)?.checked_add(w)?)?);
         Some(Call::follow(token, s.hot))
     }))?;
-    let ceiling = ceiling_phase(conns, cx.duration, |w, i| {
-        let actor = *seeded.hot_ceiling.get(i.checked_mul(seeded.connections)?.checked_add(w)?)?;
-        Some(as_caller(graph, actor, |g| g.follow(actor, seeded.hot)))
+    let (s, g) = (Arc::clone(seeded), Arc::clone(graph));
+    let ceiling = tasks_phase(cx.runtime, conns, cx.duration, move |w, i| {
+        let actor = *s.hot_ceiling.get(i.checked_mul(s.connections)?.checked_add(w)?)?;
+        Some(follow_as_handler(Arc::clone(&g), actor, s.hot))
     })?;
     Ok(row(Kind::Hot, name.into(), conns, http, ceiling))
 }
