@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -318,6 +319,45 @@ where
         }
         Ok(total.finish(start.elapsed(), duration))
     })
+}
+
+/// Each worker's next iteration, carried on from one round of a phase to the next, so
+/// a later round takes up fresh pairs (and the same alternation) where the last left.
+#[derive(Clone)]
+pub struct Progress(Arc<Vec<AtomicUsize>>);
+
+impl Progress {
+    pub fn new(workers: usize) -> Self {
+        Self(Arc::new((0..workers).map(|_| AtomicUsize::new(0)).collect()))
+    }
+
+    /// Worker `w`'s next iteration.
+    pub fn next(&self, w: usize) -> Option<usize> {
+        Some(self.0.get(w)?.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+/// Runs a scenario's HTTP phase and its ceiling phase in `rounds` alternating rounds of
+/// `round` each, and keeps of each side the round with the median throughput: a burst
+/// of other work on a shared machine then spoils one round of one side, not the ratio.
+pub fn alternating(
+    rounds: usize,
+    round: Duration,
+    mut http: impl FnMut(Duration) -> anyhow::Result<Stats>,
+    mut ceiling: impl FnMut(Duration) -> anyhow::Result<Stats>,
+) -> anyhow::Result<(Stats, Stats)> {
+    let (mut https, mut ceilings) = (Vec::with_capacity(rounds), Vec::with_capacity(rounds));
+    for _ in 0..rounds.max(1) {
+        https.push(http(round)?);
+        ceilings.push(ceiling(round)?);
+    }
+    Ok((median(https), median(ceilings)))
+}
+
+fn median(mut rounds: Vec<Stats>) -> Stats {
+    rounds.sort_by(|a, b| a.throughput().total_cmp(&b.throughput()));
+    let middle = rounds.len() / 2;
+    rounds.swap_remove(middle)
 }
 
 /// Signs HS256 access tokens with the server's secret.

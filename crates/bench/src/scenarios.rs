@@ -10,7 +10,7 @@ use rookery_domain::service::{Accounts, Follows, Lists, Profiles};
 use rookery_domain::{AccountId, Direction, GraphError, Identity, ListQuery, PageRequest, Paging};
 
 use crate::Graph;
-use crate::phase::{Call, Signer, ceiling_phase, http_phase, tasks_phase};
+use crate::phase::{Call, Progress, Signer, alternating, ceiling_phase, http_phase, tasks_phase};
 use crate::report::{Kind, Row};
 use crate::seed::Seeded;
 
@@ -87,22 +87,52 @@ pub fn run(cx: &Env<'_>) -> anyhow::Result<Vec<Row>> {
     Ok(rows)
 }
 
+/// Rounds of each write scenario (see [`alternating`]), each half the phase duration.
+const WRITE_ROUNDS: usize = 3;
+
+/// A write scenario's HTTP and ceiling phases, in alternating rounds.
+fn write_rounds(
+    cx: &Env<'_>,
+    http: impl Fn(usize, Progress) -> Option<Call> + Clone + Send + Sync + 'static,
+    ceiling: impl Fn(usize, Progress) -> Option<BoxedCall> + Clone + Send + Sync + 'static,
+) -> anyhow::Result<(crate::phase::Stats, crate::phase::Stats)> {
+    let conns = cx.connections;
+    let (http_progress, ceiling_progress) = (Progress::new(conns), Progress::new(conns));
+    alternating(
+        WRITE_ROUNDS,
+        cx.duration / 2,
+        |round| {
+            let (op, progress) = (http.clone(), http_progress.clone());
+            cx.runtime.block_on(http_phase(cx.base, conns, round, move |w, _| op(w, progress.clone())))
+        },
+        |round| {
+            let (op, progress) = (ceiling.clone(), ceiling_progress.clone());
+            tasks_phase(cx.runtime, conns, round, move |w, _| op(w, progress.clone()))
+        },
+    )
+}
+
+/// One ceiling call, boxed so the scenarios' different use cases share a type.
+type BoxedCall = std::pin::Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>;
+
 /// 1. Follow writes on distinct pairs.
 fn follow_distinct(cx: &Env<'_>) -> anyhow::Result<Row> {
     let (seeded, graph, conns) = (cx.seeded, cx.graph, cx.connections);
     let name = "follow, distinct pairs";
     eprintln!("  {name}");
     let tokens = cx.signer.tokens(seeded.follow_http.followers())?;
-    let s = Arc::clone(seeded);
-    let http = cx.runtime.block_on(http_phase(cx.base, conns, cx.duration, move |w, i| {
-        let (index, _, target) = s.follow_http.get(w, i)?;
-        Some(Call::follow(Arc::clone(tokens.get(index)?), target))
-    }))?;
-    let (s, g) = (Arc::clone(seeded), Arc::clone(graph));
-    let ceiling = tasks_phase(cx.runtime, conns, cx.duration, move |w, i| {
-        let (_, actor, target) = s.follow_ceiling.get(w, i)?;
-        Some(follow_as_handler(Arc::clone(&g), actor, target))
-    })?;
+    let (s, c, g) = (Arc::clone(seeded), Arc::clone(seeded), Arc::clone(graph));
+    let (http, ceiling) = write_rounds(
+        cx,
+        move |w, progress| {
+            let (index, _, target) = s.follow_http.get(w, progress.next(w)?)?;
+            Some(Call::follow(Arc::clone(tokens.get(index)?), target))
+        },
+        move |w, progress| {
+            let (_, actor, target) = c.follow_ceiling.get(w, progress.next(w)?)?;
+            Some(Box::pin(follow_as_handler(Arc::clone(&g), actor, target)))
+        },
+    )?;
     Ok(row(Kind::Follow, name.into(), conns, http, ceiling))
 }
 
@@ -112,27 +142,27 @@ fn churn(cx: &Env<'_>) -> anyhow::Result<Row> {
     let name = "follow/unfollow churn, same pairs";
     eprintln!("  {name}");
     let tokens = cx.signer.tokens(&seeded.churn_http)?;
-    let s = Arc::clone(seeded);
-    let http = cx.runtime.block_on(http_phase(cx.base, conns, cx.duration, move |w, i| {
-        let target = *s.churn_targets.get(w)?;
-        let token = Arc::clone(tokens.get(w)?);
-        Some(if i % 2 == 0 {
-            Call::follow(token, target)
-        } else {
-            Call { method: reqwest::Method::DELETE, path: format!("/follow/{target}"), token, body: None }
-        })
-    }))?;
-    let (s, g) = (Arc::clone(seeded), Arc::clone(graph));
-    let ceiling = tasks_phase(cx.runtime, conns, cx.duration, move |w, i| {
-        let (actor, target, g) = (*s.churn_ceiling.get(w)?, *s.churn_targets.get(w)?, Arc::clone(&g));
-        Some(async move {
-            if i % 2 == 0 {
-                follow_as_handler(g, actor, target).await
+    let (s, c, g) = (Arc::clone(seeded), Arc::clone(seeded), Arc::clone(graph));
+    let (http, ceiling) = write_rounds(
+        cx,
+        move |w, progress| {
+            let target = *s.churn_targets.get(w)?;
+            let token = Arc::clone(tokens.get(w)?);
+            Some(if progress.next(w)? % 2 == 0 {
+                Call::follow(token, target)
             } else {
-                unfollow_as_handler(g, actor, target).await
-            }
-        })
-    })?;
+                Call { method: reqwest::Method::DELETE, path: format!("/follow/{target}"), token, body: None }
+            })
+        },
+        move |w, progress| {
+            let (actor, target, g) = (*c.churn_ceiling.get(w)?, *c.churn_targets.get(w)?, Arc::clone(&g));
+            Some(if progress.next(w)? % 2 == 0 {
+                Box::pin(follow_as_handler(g, actor, target))
+            } else {
+                Box::pin(unfollow_as_handler(g, actor, target))
+            })
+        },
+    )?;
     Ok(row(Kind::Churn, name.into(), conns, http, ceiling))
 }
 
@@ -142,16 +172,18 @@ fn hot(cx: &Env<'_>) -> anyhow::Result<Row> {
     let name = "follow, one hot account";
     eprintln!("  {name}");
     let tokens = cx.signer.tokens(&seeded.hot_http)?;
-    let s = Arc::clone(seeded);
-    let http = cx.runtime.block_on(http_phase(cx.base, conns, cx.duration, move |w, i| {
-        let token = Arc::clone(tokens.get(i.checked_mul(s.connections)?.checked_add(w)?)?);
-        Some(Call::follow(token, s.hot))
-    }))?;
-    let (s, g) = (Arc::clone(seeded), Arc::clone(graph));
-    let ceiling = tasks_phase(cx.runtime, conns, cx.duration, move |w, i| {
-        let actor = *s.hot_ceiling.get(i.checked_mul(s.connections)?.checked_add(w)?)?;
-        Some(follow_as_handler(Arc::clone(&g), actor, s.hot))
-    })?;
+    let (s, c, g) = (Arc::clone(seeded), Arc::clone(seeded), Arc::clone(graph));
+    let (http, ceiling) = write_rounds(
+        cx,
+        move |w, progress| {
+            let token = Arc::clone(tokens.get(progress.next(w)?.checked_mul(s.connections)?.checked_add(w)?)?);
+            Some(Call::follow(token, s.hot))
+        },
+        move |w, progress| {
+            let actor = *c.hot_ceiling.get(progress.next(w)?.checked_mul(c.connections)?.checked_add(w)?)?;
+            Some(Box::pin(follow_as_handler(Arc::clone(&g), actor, c.hot)))
+        },
+    )?;
     Ok(row(Kind::Hot, name.into(), conns, http, ceiling))
 }
 

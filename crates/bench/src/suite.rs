@@ -43,8 +43,8 @@ fn plan(backend: Backend, config: &Config) -> Plan {
     Plan {
         connections: config.connections,
         targets: if config.quick { 1_000 } else { 3_000 },
-        follow_per_worker: per_worker(300, d),
-        hot_per_worker: per_worker(150, d),
+        follow_per_worker: per_worker(600, d),
+        hot_per_worker: per_worker(500, d),
         raw_threads,
         raw_per_worker: per_worker(raw_rate, d),
         sweep: config.sweep.iter().map(|&c| (c, per_worker((20_000 / c).max(300), sd))).collect(),
