@@ -33,7 +33,7 @@ async fn follow_as_handler(graph: Arc<Graph>, actor: AccountId, target: AccountI
     if graph.try_follow(actor, target).await?.is_some() {
         return Ok(());
     }
-    tokio::task::spawn_blocking(move || as_caller(&graph, actor, |g| g.follow(actor, target))).await?
+    tokio::task::spawn_blocking(move || as_caller(&graph, actor, |g| g.follow_read_first(actor, target))).await?
 }
 
 /// An unfollow as the HTTP handler runs it (`rookery_http::blocking::unfollow`).
@@ -41,7 +41,7 @@ async fn unfollow_as_handler(graph: Arc<Graph>, actor: AccountId, target: Accoun
     if graph.try_unfollow(actor, target).await?.is_some() {
         return Ok(());
     }
-    tokio::task::spawn_blocking(move || as_caller(&graph, actor, |g| g.unfollow(actor, target))).await?
+    tokio::task::spawn_blocking(move || as_caller(&graph, actor, |g| g.unfollow_read_first(actor, target))).await?
 }
 
 /// Page size of the follower pages.

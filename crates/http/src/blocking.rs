@@ -45,7 +45,7 @@ pub async fn follow<G: SocialGraph>(
     if let Some(outcome) = graph.try_follow(caller.identity.id, target).await? {
         return Ok(outcome);
     }
-    run(graph, caller, move |g, me| g.follow(me, target)).await
+    run(graph, caller, move |g, me| g.follow_read_first(me, target)).await
 }
 
 /// The caller unfollows `target` ([`rookery_domain::service::Follows::unfollow`]).
@@ -60,7 +60,7 @@ pub async fn unfollow<G: SocialGraph>(
     if let Some(outcome) = graph.try_unfollow(caller.identity.id, target).await? {
         return Ok(outcome);
     }
-    run(graph, caller, move |g, me| g.unfollow(me, target)).await
+    run(graph, caller, move |g, me| g.unfollow_read_first(me, target)).await
 }
 
 /// Runs a use case for an anonymous caller (endpoints where authentication is

@@ -65,12 +65,27 @@ pub trait Follows {
     /// [`GraphError::UserNotFound`]; store errors.
     fn relation(&self, viewer: AccountId, target: AccountId) -> Result<Relation, GraphError>;
 
+    /// [`Follows::follow`] without its write-first try: reads the pair, decides, applies.
+    /// For a caller whose awaited try ([`Follows::try_follow`]) did not answer, so that a
+    /// refused guard is not tried twice.
+    ///
+    /// # Errors
+    /// As [`Follows::follow`].
+    fn follow_read_first(&self, actor: AccountId, target: AccountId) -> Result<FollowOutcome, GraphError>;
+
+    /// [`Follows::unfollow`] without its write-first try, as [`Follows::follow_read_first`].
+    ///
+    /// # Errors
+    /// As [`Follows::unfollow`].
+    fn unfollow_read_first(&self, actor: AccountId, target: AccountId) -> Result<UnfollowOutcome, GraphError>;
+
     /// The write-first try of [`Follows::follow`], awaited on the caller's executor
     /// instead of a blocking thread (see [`crate::pending`]). `Ok(Some(Followed))`
     /// when it followed. `Ok(None)` when the answer needs reads, which only
     /// [`Follows::follow`] makes (on a blocking thread): the caller was not found live
     /// recently, a follow quota is set, the store does not group-commit, or the
     /// transition's guard refused (already following, private, blocked, unknown).
+    /// Finish with [`Follows::follow_read_first`] then.
     ///
     /// # Errors
     /// Store errors.
@@ -82,7 +97,8 @@ pub trait Follows {
 
     /// The write-first try of [`Follows::unfollow`], as [`Follows::try_follow`]:
     /// `Ok(Some(Unfollowed))` when it removed the edge, `Ok(None)` when the answer needs
-    /// reads (no edge: a pending request to withdraw, or nothing to undo).
+    /// reads (no edge: a pending request to withdraw, or nothing to undo); finish with
+    /// [`Follows::unfollow_read_first`] then.
     ///
     /// # Errors
     /// Store errors.
@@ -114,6 +130,10 @@ where
         if unlimited && actor != target && self.apply_one(&self.follow_transition(actor, target))? == Applied::Changed {
             return Ok(FollowOutcome::Followed);
         }
+        self.follow_read_first(actor, target)
+    }
+
+    fn follow_read_first(&self, actor: AccountId, target: AccountId) -> Result<FollowOutcome, GraphError> {
         let mut budget_taken = false;
         for _ in 0..MAX_ATTEMPTS {
             let state = self.graph.pair(actor, target)?;
@@ -152,6 +172,10 @@ where
         if self.apply_one(&unfollow)? == Applied::Changed {
             return Ok(UnfollowOutcome::Unfollowed);
         }
+        self.unfollow_read_first(actor, target)
+    }
+
+    fn unfollow_read_first(&self, actor: AccountId, target: AccountId) -> Result<UnfollowOutcome, GraphError> {
         for _ in 0..MAX_ATTEMPTS {
             let state = self.graph.pair(actor, target)?;
             let (transition, outcome) = match decide_unfollow(&state)? {
@@ -547,6 +571,19 @@ mod tests {
         });
         let service = live_caller(ports, a);
         assert_eq!(ready(service.try_follow(a, b)), Err(GraphError::Store(StoreError::Unavailable("busy".into()))));
+    }
+
+    #[test]
+    fn read_first_skips_the_try() {
+        let (a, b) = (account_id(), account_id());
+        let mut ports = Ports::new();
+        let mut order = mockall::Sequence::new();
+        ports.graph.expect_pair().times(1).in_sequence(&mut order).return_const(Ok(following(a, b)));
+        ports.graph.expect_pair().times(1).in_sequence(&mut order).return_const(Ok(pair(a, b, false)));
+        ports.graph.expect_apply().never();
+        let service = ports.service();
+        assert_eq!(service.follow_read_first(a, b), Ok(FollowOutcome::AlreadyFollowing));
+        assert_eq!(service.unfollow_read_first(a, b), Ok(UnfollowOutcome::NotFollowing));
     }
 
     #[test]
