@@ -91,7 +91,9 @@ impl CommitQueue {
     /// failed: then nothing of them was committed).
     pub(crate) fn apply(&self, transitions: &[Transition]) -> Outcome {
         let (reply, answer) = mpsc::sync_channel(1);
-        self.jobs.send(Job { transitions: transitions.to_vec(), reply: Reply::Blocked(reply) }).map_err(|_| writers_gone())?;
+        self.jobs
+            .send(Job { transitions: transitions.to_vec(), reply: Reply::Blocked(reply) })
+            .map_err(|_| writers_gone())?;
         answer.recv().map_err(|_| writers_gone())?
     }
 

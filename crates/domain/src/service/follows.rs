@@ -334,8 +334,20 @@ mod tests {
         let (a, b) = (account_id(), account_id());
         let mut ports = Ports::new();
         let mut order = mockall::Sequence::new();
-        ports.graph.expect_apply().withf(|t| is_follow(t)).times(1).in_sequence(&mut order).returning(|_| Ok(vec![Applied::Unchanged]));
-        ports.graph.expect_pair().with(eq(a), eq(b)).times(1).in_sequence(&mut order).return_const(Ok(pair(a, b, true)));
+        ports
+            .graph
+            .expect_apply()
+            .withf(is_follow)
+            .times(1)
+            .in_sequence(&mut order)
+            .returning(|_| Ok(vec![Applied::Unchanged]));
+        ports
+            .graph
+            .expect_pair()
+            .with(eq(a), eq(b))
+            .times(1)
+            .in_sequence(&mut order)
+            .return_const(Ok(pair(a, b, true)));
         ports
             .graph
             .expect_apply()
@@ -405,7 +417,7 @@ mod tests {
         let mut missing = pair(a, account_id(), false);
         missing.target = None;
         ports.graph.expect_pair().times(1).return_const(Ok(missing));
-        ports.graph.expect_apply().withf(|t| is_follow(t)).times(1).returning(|_| Ok(vec![Applied::Unchanged]));
+        ports.graph.expect_apply().withf(is_follow).times(1).returning(|_| Ok(vec![Applied::Unchanged]));
         ports.notifier.expect_publish().never();
         assert_eq!(ports.service().follow(a, account_id()), Err(GraphError::UserNotFound));
     }
@@ -553,8 +565,20 @@ mod tests {
         let mut ports = Ports::new();
         let mut order = mockall::Sequence::new();
         let is_unfollow = move |t: &Vec<Transition>| t == &[Transition::Unfollow { follower: a, followee: b }];
-        ports.graph.expect_submit().withf(is_unfollow).times(1).in_sequence(&mut order).returning(|_| answered(vec![Applied::Changed]));
-        ports.graph.expect_submit().withf(is_unfollow).times(1).in_sequence(&mut order).returning(|_| answered(vec![Applied::Unchanged]));
+        ports
+            .graph
+            .expect_submit()
+            .withf(is_unfollow)
+            .times(1)
+            .in_sequence(&mut order)
+            .returning(|_| answered(vec![Applied::Changed]));
+        ports
+            .graph
+            .expect_submit()
+            .withf(is_unfollow)
+            .times(1)
+            .in_sequence(&mut order)
+            .returning(|_| answered(vec![Applied::Unchanged]));
         let service = live_caller(ports, a);
         assert_eq!(ready(service.try_unfollow(a, b)), Ok(Some(UnfollowOutcome::Unfollowed)));
         assert_eq!(ready(service.try_unfollow(a, b)), Ok(None));
