@@ -61,9 +61,22 @@ impl Reply {
 }
 
 /// The queue in front of the writer threads. Dropping it (with the last [`Database`]
-/// clone that holds it) lets the writers finish what is queued and exit.
+/// clone that holds it) lets the writers finish what is queued, and waits for them to
+/// exit: a writer still closing its PostgreSQL connection while the process exits
+/// raced libpq's TLS teardown (a test process died with SIGSEGV after passing).
 pub(crate) struct CommitQueue {
-    jobs: Sender<Job>,
+    jobs: Option<Sender<Job>>,
+    writers: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for CommitQueue {
+    fn drop(&mut self) {
+        drop(self.jobs.take());
+        for writer in self.writers.drain(..) {
+            // A writer that panicked has nothing left to finish.
+            let _ = writer.join();
+        }
+    }
 }
 
 impl std::fmt::Debug for CommitQueue {
@@ -78,21 +91,30 @@ impl CommitQueue {
     pub(crate) fn start(db: &Database, writers: usize) -> std::io::Result<Self> {
         let (jobs, queue) = mpsc::channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
+        let mut handles = Vec::with_capacity(writers.max(1));
         for n in 0..writers.max(1) {
             let (db, queue) = (db.clone(), Arc::clone(&queue));
-            std::thread::Builder::new()
-                .name(format!("rookery-writer-{n}"))
-                .spawn(move || write_batches(&db, &queue))?;
+            handles.push(
+                std::thread::Builder::new()
+                    .name(format!("rookery-writer-{n}"))
+                    .spawn(move || write_batches(&db, &queue))?,
+            );
         }
-        Ok(Self { jobs })
+        Ok(Self { jobs: Some(jobs), writers: handles })
+    }
+
+    fn send(&self, job: Job) -> Result<(), mpsc::SendError<Job>> {
+        match &self.jobs {
+            Some(jobs) => jobs.send(job),
+            None => Err(mpsc::SendError(job)),
+        }
     }
 
     /// Queues `transitions` and waits until the batch holding them committed (or
     /// failed: then nothing of them was committed).
     pub(crate) fn apply(&self, transitions: &[Transition]) -> Outcome {
         let (reply, answer) = mpsc::sync_channel(1);
-        self.jobs
-            .send(Job { transitions: transitions.to_vec(), reply: Reply::Blocked(reply) })
+        self.send(Job { transitions: transitions.to_vec(), reply: Reply::Blocked(reply) })
             .map_err(|_| writers_gone())?;
         answer.recv().map_err(|_| writers_gone())?
     }
@@ -101,7 +123,7 @@ impl CommitQueue {
     /// [`PendingApply`] after the batch holding them committed (or failed).
     pub(crate) fn submit(&self, transitions: Vec<Transition>) -> PendingApply {
         let (reply, pending) = pending_apply();
-        if let Err(mpsc::SendError(job)) = self.jobs.send(Job { transitions, reply: Reply::Awaited(reply) }) {
+        if let Err(mpsc::SendError(job)) = self.send(Job { transitions, reply: Reply::Awaited(reply) }) {
             job.reply.send(Err(writers_gone()));
         }
         pending
