@@ -195,30 +195,56 @@ pub async fn http_phase<F>(base: &str, connections: usize, duration: Duration, o
 where
     F: Fn(usize, usize) -> Option<Call> + Send + Sync + 'static,
 {
-    let op = Arc::new(op);
     let (addr, host, prefix) = split_base(base)?;
     let mut conns = Vec::with_capacity(connections);
     for _ in 0..connections {
         conns.push(wire::Connection::open(addr).await?);
     }
+    let (host, prefix) = (Arc::<str>::from(host), Arc::<str>::from(prefix));
+    worker_tasks(conns, duration, move |mut conn, worker, i| {
+        let call = op(worker, i)?;
+        let (host, prefix) = (Arc::clone(&host), Arc::clone(&prefix));
+        Some(async move {
+            let t0 = Instant::now();
+            let outcome = send_wire(&mut conn, &host, &prefix, &call).await;
+            let elapsed = t0.elapsed();
+            if outcome.as_ref().is_err_and(|failure| failure.connection_lost) {
+                conn = wire::Connection::open(addr).await?;
+            }
+            Ok((conn, elapsed, outcome.map_err(|failure| failure.message)))
+        })
+    })
+    .await
+}
+
+/// One timed step of a worker: its state back, how long the step took, its outcome.
+type Step<S> = anyhow::Result<(S, Duration, Result<(), String>)>;
+
+/// Runs one task per state, each calling `step(state, worker, iteration)` until
+/// `duration` has passed or its `step` returns `None`, and sums what they measured.
+async fn worker_tasks<S, F, Fut>(states: Vec<S>, duration: Duration, step: F) -> anyhow::Result<Stats>
+where
+    S: Send + 'static,
+    F: Fn(S, usize, usize) -> Option<Fut> + Send + Sync + 'static,
+    Fut: Future<Output = Step<S>> + Send + 'static,
+{
+    let step = Arc::new(step);
     let start = Instant::now();
-    let mut tasks = Vec::with_capacity(connections);
-    for (worker, mut conn) in conns.into_iter().enumerate() {
-        let (host, prefix, op) = (host.clone(), prefix.clone(), Arc::clone(&op));
+    let mut tasks = Vec::with_capacity(states.len());
+    for (worker, state) in states.into_iter().enumerate() {
+        let step = Arc::clone(&step);
         tasks.push(tokio::spawn(async move {
             let mut tally = Tally::new()?;
+            let mut state = Some(state);
             for i in 0.. {
                 if start.elapsed() >= duration {
                     break;
                 }
-                let Some(call) = op(worker, i) else { break };
-                let t0 = Instant::now();
-                let outcome = send_wire(&mut conn, &host, &prefix, &call).await;
-                let elapsed = t0.elapsed();
-                if outcome.as_ref().is_err_and(|failure| failure.connection_lost) {
-                    conn = wire::Connection::open(addr).await?;
-                }
-                tally.record(elapsed, outcome.map_err(|failure| failure.message));
+                let Some(current) = state.take() else { break };
+                let Some(call) = step(current, worker, i) else { break };
+                let (next, elapsed, outcome) = call.await?;
+                tally.record(elapsed, outcome);
+                state = Some(next);
             }
             anyhow::Ok(tally)
         }));
@@ -293,32 +319,14 @@ where
     F: Fn(usize, usize) -> Option<Fut> + Send + Sync + 'static,
     Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
 {
-    let op = Arc::new(op);
-    runtime.block_on(async move {
-        let start = Instant::now();
-        let mut handles = Vec::with_capacity(tasks);
-        for worker in 0..tasks {
-            let op = Arc::clone(&op);
-            handles.push(tokio::spawn(async move {
-                let mut tally = Tally::new()?;
-                for i in 0.. {
-                    if start.elapsed() >= duration {
-                        break;
-                    }
-                    let Some(call) = op(worker, i) else { break };
-                    let t0 = Instant::now();
-                    let outcome = call.await;
-                    tally.record(t0.elapsed(), outcome.map_err(|e| format!("{e:#}")));
-                }
-                anyhow::Ok(tally)
-            }));
-        }
-        let mut total = Tally::new()?;
-        for handle in handles {
-            total.absorb(handle.await??)?;
-        }
-        Ok(total.finish(start.elapsed(), duration))
-    })
+    runtime.block_on(worker_tasks(vec![(); tasks], duration, move |(), worker, i| {
+        let call = op(worker, i)?;
+        Some(async move {
+            let t0 = Instant::now();
+            let outcome = call.await;
+            Ok(((), t0.elapsed(), outcome.map_err(|e| format!("{e:#}"))))
+        })
+    }))
 }
 
 /// Each worker's next iteration, carried on from one round of a phase to the next, so

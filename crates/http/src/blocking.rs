@@ -42,10 +42,8 @@ pub async fn follow<G: SocialGraph>(
     caller: &Caller,
     target: AccountId,
 ) -> Result<FollowOutcome, GraphError> {
-    if let Some(outcome) = graph.try_follow(caller.identity.id, target).await? {
-        return Ok(outcome);
-    }
-    run(graph, caller, move |g, me| g.follow_read_first(me, target)).await
+    let tried = graph.try_follow(caller.identity.id, target);
+    awaited_or_run(graph, caller, tried, move |g, me| g.follow_read_first(me, target)).await
 }
 
 /// The caller unfollows `target` ([`rookery_domain::service::Follows::unfollow`]).
@@ -57,10 +55,27 @@ pub async fn unfollow<G: SocialGraph>(
     caller: &Caller,
     target: AccountId,
 ) -> Result<UnfollowOutcome, GraphError> {
-    if let Some(outcome) = graph.try_unfollow(caller.identity.id, target).await? {
-        return Ok(outcome);
+    let tried = graph.try_unfollow(caller.identity.id, target);
+    awaited_or_run(graph, caller, tried, move |g, me| g.unfollow_read_first(me, target)).await
+}
+
+/// The answer of an awaited write-first try, or, when it had none, the rest of the use
+/// case on the blocking pool.
+async fn awaited_or_run<G, T, F>(
+    graph: &web::Data<G>,
+    caller: &Caller,
+    tried: impl Future<Output = Result<Option<T>, GraphError>>,
+    rest: F,
+) -> Result<T, GraphError>
+where
+    G: SocialGraph,
+    T: Send + 'static,
+    F: FnOnce(&G, AccountId) -> Result<T, GraphError> + Send + 'static,
+{
+    match tried.await? {
+        Some(answer) => Ok(answer),
+        None => run(graph, caller, rest).await,
     }
-    run(graph, caller, move |g, me| g.unfollow_read_first(me, target)).await
 }
 
 /// Runs a use case for an anonymous caller (endpoints where authentication is

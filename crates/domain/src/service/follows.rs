@@ -306,6 +306,17 @@ mod tests {
     use super::super::fixtures::*;
     use super::*;
 
+    /// `transition`, applied once, next in `order`, with `outcome`.
+    fn expect_applied(ports: &mut Ports, order: &mut mockall::Sequence, transition: Transition, outcome: Applied) {
+        ports
+            .graph
+            .expect_apply()
+            .withf(move |t| t == std::slice::from_ref(&transition))
+            .times(1)
+            .in_sequence(order)
+            .returning(move |_| Ok(vec![outcome]));
+    }
+
     fn is_follow(t: &[Transition]) -> bool {
         matches!(t, [Transition::Follow { .. }])
     }
@@ -468,21 +479,10 @@ mod tests {
         let mut pending = pair(a, b, true);
         pending.request = Some(request(a, b, RequestStatus::Pending));
         let mut order = mockall::Sequence::new();
-        ports
-            .graph
-            .expect_apply()
-            .withf(move |t| t == [Transition::Unfollow { follower: a, followee: b }])
-            .times(1)
-            .in_sequence(&mut order)
-            .returning(|_| Ok(vec![Applied::Unchanged]));
+        let unfollow = Transition::Unfollow { follower: a, followee: b };
+        expect_applied(&mut ports, &mut order, unfollow, Applied::Unchanged);
         ports.graph.expect_pair().times(1).in_sequence(&mut order).return_const(Ok(pending));
-        ports
-            .graph
-            .expect_apply()
-            .withf(move |t| t == [Transition::Cancel { requester: a, target: b }])
-            .times(1)
-            .in_sequence(&mut order)
-            .returning(|_| Ok(vec![Applied::Changed]));
+        expect_applied(&mut ports, &mut order, Transition::Cancel { requester: a, target: b }, Applied::Changed);
         assert_eq!(ports.service().unfollow(a, b), Ok(UnfollowOutcome::RequestWithdrawn));
     }
 
