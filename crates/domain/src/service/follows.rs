@@ -565,20 +565,10 @@ mod tests {
         let mut ports = Ports::new();
         let mut order = mockall::Sequence::new();
         let is_unfollow = move |t: &Vec<Transition>| t == &[Transition::Unfollow { follower: a, followee: b }];
-        ports
-            .graph
-            .expect_submit()
-            .withf(is_unfollow)
-            .times(1)
-            .in_sequence(&mut order)
-            .returning(|_| answered(vec![Applied::Changed]));
-        ports
-            .graph
-            .expect_submit()
-            .withf(is_unfollow)
-            .times(1)
-            .in_sequence(&mut order)
-            .returning(|_| answered(vec![Applied::Unchanged]));
+        for outcome in [Applied::Changed, Applied::Unchanged] {
+            let submit = ports.graph.expect_submit().withf(is_unfollow).times(1);
+            submit.in_sequence(&mut order).returning(move |_| answered(vec![outcome]));
+        }
         let service = live_caller(ports, a);
         assert_eq!(ready(service.try_unfollow(a, b)), Ok(Some(UnfollowOutcome::Unfollowed)));
         assert_eq!(ready(service.try_unfollow(a, b)), Ok(None));
