@@ -33,8 +33,6 @@ use crate::database::Database;
 /// can produce, small enough that one transaction never holds the lock for long.
 const MAX_BATCH: usize = 512;
 
-type Outcome = ApplyOutcome;
-
 /// One caller's transitions and where its answer goes.
 struct Job {
     transitions: Vec<Transition>,
@@ -44,12 +42,12 @@ struct Job {
 /// Where a job's answer goes: a thread parked on a channel, or a task awaiting a
 /// [`PendingApply`] on an async executor (no thread waits for it).
 enum Reply {
-    Blocked(SyncSender<Outcome>),
+    Blocked(SyncSender<ApplyOutcome>),
     Awaited(ApplyReply),
 }
 
 impl Reply {
-    fn send(self, outcome: Outcome) {
+    fn send(self, outcome: ApplyOutcome) {
         match self {
             // A caller that stopped waiting needs no answer.
             Self::Blocked(reply) => {
@@ -112,7 +110,7 @@ impl CommitQueue {
 
     /// Queues `transitions` and waits until the batch holding them committed (or
     /// failed: then nothing of them was committed).
-    pub(crate) fn apply(&self, transitions: &[Transition]) -> Outcome {
+    pub(crate) fn apply(&self, transitions: &[Transition]) -> ApplyOutcome {
         let (reply, answer) = mpsc::sync_channel(1);
         self.send(Job { transitions: transitions.to_vec(), reply: Reply::Blocked(reply) })
             .map_err(|_| writers_gone())?;

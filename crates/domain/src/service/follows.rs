@@ -126,8 +126,9 @@ where
     N: Notifier,
 {
     fn follow(&self, actor: AccountId, target: AccountId) -> Result<FollowOutcome, GraphError> {
-        let unlimited = self.follow_quota.is_none();
-        if unlimited && actor != target && self.apply_one(&self.follow_transition(actor, target))? == Applied::Changed {
+        if self.follows_write_first(actor, target)
+            && self.apply_one(&self.follow_transition(actor, target))? == Applied::Changed
+        {
             return Ok(FollowOutcome::Followed);
         }
         self.follow_read_first(actor, target)
@@ -202,7 +203,7 @@ where
     }
 
     async fn try_follow(&self, actor: AccountId, target: AccountId) -> Result<Option<FollowOutcome>, GraphError> {
-        if self.follow_quota.is_some() || actor == target || !self.recently_live(actor) {
+        if !self.follows_write_first(actor, target) || !self.recently_live(actor) {
             return Ok(None);
         }
         let follow = self.follow_transition(actor, target);
@@ -234,6 +235,12 @@ where
     I: IdSource,
     N: Notifier,
 {
+    /// Whether a follow may be tried before deciding: not with a quota (an idempotent
+    /// follow must not spend budget, so the decision comes first), nor of oneself.
+    fn follows_write_first(&self, actor: AccountId, target: AccountId) -> bool {
+        self.follow_quota.is_none() && actor != target
+    }
+
     /// `actor -> target` as a new edge, with the notification that tells the followee.
     fn follow_transition(&self, actor: AccountId, target: AccountId) -> Transition {
         let now = self.clock.now();
