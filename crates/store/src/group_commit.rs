@@ -11,6 +11,16 @@
 //! executor). Nothing is answered before its commit; nothing waits on a timer: a lone
 //! caller is committed at once, and a batch grows only while the previous one commits.
 //!
+//! With several writers, each has its own queue, and a job goes to the writer its
+//! second account hashes to (the followee of a follow, the target of a request, the
+//! blocked account of a block; see [`writer_of`]). A batch locks the rows of the
+//! accounts it touches until it commits, so two writers whose batches both touched a
+//! much-followed account took turns on its row, each waiting through the other's
+//! commit: on PostgreSQL, 64 callers following one account got 44-84% of the
+//! throughput of follows spread over many. Routed by followee, the follows of one
+//! account gather in one writer's batches, which that writer commits back to back,
+//! while follows spread over many accounts still spread over every writer.
+//!
 //! The jobs of one batch are independent decisions, each guarded by its own
 //! transition's guard, so putting them in one transaction changes no outcome: a racing
 //! twin later in the batch sees the earlier one's rows and becomes a no-op, exactly as
@@ -20,8 +30,8 @@
 //!
 //! [`GraphStore::apply`]: rookery_domain::ports::GraphStore::apply
 
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
-use std::sync::{Arc, Mutex};
 
 use rookery_domain::pending::{ApplyOutcome, ApplyReply, PendingApply, pending_apply};
 use rookery_domain::ports::StoreError;
@@ -58,18 +68,18 @@ impl Reply {
     }
 }
 
-/// The queue in front of the writer threads. Dropping it (with the last [`Database`]
+/// The queues in front of the writer threads, one each. Dropping it (with the last [`Database`]
 /// clone that holds it) lets the writers finish what is queued, and waits for them to
 /// exit: a writer still closing its PostgreSQL connection while the process exits
 /// raced libpq's TLS teardown (a test process died with SIGSEGV after passing).
 pub(crate) struct CommitQueue {
-    jobs: Option<Sender<Job>>,
+    queues: Vec<Sender<Job>>,
     writers: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl Drop for CommitQueue {
     fn drop(&mut self) {
-        drop(self.jobs.take());
+        self.queues.clear();
         for writer in self.writers.drain(..) {
             // A writer that panicked has nothing left to finish.
             let _ = writer.join();
@@ -87,23 +97,24 @@ impl CommitQueue {
     /// Starts `writers` threads that apply batches on `db`, which must not itself
     /// group commits (it would queue to itself).
     pub(crate) fn start(db: &Database, writers: usize) -> std::io::Result<Self> {
-        let (jobs, queue) = mpsc::channel::<Job>();
-        let queue = Arc::new(Mutex::new(queue));
+        let mut queues = Vec::with_capacity(writers.max(1));
         let mut handles = Vec::with_capacity(writers.max(1));
         for n in 0..writers.max(1) {
-            let (db, queue) = (db.clone(), Arc::clone(&queue));
+            let (jobs, queue) = mpsc::channel::<Job>();
+            let db = db.clone();
             handles.push(
                 std::thread::Builder::new()
                     .name(format!("rookery-writer-{n}"))
                     .spawn(move || write_batches(&db, &queue))?,
             );
+            queues.push(jobs);
         }
-        Ok(Self { jobs: Some(jobs), writers: handles })
+        Ok(Self { queues, writers: handles })
     }
 
     fn send(&self, job: Job) -> Result<(), mpsc::SendError<Job>> {
-        match &self.jobs {
-            Some(jobs) => jobs.send(job),
+        match self.queues.get(writer_of(&job.transitions, self.queues.len())) {
+            Some(queue) => queue.send(job),
             None => Err(mpsc::SendError(job)),
         }
     }
@@ -132,17 +143,26 @@ fn writers_gone() -> StoreError {
     StoreError::Unavailable("the database writer has stopped".into())
 }
 
+/// Which of `writers` queues a job goes to: the one its first transition's second
+/// account hashes to, so that the jobs touching one account as followee (or target, or
+/// blocked) share a writer and never wait on each other's row locks across writers.
+/// Any job may go to any writer, so this is a choice of speed, not of correctness.
+fn writer_of(transitions: &[Transition], writers: usize) -> usize {
+    let Some([_, second]) = transitions.first().map(Transition::accounts) else { return 0 };
+    let mut hasher = DefaultHasher::new();
+    second.hash(&mut hasher);
+    usize::try_from(hasher.finish() % u64::try_from(writers.max(1)).unwrap_or(1)).unwrap_or(0)
+}
+
 /// A writer's loop: take what is queued, commit it, answer; until the queue is gone.
-fn write_batches(db: &Database, queue: &Mutex<Receiver<Job>>) {
+fn write_batches(db: &Database, queue: &Receiver<Job>) {
     while let Some(batch) = next_batch(queue) {
         commit(db, batch);
     }
 }
 
-/// Blocks for the first job, then takes whatever else is already waiting. The lock is
-/// held only while taking, so another writer can take the next batch meanwhile.
-fn next_batch(queue: &Mutex<Receiver<Job>>) -> Option<Vec<Job>> {
-    let queue = queue.lock().ok()?;
+/// Blocks for the first job, then takes whatever else is already waiting.
+fn next_batch(queue: &Receiver<Job>) -> Option<Vec<Job>> {
     let first = queue.recv().ok()?;
     let mut size = first.transitions.len();
     let mut batch = vec![first];

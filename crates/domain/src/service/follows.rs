@@ -82,10 +82,15 @@ pub trait Follows {
     /// The write-first try of [`Follows::follow`], awaited on the caller's executor
     /// instead of a blocking thread (see [`crate::pending`]). `Ok(Some(Followed))`
     /// when it followed. `Ok(None)` when the answer needs reads, which only
-    /// [`Follows::follow`] makes (on a blocking thread): the caller was not found live
-    /// recently, a follow quota is set, the store does not group-commit, or the
-    /// transition's guard refused (already following, private, blocked, unknown).
-    /// Finish with [`Follows::follow_read_first`] then.
+    /// [`Follows::follow`] makes (on a blocking thread): a follow quota is set, the store
+    /// does not group-commit, or the transition's guard refused (already following,
+    /// private, blocked, unknown; or the caller has no live account yet). Finish with
+    /// the caller's account ensured and [`Follows::follow_read_first`] then.
+    ///
+    /// The caller's account is not read first: the guard requires both accounts live
+    /// inside the write transaction, so a try that followed proves the caller live (and
+    /// it is remembered so, see [`Accounts::ensure_account`](super::Accounts::ensure_account)),
+    /// and a caller still to be provisioned, or deleted, is refused and read.
     ///
     /// # Errors
     /// Store errors.
@@ -203,20 +208,17 @@ where
     }
 
     async fn try_follow(&self, actor: AccountId, target: AccountId) -> Result<Option<FollowOutcome>, GraphError> {
-        if !self.follows_write_first(actor, target) || !self.recently_live(actor) {
+        if !self.follows_write_first(actor, target) {
             return Ok(None);
         }
         let follow = self.follow_transition(actor, target);
-        let changed = self.submit_one(follow).await? == Applied::Changed;
+        let changed = self.submit_one(actor, follow).await? == Applied::Changed;
         Ok(changed.then_some(FollowOutcome::Followed))
     }
 
     async fn try_unfollow(&self, actor: AccountId, target: AccountId) -> Result<Option<UnfollowOutcome>, GraphError> {
-        if !self.recently_live(actor) {
-            return Ok(None);
-        }
         let unfollow = Transition::Unfollow { follower: actor, followee: target };
-        let changed = self.submit_one(unfollow).await? == Applied::Changed;
+        let changed = self.submit_one(actor, unfollow).await? == Applied::Changed;
         Ok(changed.then_some(UnfollowOutcome::Unfollowed))
     }
 
@@ -272,13 +274,20 @@ where
 
     /// As [`Self::apply_one`], awaiting the store's group commit without blocking.
     /// A store that cannot answer that way counts as a refused guard: the caller then
-    /// takes the blocking path, which applies it there.
-    async fn submit_one(&self, transition: Transition) -> Result<Applied, GraphError> {
+    /// takes the blocking path, which applies it there. A change proves `actor` live,
+    /// so it is remembered as found live.
+    async fn submit_one(&self, actor: AccountId, transition: Transition) -> Result<Applied, GraphError> {
         let notification = transition.notification().cloned();
         let Some(pending) = self.graph.submit(vec![transition]) else {
             return Ok(Applied::Unchanged);
         };
-        self.published(notification.as_ref(), pending.await)
+        let applied = self.published(notification.as_ref(), pending.await)?;
+        if applied == Applied::Changed {
+            // A follow's guard found the actor live; an unfollow removed an edge, and a
+            // deleted account has none.
+            self.live_callers.remember(actor, self.clock.now());
+        }
+        Ok(applied)
     }
 
     /// The outcome of one applied transition; publishes `notification` when it changed
@@ -294,11 +303,6 @@ where
         Ok(applied)
     }
 
-    /// Whether `caller` was found live recently enough to act without reading its row
-    /// (see [`Accounts::ensure_account`](super::Accounts::ensure_account)).
-    fn recently_live(&self, caller: AccountId) -> bool {
-        self.live_callers.is_fresh(caller, self.clock.now())
-    }
 }
 
 /// Every attempt lost a race: rare enough to answer "try again".
@@ -503,15 +507,6 @@ mod tests {
         assert_eq!(ports.service().unfollow(a, b), Ok(UnfollowOutcome::NotFollowing));
     }
 
-    /// A service whose caller `a` was just found live, so the awaited tries may write.
-    fn live_caller(mut ports: Ports, a: AccountId) -> TestService {
-        ports.accounts.expect_presence().with(eq(a)).times(1).return_const(Ok(crate::ports::Presence::Live));
-        let service = ports.service();
-        let identity = crate::Identity { id: a, username: None, name: None };
-        assert_eq!(crate::service::Accounts::ensure_account(&service, &identity), Ok(()));
-        service
-    }
-
     fn answered(outcome: Vec<Applied>) -> Option<crate::pending::PendingApply> {
         let (reply, pending) = crate::pending::pending_apply();
         reply.send(Ok(outcome));
@@ -531,8 +526,12 @@ mod tests {
             .times(1)
             .returning(|_| answered(vec![Applied::Changed]));
         ports.notifier.expect_publish().withf(move |n| n.len() == 1 && n[0].recipient == b).times(1).return_const(());
-        let service = live_caller(ports, a);
+        // Not read before the try, nor after it: the follow proved the caller live.
+        ports.accounts.expect_presence().never();
+        let service = ports.service();
         assert_eq!(ready(service.try_follow(a, b)), Ok(Some(FollowOutcome::Followed)));
+        let identity = crate::Identity { id: a, username: None, name: None };
+        assert_eq!(crate::service::Accounts::ensure_account(&service, &identity), Ok(()));
     }
 
     #[test]
@@ -541,27 +540,26 @@ mod tests {
         let mut ports = Ports::new();
         ports.graph.expect_submit().times(1).returning(|_| answered(vec![Applied::Unchanged]));
         ports.notifier.expect_publish().never();
-        let service = live_caller(ports, a);
+        // A refusal proves nothing about the caller, whose row the blocking path reads.
+        ports.accounts.expect_presence().with(eq(a)).times(1).return_const(Ok(crate::ports::Presence::Live));
+        let service = ports.service();
         assert_eq!(ready(service.try_follow(a, b)), Ok(None));
+        let identity = crate::Identity { id: a, username: None, name: None };
+        assert_eq!(crate::service::Accounts::ensure_account(&service, &identity), Ok(()));
     }
 
     #[test]
-    fn an_awaited_follow_needs_a_recently_live_caller_no_quota_and_a_queue() {
+    fn an_awaited_follow_needs_no_quota_and_a_queue() {
         let (a, b) = (account_id(), account_id());
         let mut ports = Ports::new();
         ports.graph.expect_submit().never();
-        let service = ports.service();
-        assert_eq!(ready(service.try_follow(a, b)), Ok(None), "caller not seen yet");
-
-        let mut ports = Ports::new();
-        ports.graph.expect_submit().never();
-        let service = live_caller(ports, a).with_follow_quota(super::super::FollowQuota::per_hour(100));
+        let service = ports.service().with_follow_quota(super::super::FollowQuota::per_hour(100));
         assert_eq!(ready(service.try_follow(a, b)), Ok(None), "a quota needs the decision first");
 
         let mut ports = Ports::new();
         ports.graph.expect_submit().times(1).returning(|_| None);
         ports.graph.expect_apply().never();
-        let service = live_caller(ports, a);
+        let service = ports.service();
         assert_eq!(ready(service.try_follow(a, b)), Ok(None), "no group commit to queue on");
         assert_eq!(ready(service.try_follow(a, a)), Ok(None), "oneself");
     }
@@ -576,7 +574,7 @@ mod tests {
             let submit = ports.graph.expect_submit().withf(is_unfollow).times(1);
             submit.in_sequence(&mut order).returning(move |_| answered(vec![outcome]));
         }
-        let service = live_caller(ports, a);
+        let service = ports.service();
         assert_eq!(ready(service.try_unfollow(a, b)), Ok(Some(UnfollowOutcome::Unfollowed)));
         assert_eq!(ready(service.try_unfollow(a, b)), Ok(None));
     }
@@ -590,7 +588,7 @@ mod tests {
             reply.send(Err(StoreError::Unavailable("busy".into())));
             Some(pending)
         });
-        let service = live_caller(ports, a);
+        let service = ports.service();
         assert_eq!(ready(service.try_follow(a, b)), Err(GraphError::Store(StoreError::Unavailable("busy".into()))));
     }
 
