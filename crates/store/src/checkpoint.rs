@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use diesel::connection::SimpleConnection;
 
 use diesel::prelude::*;
-use diesel::sql_types::Integer;
+use diesel::sql_types::{Integer, Text};
 use diesel::sqlite::SqliteConnection;
 
 use crate::connection::{DbConnection, Manager};
@@ -56,9 +56,10 @@ impl WriteGate {
 /// Frames a restart may be left to copy while writes wait for it (about 2 MiB).
 const RESTART_COPY_FRAMES: i32 = 512;
 
-/// Passive checkpoints at most run back to back to bring the uncopied tail of the log
-/// under [`RESTART_COPY_FRAMES`] before a restart: each copies what was committed
-/// while the one before it ran, so the tail shrinks round by round.
+/// Rounds (a sync of the database file, then a passive checkpoint) at most run back to
+/// back to bring the uncopied tail of the log under [`RESTART_COPY_FRAMES`] before a
+/// restart: each copies what was committed while the one before it ran, so the tail
+/// shrinks round by round.
 const CATCH_UP_ROUNDS: usize = 4;
 
 /// What `PRAGMA wal_checkpoint` answers.
@@ -82,18 +83,22 @@ fn passive(c: &mut SqliteConnection) -> QueryResult<Checkpointed> {
 /// process's writes back at the [`WriteGate`] meanwhile, so the next commit starts the
 /// log over. When the readers outlast the wait, the next round tries again.
 ///
-/// A restart also copies what the last passive checkpoint left, and syncs both files
-/// when there was any, all while writes wait: at 15,000 follows a second (the log
-/// grows by about 60,000 frames a second) that tail was thousands of frames, writes
-/// waited 10-40 ms at each of the three restarts a second, and those waits were the
-/// slowest percent of follows. So passive checkpoints run back to back first (writes
-/// go on) until the tail is short; a restart then holds writes for 7-20 ms, mostly its
-/// two syncs. `rookery_store::checkpoint=debug` logs each restart with both times.
+/// A restart copies what the last passive checkpoint left and syncs the database file,
+/// all while writes wait. SQLite syncs the database file only after a checkpoint that
+/// copied the whole log, which under load only the restart does: so the restart's sync
+/// wrote back every page the passive checkpoints had copied since the last one, and
+/// held writes for longer the larger the database grew (8 ms at first, 50-90 ms after
+/// a minute of follows, the slowest percent of them). So before taking the gate, the
+/// checkpointer syncs the database file itself, between passive checkpoints run back
+/// to back (writes go on meanwhile) until what is left to copy is short: the restart
+/// then copies and syncs only that tail. `rookery_store::checkpoint=debug` logs each
+/// restart with its rounds, the tail and both times.
 ///
 /// A restarted log is reused from its start by the next commit; until one comes it
 /// keeps its length, so a log that has not changed since the last restart is left be.
 fn checkpoint(
     c: &mut SqliteConnection,
+    file: &DatabaseFile,
     gate: &WriteGate,
     busy_timeout: Duration,
     restarted_at: &mut Option<i32>,
@@ -102,15 +107,19 @@ fn checkpoint(
     if passive.log <= RESTART_FRAMES || *restarted_at == Some(passive.log) {
         return Ok(());
     }
-    for _ in 0..CATCH_UP_ROUNDS {
+    let mut rounds = 0;
+    let tail = loop {
+        file.sync();
         let before = passive.log;
         passive = self::passive(c)?;
-        // What was committed while the previous round copied: about what this round
-        // left behind, as the rounds take time in proportion to their work.
-        if passive.log.saturating_sub(before) <= RESTART_COPY_FRAMES {
-            break;
+        rounds += 1;
+        // Committed while this round synced and copied: about what it left to copy.
+        let tail = passive.log.saturating_sub(before);
+        if tail <= RESTART_COPY_FRAMES || rounds == CATCH_UP_ROUNDS {
+            break tail;
         }
-    }
+    };
+    file.sync();
     let asked = Instant::now();
     let _writes_held = gate.hold();
     let held = Instant::now();
@@ -121,11 +130,51 @@ fn checkpoint(
     *restarted_at = Some(restarted.log);
     tracing::debug!(
         log = restarted.log,
+        rounds,
+        tail,
         waited_us = micros(held.duration_since(asked)),
         held_us = micros(held.elapsed()),
         "WAL restarted"
     );
     Ok(())
+}
+
+/// The main database file, opened to sync what passive checkpoints wrote to it.
+struct DatabaseFile(Option<std::fs::File>);
+
+/// One row of `pragma_database_list`.
+#[derive(QueryableByName)]
+struct MainFile {
+    #[diesel(sql_type = Text)]
+    file: String,
+}
+
+impl DatabaseFile {
+    /// Opens the file behind `c`'s main database. Without it (an unnamed database, or
+    /// the file not opened) the restart syncs everything itself, as SQLite does.
+    fn of(c: &mut SqliteConnection) -> Self {
+        let path = diesel::sql_query("SELECT file FROM pragma_database_list WHERE name = 'main'")
+            .get_result::<MainFile>(c)
+            .map(|row| row.file);
+        match path {
+            Ok(path) if !path.is_empty() => Self(
+                std::fs::File::open(&path)
+                    .inspect_err(|error| tracing::warn!(%error, path, "cannot open the database file to sync it"))
+                    .ok(),
+            ),
+            _ => Self(None),
+        }
+    }
+
+    /// Writes back what was copied into the file. A failure leaves that to the
+    /// restart's own sync, which fails the restart if the file truly cannot be synced.
+    fn sync(&self) {
+        if let Some(file) = &self.0
+            && let Err(error) = file.sync_data()
+        {
+            tracing::warn!(%error, "syncing the database file failed");
+        }
+    }
 }
 
 fn micros(d: Duration) -> u64 {
@@ -150,12 +199,13 @@ impl Checkpointer {
         let (stop, stopped) = mpsc::channel::<()>();
         std::thread::Builder::new().name("rookery-checkpoint".into()).spawn(move || {
             let mut restarted_at = None;
+            let mut file = None;
             // Dropping the sender (with the last clone of the database) ends the loop.
             while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(INTERVAL) {
                 let Ok(mut conn) = pool.get() else { continue };
-                if let DbConnection::Sqlite(c) = &mut **conn
-                    && let Err(error) = checkpoint(c, &gate, busy_timeout, &mut restarted_at)
-                {
+                let DbConnection::Sqlite(c) = &mut **conn else { continue };
+                let file = file.get_or_insert_with(|| DatabaseFile::of(c));
+                if let Err(error) = checkpoint(c, file, &gate, busy_timeout, &mut restarted_at) {
                     tracing::warn!(%error, "WAL checkpoint failed");
                 }
             }
