@@ -9,6 +9,8 @@
 //! entry expires; meanwhile graph changes and profile edits are still refused by the
 //! store's guards, which check the accounts' liveness inside the write transaction, so
 //! what a deleted caller can do on another instance for up to [`TTL`] is mostly read.
+//! The awaited follow and unfollow tries skip the read altogether (their guards prove
+//! the caller live) and remember a caller whose try changed something.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
