@@ -302,7 +302,6 @@ where
         }
         Ok(applied)
     }
-
 }
 
 /// Every attempt lost a race: rare enough to answer "try again".
