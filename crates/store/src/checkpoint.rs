@@ -213,3 +213,25 @@ impl Checkpointer {
         Ok(Self { _stop: stop })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use diesel::Connection;
+
+    use super::*;
+
+    #[test]
+    fn the_database_file_is_found_for_a_file_and_not_for_memory() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("rookery.db");
+        let url = path.to_string_lossy().into_owned();
+        let mut file_db = SqliteConnection::establish(&url).unwrap_or_else(|e| panic!("{e}"));
+        file_db.batch_execute("CREATE TABLE t (x INTEGER)").unwrap_or_else(|e| panic!("{e}"));
+        let file = DatabaseFile::of(&mut file_db);
+        assert!(file.0.is_some(), "a file database's file opens");
+        file.sync();
+
+        let mut memory = SqliteConnection::establish(":memory:").unwrap_or_else(|e| panic!("{e}"));
+        assert!(DatabaseFile::of(&mut memory).0.is_none(), "an in-memory database has no file");
+    }
+}

@@ -197,3 +197,36 @@ fn commit(db: &Database, batch: Vec<Job>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use rookery_domain::AccountId;
+
+    use super::*;
+
+    fn account() -> AccountId {
+        AccountId::from_uuid(uuid::Uuid::new_v4())
+    }
+
+    fn unblock(blocker: AccountId, blocked: AccountId) -> Vec<Transition> {
+        vec![Transition::Unblock { blocker, blocked }]
+    }
+
+    #[test]
+    fn one_accounts_jobs_share_a_writer_and_many_accounts_use_every_writer() {
+        let hot = account();
+        let writers: HashSet<usize> = (0..100).map(|_| writer_of(&unblock(account(), hot), 2)).collect();
+        assert_eq!(writers.len(), 1, "every job on one account goes to one writer");
+        let writers: HashSet<usize> = (0..100).map(|_| writer_of(&unblock(hot, account()), 2)).collect();
+        assert_eq!(writers, HashSet::from([0, 1]), "jobs on many accounts spread over both writers");
+    }
+
+    #[test]
+    fn a_job_always_has_a_writer() {
+        assert_eq!(writer_of(&[], 2), 0);
+        assert_eq!(writer_of(&unblock(account(), account()), 1), 0);
+        assert_eq!(writer_of(&unblock(account(), account()), 0), 0);
+    }
+}
