@@ -68,10 +68,11 @@ impl Reply {
     }
 }
 
-/// The queues in front of the writer threads, one each. Dropping it (with the last [`Database`]
-/// clone that holds it) lets the writers finish what is queued, and waits for them to
-/// exit: a writer still closing its PostgreSQL connection while the process exits
-/// raced libpq's TLS teardown (a test process died with SIGSEGV after passing).
+/// The queues in front of the writer threads, one each. Dropping it (with the last
+/// [`Database`] clone that holds it) lets the writers finish what is queued, and waits
+/// for them to exit: a writer still closing its PostgreSQL connection while the
+/// process exits raced libpq's TLS teardown (a test process died with SIGSEGV after
+/// passing).
 pub(crate) struct CommitQueue {
     queues: Vec<Sender<Job>>,
     writers: Vec<std::thread::JoinHandle<()>>,
