@@ -74,6 +74,11 @@ async fn soft_delete_cleans_the_graph_and_hides_the_account() {
     // The deleted account's own token is refused from now on.
     let own = app.call(Method::GET, "/profiles/me", &doomed, None).await;
     assert_eq!(own.status, StatusCode::FORBIDDEN);
+    // Its follows and unfollows too: their write-first try reads nothing, and its guard
+    // refuses a deleted follower, so the answer comes from the read after it.
+    assert_eq!(app.follow(&doomed, &fan).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.unfollow(&doomed, &idol).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.counts(&fan).await, (0, 0));
     // Deleting twice: not found.
     let twice = app.admin_call(Method::DELETE, &format!("/users/{}", doomed.id), &admin, None).await;
     assert_eq!(twice.status, StatusCode::NOT_FOUND);

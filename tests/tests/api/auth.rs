@@ -112,6 +112,20 @@ async fn unknown_subjects_are_provisioned_from_their_claims() {
 }
 
 #[tokio::test]
+async fn an_unknown_subjects_first_request_can_be_a_follow() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let id = Uuid::now_v7();
+    let carol = TestUser { id, username: "carol".into(), token: app.token(&TestApp::claims(id, "carol")) };
+    // Carol never called: the follow's try is refused (no account yet), and the read
+    // after it provisions her account from the token and follows.
+    assert_eq!(app.follow(&carol, &alice).await.status, StatusCode::OK);
+    assert_eq!(app.counts(&alice).await, (1, 0));
+    assert_eq!(app.counts(&carol).await, (0, 1));
+    assert_eq!(app.profile(&carol, &carol).await["username"], "carol");
+}
+
+#[tokio::test]
 async fn a_provisioned_account_can_be_followed_by_id() {
     let app = spawn_app().await;
     let alice = app.user("alice").await;
