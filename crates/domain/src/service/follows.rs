@@ -506,6 +506,11 @@ mod tests {
         assert_eq!(ports.service().unfollow(a, b), Ok(UnfollowOutcome::NotFollowing));
     }
 
+    /// What every request of `a` does before its use case (here, after the try).
+    fn ensure_caller(service: &TestService, a: AccountId) -> Result<(), GraphError> {
+        crate::service::Accounts::ensure_account(service, &crate::Identity { id: a, username: None, name: None })
+    }
+
     fn answered(outcome: Vec<Applied>) -> Option<crate::pending::PendingApply> {
         let (reply, pending) = crate::pending::pending_apply();
         reply.send(Ok(outcome));
@@ -529,8 +534,7 @@ mod tests {
         ports.accounts.expect_presence().never();
         let service = ports.service();
         assert_eq!(ready(service.try_follow(a, b)), Ok(Some(FollowOutcome::Followed)));
-        let identity = crate::Identity { id: a, username: None, name: None };
-        assert_eq!(crate::service::Accounts::ensure_account(&service, &identity), Ok(()));
+        assert_eq!(ensure_caller(&service, a), Ok(()));
     }
 
     #[test]
@@ -543,8 +547,7 @@ mod tests {
         ports.accounts.expect_presence().with(eq(a)).times(1).return_const(Ok(crate::ports::Presence::Live));
         let service = ports.service();
         assert_eq!(ready(service.try_follow(a, b)), Ok(None));
-        let identity = crate::Identity { id: a, username: None, name: None };
-        assert_eq!(crate::service::Accounts::ensure_account(&service, &identity), Ok(()));
+        assert_eq!(ensure_caller(&service, a), Ok(()));
     }
 
     #[test]
