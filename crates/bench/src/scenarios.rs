@@ -49,7 +49,10 @@ const PAGE_SIZE: u32 = 20;
 
 /// What the scenarios run with.
 pub struct Env<'a> {
+    /// The ceiling's executor (and the in-process server's home).
     pub runtime: &'a tokio::runtime::Runtime,
+    /// The HTTP client's executor: one thread.
+    pub client: &'a tokio::runtime::Runtime,
     /// `http://127.0.0.1:PORT/api/v1/community`.
     pub base: &'a str,
     pub graph: &'a Arc<Graph>,
@@ -103,7 +106,7 @@ fn write_rounds(
         cx.duration / 2,
         |round| {
             let (op, progress) = (http.clone(), http_progress.clone());
-            cx.runtime.block_on(http_phase(cx.base, conns, round, move |w, _| op(w, progress.clone())))
+            cx.client.block_on(http_phase(cx.base, conns, round, move |w, _| op(w, progress.clone())))
         },
         |round| {
             let (op, progress) = (ceiling.clone(), ceiling_progress.clone());
@@ -234,7 +237,7 @@ fn followers_pages(cx: &Env<'_>) -> anyhow::Result<Vec<Row>> {
         }
         let path = format!("/users/{}/followers?{query}", seeded.big);
         let token = Arc::clone(&viewer_token);
-        let http = cx.runtime.block_on(http_phase(cx.base, conns, cx.duration, move |_, _| {
+        let http = cx.client.block_on(http_phase(cx.base, conns, cx.duration, move |_, _| {
             Some(Call::get(Arc::clone(&token), path.clone()))
         }))?;
         let ceiling = ceiling_phase(conns, cx.duration, |_, _| {
@@ -259,7 +262,7 @@ fn relationships(cx: &Env<'_>) -> anyhow::Result<Vec<Row>> {
         eprintln!("  {name}, {connections} connection(s)");
         let path = format!("/relationships?ids={ids}");
         let token = Arc::clone(&viewer_token);
-        let http = cx.runtime.block_on(http_phase(cx.base, connections, cx.duration, move |_, _| {
+        let http = cx.client.block_on(http_phase(cx.base, connections, cx.duration, move |_, _| {
             Some(Call::get(Arc::clone(&token), path.clone()))
         }))?;
         let ceiling = ceiling_phase(connections, cx.duration, |_, _| {
@@ -278,7 +281,7 @@ fn profiles(cx: &Env<'_>) -> anyhow::Result<Row> {
     let viewer_token = cx.signer.token(seeded.viewer)?;
     let s = Arc::clone(seeded);
     let n = seeded.relationship_ids.len().max(1);
-    let http = cx.runtime.block_on(http_phase(cx.base, conns, cx.duration, move |w, i| {
+    let http = cx.client.block_on(http_phase(cx.base, conns, cx.duration, move |w, i| {
         let target = s.relationship_ids.get((w + i) % n)?;
         Some(Call::get(Arc::clone(&viewer_token), format!("/profiles/{target}")))
     }))?;

@@ -80,9 +80,15 @@ pub fn run(backend: Backend, config: &Config) -> anyhow::Result<BackendReport> {
     let t0 = Instant::now();
     let seeded = Arc::new(seed::seed(&db, &plan(backend, config))?);
     if backend == Backend::Postgres {
-        // A bulk load leaves the planner without statistics until autovacuum comes by;
-        // a database in service has them.
-        PgConnection::establish(&url)?.batch_execute("ANALYZE")?;
+        // A bulk load leaves the planner without statistics until autovacuum comes by,
+        // every row's hint bits for its first reader to set, and its dirty pages for a
+        // checkpoint in the middle of the first scenario; a database in service has
+        // none of that (and pgbench vacuums before it measures too).
+        let mut conn = PgConnection::establish(&url)?;
+        // Two statements: VACUUM refuses to run inside the block a multi-statement
+        // query makes.
+        conn.batch_execute("VACUUM ANALYZE")?;
+        conn.batch_execute("CHECKPOINT")?;
     }
     let seeded_note = format!(
         "seeded {} accounts and {} edges in {:.1} s",
@@ -97,6 +103,11 @@ pub fn run(backend: Backend, config: &Config) -> anyhow::Result<BackendReport> {
     let graph: Arc<Graph> =
         Arc::new(GraphService::new(db.clone(), db.clone(), db.clone(), SystemClock, UuidV7, NoNotifier));
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    // The load generator's own thread, as `wrk -t1`: its connections' tasks all run on
+    // the thread that waits for the phase. On two threads it measured 6-8 points lower
+    // HTTP/ceiling on PostgreSQL: a second runnable client thread takes turns on the
+    // two cores with the writers and the database (docs/benchmarks.md, step 21).
+    let client = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let mut report = BackendReport {
         backend,
         seeded: seeded_note,
@@ -136,6 +147,7 @@ pub fn run(backend: Backend, config: &Config) -> anyhow::Result<BackendReport> {
         if config.runs(Part::Scenarios) {
             let env = scenarios::Env {
                 runtime: &runtime,
+                client: &client,
                 base: &base,
                 graph: &graph,
                 signer: &signer,
@@ -150,7 +162,7 @@ pub fn run(backend: Backend, config: &Config) -> anyhow::Result<BackendReport> {
             report.rows = scenarios::run(&env)?;
         }
         if config.runs(Part::Sweep) && !seeded.sweep.is_empty() {
-            report.sweep = runtime.block_on(sweep::run(&base, &signer, &seeded.sweep, config.sweep_duration))?;
+            report.sweep = client.block_on(sweep::run(&base, &signer, &seeded.sweep, config.sweep_duration))?;
             let path = std::path::PathBuf::from(config.sweep_csv.replace("{backend}", name));
             sweep::write_csv(&path, name, &report.sweep)?;
             report.sweep_csv = Some(path);
