@@ -136,6 +136,9 @@ struct Options {
     /// Group-commit writer threads (`ROOKERY_DB_WRITERS`); default the backend's.
     #[arg(long)]
     writers: Option<usize>,
+    /// Threads of the HTTP client (the load generator), as wrk's `-t`.
+    #[arg(long, default_value_t = 1)]
+    client_threads: usize,
     /// Idle notification streams to open.
     #[arg(long, default_value_t = 10_000)]
     streams: usize,
@@ -169,6 +172,7 @@ pub struct Config {
     pub raw_threads_postgres: usize,
     pub pool: u32,
     pub writers: Option<usize>,
+    pub client_threads: usize,
     pub streams: usize,
     pub streams_per_account: usize,
     pub delivery_follows: usize,
@@ -222,6 +226,7 @@ fn main() -> ExitCode {
         raw_threads_postgres: options.raw_threads_postgres.max(1),
         pool: options.pool.max(1),
         writers: options.writers,
+        client_threads: options.client_threads.max(1),
         streams: options.streams,
         streams_per_account: 8,
         delivery_follows: options.delivery_follows.unwrap_or(if quick { 50 } else { 200 }),

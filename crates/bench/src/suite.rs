@@ -109,11 +109,15 @@ pub fn run(backend: Backend, config: &Config) -> anyhow::Result<BackendReport> {
     let graph: Arc<Graph> =
         Arc::new(GraphService::new(db.clone(), db.clone(), db.clone(), SystemClock, UuidV7, NoNotifier));
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    // The load generator's own thread, as `wrk -t1`: its connections' tasks all run on
-    // the thread that waits for the phase. On two threads it measured 6-8 points lower
-    // HTTP/ceiling on PostgreSQL: a second runnable client thread takes turns on the
-    // two cores with the writers and the database (docs/benchmarks.md, step 21).
-    let client = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    // The load generator's threads, one by default (`--client-threads`), as `wrk -t1`:
+    // its connections' tasks all run on the thread that waits for the phase. On two
+    // threads PostgreSQL's HTTP/ceiling measured 6-8 points lower: a second runnable
+    // client thread takes turns on the two cores with the writers and the database
+    // (docs/benchmarks.md, step 21).
+    let client = match config.client_threads {
+        1 => tokio::runtime::Builder::new_current_thread().enable_all().build()?,
+        n => tokio::runtime::Builder::new_multi_thread().worker_threads(n).enable_all().build()?,
+    };
     let mut report = BackendReport {
         backend,
         seeded: seeded_note,
