@@ -5,7 +5,7 @@
 //! `SqliteConnection::immediate_transaction`. Matching on the enum (see the crate's
 //! `with_conn!`/`write_tx!` macros) keeps every query compiled against each backend.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -13,13 +13,17 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 
-use crate::rows::FollowRow;
-use crate::schema::{accounts, follows, push_outbox};
+use crate::pg_arrays::{AddToCounts, InsertEdges, InsertNotifications, Notify};
+use crate::rows::{FollowRow, NotificationRow};
+use crate::schema::{accounts, follows, notifications, push_outbox};
 use crate::sql_types::{DbTime, DbUuid};
 
 /// How much of a SQLite file each connection maps into memory (address space, not
 /// resident memory: pages are shared with the OS page cache).
 const SQLITE_MMAP_BYTES: u64 = 1 << 30;
+
+/// Rows per multi-row INSERT on SQLite: far below its bind limit.
+const INSERT_CHUNK: usize = 1000;
 
 /// A connection to either backend.
 pub enum DbConnection {
@@ -230,6 +234,16 @@ pub trait BackendSql {
     /// As [`BackendSql::announce`] for several events, in one statement.
     fn announce_all(&mut self, events: &[crate::events::StoreEvent]) -> QueryResult<()>;
 
+    /// Moves the counts of several distinct accounts, each by its own deltas:
+    /// `(id, followers, following)`. One statement from arrays on PostgreSQL; on
+    /// SQLite one cached statement per distinct pair of deltas (a run of follows has
+    /// a handful: its followees' +1 and its followers' +1).
+    fn add_to_counts(&mut self, deltas: &[(DbUuid, i64, i64)]) -> QueryResult<()>;
+
+    /// Stores new notifications: one statement from arrays on PostgreSQL; on SQLite a
+    /// cached single-row statement for one, multi-row statements for more.
+    fn insert_notification_rows(&mut self, rows: Vec<NotificationRow>) -> QueryResult<()>;
+
     /// Takes up to `limit` outbox rows due at `now` and pushes their next attempt to
     /// `until`, so no other dispatcher sends them meanwhile. On PostgreSQL the rows are
     /// locked `FOR UPDATE SKIP LOCKED`, so instances claiming at once take different
@@ -296,6 +310,35 @@ impl BackendSql for SqliteConnection {
         Ok(inserted)
     }
 
+    fn add_to_counts(&mut self, deltas: &[(DbUuid, i64, i64)]) -> QueryResult<()> {
+        let mut groups: BTreeMap<(i64, i64), Vec<DbUuid>> = BTreeMap::new();
+        for (id, followers, following) in deltas {
+            groups.entry((*followers, *following)).or_default().push(*id);
+        }
+        for ((followers, following), ids) in groups {
+            diesel::update(accounts::table.filter(accounts::id.eq_any(ids)))
+                .set((
+                    accounts::followers_count.eq(accounts::followers_count + followers),
+                    accounts::following_count.eq(accounts::following_count + following),
+                ))
+                .execute(self)?;
+        }
+        Ok(())
+    }
+
+    fn insert_notification_rows(&mut self, rows: Vec<NotificationRow>) -> QueryResult<()> {
+        if let [row] = rows.as_slice() {
+            // A single-row insert is a cached prepared statement; a multi-row one is
+            // prepared anew for each number of rows.
+            diesel::insert_into(notifications::table).values(row).execute(self)?;
+            return Ok(());
+        }
+        for chunk in rows.chunks(INSERT_CHUNK) {
+            diesel::insert_into(notifications::table).values(chunk).execute(self)?;
+        }
+        Ok(())
+    }
+
     fn claim_due_pushes(&mut self, now: DbTime, until: DbTime, limit: i64) -> QueryResult<Vec<(DbUuid, String, i32)>> {
         claim_due!(self, now, until, limit, |query| query)
     }
@@ -325,35 +368,63 @@ impl BackendSql for PgConnection {
     }
 
     fn announce(&mut self, event: &crate::events::StoreEvent) -> QueryResult<()> {
-        diesel::sql_query("SELECT pg_notify($1, $2)")
-            .bind::<diesel::sql_types::Text, _>(crate::events::CHANNEL)
-            .bind::<diesel::sql_types::Text, _>(event.encode())
-            .execute(self)
-            .map(|_| ())
+        self.announce_all(std::slice::from_ref(event))
     }
 
     fn insert_edges(&mut self, rows: Vec<FollowRow>) -> QueryResult<HashSet<(DbUuid, DbUuid)>> {
-        let inserted: Vec<(DbUuid, DbUuid)> = diesel::insert_into(follows::table)
-            .values(rows)
-            .on_conflict_do_nothing()
-            .returning((follows::follower_id, follows::followee_id))
-            .get_results(self)?;
+        let mut statement = InsertEdges {
+            followers: Vec::with_capacity(rows.len()),
+            followees: Vec::with_capacity(rows.len()),
+            created_at: Vec::with_capacity(rows.len()),
+        };
+        for row in rows {
+            statement.followers.push(row.follower_id);
+            statement.followees.push(row.followee_id);
+            statement.created_at.push(row.created_at);
+        }
+        let inserted: Vec<(DbUuid, DbUuid)> = statement.get_results(self)?;
         Ok(inserted.into_iter().collect())
     }
 
     fn announce_all(&mut self, events: &[crate::events::StoreEvent]) -> QueryResult<()> {
-        match events {
-            [] => Ok(()),
-            [event] => self.announce(event),
-            _ => {
-                let payloads: Vec<String> = events.iter().map(crate::events::StoreEvent::encode).collect();
-                diesel::sql_query("SELECT pg_notify($1, payload) FROM unnest($2) AS payload")
-                    .bind::<diesel::sql_types::Text, _>(crate::events::CHANNEL)
-                    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(payloads)
-                    .execute(self)
-                    .map(|_| ())
-            }
+        if events.is_empty() {
+            return Ok(());
         }
+        let payloads = events.iter().map(crate::events::StoreEvent::encode).collect();
+        Notify { channel: crate::events::CHANNEL, payloads }.execute(self).map(|_| ())
+    }
+
+    fn add_to_counts(&mut self, deltas: &[(DbUuid, i64, i64)]) -> QueryResult<()> {
+        if deltas.is_empty() {
+            return Ok(());
+        }
+        let statement = AddToCounts {
+            ids: deltas.iter().map(|(id, _, _)| *id).collect(),
+            followers: deltas.iter().map(|(_, followers, _)| *followers).collect(),
+            following: deltas.iter().map(|(_, _, following)| *following).collect(),
+        };
+        statement.execute(self).map(|_| ())
+    }
+
+    fn insert_notification_rows(&mut self, rows: Vec<NotificationRow>) -> QueryResult<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut statement = InsertNotifications {
+            ids: Vec::with_capacity(rows.len()),
+            recipients: Vec::with_capacity(rows.len()),
+            actors: Vec::with_capacity(rows.len()),
+            kinds: Vec::with_capacity(rows.len()),
+            created_at: Vec::with_capacity(rows.len()),
+        };
+        for row in rows {
+            statement.ids.push(row.id);
+            statement.recipients.push(row.recipient_id);
+            statement.actors.push(row.actor_id);
+            statement.kinds.push(row.kind);
+            statement.created_at.push(row.created_at);
+        }
+        statement.execute(self).map(|_| ())
     }
 
     fn claim_due_pushes(&mut self, now: DbTime, until: DbTime, limit: i64) -> QueryResult<Vec<(DbUuid, String, i32)>> {

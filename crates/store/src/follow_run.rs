@@ -5,8 +5,10 @@
 //! Applied one by one, each costs five statements, and on PostgreSQL each statement is
 //! a round trip: a batch of 64 follows would hold its locks for hundreds of round trips.
 //! Applied as a set, the run reads the blocks of all its pairs at once, inserts all its
-//! edges in one statement, moves the counts with one statement per distinct delta,
-//! looks for answered requests once and stores the notifications in one insert.
+//! edges in one statement, moves the counts with one statement (on SQLite one per
+//! distinct pair of deltas), looks for answered requests once and stores the
+//! notifications in one insert. On PostgreSQL these statements bind arrays, so each
+//! has one text whatever the run's length and is prepared once (see `pg_arrays`).
 //!
 //! The guards are the per-transition guards of `transitions`, evaluated for every pair
 //! from the same locked rows. The pairs of a run are distinct, and a follow's guard
@@ -23,7 +25,7 @@ use rookery_domain::{Follow, Notification};
 
 use crate::connection::BackendSql;
 use crate::rows::FollowRow;
-use crate::schema::{accounts, blocks, follow_requests};
+use crate::schema::{blocks, follow_requests};
 use crate::sql_types::DbUuid;
 use crate::transitions::TransitionWrites;
 
@@ -53,17 +55,16 @@ fn guarded(run: &[RunFollow<'_>], accounts: &AccountStates, blocked: &HashSet<(D
         .collect()
 }
 
-/// Accounts grouped by how much one of their counts moves: one UPDATE per group.
-fn by_delta(ids: impl Iterator<Item = DbUuid>) -> BTreeMap<i64, Vec<DbUuid>> {
-    let mut deltas: HashMap<DbUuid, i64> = HashMap::new();
-    for id in ids {
-        *deltas.entry(id).or_default() += 1;
+/// How far the counts of each account move for the new edges `pairs`: one entry per
+/// account, `(id, followers, following)`, in id order (the order the batch locked
+/// them in).
+fn count_deltas(pairs: impl Iterator<Item = (DbUuid, DbUuid)>) -> Vec<(DbUuid, i64, i64)> {
+    let mut deltas: BTreeMap<DbUuid, (i64, i64)> = BTreeMap::new();
+    for (follower, followee) in pairs {
+        deltas.entry(followee).or_default().0 += 1;
+        deltas.entry(follower).or_default().1 += 1;
     }
-    let mut groups: BTreeMap<i64, Vec<DbUuid>> = BTreeMap::new();
-    for (id, delta) in deltas {
-        groups.entry(delta).or_default().push(id);
-    }
-    groups
+    deltas.into_iter().map(|(id, (followers, following))| (id, followers, following)).collect()
 }
 
 fn distinct(ids: impl Iterator<Item = DbUuid>) -> Vec<DbUuid> {
@@ -97,16 +98,7 @@ impl FollowRun {
             .filter(|(edge, _)| inserted.contains(&(DbUuid::from(edge.follower), DbUuid::from(edge.followee))))
             .collect();
         let pairs = || created.iter().map(|(edge, _)| (DbUuid::from(edge.follower), DbUuid::from(edge.followee)));
-        for (delta, ids) in by_delta(pairs().map(|(_, b)| b)) {
-            diesel::update(accounts::table.filter(accounts::id.eq_any(ids)))
-                .set(accounts::followers_count.eq(accounts::followers_count + delta))
-                .execute(self)?;
-        }
-        for (delta, ids) in by_delta(pairs().map(|(a, _)| a)) {
-            diesel::update(accounts::table.filter(accounts::id.eq_any(ids)))
-                .set(accounts::following_count.eq(accounts::following_count + delta))
-                .execute(self)?;
-        }
+        self.add_to_counts(&count_deltas(pairs()))?;
         // Answered requests of the new edges go, as in a single follow. Few pairs have
         // one, so they are found with one over-wide read and deleted by id.
         let answered: Vec<DbUuid> = follow_requests::table

@@ -26,6 +26,7 @@ mod group_commit;
 mod lists;
 pub mod maintenance;
 mod notifications;
+mod pg_arrays;
 pub mod push;
 mod rows;
 mod schema;

@@ -12,11 +12,8 @@ use crate::connection::BackendSql;
 use crate::events::StoreEvent;
 use crate::graph::GraphQueries;
 use crate::rows::{BlockRow, FollowRow, NotificationRow, RequestRow};
-use crate::schema::{accounts, blocks, follow_requests, follows, notifications};
+use crate::schema::{accounts, blocks, follow_requests, follows};
 use crate::sql_types::{DbTime, DbUuid, db_time};
-
-/// Rows per multi-row INSERT: far below SQLite's and PostgreSQL's bind limits.
-const INSERT_CHUNK: usize = 1000;
 
 const PENDING: &str = "pending";
 
@@ -230,17 +227,7 @@ impl TransitionWrites {
     }
 
     fn insert_notifications(&mut self, notes: &[Notification]) -> QueryResult<()> {
-        if let [note] = notes {
-            // A single-row insert is a cached prepared statement; a multi-row one is
-            // prepared anew for each number of rows.
-            diesel::insert_into(notifications::table).values(NotificationRow::from(note)).execute(self)?;
-            return Ok(());
-        }
-        for chunk in notes.chunks(INSERT_CHUNK) {
-            let rows: Vec<NotificationRow> = chunk.iter().map(NotificationRow::from).collect();
-            diesel::insert_into(notifications::table).values(rows).execute(self)?;
-        }
-        Ok(())
+        self.insert_notification_rows(notes.iter().map(NotificationRow::from).collect())
     }
 
     fn announce_notifications(&mut self, notes: &[Notification]) -> QueryResult<()> {

@@ -225,6 +225,39 @@ fn a_mixed_crowd_shares_commits_postgres() {
     on_postgres(a_mixed_crowd_shares_commits);
 }
 
+// (b3) A ring of follows at once: each account follows the next, so a batch holds
+// accounts that gain a follower and a followee in the same set (one row of the count
+// update carries both deltas), and a hub followed by the ring's half while it follows
+// the other half.
+
+fn a_ring_of_follows_moves_both_counts(service: &Service) {
+    const RING: usize = 48;
+    let ring: Vec<AccountId> = (0..RING).map(|i| account(service, "ring", i, false)).collect();
+    let hub = account(service, "ringhub", 0, false);
+    let outcomes = race(RING * 2, |i| match i {
+        0..RING => service.follow(ring[i], ring[(i + 1) % RING]),
+        _ if i % 2 == 0 => service.follow(ring[i - RING], hub),
+        _ => service.follow(hub, ring[i - RING]),
+    });
+    assert!(outcomes.iter().all(|o| *o == Ok(FollowOutcome::Followed)), "{outcomes:?}");
+    for (i, member) in ring.iter().enumerate() {
+        let (to_hub, from_hub) = (i64::from(i % 2 == 0), i64::from(i % 2 == 1));
+        assert_eq!(counts(service, *member), (1 + from_hub, 1 + to_hub), "ring member {i}");
+    }
+    let half = i64::try_from(RING / 2).expect("small");
+    assert_eq!(counts(service, hub), (half, half));
+}
+
+#[test]
+fn a_ring_of_follows_moves_both_counts_sqlite() {
+    on_sqlite(a_ring_of_follows_moves_both_counts);
+}
+
+#[test]
+fn a_ring_of_follows_moves_both_counts_postgres() {
+    on_postgres(a_ring_of_follows_moves_both_counts);
+}
+
 // ---------------------------------------------------------------------------------
 // (c) The same follow of a private account 20 times at once.
 

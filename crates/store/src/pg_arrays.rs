@@ -1,0 +1,107 @@
+//! PostgreSQL statements over arrays: one statement text whatever the number of rows.
+//!
+//! A batch applies its follows as sets (see `follow_run`). Written as multi-row
+//! `VALUES` lists or `IN` lists, every batch size is a different statement, which
+//! Diesel prepares anew each time: a round trip to prepare it, one to run it, and
+//! PostgreSQL parses and plans it again. Bound as arrays and spread with `unnest`, each
+//! statement has one text, so Diesel prepares it once per connection and every later
+//! batch costs one round trip and no planning.
+//!
+//! Each statement is declared with [`array_statement!`]: its SQL in pieces, with the
+//! binds between them, in order.
+
+use diesel::pg::{Pg, PgConnection};
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{Array, BigInt, Text};
+use diesel::{QueryResult, RunQueryDsl};
+
+use crate::sql_types::{DbTime, DbUuid, Instant, Uuid};
+
+/// Declares a statement with a fixed text: a struct of its binds, the SQL pieces
+/// around them, and (after `->`) the SQL type of the rows it returns, if it returns
+/// any. Its query id is the struct's type, so Diesel caches the prepared statement.
+macro_rules! array_statement {
+    (
+        $(#[$doc:meta])*
+        $name:ident $(-> $row:ty)? {
+            $($sql:literal, $field:ident: $sql_type:ty = $rust:ty),+;
+            $last:literal
+        }
+    ) => {
+        $(#[$doc])*
+        pub(crate) struct $name {
+            $(pub(crate) $field: $rust,)+
+        }
+
+        impl QueryId for $name {
+            type QueryId = Self;
+            const HAS_STATIC_QUERY_ID: bool = true;
+        }
+
+        impl QueryFragment<Pg> for $name {
+            fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+                $(
+                    out.push_sql($sql);
+                    out.push_bind_param::<$sql_type, _>(&self.$field)?;
+                )+
+                out.push_sql($last);
+                Ok(())
+            }
+        }
+
+        impl RunQueryDsl<PgConnection> for $name {}
+
+        $(
+            impl Query for $name {
+                type SqlType = $row;
+            }
+        )?
+    };
+}
+
+array_statement! {
+    /// Inserts follow edges, skipping those that exist, and returns the pairs inserted.
+    InsertEdges -> (Uuid, Uuid) {
+        "INSERT INTO follows (follower_id, followee_id, created_at) SELECT * FROM unnest(",
+        followers: Array<Uuid> = Vec<DbUuid>,
+        ", ", followees: Array<Uuid> = Vec<DbUuid>,
+        ", ", created_at: Array<Instant> = Vec<DbTime>;
+        ") ON CONFLICT DO NOTHING RETURNING follower_id, followee_id"
+    }
+}
+
+array_statement! {
+    /// Moves the counts of several accounts, each by its own deltas. The ids must be
+    /// distinct: an `UPDATE ... FROM` that joins a row twice updates it once.
+    AddToCounts {
+        "UPDATE accounts SET followers_count = accounts.followers_count + d.followers, \
+         following_count = accounts.following_count + d.following FROM unnest(",
+        ids: Array<Uuid> = Vec<DbUuid>,
+        ", ", followers: Array<BigInt> = Vec<i64>,
+        ", ", following: Array<BigInt> = Vec<i64>;
+        ") AS d (id, followers, following) WHERE accounts.id = d.id"
+    }
+}
+
+array_statement! {
+    /// Stores new notifications (unread).
+    InsertNotifications {
+        "INSERT INTO notifications (id, recipient_id, actor_id, kind, created_at) SELECT * FROM unnest(",
+        ids: Array<Uuid> = Vec<DbUuid>,
+        ", ", recipients: Array<Uuid> = Vec<DbUuid>,
+        ", ", actors: Array<Uuid> = Vec<DbUuid>,
+        ", ", kinds: Array<Text> = Vec<String>,
+        ", ", created_at: Array<Instant> = Vec<DbTime>;
+        ")"
+    }
+}
+
+array_statement! {
+    /// Sends each payload on `channel` with `pg_notify`, delivered if the transaction
+    /// commits.
+    Notify {
+        "SELECT pg_notify(", channel: Text = &'static str,
+        ", payload) FROM unnest(", payloads: Array<Text> = Vec<String>;
+        ") AS payload"
+    }
+}
