@@ -372,16 +372,11 @@ impl BackendSql for PgConnection {
     }
 
     fn insert_edges(&mut self, rows: Vec<FollowRow>) -> QueryResult<HashSet<(DbUuid, DbUuid)>> {
-        let mut statement = InsertEdges {
-            followers: Vec::with_capacity(rows.len()),
-            followees: Vec::with_capacity(rows.len()),
-            created_at: Vec::with_capacity(rows.len()),
+        let statement = InsertEdges {
+            followers: rows.iter().map(|row| row.follower_id).collect(),
+            followees: rows.iter().map(|row| row.followee_id).collect(),
+            created_at: rows.iter().map(|row| row.created_at).collect(),
         };
-        for row in rows {
-            statement.followers.push(row.follower_id);
-            statement.followees.push(row.followee_id);
-            statement.created_at.push(row.created_at);
-        }
         let inserted: Vec<(DbUuid, DbUuid)> = statement.get_results(self)?;
         Ok(inserted.into_iter().collect())
     }
@@ -410,20 +405,14 @@ impl BackendSql for PgConnection {
         if rows.is_empty() {
             return Ok(());
         }
-        let mut statement = InsertNotifications {
-            ids: Vec::with_capacity(rows.len()),
-            recipients: Vec::with_capacity(rows.len()),
-            actors: Vec::with_capacity(rows.len()),
-            kinds: Vec::with_capacity(rows.len()),
-            created_at: Vec::with_capacity(rows.len()),
+        let statement = InsertNotifications {
+            ids: rows.iter().map(|row| row.id).collect(),
+            recipients: rows.iter().map(|row| row.recipient_id).collect(),
+            actors: rows.iter().map(|row| row.actor_id).collect(),
+            created_at: rows.iter().map(|row| row.created_at).collect(),
+            // Last: it moves the kinds out of the rows.
+            kinds: rows.into_iter().map(|row| row.kind).collect(),
         };
-        for row in rows {
-            statement.ids.push(row.id);
-            statement.recipients.push(row.recipient_id);
-            statement.actors.push(row.actor_id);
-            statement.kinds.push(row.kind);
-            statement.created_at.push(row.created_at);
-        }
         statement.execute(self).map(|_| ())
     }
 
