@@ -4,15 +4,29 @@
 # loaded with `rookery import`, tokens from `rookery token`, then wrk (Debian's `wrk`
 # package): follows on distinct pairs from 64 connections, and profile reads from 8.
 # Ends with `rookery check`. Needs `cargo build --release -p rookery` first.
+# With OUTSIDE_POSTGRES_URL set (a server, e.g. postgres://postgres@127.0.0.1:5432), the
+# same runs on a fresh PostgreSQL database there, dropped afterwards, instead of SQLite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 R=target/release/rookery
 export CHECK_DIR
 CHECK_DIR=$(mktemp -d)
-trap 'kill "${PID:-}" 2>/dev/null || true; rm -rf "$CHECK_DIR"' EXIT
-export DATABASE_URL="sqlite://$CHECK_DIR/rookery.db" ROOKERY_JWT_SECRET=outside-check \
-  ROOKERY_LOG=warn ROOKERY_RATE_LIMIT_FOLLOWS_PER_HOUR=0
+PG_DB="rookery_outside_$$"
+cleanup() {
+  kill "${PID:-}" 2>/dev/null || true
+  rm -rf "$CHECK_DIR"
+  if [ -n "${OUTSIDE_POSTGRES_URL:-}" ]; then psql -q "$OUTSIDE_POSTGRES_URL/postgres" -c "DROP DATABASE IF EXISTS $PG_DB" || true; fi
+}
+trap cleanup EXIT
+if [ -n "${OUTSIDE_POSTGRES_URL:-}" ]; then
+  psql -q "$OUTSIDE_POSTGRES_URL/postgres" -c "CREATE DATABASE $PG_DB"
+  # Loopback needs no TLS (docs/operations.md).
+  export DATABASE_URL="$OUTSIDE_POSTGRES_URL/$PG_DB?sslmode=disable"
+else
+  export DATABASE_URL="sqlite://$CHECK_DIR/rookery.db"
+fi
+export ROOKERY_JWT_SECRET=outside-check ROOKERY_LOG=warn ROOKERY_RATE_LIMIT_FOLLOWS_PER_HOUR=0
 python3 - "$CHECK_DIR" <<'PY'
 import sys, uuid
 d = sys.argv[1]
