@@ -1,14 +1,14 @@
 //! PostgreSQL statements over arrays: one statement text whatever the number of rows.
 //!
 //! A batch applies its follows as sets (see `follow_run`). Written as multi-row
-//! `VALUES` lists or `IN` lists, every batch size is a different statement, which
-//! Diesel prepares anew each time: a round trip to prepare it, one to run it, and
-//! PostgreSQL parses and plans it again. Bound as arrays and spread with `unnest`, each
-//! statement has one text, so Diesel prepares it once per connection and every later
-//! batch costs one round trip and no planning.
+//! `VALUES` lists, every batch size is a different statement text, which Diesel cannot
+//! cache: it sends the text with each batch, and PostgreSQL parses, analyses and plans
+//! it every time. Bound as arrays and spread with `unnest`, each statement has one
+//! text, so Diesel prepares it once per connection and later batches only bind and run
+//! it.
 //!
-//! Each statement is declared with [`array_statement!`]: its SQL in pieces, with the
-//! binds between them, in order.
+//! Each statement is declared with `array_statement!`: its SQL in pieces with the
+//! binds between them, in order, and the last piece after a `;`.
 
 use diesel::pg::{Pg, PgConnection};
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
