@@ -362,7 +362,12 @@ pub fn alternating(
     Ok((median(https), median(ceilings)))
 }
 
-fn median(mut rounds: Vec<Stats>) -> Stats {
+/// The round with the median throughput, among the rounds that did any work: a round
+/// that found no seeded work left (a ceiling faster than the seeding planned for)
+/// measured nothing, and its zero would otherwise be the median.
+fn median(rounds: Vec<Stats>) -> Stats {
+    let (worked, idle): (Vec<Stats>, Vec<Stats>) = rounds.into_iter().partition(|round| round.ops > 0);
+    let mut rounds = if worked.is_empty() { idle } else { worked };
     rounds.sort_by(|a, b| a.throughput().total_cmp(&b.throughput()));
     let middle = rounds.len() / 2;
     rounds.swap_remove(middle)
@@ -386,5 +391,24 @@ impl Signer {
 
     pub fn tokens(&self, ids: &[AccountId]) -> anyhow::Result<Arc<Vec<Arc<str>>>> {
         Ok(Arc::new(ids.iter().map(|id| self.token(*id)).collect::<anyhow::Result<Vec<_>>>()?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round(ops: u64, millis: u64) -> anyhow::Result<Stats> {
+        Ok(Stats { ops, elapsed: Duration::from_millis(millis), ..Stats::empty()? })
+    }
+
+    #[test]
+    fn the_median_round_leaves_out_rounds_without_work() -> anyhow::Result<()> {
+        let rounds = vec![round(0, 0)?, round(20_000, 410)?, round(0, 0)?];
+        assert_eq!(median(rounds).ops, 20_000);
+        let rounds = vec![round(3_000, 1_000)?, round(1_000, 1_000)?, round(2_000, 1_000)?];
+        assert_eq!(median(rounds).ops, 2_000);
+        assert_eq!(median(vec![round(0, 0)?, round(0, 0)?]).ops, 0);
+        Ok(())
     }
 }
