@@ -236,8 +236,9 @@ pub trait BackendSql {
 
     /// Moves the counts of several distinct accounts, each by its own deltas:
     /// `(id, followers, following)`. One statement from arrays on PostgreSQL; on
-    /// SQLite one cached statement per distinct pair of deltas (a run of follows has
-    /// a handful: its followees' +1 and its followers' +1).
+    /// SQLite one `IN` statement per distinct pair of deltas (a run of follows has a
+    /// handful: its followees' +1 and its followers' +1), where preparing one is a
+    /// parse in process, not a round trip.
     fn add_to_counts(&mut self, deltas: &[(DbUuid, i64, i64)]) -> QueryResult<()>;
 
     /// Stores new notifications: one statement from arrays on PostgreSQL; on SQLite a
