@@ -2,7 +2,11 @@
 //!
 //! The algorithm is fixed by configuration, never read from the token: a token
 //! signed with anything else (`alg: none`, HS256 against an RSA key, ...) is refused.
-//! `exp` is required and checked with 30 s of leeway; `sub` must be a UUID.
+//! `exp` is required and checked with 30 s of leeway; `sub` must be a UUID. A token
+//! that verified is remembered until it expires (`verified`), so a client's next
+//! request skips the signature check.
+
+mod verified;
 
 use std::future::{Ready, ready};
 
@@ -73,6 +77,7 @@ pub struct KeyError(String);
 pub struct JwtVerifier {
     key: DecodingKey,
     validation: Validation,
+    verified: verified::VerifiedTokens,
 }
 
 impl JwtVerifier {
@@ -108,7 +113,7 @@ impl JwtVerifier {
             required.push("iss");
         }
         validation.set_required_spec_claims(&required);
-        Ok(Self { key, validation })
+        Ok(Self { key, validation, verified: verified::VerifiedTokens::default() })
     }
 
     /// Verifies a token and reads the caller from it.
@@ -117,16 +122,22 @@ impl JwtVerifier {
     /// [`AuthError::Invalid`] for any bad token: wrong algorithm or signature,
     /// expired, not yet valid, wrong issuer or audience, or a `sub` that is no UUID.
     pub fn verify(&self, token: &str) -> Result<Caller, AuthError> {
+        let now = jsonwebtoken::get_current_timestamp();
+        if let Some(caller) = self.verified.get(token, now) {
+            return Ok(caller);
+        }
         let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).map_err(|e| {
             tracing::debug!(error = %e, "token refused");
             AuthError::Invalid
         })?;
         let claims = data.claims;
         let id: AccountId = claims.sub.parse().map_err(|_| AuthError::Invalid)?;
-        Ok(Caller {
+        let caller = Caller {
             identity: Identity { id, username: claims.username.or(claims.preferred_username), name: claims.name },
             is_admin: claims.role.as_deref() == Some("admin"),
-        })
+        };
+        self.verified.insert(token, caller.clone(), claims.exp.saturating_add(LEEWAY_SECS), now);
+        Ok(caller)
     }
 }
 
@@ -253,6 +264,22 @@ mod tests {
         assert!(verifier.verify(&within_leeway).is_ok());
         let not_uuid = issue_hs256(b"secret", &claims("42", now() + 60)).unwrap();
         assert_eq!(verifier.verify(&not_uuid), Err(AuthError::Invalid));
+    }
+
+    #[test]
+    fn a_remembered_token_proves_nothing_for_its_forgeries() {
+        let verifier = JwtVerifier::new(&VerificationKey::Hs256(b"secret".to_vec()), None, None).unwrap();
+        let sub = uuid::Uuid::now_v7().to_string();
+        let good = issue_hs256(b"secret", &claims(&sub, now() + 60)).unwrap();
+        let first = verifier.verify(&good).unwrap();
+        assert_eq!(verifier.verify(&good), Ok(first), "the second check answers as the first");
+
+        // The same header and claims under another key's signature.
+        let foreign = issue_hs256(b"other", &claims(&sub, now() + 60)).unwrap();
+        let (signed, _) = good.rsplit_once('.').unwrap();
+        let (_, signature) = foreign.rsplit_once('.').unwrap();
+        assert_eq!(verifier.verify(&format!("{signed}.{signature}")), Err(AuthError::Invalid));
+        assert_eq!(verifier.verify(&format!("{signed}.")), Err(AuthError::Invalid));
     }
 
     #[test]

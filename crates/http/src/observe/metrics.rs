@@ -27,7 +27,9 @@ struct RouteStats {
 /// Request counts and latency histograms per route.
 #[derive(Default)]
 pub struct Metrics {
-    routes: Mutex<BTreeMap<(String, String), RouteStats>>,
+    /// By method, then route: nested so that counting a request looks its series up by
+    /// `&str`, allocating only for a series' first request.
+    routes: Mutex<BTreeMap<String, BTreeMap<String, RouteStats>>>,
     gauges: Vec<Arc<dyn Gauges>>,
 }
 
@@ -49,7 +51,14 @@ impl Metrics {
     pub fn record(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
         let seconds = elapsed.as_secs_f64();
         let mut routes = self.routes.lock().unwrap_or_else(PoisonError::into_inner);
-        let stats = routes.entry((method.to_owned(), route.to_owned())).or_default();
+        if !routes.contains_key(method) {
+            routes.insert(method.to_owned(), BTreeMap::new());
+        }
+        let Some(by_route) = routes.get_mut(method) else { return };
+        if !by_route.contains_key(route) {
+            by_route.insert(route.to_owned(), RouteStats::default());
+        }
+        let Some(stats) = by_route.get_mut(route) else { return };
         *stats.by_status.entry(status).or_default() += 1;
         for (bucket, bound) in stats.buckets.iter_mut().zip(BUCKETS) {
             if seconds <= bound {
@@ -64,10 +73,15 @@ impl Metrics {
     #[must_use]
     pub fn render(&self) -> String {
         let routes = self.routes.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        let series = || {
+            routes
+                .iter()
+                .flat_map(|(method, by_route)| by_route.iter().map(move |(route, stats)| (method, route, stats)))
+        };
         let mut out = String::new();
         let _ = writeln!(out, "# HELP rookery_http_requests_total HTTP requests by route, method and status.");
         let _ = writeln!(out, "# TYPE rookery_http_requests_total counter");
-        for ((method, route), stats) in &routes {
+        for (method, route, stats) in series() {
             for (status, count) in &stats.by_status {
                 let _ = writeln!(
                     out,
@@ -77,7 +91,7 @@ impl Metrics {
         }
         let _ = writeln!(out, "# HELP rookery_http_request_duration_seconds HTTP request latency by route and method.");
         let _ = writeln!(out, "# TYPE rookery_http_request_duration_seconds histogram");
-        for ((method, route), stats) in &routes {
+        for (method, route, stats) in series() {
             let labels = format!("method=\"{method}\",route=\"{route}\"");
             for (count, bound) in stats.buckets.iter().zip(BUCKETS) {
                 let _ =
