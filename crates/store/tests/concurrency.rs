@@ -561,3 +561,56 @@ fn with_database(url: &str, name: &str) -> String {
     }
     out
 }
+
+// ---------------------------------------------------------------------------------
+// Deep offset pages pick their edges before joining the accounts (from offset 500):
+// they must list what the shallow plan and the keyset walk list.
+
+const DEEP_FOLLOWERS: usize = 560;
+
+fn deep_offset_pages_list_what_the_keyset_walk_lists(service: &Service) {
+    use rookery_domain::service::Lists;
+    use rookery_domain::{Direction, ListQuery, Paging};
+
+    let star = account(service, "star", 0, false);
+    let fans: Vec<AccountId> = (0..DEEP_FOLLOWERS).map(|i| account(service, "fan", i, false)).collect();
+    race(8, |t| {
+        for fan in fans.iter().skip(t).step_by(8) {
+            assert_eq!(service.follow(*fan, star), Ok(FollowOutcome::Followed));
+        }
+    });
+    let list = |paging| service.list(None, star, Direction::Followers, &ListQuery { paging, search: None });
+    let page = |paging| list(paging).expect("list").items.into_iter().map(|l| l.item.account.id).collect::<Vec<_>>();
+
+    let mut walked = Vec::new();
+    let mut after = None;
+    loop {
+        let listed = list(Paging::Keyset { after, limit: 100 }).expect("keyset page");
+        walked.extend(listed.items.iter().map(|l| l.item.account.id));
+        match listed.next_cursor {
+            Some(cursor) => after = Some(cursor),
+            None => break,
+        }
+    }
+    assert_eq!(walked.len(), DEEP_FOLLOWERS);
+
+    let mut paged = Vec::new();
+    for number in 1..=6 {
+        paged.extend(page(Paging::Offset(PageRequest::new(Some(number), Some(100)).expect("page"))));
+    }
+    assert_eq!(paged, walked, "pages of 100 (the sixth one deep) list the keyset walk");
+    let deep = page(Paging::Offset(PageRequest::new(Some(26), Some(20)).expect("page")));
+    assert_eq!(deep, walked[500..520], "page 26 of 20 starts at offset 500");
+    let beyond = page(Paging::Offset(PageRequest::new(Some(100), Some(20)).expect("page")));
+    assert!(beyond.is_empty());
+}
+
+#[test]
+fn deep_offset_pages_list_what_the_keyset_walk_lists_sqlite() {
+    on_sqlite(deep_offset_pages_list_what_the_keyset_walk_lists);
+}
+
+#[test]
+fn deep_offset_pages_list_what_the_keyset_walk_lists_postgres() {
+    on_postgres(deep_offset_pages_list_what_the_keyset_walk_lists);
+}

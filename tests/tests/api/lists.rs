@@ -72,6 +72,26 @@ async fn a_cursor_walk_has_no_gaps_and_no_duplicates() {
     assert_eq!(seen, expected);
     assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 25);
 
+    // Offset pages pick their edges before joining the accounts: the same order, on both sides.
+    let hub = app.user("hub").await;
+    for fan in &fans {
+        app.follow(&hub, fan).await;
+    }
+    for (list, owner) in [("followers", &star), ("following", &hub)] {
+        let mut paged = Vec::new();
+        for page in 1..=4 {
+            let path = format!("/users/{}/{list}?page={page}&page_size=10", owner.id);
+            let reply = app.call(Method::GET, &path, &star, None).await;
+            assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+            assert_eq!((reply.data()["page"].clone(), reply.data()["total"].clone()), (json!(page), json!(25)));
+            assert_eq!(reply.data()["has_more"], page < 3, "{list} page {page}");
+            let users = reply.data()["users"].as_array().unwrap().clone();
+            assert_eq!(users.len(), [10, 10, 5, 0][page - 1], "{list} page {page}");
+            paged.extend(users.iter().map(|u| u["username"].as_str().unwrap().to_owned()));
+        }
+        assert_eq!(paged, expected, "{list}");
+    }
+
     let bad = app.call(Method::GET, &format!("/users/{}/followers?cursor=nonsense", star.id), &star, None).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert_eq!(bad.body["message"], "invalid cursor");
