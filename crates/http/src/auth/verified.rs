@@ -3,12 +3,12 @@
 //!
 //! A client sends one token for hours. Checking it on every request cost about 6% of
 //! an actix worker's CPU under follows with HS256 (base64, HMAC, two JSON parses), and
-//! RS256 or ES256 cost ten times that. What a token proves does not change while it is
-//! valid: the key is fixed for the process's life, and once `nbf` has passed only `exp`
-//! can end it. So a token is kept, by its exact text, only after it verified, with the
-//! moment it expires (`exp` plus the leeway); past that it is verified again (and
-//! refused). A token differing in any byte, a forged signature included, is another
-//! entry and goes through the full check.
+//! an RS256 or ES256 signature costs more to check than an HMAC. What a token proves
+//! does not change while it is valid: the key is fixed for the process's life, and once
+//! `nbf` has passed only `exp` can end it. So a token is kept, by its exact text, only
+//! after it verified, with the moment it expires (`exp` plus the leeway); past that it
+//! is verified again (and refused). A token differing in any byte, a forged signature
+//! included, is another entry and goes through the full check.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -16,7 +16,7 @@ use std::sync::{Mutex, PoisonError};
 use super::Caller;
 
 /// Tokens kept at most. A full cache first drops what expired, then everything: a
-/// simple bound, a few hundred kilobytes, and never slower than verifying.
+/// simple bound (a megabyte or two), and never slower than verifying.
 const CAPACITY: usize = 4096;
 
 /// Verified tokens and the callers they prove, shared by the workers.
