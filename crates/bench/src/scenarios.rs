@@ -7,41 +7,37 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rookery_domain::service::{Accounts, Follows, Lists, Profiles};
-use rookery_domain::{AccountId, Direction, GraphError, Identity, ListQuery, PageRequest, Paging};
+use rookery_domain::{AccountId, Direction, GraphError, Identity, ListQuery, PageRequest, Paging, UnfollowScope};
 
 use crate::Graph;
 use crate::phase::{Call, Progress, Signer, alternating, ceiling_phase, http_phase, tasks_phase};
 use crate::report::{Kind, Row};
 use crate::seed::Seeded;
 
-/// A use case as the HTTP handler runs it (`rookery_http::blocking::run`): the caller's
-/// account is made sure of (provisioned on first sight), then the use case runs. The
-/// ceiling does both, so HTTP/ceiling measures what HTTP adds and nothing else.
+/// A read as the HTTP handler runs it (`rookery_http::blocking::run`): the caller's
+/// account is made sure of (provisioned on first sight; here on the ceiling's thread,
+/// which blocks anyway), then the use case runs. The ceiling does both, so
+/// HTTP/ceiling measures what HTTP adds and nothing else.
 fn as_caller<T>(
     graph: &Graph,
     caller: AccountId,
     use_case: impl FnOnce(&Graph) -> Result<T, GraphError>,
 ) -> anyhow::Result<()> {
-    graph.ensure_account(&Identity { id: caller, username: None, name: None })?;
+    futures::executor::block_on(graph.ensure_account(&Identity { id: caller, username: None, name: None }))?;
     use_case(graph).map(drop).map_err(Into::into)
 }
 
-/// A follow as the HTTP handler runs it (`rookery_http::blocking::follow`): the
-/// write-first try awaited on the executor, the rest of the use case (when the try
-/// could not answer) on a blocking thread.
+/// A follow as every handler runs it: the one use case, awaited on the executor.
 async fn follow_as_handler(graph: Arc<Graph>, actor: AccountId, target: AccountId) -> anyhow::Result<()> {
-    if graph.try_follow(actor, target).await?.is_some() {
-        return Ok(());
-    }
-    tokio::task::spawn_blocking(move || as_caller(&graph, actor, |g| g.follow_read_first(actor, target))).await?
+    graph.follow(&Identity { id: actor, username: None, name: None }, target).await?;
+    Ok(())
 }
 
-/// An unfollow as the HTTP handler runs it (`rookery_http::blocking::unfollow`).
+/// An unfollow as every handler runs it.
 async fn unfollow_as_handler(graph: Arc<Graph>, actor: AccountId, target: AccountId) -> anyhow::Result<()> {
-    if graph.try_unfollow(actor, target).await?.is_some() {
-        return Ok(());
-    }
-    tokio::task::spawn_blocking(move || as_caller(&graph, actor, |g| g.unfollow_read_first(actor, target))).await?
+    let caller = Identity { id: actor, username: None, name: None };
+    graph.unfollow(&caller, target, UnfollowScope::FollowOrRequest).await?;
+    Ok(())
 }
 
 /// Page size of the follower pages.

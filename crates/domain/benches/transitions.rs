@@ -7,15 +7,16 @@ use std::hint::black_box;
 use chrono::Utc;
 use criterion::{Criterion, criterion_group, criterion_main};
 use rookery_domain::relationship::{PairState, check_answerable, decide_follow, decide_unfollow};
-use rookery_domain::{AccountId, AccountSummary, FollowRequest, RequestId, RequestStatus};
+use rookery_domain::{AccountId, FollowRequest, RequestId, RequestStatus, Standing};
 use uuid::Uuid;
 
 fn state(private: bool, following: bool, request: Option<RequestStatus>) -> PairState {
     let (actor, target) = (AccountId::from_uuid(Uuid::now_v7()), AccountId::from_uuid(Uuid::now_v7()));
     PairState {
         actor,
-        actor_live: true,
-        target: Some(AccountSummary { id: target, is_private: private }),
+        target,
+        actor_standing: Standing::Public,
+        target_standing: Standing::of(Some(private)),
         following,
         request: request.map(|status| FollowRequest {
             id: RequestId::from_uuid(Uuid::now_v7()),

@@ -5,9 +5,11 @@
 //! ([`relationship`]), the port traits that adapters implement ([`ports`]) and the
 //! use-case service ([`GraphService`]) that runs the state machine over those ports.
 //!
-//! The service is synchronous: adapters that live on an async runtime call it from a
-//! blocking thread pool. The one exception is the write-first try of a follow or an
-//! unfollow, which an async adapter may await on its executor ([`pending`]).
+//! Most use cases are synchronous: adapters that live on an async runtime call them
+//! from a blocking thread pool. Follow, unfollow and making sure a caller has an
+//! account are asynchronous: the store answers them through [`pending::Pending`],
+//! doing its blocking behind the port, so they are awaited on the executor and no
+//! thread waits for a commit.
 #![warn(missing_docs)]
 
 pub mod account;
@@ -19,6 +21,7 @@ pub mod notification;
 pub mod page;
 pub mod pending;
 pub mod ports;
+pub mod quota;
 pub mod relationship;
 pub mod service;
 pub mod username;
@@ -30,8 +33,10 @@ pub use inbox::{Device, DeviceToken, InboxPage, KindFilter, NotificationView, Pl
 pub use listing::{Cursor, Direction, ListPage, ListQuery, Listed, Paging, ProfilePage, SearchPrefix};
 pub use notification::{Notification, NotificationKind};
 pub use page::{Page, PageRequest};
+pub use quota::FollowQuota;
+pub use relationship::Standing;
 pub use relationship::{Follow, FollowRequest, RequestStatus};
-pub use service::{FollowOutcome, FollowQuota, GraphService, RequestListing, SocialGraph, UnfollowOutcome};
+pub use service::{FollowOutcome, GraphService, RequestListing, SocialGraph, UnfollowOutcome, UnfollowScope};
 pub use username::Username;
 
 /// A moment in time, always UTC.

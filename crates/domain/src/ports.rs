@@ -1,8 +1,12 @@
 //! The ports: what the domain needs from the outside world. Adapters implement them;
 //! services are generic over them (static dispatch, nothing boxed).
 //!
-//! Every method documents its error contract. Store methods are synchronous and may
-//! block; callers on an async runtime run them on a blocking pool.
+//! Every method documents its error contract. Most store methods are synchronous and
+//! may block; callers on an async runtime run them on a blocking pool. The writes of
+//! the graph, and the reads the follow path makes, answer a [`Pending`] instead: the
+//! store does its blocking behind the port (on its group-commit writers or threads of
+//! its own), so a use case on an async executor awaits them without holding a thread,
+//! and a synchronous one [`Pending::wait`]s.
 
 use uuid::Uuid;
 
@@ -13,7 +17,7 @@ use crate::inbox::{Device, DeviceToken, KindFilter, NotificationView};
 use crate::listing::{Direction, ListPage, ListQuery, Listed};
 use crate::notification::Notification;
 use crate::page::{Page, PageRequest};
-use crate::pending::PendingApply;
+use crate::pending::{Pending, PendingApply};
 use crate::relationship::{Applied, FollowRequest, PairState, RequestStatus, Transition};
 use crate::service::RequestListing;
 use crate::username::Username;
@@ -31,18 +35,6 @@ pub enum StoreError {
     /// Anything else; the text is for logs, not for clients.
     #[error("store failure: {0}")]
     Failure(String),
-}
-
-/// The answer to a request for budget.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QuotaDecision {
-    /// Taken.
-    Granted,
-    /// Used up until the window renews.
-    Exhausted {
-        /// How long until it does.
-        retry_after: chrono::Duration,
-    },
 }
 
 /// Whether an account id is known.
@@ -70,14 +62,14 @@ pub trait AccountStore: Send + Sync + 'static {
     fn account_by_username(&self, username: &Username) -> Result<Option<Account>, StoreError>;
 
     /// Whether the id belongs to a live, a deleted or no account.
-    fn presence(&self, id: AccountId) -> Result<Presence, StoreError>;
+    fn presence(&self, id: AccountId) -> Pending<Presence>;
 
     /// Inserts a new account with zero counts.
     ///
-    /// MUST return `Ok(Applied::Unchanged)` when an account with this id already exists
+    /// MUST answer `Ok(Applied::Unchanged)` when an account with this id already exists
     /// (a racing twin), and `Err(StoreError::Conflict)` when another live account has
     /// the username.
-    fn insert_account(&self, account: &NewAccount) -> Result<Applied, StoreError>;
+    fn insert_account(&self, account: NewAccount) -> Pending<Applied>;
 
     /// Applies a profile change to a live account and returns it as stored.
     ///
@@ -96,17 +88,6 @@ pub trait AccountStore: Send + Sync + 'static {
         at: Timestamp,
     ) -> Result<Option<(Account, Vec<Notification>)>, StoreError>;
 
-    /// Takes one unit of `account`'s budget for creating follows and requests: at most
-    /// `limit` per `window`, counted in a fixed window that starts at the first use.
-    /// Atomic, and shared by every instance on the database.
-    fn take_follow_quota(
-        &self,
-        account: AccountId,
-        limit: u32,
-        window: chrono::Duration,
-        at: Timestamp,
-    ) -> Result<QuotaDecision, StoreError>;
-
     /// Soft-deletes a live account in one transaction: marks it deleted (freeing its
     /// username) and removes every edge, request, block and notification touching it,
     /// moving each counterpart's counts by the edges really removed.
@@ -118,9 +99,9 @@ pub trait AccountStore: Send + Sync + 'static {
 /// Follow edges, follow requests and blocks.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 pub trait GraphStore: Send + Sync + 'static {
-    /// Everything about the ordered pair `actor -> target` that a decision needs.
-    /// `target` is `None` in the result when it is unknown or deleted.
-    fn pair(&self, actor: AccountId, target: AccountId) -> Result<PairState, StoreError>;
+    /// Everything about the ordered pair `actor -> target` that a decision needs, read
+    /// in one snapshot.
+    fn pair(&self, actor: AccountId, target: AccountId) -> Pending<PairState>;
 
     /// The follow request with this id, whatever its status.
     fn request(&self, id: RequestId) -> Result<Option<FollowRequest>, StoreError>;
@@ -142,18 +123,16 @@ pub trait GraphStore: Send + Sync + 'static {
 
     /// Applies the transitions in one transaction, in order, and reports for each
     /// whether its guard held (see [`Transition`]). Notifications carried by a
-    /// transition are stored only when it changed something.
+    /// transition are stored only when it changed something; a spend carried by one is
+    /// taken only then, and a used-up budget leaves it unchanged
+    /// ([`Applied::Exhausted`]). Concurrent callers' transitions may share the
+    /// transaction (group commit); each caller's are applied in its order, and the
+    /// spends of one actor in the order they were submitted.
     ///
     /// A failed guard is not an error: it yields [`Applied::Unchanged`]. An `Err`
-    /// means nothing of the batch was committed.
-    fn apply(&self, transitions: &[Transition]) -> Result<Vec<Applied>, StoreError>;
-
-    /// As [`GraphStore::apply`], but returns at once without blocking: the outcome
-    /// arrives through the [`PendingApply`] once the transitions' transaction ended
-    /// (same contract: an `Err` means nothing of them was committed). `None` when the
-    /// store does not group-commit and so has nowhere to queue them: call
-    /// [`GraphStore::apply`] (on a blocking thread) instead.
-    fn submit(&self, transitions: Vec<Transition>) -> Option<PendingApply>;
+    /// means nothing of the transitions was committed. The answer arrives after the
+    /// commit.
+    fn apply(&self, transitions: Vec<Transition>) -> PendingApply;
 
     /// Pending requests to `target`, newest first, with each requester's account.
     fn requests_received(&self, target: AccountId, page: PageRequest) -> Result<Page<RequestListing>, StoreError>;

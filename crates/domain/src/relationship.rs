@@ -7,10 +7,10 @@
 //! service reads again and decides again.
 
 use crate::Timestamp;
-use crate::account::AccountSummary;
 use crate::error::GraphError;
 use crate::ids::{AccountId, NotificationId, RequestId};
 use crate::notification::{Notification, NotificationKind};
+use crate::quota::Spend;
 
 /// Where a follow request stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -74,15 +74,46 @@ pub struct FollowRequest {
     pub updated_at: Option<Timestamp>,
 }
 
+/// How an account stands, as far as following it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Standing {
+    /// Live, and followed at once.
+    Public,
+    /// Live, and followed only once it accepts a request.
+    Private,
+    /// Unknown, or deleted.
+    Missing,
+}
+
+impl Standing {
+    /// A live account's standing from its privacy; `None` for no live account.
+    #[must_use]
+    pub const fn of(is_private: Option<bool>) -> Self {
+        match is_private {
+            Some(false) => Self::Public,
+            Some(true) => Self::Private,
+            None => Self::Missing,
+        }
+    }
+
+    /// Whether the account is live.
+    #[must_use]
+    pub const fn is_live(self) -> bool {
+        !matches!(self, Self::Missing)
+    }
+}
+
 /// What the store knows about the ordered pair actor -> target, read in one go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PairState {
     /// The actor.
     pub actor: AccountId,
-    /// Whether the actor's own account is live.
-    pub actor_live: bool,
-    /// The target, if it exists and is live.
-    pub target: Option<AccountSummary>,
+    /// The target.
+    pub target: AccountId,
+    /// How the actor's own account stands.
+    pub actor_standing: Standing,
+    /// How the target stands.
+    pub target_standing: Standing,
     /// Whether actor follows target.
     pub following: bool,
     /// The latest request from actor to target, if any.
@@ -98,24 +129,31 @@ pub struct PairState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Transition {
     /// Create the edge `follower -> followee` and move both counts by one.
-    /// Guard: the edge is absent, both accounts are live, the followee is still
-    /// public (a private account approves each follower), neither blocks the other.
-    /// Also deletes answered requests of the pair, and stores `notification`.
+    /// Guard: [`follow_guard`] on the locked rows (both live, the followee still
+    /// public, no block), and the edge is absent. Then `spend`, when set, is taken
+    /// from the follower's budget; a used-up budget undoes the change
+    /// ([`Applied::Exhausted`]). Also deletes answered requests of the pair, and
+    /// stores `notification`.
     Follow {
         /// The new edge.
         edge: Follow,
         /// Tells the followee.
         notification: Notification,
+        /// What the edge costs its follower's budget, if limited.
+        spend: Option<Spend>,
     },
     /// Insert a pending request.
-    /// Guard: no pending request and no edge for the pair, both live, the target is
-    /// still private (a public one is followed at once), no block.
-    /// Also deletes answered requests of the pair, and stores `notification`.
+    /// Guard: [`request_guard`] on the locked rows (both live, the target still
+    /// private, no block, no edge), and no pending request for the pair. Then `spend`
+    /// as for [`Transition::Follow`]. Also deletes answered requests of the pair, and
+    /// stores `notification`.
     Request {
         /// The new request (status pending).
         request: FollowRequest,
         /// Tells the target.
         notification: Notification,
+        /// What the request costs its requester's budget, if limited.
+        spend: Option<Spend>,
     },
     /// Mark the request accepted, create its edge and move the counts.
     /// Guard: the request is still pending.
@@ -206,6 +244,11 @@ pub enum Applied {
     Changed,
     /// The guard failed: the state moved since it was read; nothing was written.
     Unchanged,
+    /// The guard held, but the actor's budget is used up: nothing was written.
+    Exhausted {
+        /// How long until the budget renews.
+        retry_after: chrono::Duration,
+    },
 }
 
 /// What a follow attempt should do, decided from the pair's state.
@@ -224,11 +267,13 @@ pub enum FollowDecision {
 /// # Errors
 /// Self-follow, unknown target, a block either way, or a request already pending.
 pub fn decide_follow(state: &PairState) -> Result<FollowDecision, GraphError> {
-    if !state.actor_live {
+    if !state.actor_standing.is_live() {
         return Err(GraphError::AccountDeleted);
     }
-    let target = state.target.ok_or(GraphError::UserNotFound)?;
-    if target.id == state.actor {
+    if !state.target_standing.is_live() {
+        return Err(GraphError::UserNotFound);
+    }
+    if state.target == state.actor {
         return Err(GraphError::CannotFollowSelf);
     }
     if state.blocked {
@@ -240,7 +285,23 @@ pub fn decide_follow(state: &PairState) -> Result<FollowDecision, GraphError> {
     if state.request.is_some_and(|r| r.status == RequestStatus::Pending) {
         return Err(GraphError::RequestAlreadyPending);
     }
-    Ok(if target.is_private { FollowDecision::Request } else { FollowDecision::Follow })
+    Ok(if state.target_standing == Standing::Private { FollowDecision::Request } else { FollowDecision::Follow })
+}
+
+/// The guard of [`Transition::Follow`], checked by the store on the rows it locked in
+/// the write transaction (the edge's absence is the insert's own guard): exactly when
+/// a follow decided from that state would follow.
+#[must_use]
+pub fn follow_guard(state: &PairState) -> bool {
+    decide_follow(state) == Ok(FollowDecision::Follow)
+}
+
+/// The guard of [`Transition::Request`], as [`follow_guard`] (a pending request's
+/// absence is the insert's own guard): exactly when a follow decided from that state
+/// would ask.
+#[must_use]
+pub fn request_guard(state: &PairState) -> bool {
+    decide_follow(state) == Ok(FollowDecision::Request)
 }
 
 /// What an unfollow should do, decided from the pair's state.
@@ -259,8 +320,10 @@ pub enum UnfollowDecision {
 /// # Errors
 /// [`GraphError::UserNotFound`] when the target does not exist.
 pub fn decide_unfollow(state: &PairState) -> Result<UnfollowDecision, GraphError> {
-    let target = state.target.ok_or(GraphError::UserNotFound)?;
-    if target.id == state.actor {
+    if !state.target_standing.is_live() {
+        return Err(GraphError::UserNotFound);
+    }
+    if state.target == state.actor {
         return Ok(UnfollowDecision::NotFollowing);
     }
     if state.following {
@@ -330,8 +393,9 @@ mod tests {
     fn state(private: bool) -> PairState {
         PairState {
             actor: id(),
-            actor_live: true,
-            target: Some(AccountSummary { id: id(), is_private: private }),
+            target: id(),
+            actor_standing: Standing::Public,
+            target_standing: Standing::of(Some(private)),
             following: false,
             request: None,
             blocked: false,
@@ -342,7 +406,7 @@ mod tests {
         FollowRequest {
             id: RequestId::from_uuid(Uuid::now_v7()),
             requester: state.actor,
-            target: state.target.unwrap().id,
+            target: state.target,
             status,
             created_at: Utc::now(),
             updated_at: None,
@@ -358,17 +422,29 @@ mod tests {
     #[test]
     fn refusals() {
         let mut s = state(false);
-        s.target = Some(AccountSummary { id: s.actor, is_private: false });
+        s.target = s.actor;
         assert_eq!(decide_follow(&s), Err(GraphError::CannotFollowSelf));
         let mut s = state(false);
-        s.target = None;
+        s.target_standing = Standing::Missing;
         assert_eq!(decide_follow(&s), Err(GraphError::UserNotFound));
         let mut s = state(false);
         s.blocked = true;
         assert_eq!(decide_follow(&s), Err(GraphError::Blocked));
         let mut s = state(false);
-        s.actor_live = false;
+        s.actor_standing = Standing::Missing;
         assert_eq!(decide_follow(&s), Err(GraphError::AccountDeleted));
+    }
+
+    #[test]
+    fn the_guards_hold_exactly_when_the_decision_is_their_transition() {
+        assert!(follow_guard(&state(false)) && !request_guard(&state(false)));
+        assert!(request_guard(&state(true)) && !follow_guard(&state(true)));
+        let mut s = state(true);
+        s.following = true;
+        assert!(!request_guard(&s), "an edge makes a request pointless");
+        let mut s = state(false);
+        s.blocked = true;
+        assert!(!follow_guard(&s));
     }
 
     #[test]

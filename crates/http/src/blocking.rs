@@ -1,15 +1,14 @@
 //! Running a use case off the async executor.
 //!
-//! Diesel is synchronous, so every use case — the pool checkout included — runs in
-//! one closure on actix's blocking pool: a slow database never stalls a worker's
-//! event loop. The exception is the write-first try of a follow or an unfollow
-//! ([`follow`], [`unfollow`]): it only queues its transition for the store's group
-//! commit and awaits the answer, so it is awaited here, and only what needs reads goes
-//! to the blocking pool.
+//! Diesel is synchronous, so every synchronous use case — the pool checkout included —
+//! runs in one closure on actix's blocking pool: a slow database never stalls a
+//! worker's event loop. The asynchronous ones (follow, unfollow, and making sure the
+//! caller has an account) are awaited by the handler directly: the store does their
+//! blocking behind its port.
 
 use actix_web::web;
 use rookery_domain::ports::StoreError;
-use rookery_domain::{AccountId, FollowOutcome, GraphError, SocialGraph, UnfollowOutcome};
+use rookery_domain::{AccountId, GraphError, SocialGraph};
 
 use crate::auth::Caller;
 
@@ -23,59 +22,11 @@ pub async fn run<G, T, F>(graph: &web::Data<G>, caller: &Caller, use_case: F) ->
 where
     G: SocialGraph,
     T: Send + 'static,
-    F: FnOnce(&G, rookery_domain::AccountId) -> Result<T, GraphError> + Send + 'static,
-{
-    let identity = caller.identity.clone();
-    offload(graph, move |graph| {
-        graph.ensure_account(&identity)?;
-        use_case(graph, identity.id)
-    })
-    .await
-}
-
-/// The caller follows `target` ([`rookery_domain::service::Follows::follow`]).
-///
-/// # Errors
-/// As [`run`].
-pub async fn follow<G: SocialGraph>(
-    graph: &web::Data<G>,
-    caller: &Caller,
-    target: AccountId,
-) -> Result<FollowOutcome, GraphError> {
-    let tried = graph.try_follow(caller.identity.id, target);
-    awaited_or_run(graph, caller, tried, move |g, me| g.follow_read_first(me, target)).await
-}
-
-/// The caller unfollows `target` ([`rookery_domain::service::Follows::unfollow`]).
-///
-/// # Errors
-/// As [`run`].
-pub async fn unfollow<G: SocialGraph>(
-    graph: &web::Data<G>,
-    caller: &Caller,
-    target: AccountId,
-) -> Result<UnfollowOutcome, GraphError> {
-    let tried = graph.try_unfollow(caller.identity.id, target);
-    awaited_or_run(graph, caller, tried, move |g, me| g.unfollow_read_first(me, target)).await
-}
-
-/// The answer of an awaited write-first try, or, when it had none, the rest of the use
-/// case on the blocking pool.
-async fn awaited_or_run<G, T, F>(
-    graph: &web::Data<G>,
-    caller: &Caller,
-    tried: impl Future<Output = Result<Option<T>, GraphError>>,
-    rest: F,
-) -> Result<T, GraphError>
-where
-    G: SocialGraph,
-    T: Send + 'static,
     F: FnOnce(&G, AccountId) -> Result<T, GraphError> + Send + 'static,
 {
-    match tried.await? {
-        Some(answer) => Ok(answer),
-        None => run(graph, caller, rest).await,
-    }
+    graph.ensure_account(&caller.identity).await?;
+    let me = caller.identity.id;
+    offload(graph, move |graph| use_case(graph, me)).await
 }
 
 /// Runs a use case for an anonymous caller (endpoints where authentication is

@@ -15,10 +15,17 @@
 use std::error::Error;
 use std::path::PathBuf;
 
+use futures::executor::block_on;
 use rookery_domain::ports::{NoNotifier, SystemClock, UuidV7};
 use rookery_domain::service::{Accounts, Follows, Profiles, Requests};
-use rookery_domain::{Account, AccountId, FollowOutcome, GraphService, Username};
+use rookery_domain::{Account, AccountId, FollowOutcome, GraphService, Identity, Username};
 use rookery_store::{Database, DatabaseOptions};
+
+/// Follow and unfollow are asynchronous (the store answers them after its commit
+/// without holding a thread); any executor runs them, here the simplest one.
+fn caller(account: &Account) -> Identity {
+    Identity { id: account.id, username: None, name: None }
+}
 
 fn main() -> Result<(), Box<dyn Error>> {
     let dir = TempDir::new()?;
@@ -37,11 +44,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!("Created @alice and @bob (public) and @carol (private).\n");
 
     // A public account is followed at once.
-    let outcome = graph.follow(alice.id, bob.id)?;
+    let outcome = block_on(graph.follow(&caller(&alice), bob.id))?;
     println!("@alice follows @bob: {}", describe(&outcome));
 
     // A private one gets a request, which waits for its answer.
-    let outcome = graph.follow(alice.id, carol.id)?;
+    let outcome = block_on(graph.follow(&caller(&alice), carol.id))?;
     println!("@alice follows @carol: {}", describe(&outcome));
     let FollowOutcome::Requested(request) = outcome else {
         return Err("a follow of a private account should send a request".into());

@@ -1,7 +1,8 @@
 //! Accounts: lookups, inserts, profile updates.
 
 use diesel::prelude::*;
-use rookery_domain::ports::{AccountStore, Presence, QuotaDecision, StoreError};
+use rookery_domain::pending::Pending;
+use rookery_domain::ports::{AccountStore, Presence, StoreError};
 use rookery_domain::relationship::Applied;
 use rookery_domain::{Account, AccountId, NewAccount, Notification, ProfilePatch, Timestamp, Username};
 
@@ -23,13 +24,6 @@ pub(crate) trait AccountQueries {
         at: Timestamp,
     ) -> QueryResult<Option<(Account, Vec<Notification>)>>;
     fn soft_delete_live(&mut self, id: DbUuid, at: DbTime) -> QueryResult<Applied>;
-    fn take_quota(
-        &mut self,
-        account: DbUuid,
-        limit: i32,
-        window_start_after: DbTime,
-        at: DbTime,
-    ) -> QueryResult<Option<DbTime>>;
 }
 
 for_each_backend! {
@@ -61,7 +55,7 @@ impl AccountQueries {
     }
 
     fn soft_delete_live(&mut self, id: DbUuid, at: DbTime) -> QueryResult<Applied> {
-        if self.lock_pair(id, id)?.first.is_none() {
+        if !self.lock_pair(id, id)?.first.is_live() {
             return Ok(Applied::Unchanged);
         }
         // Counterparts first, while the edges still say whose counts move.
@@ -93,32 +87,6 @@ impl AccountQueries {
             .execute(self)?;
         Ok(Applied::Changed)
     }
-
-    /// Each step is one atomic statement, so concurrent takers (on any instance) can
-    /// never both take the last unit: use the current window if it has room, else
-    /// start a new one if the current one is over, else report when it ends.
-    fn take_quota(&mut self, account: DbUuid, limit: i32, window_start_after: DbTime, at: DbTime)
-    -> QueryResult<Option<DbTime>> {
-        diesel::insert_into(follow_quota::table)
-            .values((follow_quota::account_id.eq(account), follow_quota::window_start.eq(at), follow_quota::used.eq(0)))
-            .on_conflict_do_nothing()
-            .execute(self)?;
-        let within = diesel::update(follow_quota::table.find(account))
-            .filter(follow_quota::window_start.gt(window_start_after).and(follow_quota::used.lt(limit)))
-            .set(follow_quota::used.eq(follow_quota::used + 1))
-            .execute(self)?;
-        if within > 0 {
-            return Ok(None);
-        }
-        let renewed = diesel::update(follow_quota::table.find(account))
-            .filter(follow_quota::window_start.le(window_start_after))
-            .set((follow_quota::used.eq(1), follow_quota::window_start.eq(at)))
-            .execute(self)?;
-        if renewed > 0 {
-            return Ok(None);
-        }
-        follow_quota::table.find(account).select(follow_quota::window_start).first::<DbTime>(self).map(Some)
-    }
 }
 }
 
@@ -139,51 +107,38 @@ impl AccountStore for Database {
         })
     }
 
-    fn presence(&self, id: AccountId) -> Result<Presence, StoreError> {
-        let found: Option<Option<DbTime>> = self.read(|conn| {
-            with_conn!(conn, |c| accounts::table
-                .find(DbUuid::from(id))
-                .select(accounts::deleted_at)
-                .first::<Option<DbTime>>(c)
-                .optional())
-        })?;
-        Ok(match found {
-            None => Presence::Missing,
-            Some(None) => Presence::Live,
-            Some(Some(_)) => Presence::Deleted,
-        })
-    }
-
-    fn insert_account(&self, account: &NewAccount) -> Result<Applied, StoreError> {
-        let row = NewAccountRow::from(account);
-        self.write(|conn| {
-            write_tx!(conn, |c| {
-                // A conflict on the id is a racing twin (no-op); one on the username
-                // index is a real error the caller maps to "username taken".
-                let inserted = diesel::insert_into(accounts::table)
-                    .values(&row)
-                    .on_conflict(accounts::id)
-                    .do_nothing()
-                    .execute(c)?;
-                Ok(if inserted > 0 { Applied::Changed } else { Applied::Unchanged })
+    fn presence(&self, id: AccountId) -> Pending<Presence> {
+        self.offload(move |conns| {
+            let found: Option<Option<DbTime>> = conns.read(|conn| {
+                with_conn!(conn, |c| accounts::table
+                    .find(DbUuid::from(id))
+                    .select(accounts::deleted_at)
+                    .first::<Option<DbTime>>(c)
+                    .optional())
+            })?;
+            Ok(match found {
+                None => Presence::Missing,
+                Some(None) => Presence::Live,
+                Some(Some(_)) => Presence::Deleted,
             })
         })
     }
 
-    fn take_follow_quota(
-        &self,
-        account: AccountId,
-        limit: u32,
-        window: chrono::Duration,
-        at: Timestamp,
-    ) -> Result<QuotaDecision, StoreError> {
-        let limit = i32::try_from(limit).unwrap_or(i32::MAX);
-        let (now, window_start_after) = (db_time(at), db_time(at - window));
-        let started =
-            self.write(|conn| write_tx!(conn, |c| c.take_quota(account.into(), limit, window_start_after, now)))?;
-        Ok(match started {
-            None => QuotaDecision::Granted,
-            Some(start) => QuotaDecision::Exhausted { retry_after: (start.0 + window) - at },
+    fn insert_account(&self, account: NewAccount) -> Pending<Applied> {
+        self.offload(move |conns| {
+            let row = NewAccountRow::from(&account);
+            conns.write(|conn| {
+                write_tx!(conn, |c| {
+                    // A conflict on the id is a racing twin (no-op); one on the username
+                    // index is a real error the caller maps to "username taken".
+                    let inserted = diesel::insert_into(accounts::table)
+                        .values(&row)
+                        .on_conflict(accounts::id)
+                        .do_nothing()
+                        .execute(c)?;
+                    Ok(if inserted > 0 { Applied::Changed } else { Applied::Unchanged })
+                })
+            })
         })
     }
 

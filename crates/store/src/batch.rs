@@ -4,16 +4,16 @@ use std::collections::HashSet;
 
 use diesel::prelude::*;
 use rookery_domain::ports::StoreError;
-use rookery_domain::relationship::{Applied, Transition};
+use rookery_domain::relationship::{Applied, Standing, Transition};
 
 use crate::connection::BackendSql;
-use crate::database::Database;
+use crate::database::Connections;
 use crate::follow_run::{AccountStates, FollowRun, RunFollow};
 use crate::push::PushQueries;
 use crate::sql_types::DbUuid;
 use crate::transitions::TransitionWrites;
 
-impl Database {
+impl Connections {
     /// Applies several callers' transitions in one write transaction, each job in
     /// order, and returns each job's outcomes.
     ///
@@ -38,7 +38,7 @@ impl Database {
                 let states: AccountStates = c
                     .lock_accounts(&accounts)?
                     .into_iter()
-                    .map(|(id, is_private, deleted_at)| (id, deleted_at.is_none().then_some(is_private)))
+                    .map(|(id, is_private, deleted_at)| (id, Standing::of(deleted_at.is_none().then_some(is_private))))
                     .collect();
                 let outcomes = apply_in_runs(c, jobs, &states)?;
                 let stored: Vec<_> = jobs
@@ -70,13 +70,13 @@ fn apply_in_runs<C: FollowRun + TransitionWrites>(
     let mut run: Vec<(usize, RunFollow<'_>)> = Vec::new();
     let mut pairs: HashSet<(DbUuid, DbUuid)> = HashSet::new();
     for (index, job) in jobs.iter().enumerate() {
-        if let [Transition::Follow { edge, notification }] = job {
+        if let [Transition::Follow { edge, notification, spend }] = job {
             if !pairs.insert((edge.follower.into(), edge.followee.into())) {
                 flush(c, &mut run, &mut outcomes, states)?;
                 pairs.clear();
                 pairs.insert((edge.follower.into(), edge.followee.into()));
             }
-            run.push((index, (edge, notification)));
+            run.push((index, RunFollow { edge, notification, spend: *spend }));
             continue;
         }
         flush(c, &mut run, &mut outcomes, states)?;
@@ -100,9 +100,12 @@ fn flush<C: FollowRun + TransitionWrites>(
 ) -> QueryResult<()> {
     let applied = match run.as_slice() {
         [] => return Ok(()),
-        [(_, (edge, note))] => {
-            vec![c.apply_transition(&Transition::Follow { edge: **edge, notification: (*note).clone() })?]
-        }
+        // Alone, it locks its own pair (a batch of one job locked nothing).
+        [(_, follow)] => vec![c.apply_transition(&Transition::Follow {
+            edge: *follow.edge,
+            notification: follow.notification.clone(),
+            spend: follow.spend,
+        })?],
         _ => {
             let follows: Vec<RunFollow<'_>> = run.iter().map(|(_, follow)| *follow).collect();
             c.apply_follow_run(&follows, states)?

@@ -13,9 +13,11 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 
-use crate::pg_arrays::{AddToCounts, InsertEdges, InsertNotifications, Notify};
+use rookery_domain::Standing;
+
+use crate::pg_arrays::{AddToCounts, InsertEdges, InsertNotifications, Notify, StoreQuotaWindows};
 use crate::rows::{FollowRow, NotificationRow};
-use crate::schema::{accounts, follows, notifications, push_outbox};
+use crate::schema::{accounts, follow_quota, follows, notifications, push_outbox};
 use crate::sql_types::{DbTime, DbUuid};
 
 /// How much of a SQLite file each connection maps into memory (address space, not
@@ -184,22 +186,24 @@ impl Manager {
 /// Two accounts of a transition, as locked for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LockedPair {
-    /// `Some(is_private)` when the first account is live.
-    pub first: Option<bool>,
-    /// `Some(is_private)` when the second account is live.
-    pub second: Option<bool>,
+    /// How the first account stands.
+    pub first: Standing,
+    /// How the second account stands.
+    pub second: Standing,
 }
 
 impl LockedPair {
     /// Both accounts are live.
     #[must_use]
     pub const fn both_live(&self) -> bool {
-        self.first.is_some() && self.second.is_some()
+        self.first.is_live() && self.second.is_live()
     }
 
     fn from_rows(first: DbUuid, second: DbUuid, rows: &[(DbUuid, bool, Option<DbTime>)]) -> Self {
-        let live = |id: DbUuid| rows.iter().find(|(row, _, deleted)| *row == id && deleted.is_none()).map(|r| r.1);
-        Self { first: live(first), second: live(second) }
+        let standing = |id: DbUuid| {
+            Standing::of(rows.iter().find(|(row, _, deleted)| *row == id && deleted.is_none()).map(|r| r.1))
+        };
+        Self { first: standing(first), second: standing(second) }
     }
 }
 
@@ -244,6 +248,10 @@ pub trait BackendSql {
     /// Stores new notifications: one statement from arrays on PostgreSQL; on SQLite a
     /// cached single-row statement for one, multi-row statements for more.
     fn insert_notification_rows(&mut self, rows: Vec<NotificationRow>) -> QueryResult<()>;
+
+    /// Stores the budget windows of distinct accounts, `(id, start, used)`: one
+    /// statement from arrays on PostgreSQL, a cached upsert per row on SQLite.
+    fn store_quota_windows(&mut self, windows: &[(DbUuid, DbTime, i32)]) -> QueryResult<()>;
 
     /// Takes up to `limit` outbox rows due at `now` and pushes their next attempt to
     /// `until`, so no other dispatcher sends them meanwhile. On PostgreSQL the rows are
@@ -309,6 +317,26 @@ impl BackendSql for SqliteConnection {
             }
         }
         Ok(inserted)
+    }
+
+    fn store_quota_windows(&mut self, windows: &[(DbUuid, DbTime, i32)]) -> QueryResult<()> {
+        use diesel::upsert::excluded;
+        for (id, start, used) in windows {
+            diesel::insert_into(follow_quota::table)
+                .values((
+                    follow_quota::account_id.eq(id),
+                    follow_quota::window_start.eq(start),
+                    follow_quota::used.eq(used),
+                ))
+                .on_conflict(follow_quota::account_id)
+                .do_update()
+                .set((
+                    follow_quota::window_start.eq(excluded(follow_quota::window_start)),
+                    follow_quota::used.eq(excluded(follow_quota::used)),
+                ))
+                .execute(self)?;
+        }
+        Ok(())
     }
 
     fn add_to_counts(&mut self, deltas: &[(DbUuid, i64, i64)]) -> QueryResult<()> {
@@ -388,6 +416,18 @@ impl BackendSql for PgConnection {
         }
         let payloads = events.iter().map(crate::events::StoreEvent::encode).collect();
         Notify { channel: crate::events::CHANNEL, payloads }.execute(self).map(|_| ())
+    }
+
+    fn store_quota_windows(&mut self, windows: &[(DbUuid, DbTime, i32)]) -> QueryResult<()> {
+        if windows.is_empty() {
+            return Ok(());
+        }
+        let statement = StoreQuotaWindows {
+            ids: windows.iter().map(|(id, _, _)| *id).collect(),
+            starts: windows.iter().map(|(_, start, _)| *start).collect(),
+            used: windows.iter().map(|(_, _, used)| *used).collect(),
+        };
+        statement.execute(self).map(|_| ())
     }
 
     fn add_to_counts(&mut self, deltas: &[(DbUuid, i64, i64)]) -> QueryResult<()> {

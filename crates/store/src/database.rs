@@ -14,6 +14,9 @@ use crate::checkpoint::{Checkpointer, WriteGate};
 use crate::connection::{DbConnection, Manager, Target};
 use crate::error::{OpenError, from_diesel, from_pool, is_retryable};
 use crate::group_commit::CommitQueue;
+use crate::offload::Offload;
+use rookery_domain::pending::{Pending, PendingApply};
+use rookery_domain::relationship::Transition;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
@@ -90,26 +93,44 @@ impl Default for DatabaseOptions {
     }
 }
 
-/// The store: a connection pool over one database, implementing the domain's ports.
-/// Cloning is cheap (the pool is shared).
+/// A connection pool and what every transaction on it needs. The group-commit writers
+/// apply their batches through one of these (see `batch`); [`Database`] holds one for
+/// everything else. Cloning is cheap (the pool is shared).
 #[derive(Clone)]
-pub struct Database {
+pub(crate) struct Connections {
     pool: r2d2::Pool<Manager>,
-    /// A replica for list reads, when configured.
-    replica: Option<r2d2::Pool<Manager>>,
     backend: Backend,
     push_outbox: bool,
-    /// Where graph changes go to share a commit; `None` applies each on its own.
-    commits: Option<Arc<CommitQueue>>,
-    /// Copies a SQLite file's WAL back into it, off the write path.
-    _checkpoints: Option<Arc<Checkpointer>>,
     /// Write transactions take turns with the checkpointer's restarts (SQLite files).
     write_gate: Option<WriteGate>,
 }
 
+/// How graph changes reach the database.
+#[derive(Clone)]
+enum Writes {
+    /// Queued for the group-commit writers, sharing their transactions.
+    Grouped(Arc<CommitQueue>),
+    /// Each in a transaction of its own, on the store's blocking threads.
+    Alone,
+}
+
+/// The store: a connection pool over one database, implementing the domain's ports.
+/// Cloning is cheap (the pool is shared).
+#[derive(Clone)]
+pub struct Database {
+    conns: Connections,
+    /// A replica for list reads, when configured.
+    replica: Option<r2d2::Pool<Manager>>,
+    writes: Writes,
+    /// Where port methods that answer a `Pending` block.
+    offload: Arc<Offload>,
+    /// Copies a SQLite file's WAL back into it, off the write path.
+    _checkpoints: Option<Arc<Checkpointer>>,
+}
+
 impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Database").field("backend", &self.backend).finish_non_exhaustive()
+        f.debug_struct("Database").field("backend", &self.conns.backend).finish_non_exhaustive()
     }
 }
 
@@ -135,50 +156,59 @@ impl Database {
             builder = builder.idle_timeout(None).max_lifetime(None);
         }
         let manager = Manager::new(target, options.busy_timeout);
-        let pool = builder.build(manager.clone()).map_err(|e| OpenError::Connect(e.to_string()))?;
+        let connect = |e: &dyn std::fmt::Display| OpenError::Connect(e.to_string());
+        let pool = builder.build(manager.clone()).map_err(|e| connect(&e))?;
         let write_gate = (backend == Backend::Sqlite && !memory).then(WriteGate::default);
         let checkpoints = match &write_gate {
             Some(gate) => Some(Arc::new(
-                Checkpointer::start(pool.clone(), gate.clone(), options.busy_timeout)
-                    .map_err(|e| OpenError::Connect(e.to_string()))?,
+                Checkpointer::start(pool.clone(), gate.clone(), options.busy_timeout).map_err(|e| connect(&e))?,
             )),
             None => None,
         };
-        let mut db = Self {
-            pool,
-            replica: None,
-            backend,
-            push_outbox: options.push_outbox,
-            commits: None,
-            _checkpoints: checkpoints,
-            write_gate,
-        };
+        let conns = Connections { pool, backend, push_outbox: options.push_outbox, write_gate };
         let writers = options.writers.unwrap_or(match backend {
             Backend::Sqlite => 1,
             Backend::Postgres => POSTGRES_WRITERS,
         });
-        if writers > 0 {
-            // The writers hold a clone without the queue (they apply directly). A file
-            // database gives them a pool of their own, one connection each, so a writer
-            // finds its page cache as it left it; an in-memory one is one connection,
-            // which they share.
-            let writer_db = if memory {
-                db.clone()
+        let writes = if writers > 0 {
+            // A file database gives the writers a pool of their own, one connection
+            // each, so a writer finds its page cache as it left it; an in-memory one is
+            // one connection, which they share.
+            let writer_conns = if memory {
+                conns.clone()
             } else {
                 let pool = pool_builder(u32::try_from(writers).unwrap_or(u32::MAX), &options)
                     .build(manager.with_cache_kib(WRITER_CACHE_KIB))
-                    .map_err(|e| OpenError::Connect(e.to_string()))?;
-                Self { pool, ..db.clone() }
+                    .map_err(|e| connect(&e))?;
+                Connections { pool, ..conns.clone() }
             };
-            let queue = CommitQueue::start(&writer_db, writers).map_err(|e| OpenError::Connect(e.to_string()))?;
-            db.commits = Some(Arc::new(queue));
-        }
-        Ok(db)
+            Writes::Grouped(Arc::new(CommitQueue::start(&writer_conns, writers).map_err(|e| connect(&e))?))
+        } else {
+            Writes::Alone
+        };
+        let offload = Arc::new(Offload::start(usize::try_from(max_size).unwrap_or(1)).map_err(|e| connect(&e))?);
+        Ok(Self { conns, replica: None, writes, offload, _checkpoints: checkpoints })
     }
 
-    /// The queue graph changes share commits through, if any.
-    pub(crate) fn commit_queue(&self) -> Option<&CommitQueue> {
-        self.commits.as_deref()
+    /// Applies one caller's transitions: queued for a group commit, or alone on the
+    /// store's threads.
+    pub(crate) fn submit(&self, transitions: Vec<Transition>) -> PendingApply {
+        match &self.writes {
+            Writes::Grouped(queue) => queue.submit(transitions),
+            Writes::Alone => {
+                let conns = self.conns.clone();
+                self.offload.run(move || Ok(conns.apply_jobs(&[&transitions])?.pop().unwrap_or_default()))
+            }
+        }
+    }
+
+    /// Runs `work` with the store's connections on its blocking threads.
+    pub(crate) fn offload<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Connections) -> Result<T, StoreError> + Send + 'static,
+    ) -> Pending<T> {
+        let conns = self.conns.clone();
+        self.offload.run(move || work(&conns))
     }
 
     /// Runs the embedded migrations of this backend that have not run yet and returns
@@ -187,7 +217,7 @@ impl Database {
     /// # Errors
     /// [`OpenError::Migrate`].
     pub fn migrate(&self) -> Result<usize, OpenError> {
-        let mut conn = self.pool.get().map_err(|e| OpenError::Connect(e.to_string()))?;
+        let mut conn = self.conns.pool.get().map_err(|e| OpenError::Connect(e.to_string()))?;
         let migrate = |e: &dyn std::fmt::Display| OpenError::Migrate(e.to_string());
         match &mut **conn {
             DbConnection::Sqlite(c) => {
@@ -205,26 +235,26 @@ impl Database {
 
     /// Whether notifications fill the push outbox.
     pub(crate) const fn push_outbox(&self) -> bool {
-        self.push_outbox
+        self.conns.push_outbox
     }
 
     /// Connections open in the pool, and how many of them are idle.
     #[must_use]
     pub fn pool_state(&self) -> (u32, u32) {
-        let state = self.pool.state();
+        let state = self.conns.pool.state();
         (state.connections, state.idle_connections)
     }
 
     /// Most connections the pool opens.
     #[must_use]
     pub fn pool_size(&self) -> u32 {
-        self.pool.max_size()
+        self.conns.pool.max_size()
     }
 
     /// The backend in use.
     #[must_use]
     pub const fn backend(&self) -> Backend {
-        self.backend
+        self.conns.backend
     }
 
     /// Checks that a connection can be had and answers a trivial query.
@@ -245,7 +275,7 @@ impl Database {
     pub fn with_read_replica(mut self, url: &str, options: DatabaseOptions) -> Result<Self, OpenError> {
         let target = Target::parse(url)?;
         let same_backend = matches!(
-            (&target, self.backend),
+            (&target, self.conns.backend),
             (Target::Sqlite(_), Backend::Sqlite) | (Target::Postgres(_), Backend::Postgres)
         );
         if !same_backend {
@@ -260,11 +290,28 @@ impl Database {
 
     /// Runs a list read on the replica when there is one, else on the primary.
     pub(crate) fn read_list<T>(&self, f: impl FnOnce(&mut DbConnection) -> QueryResult<T>) -> Result<T, StoreError> {
-        let pool = self.replica.as_ref().unwrap_or(&self.pool);
+        let pool = self.replica.as_ref().unwrap_or(&self.conns.pool);
         let mut conn = pool.get().map_err(|e| from_pool(&e))?;
         let result = f(&mut conn);
         conn.note(&result);
         result.map_err(from_diesel)
+    }
+
+    /// Runs `f` on a pooled connection.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&mut DbConnection) -> QueryResult<T>) -> Result<T, StoreError> {
+        self.conns.read(f)
+    }
+
+    /// As [`Connections::write`].
+    pub(crate) fn write<T>(&self, f: impl FnMut(&mut DbConnection) -> QueryResult<T>) -> Result<T, StoreError> {
+        self.conns.write(f)
+    }
+}
+
+impl Connections {
+    /// Whether notifications fill the push outbox.
+    pub(crate) const fn push_outbox(&self) -> bool {
+        self.push_outbox
     }
 
     /// Runs `f` on a pooled connection.

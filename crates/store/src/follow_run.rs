@@ -10,47 +10,74 @@
 //! notifications in one insert. On PostgreSQL these statements bind arrays, so each
 //! has one text whatever the run's length and is prepared once (see `pg_arrays`).
 //!
-//! The guards are the per-transition guards of `transitions`, evaluated for every pair
-//! from the same locked rows. The pairs of a run are distinct, and a follow's guard
-//! reads nothing another follow changes, so the order inside a run cannot matter.
-//! The edge insert reports which edges it created (an edge that exists already is a
-//! no-op, as for a single follow), and counts, requests and notifications follow only
-//! those, so the counts move by exactly the edges created.
+//! A single follow is a run of one: the follow's guard is written once, as the
+//! domain's [`follow_guard`], evaluated for every pair from the locked rows. The pairs
+//! of a run are distinct, and a follow's guard reads nothing another follow changes,
+//! so the order inside a run cannot matter to the guards. The edge insert reports
+//! which edges it created (an edge that exists already is a no-op); the spends of
+//! those edges are then taken in run order (so several follows of one account spend
+//! in the order they were queued), and an edge whose spend is refused is removed
+//! again before anything else follows from it. Counts, requests and notifications
+//! follow only the edges kept, so the counts move by exactly the edges created.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use diesel::prelude::*;
-use rookery_domain::relationship::Applied;
+use rookery_domain::quota::Spend;
+use rookery_domain::relationship::{Applied, PairState, Standing, follow_guard};
 use rookery_domain::{Follow, Notification};
 
+use crate::budget::BudgetWrites;
 use crate::connection::BackendSql;
-use crate::rows::FollowRow;
-use crate::schema::{blocks, follow_requests};
+use crate::rows::{FollowRow, NotificationRow};
+use crate::schema::{blocks, follow_requests, follows};
 use crate::sql_types::DbUuid;
-use crate::transitions::TransitionWrites;
 
-/// The accounts of a batch as its transaction locked them: `Some(is_private)` for a
-/// live account. No transition changes liveness or privacy, so this stays true for
-/// the whole transaction.
-pub(crate) type AccountStates = HashMap<DbUuid, Option<bool>>;
+/// The accounts of a batch as its transaction locked them. No transition changes
+/// liveness or privacy, so this stays true for the whole transaction.
+pub(crate) type AccountStates = HashMap<DbUuid, Standing>;
 
-/// One follow of a run.
-pub(crate) type RunFollow<'a> = (&'a Follow, &'a Notification);
+/// One follow of a run: a `Transition::Follow`'s parts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RunFollow<'a> {
+    pub(crate) edge: &'a Follow,
+    pub(crate) notification: &'a Notification,
+    pub(crate) spend: Option<Spend>,
+}
+
+impl RunFollow<'_> {
+    fn pair(&self) -> (DbUuid, DbUuid) {
+        (DbUuid::from(self.edge.follower), DbUuid::from(self.edge.followee))
+    }
+}
 
 /// Applying runs of follows, written once for both backends.
 pub(crate) trait FollowRun {
     /// Applies `run` (distinct pairs) inside the caller's write transaction and returns
     /// each follow's outcome, in order.
     fn apply_follow_run(&mut self, run: &[RunFollow<'_>], accounts: &AccountStates) -> QueryResult<Vec<Applied>>;
+
+    /// Takes the spends of the `created` edges in order, removes the edges whose spend
+    /// was refused, and answers those with how long until their budget renews.
+    fn refuse_unpaid(&mut self, created: &[&RunFollow<'_>])
+    -> QueryResult<HashMap<(DbUuid, DbUuid), chrono::Duration>>;
 }
 
-/// The follows whose guard holds on the locked rows and the blocks between them.
+/// Whether each follow's guard holds on the locked rows and the blocks between them.
 fn guarded(run: &[RunFollow<'_>], accounts: &AccountStates, blocked: &HashSet<(DbUuid, DbUuid)>) -> Vec<bool> {
+    let standing = |id: &DbUuid| accounts.get(id).copied().unwrap_or(Standing::Missing);
     run.iter()
-        .map(|(edge, _)| {
-            let (a, b) = (DbUuid::from(edge.follower), DbUuid::from(edge.followee));
-            let live = |id: &DbUuid| accounts.get(id).copied().flatten();
-            live(&a).is_some() && live(&b) == Some(false) && !blocked.contains(&(a, b)) && !blocked.contains(&(b, a))
+        .map(|follow| {
+            let (a, b) = follow.pair();
+            follow_guard(&PairState {
+                actor: follow.edge.follower,
+                target: follow.edge.followee,
+                actor_standing: standing(&a),
+                target_standing: standing(&b),
+                following: false,
+                request: None,
+                blocked: blocked.contains(&(a, b)) || blocked.contains(&(b, a)),
+            })
         })
         .collect()
 }
@@ -77,8 +104,8 @@ fn distinct(ids: impl Iterator<Item = DbUuid>) -> Vec<DbUuid> {
 for_each_backend! {
 impl FollowRun {
     fn apply_follow_run(&mut self, run: &[RunFollow<'_>], accounts: &AccountStates) -> QueryResult<Vec<Applied>> {
-        let followers = distinct(run.iter().map(|(edge, _)| DbUuid::from(edge.follower)));
-        let followees = distinct(run.iter().map(|(edge, _)| DbUuid::from(edge.followee)));
+        let followers = distinct(run.iter().map(|f| DbUuid::from(f.edge.follower)));
+        let followees = distinct(run.iter().map(|f| DbUuid::from(f.edge.followee)));
         let everyone = distinct(followers.iter().chain(&followees).copied());
         let blocked: HashSet<(DbUuid, DbUuid)> = blocks::table
             .filter(blocks::blocker_id.eq_any(&everyone).and(blocks::blocked_id.eq_any(&everyone)))
@@ -91,16 +118,16 @@ impl FollowRun {
         if chosen.is_empty() {
             return Ok(vec![Applied::Unchanged; run.len()]);
         }
-        let rows: Vec<FollowRow> = chosen.iter().map(|(edge, _)| FollowRow::from(*edge)).collect();
+        let rows: Vec<FollowRow> = chosen.iter().map(|f| FollowRow::from(f.edge)).collect();
         let inserted = self.insert_edges(rows)?;
-        let created: Vec<&RunFollow<'_>> = chosen
-            .into_iter()
-            .filter(|(edge, _)| inserted.contains(&(DbUuid::from(edge.follower), DbUuid::from(edge.followee))))
-            .collect();
-        let pairs = || created.iter().map(|(edge, _)| (DbUuid::from(edge.follower), DbUuid::from(edge.followee)));
+        let created: Vec<&RunFollow<'_>> = chosen.into_iter().filter(|f| inserted.contains(&f.pair())).collect();
+        let exhausted = self.refuse_unpaid(&created)?;
+        let kept: Vec<&RunFollow<'_>> = created.into_iter().filter(|f| !exhausted.contains_key(&f.pair())).collect();
+        let pairs = || kept.iter().map(|f| f.pair());
         self.add_to_counts(&count_deltas(pairs()))?;
         // Answered requests of the new edges go, as in a single follow. Few pairs have
         // one, so they are found with one over-wide read and deleted by id.
+        let kept_pairs: HashSet<(DbUuid, DbUuid)> = pairs().collect();
         let answered: Vec<DbUuid> = follow_requests::table
             .filter(
                 follow_requests::status.ne("pending")
@@ -110,21 +137,38 @@ impl FollowRun {
             .select((follow_requests::id, follow_requests::requester_id, follow_requests::target_id))
             .load::<(DbUuid, DbUuid, DbUuid)>(self)?
             .into_iter()
-            .filter(|(_, a, b)| inserted.contains(&(*a, *b)))
+            .filter(|(_, a, b)| kept_pairs.contains(&(*a, *b)))
             .map(|(id, _, _)| id)
             .collect();
         if !answered.is_empty() {
             diesel::delete(follow_requests::table.filter(follow_requests::id.eq_any(answered))).execute(self)?;
         }
-        let notes: Vec<Notification> = created.iter().map(|(_, note)| (*note).clone()).collect();
-        self.insert_notifications(&notes)?;
+        self.insert_notification_rows(kept.iter().map(|f| NotificationRow::from(f.notification)).collect())?;
         Ok(run
             .iter()
-            .map(|(edge, _)| {
-                let pair = (DbUuid::from(edge.follower), DbUuid::from(edge.followee));
-                if inserted.contains(&pair) { Applied::Changed } else { Applied::Unchanged }
+            .map(|f| match exhausted.get(&f.pair()) {
+                Some(retry_after) => Applied::Exhausted { retry_after: *retry_after },
+                None if kept_pairs.contains(&f.pair()) => Applied::Changed,
+                None => Applied::Unchanged,
             })
             .collect())
+    }
+
+    fn refuse_unpaid(&mut self, created: &[&RunFollow<'_>]) -> QueryResult<HashMap<(DbUuid, DbUuid), chrono::Duration>> {
+        let paying: Vec<&RunFollow<'_>> = created.iter().copied().filter(|f| f.spend.is_some()).collect();
+        let spends: Vec<(DbUuid, Spend)> =
+            paying.iter().filter_map(|f| f.spend.map(|spend| (DbUuid::from(f.edge.follower), spend))).collect();
+        let outcomes = self.take_spends(&spends)?;
+        let refused: HashMap<(DbUuid, DbUuid), chrono::Duration> = paying
+            .iter()
+            .zip(outcomes)
+            .filter_map(|(f, outcome)| outcome.err().map(|retry_after| (f.pair(), retry_after)))
+            .collect();
+        // Rare (the service remembers used-up budgets), so one statement per edge.
+        for (follower, followee) in refused.keys() {
+            diesel::delete(follows::table.find((*follower, *followee))).execute(self)?;
+        }
+        Ok(refused)
     }
 }
 }

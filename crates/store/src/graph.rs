@@ -2,9 +2,9 @@
 
 use diesel::dsl::{exists, select};
 use diesel::prelude::*;
-use rookery_domain::pending::PendingApply;
+use rookery_domain::pending::{Pending, PendingApply};
 use rookery_domain::ports::{GraphStore, StoreError};
-use rookery_domain::relationship::{Applied, PairState, Transition};
+use rookery_domain::relationship::{PairState, Standing, Transition};
 use rookery_domain::{
     Account, AccountId, AccountSummary, Direction, FollowRequest, ListPage, ListQuery, Listed, Page, PageRequest,
     Relation, RequestId, RequestListing, RequestStatus,
@@ -99,7 +99,8 @@ impl GraphQueries {
     fn pair_state(&mut self, actor: AccountId, a: DbUuid, t: DbUuid) -> QueryResult<PairState> {
         let actor_row = diesel::alias!(accounts as actor_row);
         // The target, joined with the pair's requests (newest first; a pair has few),
-        // with the actor's liveness, the edge and blocks as subqueries: one statement.
+        // with the actor's privacy (if live), the edge and blocks as subqueries: one
+        // statement.
         let found = accounts::table
             .left_join(
                 follow_requests::table
@@ -109,9 +110,10 @@ impl GraphQueries {
             .order((follow_requests::created_at.desc(), follow_requests::id.desc()))
             .select((
                 accounts::is_private,
-                exists(actor_row.filter(
-                    actor_row.field(accounts::id).eq(a).and(actor_row.field(accounts::deleted_at).is_null()),
-                )),
+                actor_row
+                    .filter(actor_row.field(accounts::id).eq(a).and(actor_row.field(accounts::deleted_at).is_null()))
+                    .select(actor_row.field(accounts::is_private))
+                    .single_value(),
                 exists(follows::table.find((a, t))),
                 exists(blocks::table.filter(
                     blocks::blocker_id.eq(a).and(blocks::blocked_id.eq(t))
@@ -127,16 +129,26 @@ impl GraphQueries {
                 )
                     .nullable(),
             ))
-            .first::<(bool, bool, bool, bool, Option<RequestColumns>)>(self)
+            .first::<(bool, Option<bool>, bool, bool, Option<RequestColumns>)>(self)
             .optional()?;
-        let Some((is_private, actor_live, following, blocked, request)) = found else {
-            let actor_live = self.live_summary(a)?.is_some();
-            return Ok(PairState { actor, actor_live, target: None, following: false, request: None, blocked: false });
+        let target = AccountId::from_uuid(t.0);
+        let Some((is_private, actor_private, following, blocked, request)) = found else {
+            let actor_standing = Standing::of(self.live_summary(a)?.map(|summary| summary.is_private));
+            return Ok(PairState {
+                actor,
+                target,
+                actor_standing,
+                target_standing: Standing::Missing,
+                following: false,
+                request: None,
+                blocked: false,
+            });
         };
         Ok(PairState {
             actor,
-            actor_live,
-            target: Some(AccountSummary { id: AccountId::from_uuid(t.0), is_private }),
+            target,
+            actor_standing: Standing::of(actor_private),
+            target_standing: Standing::of(Some(is_private)),
             following,
             request: request.map(|(id, requester_id, target_id, status, created_at, updated_at)| {
                 RequestRow { id, requester_id, target_id, status, created_at, updated_at }.into_domain()
@@ -175,16 +187,18 @@ impl GraphQueries {
 }
 
 impl GraphStore for Database {
-    fn pair(&self, actor: AccountId, target: AccountId) -> Result<PairState, StoreError> {
+    fn pair(&self, actor: AccountId, target: AccountId) -> Pending<PairState> {
         let (a, t) = (DbUuid::from(actor), DbUuid::from(target));
         // One statement, so one snapshot, on either backend; a second only when the
         // target is not live. SQLite runs them in a read transaction (free there);
         // on PostgreSQL BEGIN and COMMIT would cost two round trips and buy nothing
         // under READ COMMITTED. Either way the write's guards, not this read, keep the
         // graph consistent.
-        self.read(|conn| match conn {
-            DbConnection::Sqlite(c) => c.transaction(|c| c.pair_state(actor, a, t)),
-            DbConnection::Postgres(c) => c.pair_state(actor, a, t),
+        self.offload(move |conns| {
+            conns.read(|conn| match conn {
+                DbConnection::Sqlite(c) => c.transaction(|c| c.pair_state(actor, a, t)),
+                DbConnection::Postgres(c) => c.pair_state(actor, a, t),
+            })
         })
     }
 
@@ -205,15 +219,8 @@ impl GraphStore for Database {
         self.read_list(|conn| with_conn!(conn, |c| c.block_page(blocker.into(), page)))
     }
 
-    fn apply(&self, transitions: &[Transition]) -> Result<Vec<Applied>, StoreError> {
-        match self.commit_queue() {
-            Some(queue) => queue.apply(transitions),
-            None => Ok(self.apply_jobs(&[transitions])?.pop().unwrap_or_default()),
-        }
-    }
-
-    fn submit(&self, transitions: Vec<Transition>) -> Option<PendingApply> {
-        self.commit_queue().map(|queue| queue.submit(transitions))
+    fn apply(&self, transitions: Vec<Transition>) -> PendingApply {
+        self.submit(transitions)
     }
 
     fn requests_received(&self, target: AccountId, page: PageRequest) -> Result<Page<RequestListing>, StoreError> {

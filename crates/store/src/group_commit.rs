@@ -1,14 +1,14 @@
 //! Group commit: concurrent callers of [`GraphStore::apply`] share one write
-//! transaction, and so one commit (SPEC section 3, "write path").
+//! transaction, and so one commit (SPEC section 3, "write path"). The queue is its own
+//! type, in front of writer threads that apply batches through [`Connections`].
 //!
 //! A commit is the expensive part of a change: a WAL flush on PostgreSQL (milliseconds
 //! here), the write lock on SQLite (which only one connection can hold, and which
 //! concurrent writers otherwise poll for with sleeps). So callers do not each open a
-//! transaction: they hand their transitions to a writer thread and wait. A writer takes
-//! every job queued at that moment (up to [`MAX_BATCH`] transitions), applies them in
-//! order in one transaction, commits, and only then answers each job with its own
-//! outcomes (a parked thread, or a task awaiting a `PendingApply` on an async
-//! executor). Nothing is answered before its commit; nothing waits on a timer: a lone
+//! transaction: they hand their transitions to a writer thread and await the answer
+//! (a `PendingApply`). A writer takes every job queued at that moment (up to
+//! [`MAX_BATCH`] transitions), applies them in order in one transaction, commits, and
+//! only then answers each job with its own outcomes. Nothing is answered before its commit; nothing waits on a timer: a lone
 //! caller is committed at once, and a batch grows only while the previous one commits.
 //!
 //! With several writers, each has its own queue, and a job goes to the writer its
@@ -31,13 +31,13 @@
 //! [`GraphStore::apply`]: rookery_domain::ports::GraphStore::apply
 
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::mpsc::{self, Receiver, Sender};
 
-use rookery_domain::pending::{ApplyOutcome, ApplyReply, PendingApply, pending_apply};
+use rookery_domain::pending::{ApplyReply, PendingApply, pending_apply};
 use rookery_domain::ports::StoreError;
 use rookery_domain::relationship::Transition;
 
-use crate::database::Database;
+use crate::database::Connections;
 
 /// Most transitions in one transaction: enough to absorb any burst the HTTP workers
 /// can produce, small enough that one transaction never holds the lock for long.
@@ -46,30 +46,11 @@ const MAX_BATCH: usize = 512;
 /// One caller's transitions and where its answer goes.
 struct Job {
     transitions: Vec<Transition>,
-    reply: Reply,
-}
-
-/// Where a job's answer goes: a thread parked on a channel, or a task awaiting a
-/// [`PendingApply`] on an async executor (no thread waits for it).
-enum Reply {
-    Blocked(SyncSender<ApplyOutcome>),
-    Awaited(ApplyReply),
-}
-
-impl Reply {
-    fn send(self, outcome: ApplyOutcome) {
-        match self {
-            // A caller that stopped waiting needs no answer.
-            Self::Blocked(reply) => {
-                let _ = reply.send(outcome);
-            }
-            Self::Awaited(reply) => reply.send(outcome),
-        }
-    }
+    reply: ApplyReply,
 }
 
 /// The queues in front of the writer threads, one each. Dropping it (with the last
-/// [`Database`] clone that holds it) lets the writers finish what is queued, and waits
+/// `Database` clone that holds it) lets the writers finish what is queued, and waits
 /// for them to exit: a writer still closing its PostgreSQL connection while the
 /// process exits raced libpq's TLS teardown (a test process died with SIGSEGV after
 /// passing).
@@ -95,18 +76,17 @@ impl std::fmt::Debug for CommitQueue {
 }
 
 impl CommitQueue {
-    /// Starts `writers` threads that apply batches on `db`, which must not itself
-    /// group commits (it would queue to itself).
-    pub(crate) fn start(db: &Database, writers: usize) -> std::io::Result<Self> {
+    /// Starts `writers` threads that apply batches through `conns`.
+    pub(crate) fn start(conns: &Connections, writers: usize) -> std::io::Result<Self> {
         let mut queues = Vec::with_capacity(writers.max(1));
         let mut handles = Vec::with_capacity(writers.max(1));
         for n in 0..writers.max(1) {
             let (jobs, queue) = mpsc::channel::<Job>();
-            let db = db.clone();
+            let conns = conns.clone();
             handles.push(
                 std::thread::Builder::new()
                     .name(format!("rookery-writer-{n}"))
-                    .spawn(move || write_batches(&db, &queue))?,
+                    .spawn(move || write_batches(&conns, &queue))?,
             );
             queues.push(jobs);
         }
@@ -120,20 +100,11 @@ impl CommitQueue {
         }
     }
 
-    /// Queues `transitions` and waits until the batch holding them committed (or
-    /// failed: then nothing of them was committed).
-    pub(crate) fn apply(&self, transitions: &[Transition]) -> ApplyOutcome {
-        let (reply, answer) = mpsc::sync_channel(1);
-        self.send(Job { transitions: transitions.to_vec(), reply: Reply::Blocked(reply) })
-            .map_err(|_| writers_gone())?;
-        answer.recv().map_err(|_| writers_gone())?
-    }
-
     /// Queues `transitions` and returns at once; the answer arrives through the
     /// [`PendingApply`] after the batch holding them committed (or failed).
     pub(crate) fn submit(&self, transitions: Vec<Transition>) -> PendingApply {
         let (reply, pending) = pending_apply();
-        if let Err(mpsc::SendError(job)) = self.send(Job { transitions, reply: Reply::Awaited(reply) }) {
+        if let Err(mpsc::SendError(job)) = self.send(Job { transitions, reply }) {
             job.reply.send(Err(writers_gone()));
         }
         pending
@@ -156,9 +127,9 @@ fn writer_of(transitions: &[Transition], writers: usize) -> usize {
 }
 
 /// A writer's loop: take what is queued, commit it, answer; until the queue is gone.
-fn write_batches(db: &Database, queue: &Receiver<Job>) {
+fn write_batches(conns: &Connections, queue: &Receiver<Job>) {
     while let Some(batch) = next_batch(queue) {
-        commit(db, batch);
+        commit(conns, batch);
     }
 }
 
@@ -175,10 +146,10 @@ fn next_batch(queue: &Receiver<Job>) -> Option<Vec<Job>> {
     Some(batch)
 }
 
-fn commit(db: &Database, batch: Vec<Job>) {
+fn commit(conns: &Connections, batch: Vec<Job>) {
     tracing::trace!(jobs = batch.len(), "group commit");
     let slices: Vec<&[Transition]> = batch.iter().map(|job| job.transitions.as_slice()).collect();
-    match db.apply_jobs(&slices) {
+    match conns.apply_jobs(&slices) {
         Ok(outcomes) => {
             for (job, outcome) in batch.into_iter().zip(outcomes) {
                 job.reply.send(Ok(outcome));
@@ -192,7 +163,7 @@ fn commit(db: &Database, batch: Vec<Job>) {
         Err(error) => {
             tracing::warn!(%error, jobs = batch.len(), "a group commit failed; applying its jobs one by one");
             for job in batch {
-                let outcome = db.apply_jobs(&[job.transitions.as_slice()]).map(|mut o| o.pop().unwrap_or_default());
+                let outcome = conns.apply_jobs(&[job.transitions.as_slice()]).map(|mut o| o.pop().unwrap_or_default());
                 job.reply.send(outcome);
             }
         }

@@ -7,7 +7,10 @@
 //! instantiated per backend by the [`with_conn!`] and [`write_tx!`] macros; the few
 //! statements whose SQL must differ live behind [`connection::BackendSql`].
 //!
-//! Every method is synchronous and blocks on the pool: call it from a blocking thread.
+//! Most methods are synchronous and block on the pool: call them from a blocking
+//! thread. Those that answer a [`rookery_domain::pending::Pending`] (graph changes,
+//! the pair read, presence and provisioning) return at once and do their blocking on
+//! the store's own threads: the group-commit writers, or its offload threads.
 #![warn(missing_docs)]
 
 #[macro_use]
@@ -15,6 +18,7 @@ mod macros;
 
 mod accounts;
 mod batch;
+mod budget;
 mod checkpoint;
 pub mod connection;
 mod database;
@@ -26,6 +30,7 @@ mod group_commit;
 mod lists;
 pub mod maintenance;
 mod notifications;
+mod offload;
 mod pg_arrays;
 pub mod push;
 mod rows;

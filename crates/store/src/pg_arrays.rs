@@ -12,7 +12,7 @@
 
 use diesel::pg::{Pg, PgConnection};
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{Array, BigInt, Text};
+use diesel::sql_types::{Array, BigInt, Integer, Text};
 use diesel::{QueryResult, RunQueryDsl};
 
 use crate::sql_types::{DbTime, DbUuid, Instant, Uuid};
@@ -103,5 +103,16 @@ array_statement! {
         "SELECT pg_notify(", channel: Text = &'static str,
         ", payload) FROM unnest(", payloads: Array<Text> = Vec<String>;
         ") AS payload"
+    }
+}
+
+array_statement! {
+    /// Stores the follow budgets' windows of several distinct accounts.
+    StoreQuotaWindows {
+        "INSERT INTO follow_quota (account_id, window_start, used) SELECT * FROM unnest(",
+        ids: Array<Uuid> = Vec<DbUuid>,
+        ", ", starts: Array<Instant> = Vec<DbTime>,
+        ", ", used: Array<Integer> = Vec<i32>;
+        ") ON CONFLICT (account_id) DO UPDATE SET window_start = EXCLUDED.window_start, used = EXCLUDED.used"
     }
 }

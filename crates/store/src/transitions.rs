@@ -5,11 +5,13 @@
 use diesel::dsl::case_when;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
-use rookery_domain::relationship::{Applied, Transition};
+use rookery_domain::relationship::{Applied, PairState, Transition, request_guard};
 use rookery_domain::{FollowRequest, Notification, RequestStatus};
 
+use crate::budget::BudgetWrites;
 use crate::connection::BackendSql;
 use crate::events::StoreEvent;
+use crate::follow_run::{AccountStates, FollowRun, RunFollow};
 use crate::graph::GraphQueries;
 use crate::rows::{BlockRow, FollowRow, NotificationRow, RequestRow};
 use crate::schema::{accounts, blocks, follow_requests, follows};
@@ -40,35 +42,29 @@ for_each_backend! {
 impl TransitionWrites {
     fn apply_transition(&mut self, transition: &Transition) -> QueryResult<Applied> {
         match transition {
-            Transition::Follow { edge, notification } => {
+            Transition::Follow { edge, notification, spend } => {
+                // A run of one: the guard and the spend are the run's.
                 let (a, b) = (DbUuid::from(edge.follower), DbUuid::from(edge.followee));
                 let pair = self.lock_pair(a, b)?;
-                if !pair.both_live() || pair.second == Some(true) || self.blocked_either_way(a, b)? {
-                    return Ok(Applied::Unchanged);
-                }
-                let inserted = diesel::insert_into(follows::table)
-                    .values(FollowRow::from(edge))
-                    .on_conflict_do_nothing()
-                    .execute(self)?;
-                if inserted == 0 {
-                    return Ok(Applied::Unchanged);
-                }
-                self.move_counts(a, b, 1)?;
-                self.delete_answered_requests(a, b)?;
-                self.insert_notifications(std::slice::from_ref(notification))?;
-                Ok(Applied::Changed)
+                let states = AccountStates::from([(a, pair.first), (b, pair.second)]);
+                let run = [RunFollow { edge, notification, spend: *spend }];
+                Ok(self.apply_follow_run(&run, &states)?.pop().unwrap_or(Applied::Unchanged))
             }
-            Transition::Request { request, notification } => {
+            Transition::Request { request, notification, spend } => {
                 let (a, b) = (DbUuid::from(request.requester), DbUuid::from(request.target));
                 let pair = self.lock_pair(a, b)?;
-                if !pair.both_live()
-                    || pair.second == Some(false)
-                    || self.blocked_either_way(a, b)?
-                    || self.edge_exists(a, b)?
-                {
+                let state = PairState {
+                    actor: request.requester,
+                    target: request.target,
+                    actor_standing: pair.first,
+                    target_standing: pair.second,
+                    following: self.edge_exists(a, b)?,
+                    request: None,
+                    blocked: self.blocked_either_way(a, b)?,
+                };
+                if !request_guard(&state) {
                     return Ok(Applied::Unchanged);
                 }
-                self.delete_answered_requests(a, b)?;
                 // The partial unique index on pending pairs turns a racing twin into a no-op.
                 let inserted = diesel::insert_into(follow_requests::table)
                     .values(RequestRow::from(request))
@@ -77,6 +73,13 @@ impl TransitionWrites {
                 if inserted == 0 {
                     return Ok(Applied::Unchanged);
                 }
+                if let Some(spend) = spend
+                    && let Some(Err(retry_after)) = self.take_spends(&[(a, *spend)])?.pop()
+                {
+                    diesel::delete(follow_requests::table.find(DbUuid::from(request.id))).execute(self)?;
+                    return Ok(Applied::Exhausted { retry_after });
+                }
+                self.delete_answered_requests(a, b)?;
                 self.insert_notifications(std::slice::from_ref(notification))?;
                 Ok(Applied::Changed)
             }

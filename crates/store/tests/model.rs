@@ -20,14 +20,15 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
+use futures::executor::block_on;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use rookery_domain::ports::{NoNotifier, SystemClock, UuidV7};
 use rookery_domain::service::{Accounts, Follows, Profiles, Requests};
 use rookery_domain::{
-    AccountId, FollowOutcome, GraphError, GraphService, PageRequest, ProfilePatch, RequestId, RequestStatus,
-    UnfollowOutcome, Username,
+    AccountId, FollowOutcome, GraphError, GraphService, Identity, PageRequest, ProfilePatch, RequestId, RequestStatus,
+    UnfollowOutcome, UnfollowScope, Username,
 };
 use rookery_store::{Database, DatabaseOptions};
 use uuid::Uuid;
@@ -336,7 +337,7 @@ impl Case {
     fn perform(&self, op: Op) -> Result<(Kind, Option<RequestId>), TestCaseError> {
         let s = &self.service;
         Ok(match op {
-            Op::Follow(a, b) => match s.follow(self.id(a), self.id(b)) {
+            Op::Follow(a, b) => match block_on(s.follow(&caller(self.id(a)), self.id(b))) {
                 Ok(FollowOutcome::Followed) => (Ok(Outcome::Followed), None),
                 Ok(FollowOutcome::AlreadyFollowing) => (Ok(Outcome::AlreadyFollowing), None),
                 Ok(FollowOutcome::Requested(request)) => {
@@ -347,11 +348,13 @@ impl Case {
                 Err(e) => (Err(e), None),
             },
             Op::Unfollow(a, b) => {
-                let kind = s.unfollow(self.id(a), self.id(b)).map(|outcome| match outcome {
-                    UnfollowOutcome::Unfollowed => Outcome::Unfollowed,
-                    UnfollowOutcome::RequestWithdrawn => Outcome::RequestWithdrawn,
-                    UnfollowOutcome::NotFollowing => Outcome::NotFollowing,
-                });
+                let kind = block_on(s.unfollow(&caller(self.id(a)), self.id(b), UnfollowScope::FollowOrRequest)).map(
+                    |outcome| match outcome {
+                        UnfollowOutcome::Unfollowed => Outcome::Unfollowed,
+                        UnfollowOutcome::RequestWithdrawn => Outcome::RequestWithdrawn,
+                        UnfollowOutcome::NotFollowing => Outcome::NotFollowing,
+                    },
+                );
                 (kind, None)
             }
             Op::Answer { actor, id, accept } => {
@@ -446,6 +449,10 @@ impl Case {
         prop_assert_eq!(self.service.account(ghost).map(|_| ()), Err(GraphError::UserNotFound));
         Ok(())
     }
+}
+
+fn caller(id: AccountId) -> Identity {
+    Identity { id, username: None, name: None }
 }
 
 fn run_case(db: Database, actions: &[Action]) -> Result<(), TestCaseError> {

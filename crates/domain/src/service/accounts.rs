@@ -5,7 +5,6 @@ use crate::account::{Account, Identity, NewAccount};
 use crate::error::GraphError;
 use crate::ids::AccountId;
 use crate::ports::{AccountStore, Clock, GraphStore, IdSource, NotificationStore, Notifier, Presence, StoreError};
-use crate::relationship::Applied;
 use crate::username::Username;
 
 /// Account use cases.
@@ -15,7 +14,7 @@ pub trait Accounts {
     ///
     /// # Errors
     /// [`GraphError::AccountDeleted`] when the account was soft-deleted; store errors.
-    fn ensure_account(&self, identity: &Identity) -> Result<(), GraphError>;
+    fn ensure_account(&self, identity: &Identity) -> impl Future<Output = Result<(), GraphError>> + Send;
 
     /// Creates an account with a fresh id.
     ///
@@ -50,12 +49,12 @@ where
     I: IdSource,
     N: Notifier,
 {
-    fn ensure_account(&self, identity: &Identity) -> Result<(), GraphError> {
+    async fn ensure_account(&self, identity: &Identity) -> Result<(), GraphError> {
         let now = self.clock.now();
         if self.live_callers.is_fresh(identity.id, now) {
             return Ok(());
         }
-        match self.accounts.presence(identity.id)? {
+        match self.accounts.presence(identity.id).await? {
             Presence::Live => {
                 self.live_callers.remember(identity.id, now);
                 return Ok(());
@@ -72,9 +71,9 @@ where
                 is_private: false,
                 created_at: self.clock.now(),
             };
-            match self.accounts.insert_account(&account) {
+            match self.accounts.insert_account(account).await {
                 // Unchanged: a racing twin request provisioned it first.
-                Ok(Applied::Changed | Applied::Unchanged) => return Ok(()),
+                Ok(_) => return Ok(()),
                 Err(StoreError::Conflict(_)) => {}
                 Err(other) => return Err(other.into()),
             }
@@ -95,7 +94,7 @@ where
             is_private,
             created_at: self.clock.now(),
         };
-        match self.accounts.insert_account(&account) {
+        match self.accounts.insert_account(account.clone()).wait() {
             Ok(_) => self.accounts.account(account.id)?.ok_or(GraphError::UserNotFound),
             Err(StoreError::Conflict(_)) => Err(GraphError::UsernameTaken),
             Err(other) => Err(other.into()),
@@ -132,6 +131,8 @@ fn provisioned_usernames(identity: &Identity) -> Vec<Username> {
 
 #[cfg(test)]
 mod tests {
+    use crate::pending::Pending;
+    use crate::relationship::Applied;
     use mockall::predicate::eq;
 
     use super::super::fixtures::*;
@@ -145,9 +146,9 @@ mod tests {
     fn known_accounts_are_not_written() {
         let mut ports = Ports::new();
         let who = identity(Some("jane"));
-        ports.accounts.expect_presence().with(eq(who.id)).return_const(Ok(Presence::Live));
+        ports.accounts.expect_presence().with(eq(who.id)).returning(|_| Pending::ready(Ok(Presence::Live)));
         ports.accounts.expect_insert_account().never();
-        assert_eq!(ports.service().ensure_account(&who), Ok(()));
+        assert_eq!(ready(ports.service().ensure_account(&who)), Ok(()));
     }
 
     #[test]
@@ -156,28 +157,38 @@ mod tests {
         let mut ports = Ports::new();
         let who = identity(Some("jane"));
         let mut reads = mockall::Sequence::new();
-        ports.accounts.expect_presence().times(1).in_sequence(&mut reads).return_const(Ok(Presence::Live));
+        ports
+            .accounts
+            .expect_presence()
+            .times(1)
+            .in_sequence(&mut reads)
+            .returning(|_| Pending::ready(Ok(Presence::Live)));
         ports.accounts.expect_soft_delete().times(1).in_sequence(&mut reads).return_const(Ok(Applied::Changed));
-        ports.accounts.expect_presence().times(1).in_sequence(&mut reads).return_const(Ok(Presence::Deleted));
+        ports
+            .accounts
+            .expect_presence()
+            .times(1)
+            .in_sequence(&mut reads)
+            .returning(|_| Pending::ready(Ok(Presence::Deleted)));
         let service = ports.service();
-        assert_eq!(service.ensure_account(&who), Ok(()));
-        assert_eq!(service.ensure_account(&who), Ok(()), "remembered: no second read");
+        assert_eq!(ready(service.ensure_account(&who)), Ok(()));
+        assert_eq!(ready(service.ensure_account(&who)), Ok(()), "remembered: no second read");
         assert_eq!(service.admin_delete(who.id), Ok(()));
-        assert_eq!(service.ensure_account(&who), Err(GraphError::AccountDeleted));
+        assert_eq!(ready(service.ensure_account(&who)), Err(GraphError::AccountDeleted));
     }
 
     #[test]
     fn deleted_accounts_are_refused() {
         let mut ports = Ports::new();
-        ports.accounts.expect_presence().return_const(Ok(Presence::Deleted));
-        assert_eq!(ports.service().ensure_account(&identity(None)), Err(GraphError::AccountDeleted));
+        ports.accounts.expect_presence().returning(|_| Pending::ready(Ok(Presence::Deleted)));
+        assert_eq!(ready(ports.service().ensure_account(&identity(None))), Err(GraphError::AccountDeleted));
     }
 
     #[test]
     fn unknown_subjects_are_provisioned_with_a_free_username() {
         let mut ports = Ports::new();
         let who = identity(Some("jane doe!"));
-        ports.accounts.expect_presence().return_const(Ok(Presence::Missing));
+        ports.accounts.expect_presence().returning(|_| Pending::ready(Ok(Presence::Missing)));
         let mut tries = mockall::Sequence::new();
         ports
             .accounts
@@ -185,29 +196,32 @@ mod tests {
             .withf(|a| a.username.as_str() == "janedoe")
             .times(1)
             .in_sequence(&mut tries)
-            .returning(|_| Err(StoreError::Conflict("username".into())));
+            .returning(|_| Pending::ready(Err(StoreError::Conflict("username".into()))));
         ports
             .accounts
             .expect_insert_account()
             .withf(|a| a.username.as_str().starts_with("janedoe_") && a.full_name.as_deref() == Some("Jane"))
             .times(1)
             .in_sequence(&mut tries)
-            .returning(|_| Ok(Applied::Changed));
-        assert_eq!(ports.service().ensure_account(&who), Ok(()));
+            .returning(|_| Pending::ready(Ok(Applied::Changed)));
+        assert_eq!(ready(ports.service().ensure_account(&who)), Ok(()));
     }
 
     #[test]
     fn a_racing_twin_provisioning_is_fine() {
         let mut ports = Ports::new();
-        ports.accounts.expect_presence().return_const(Ok(Presence::Missing));
-        ports.accounts.expect_insert_account().times(1).returning(|_| Ok(Applied::Unchanged));
-        assert_eq!(ports.service().ensure_account(&identity(None)), Ok(()));
+        ports.accounts.expect_presence().returning(|_| Pending::ready(Ok(Presence::Missing)));
+        ports.accounts.expect_insert_account().times(1).returning(|_| Pending::ready(Ok(Applied::Unchanged)));
+        assert_eq!(ready(ports.service().ensure_account(&identity(None))), Ok(()));
     }
 
     #[test]
     fn create_account_reports_taken_usernames() {
         let mut ports = Ports::new();
-        ports.accounts.expect_insert_account().returning(|_| Err(StoreError::Conflict("username".into())));
+        ports
+            .accounts
+            .expect_insert_account()
+            .returning(|_| Pending::ready(Err(StoreError::Conflict("username".into()))));
         let result = ports.service().create_account(Username::parse("jane").unwrap(), None, false);
         assert_eq!(result, Err(GraphError::UsernameTaken));
     }

@@ -39,7 +39,7 @@ where
 {
     fn admin_upsert(&self, id: AccountId, patch: &ProfilePatch) -> Result<(Account, bool), GraphError> {
         patch.validate()?;
-        let created = match self.accounts.presence(id)? {
+        let created = match self.accounts.presence(id).wait()? {
             Presence::Deleted => return Err(GraphError::UserNotFound),
             Presence::Live => false,
             Presence::Missing => {
@@ -54,7 +54,7 @@ where
                     is_private: patch.is_private.unwrap_or(false),
                     created_at: self.clock.now(),
                 };
-                match self.accounts.insert_account(&account) {
+                match self.accounts.insert_account(account).wait() {
                     Ok(applied) => applied == Applied::Changed,
                     Err(StoreError::Conflict(_)) => return Err(GraphError::UsernameTaken),
                     Err(other) => return Err(other.into()),
@@ -72,7 +72,7 @@ where
                 self.live_callers.forget(id);
                 Ok(())
             }
-            Applied::Unchanged => Err(GraphError::UserNotFound),
+            Applied::Unchanged | Applied::Exhausted { .. } => Err(GraphError::UserNotFound),
         }
     }
 }
@@ -81,18 +81,19 @@ where
 mod tests {
     use super::super::fixtures::*;
     use super::*;
+    use crate::pending::Pending;
     use crate::username::Username;
 
     #[test]
     fn creating_needs_a_username() {
         let id = account_id();
         let mut ports = Ports::new();
-        ports.accounts.expect_presence().return_const(Ok(Presence::Missing));
+        ports.accounts.expect_presence().returning(|_| Pending::ready(Ok(Presence::Missing)));
         ports
             .accounts
             .expect_insert_account()
             .withf(move |a| a.id == id && a.username.as_str() == "neo")
-            .returning(|_| Ok(Applied::Changed));
+            .returning(|_| Pending::ready(Ok(Applied::Changed)));
         ports.accounts.expect_update_profile().returning(|id, _, _| Ok(Some((sample_account(id), Vec::new()))));
         let service = ports.service();
         assert!(matches!(service.admin_upsert(id, &ProfilePatch::default()), Err(GraphError::InvalidInput(_))));
@@ -108,7 +109,7 @@ mod tests {
     fn updating_and_deleting() {
         let id = account_id();
         let mut ports = Ports::new();
-        ports.accounts.expect_presence().return_const(Ok(Presence::Live));
+        ports.accounts.expect_presence().returning(|_| Pending::ready(Ok(Presence::Live)));
         ports.accounts.expect_insert_account().never();
         ports.accounts.expect_update_profile().returning(|id, _, _| Ok(Some((sample_account(id), Vec::new()))));
         let mut deletes = mockall::Sequence::new();

@@ -64,7 +64,7 @@ where
             return Err(GraphError::UserNotFound);
         }
         let block = Transition::Block { blocker: actor, blocked: target, reason, at: self.clock.now() };
-        if self.apply_one(&block)? == Applied::Changed {
+        if self.apply_one(block)? == Applied::Changed {
             return Ok(BlockOutcome::Blocked);
         }
         // The guard failed: either the block exists, or the target went away meanwhile.
@@ -76,7 +76,7 @@ where
     }
 
     fn unblock(&self, actor: AccountId, target: AccountId) -> Result<bool, GraphError> {
-        Ok(self.apply_one(&Transition::Unblock { blocker: actor, blocked: target })? == Applied::Changed)
+        Ok(self.apply_one(Transition::Unblock { blocker: actor, blocked: target })? == Applied::Changed)
     }
 
     fn blocked_accounts(&self, actor: AccountId, page: PageRequest) -> Result<Page<Listed<ProfileView>>, GraphError> {
@@ -94,6 +94,7 @@ mod tests {
     use super::super::fixtures::*;
     use super::*;
     use crate::account::Relation;
+    use crate::pending::Pending;
 
     #[test]
     fn blocking_applies_the_transition() {
@@ -103,8 +104,8 @@ mod tests {
         ports
             .graph
             .expect_apply()
-            .withf(move |t| matches!(t, [Transition::Block { blocker, blocked, .. }] if *blocker == a && *blocked == b))
-            .returning(|_| Ok(vec![Applied::Changed]));
+            .withf(move |t| matches!(t.as_slice(), [Transition::Block { blocker, blocked, .. }] if *blocker == a && *blocked == b))
+            .returning(|_| Pending::ready(Ok(vec![Applied::Changed])));
         assert_eq!(ports.service().block(a, b, Some("spam".into())), Ok(BlockOutcome::Blocked));
     }
 
@@ -113,7 +114,7 @@ mod tests {
         let (a, b) = (account_id(), account_id());
         let mut ports = Ports::new();
         ports.accounts.expect_account().returning(|id| Ok(Some(sample_account(id))));
-        ports.graph.expect_apply().returning(|_| Ok(vec![Applied::Unchanged]));
+        ports.graph.expect_apply().returning(|_| Pending::ready(Ok(vec![Applied::Unchanged])));
         let blocking = Relation { is_blocking: true, ..Relation::default() };
         ports.graph.expect_relations().return_const(Ok(vec![(b, blocking)]));
         let service = ports.service();
@@ -130,8 +131,8 @@ mod tests {
         ports
             .graph
             .expect_apply()
-            .withf(move |t| t == [Transition::Unblock { blocker: a, blocked: b }])
-            .returning(|_| Ok(vec![Applied::Unchanged]));
+            .withf(move |t| t.as_slice() == [Transition::Unblock { blocker: a, blocked: b }])
+            .returning(|_| Pending::ready(Ok(vec![Applied::Unchanged])));
         let service = ports.service();
         assert_eq!(service.block(a, b, None), Err(GraphError::UserNotFound));
         assert_eq!(service.unblock(a, b), Ok(false));

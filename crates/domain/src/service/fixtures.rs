@@ -5,10 +5,10 @@ use uuid::Uuid;
 
 use super::GraphService;
 use crate::Timestamp;
-use crate::account::{Account, AccountSummary};
+use crate::account::Account;
 use crate::ids::{AccountId, RequestId};
 use crate::ports::{MockAccountStore, MockClock, MockGraphStore, MockIdSource, MockNotificationStore, MockNotifier};
-use crate::relationship::{FollowRequest, PairState, RequestStatus};
+use crate::relationship::{FollowRequest, PairState, RequestStatus, Standing};
 use crate::username::Username;
 
 pub type TestService =
@@ -32,8 +32,9 @@ pub fn account_id() -> AccountId {
 pub fn pair(actor: AccountId, target: AccountId, private: bool) -> PairState {
     PairState {
         actor,
-        actor_live: true,
-        target: Some(AccountSummary { id: target, is_private: private }),
+        target,
+        actor_standing: Standing::Public,
+        target_standing: Standing::of(Some(private)),
         following: false,
         request: None,
         blocked: false,

@@ -1,26 +1,38 @@
 //! Follow and unfollow, and how two accounts stand.
 //!
-//! Write first, read on refusal: the common follow (a public, unblocked target) and
-//! the common unfollow (an existing edge) are tried as their transition at once,
-//! without reading the pair first. The transition's guard, checked in the write
-//! transaction, holds exactly when the decision read from the pair would have been
-//! that transition, so a change it makes is the answer. Only a refused guard (already
-//! following, a private target, a block, an unknown account, nothing to undo) reads
-//! the pair and decides, as every later attempt does. A follow quota needs the
-//! decision before the budget is taken (idempotent follows cost nothing), so with one
-//! the follow always reads first.
+//! One path for each, asynchronous: the store answers through [`Pending`]
+//! (`crate::pending`), so the use case awaits its writes and reads without holding a
+//! thread, and decides their sequence itself:
+//!
+//! 1. Write first. The common follow (a public, unblocked target) and the common
+//!    unfollow (an existing edge) are tried as their transition at once, without
+//!    reading the pair. The transition's guard, checked in the write transaction,
+//!    holds exactly when the decision read from the pair would have been that
+//!    transition ([`follow_guard`](crate::relationship::follow_guard)), so a change it
+//!    makes is the answer. A follow carries its spend of the actor's budget, which the
+//!    store takes in the same transaction, and only when the edge is really created:
+//!    an idempotent follow, a racing twin or a block costs nothing.
+//! 2. Read on refusal. Only a refused guard (already following, a private target, a
+//!    block, an unknown account, nothing to undo, a caller with no account yet) makes
+//!    sure the caller has an account, reads the pair and decides, as every later
+//!    attempt does.
+//!
+//! An account the store found past its limit is remembered until its window renews
+//! (`spent_budgets`): its follows read the pair and decide (an idempotent follow is
+//! still answered as such) and are refused without a write.
 
 use super::{GraphService, MAX_ATTEMPTS};
-use crate::account::Relation;
+use crate::account::{Identity, Relation};
 use crate::error::GraphError;
 use crate::ids::{AccountId, NotificationId, RequestId};
-use crate::notification::{Notification, NotificationKind};
-use crate::pending::ApplyOutcome;
-use crate::ports::{AccountStore, Clock, GraphStore, IdSource, NotificationStore, Notifier, QuotaDecision, StoreError};
+use crate::notification::NotificationKind;
+use crate::ports::{AccountStore, Clock, GraphStore, IdSource, NotificationStore, Notifier, StoreError};
+use crate::quota::Spend;
 use crate::relationship::{
     Applied, Follow, FollowDecision, FollowRequest, RequestStatus, Transition, UnfollowDecision, decide_follow,
     decide_unfollow, notification,
 };
+use crate::service::Accounts;
 
 /// What a follow did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,74 +56,50 @@ pub enum UnfollowOutcome {
     NotFollowing,
 }
 
+/// What an unfollow may undo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnfollowScope {
+    /// The edge, or else a pending request (SPEC: unfollowing withdraws a request).
+    FollowOrRequest,
+    /// Only an accepted follow; a pending request is left alone (seed 003's unfollow,
+    /// whose cancel is a separate call).
+    FollowOnly,
+}
+
 /// Follow use cases.
 pub trait Follows {
-    /// `actor` follows `target`: at once when it is public, by request when private.
+    /// The caller follows `target`: at once when it is public, by request when
+    /// private. The caller's account is provisioned on first sight, as
+    /// [`Accounts::ensure_account`] does.
     ///
     /// # Errors
     /// [`GraphError::CannotFollowSelf`], [`GraphError::UserNotFound`],
-    /// [`GraphError::Blocked`], [`GraphError::RequestAlreadyPending`]; store errors.
-    fn follow(&self, actor: AccountId, target: AccountId) -> Result<FollowOutcome, GraphError>;
+    /// [`GraphError::Blocked`], [`GraphError::RequestAlreadyPending`],
+    /// [`GraphError::RateLimited`] (the budget is used up), [`GraphError::AccountDeleted`];
+    /// store errors.
+    fn follow(
+        &self,
+        caller: &Identity,
+        target: AccountId,
+    ) -> impl Future<Output = Result<FollowOutcome, GraphError>> + Send;
 
-    /// `actor` stops following `target`, or withdraws a pending request to it.
+    /// The caller stops following `target`, or (within `scope`) withdraws a pending
+    /// request to it.
     ///
     /// # Errors
-    /// [`GraphError::UserNotFound`]; store errors.
-    fn unfollow(&self, actor: AccountId, target: AccountId) -> Result<UnfollowOutcome, GraphError>;
+    /// [`GraphError::UserNotFound`], [`GraphError::AccountDeleted`]; store errors.
+    fn unfollow(
+        &self,
+        caller: &Identity,
+        target: AccountId,
+        scope: UnfollowScope,
+    ) -> impl Future<Output = Result<UnfollowOutcome, GraphError>> + Send;
 
     /// How `viewer` stands towards `target`.
     ///
     /// # Errors
     /// [`GraphError::UserNotFound`]; store errors.
     fn relation(&self, viewer: AccountId, target: AccountId) -> Result<Relation, GraphError>;
-
-    /// [`Follows::follow`] without its write-first try: reads the pair, decides, applies.
-    /// For a caller whose awaited try ([`Follows::try_follow`]) did not answer, so that a
-    /// refused guard is not tried twice.
-    ///
-    /// # Errors
-    /// As [`Follows::follow`].
-    fn follow_read_first(&self, actor: AccountId, target: AccountId) -> Result<FollowOutcome, GraphError>;
-
-    /// [`Follows::unfollow`] without its write-first try, as [`Follows::follow_read_first`].
-    ///
-    /// # Errors
-    /// As [`Follows::unfollow`].
-    fn unfollow_read_first(&self, actor: AccountId, target: AccountId) -> Result<UnfollowOutcome, GraphError>;
-
-    /// The write-first try of [`Follows::follow`], awaited on the caller's executor
-    /// instead of a blocking thread (see [`crate::pending`]). `Ok(Some(Followed))`
-    /// when it followed. `Ok(None)` when the answer needs reads, which only
-    /// [`Follows::follow`] makes (on a blocking thread): a follow quota is set, the store
-    /// does not group-commit, or the transition's guard refused (already following,
-    /// private, blocked, unknown; or the caller has no live account yet). Finish with
-    /// the caller's account ensured and [`Follows::follow_read_first`] then.
-    ///
-    /// The caller's account is not read first: the guard requires both accounts live
-    /// inside the write transaction, so a try that followed proves the caller live (and
-    /// it is remembered so, see [`Accounts::ensure_account`](super::Accounts::ensure_account)),
-    /// and a caller still to be provisioned, or deleted, is refused and read.
-    ///
-    /// # Errors
-    /// Store errors.
-    fn try_follow(
-        &self,
-        actor: AccountId,
-        target: AccountId,
-    ) -> impl Future<Output = Result<Option<FollowOutcome>, GraphError>>;
-
-    /// The write-first try of [`Follows::unfollow`], as [`Follows::try_follow`]:
-    /// `Ok(Some(Unfollowed))` when it removed the edge, `Ok(None)` when the answer needs
-    /// reads (no edge: a pending request to withdraw, or nothing to undo); finish with
-    /// [`Follows::unfollow_read_first`] then.
-    ///
-    /// # Errors
-    /// Store errors.
-    fn try_unfollow(
-        &self,
-        actor: AccountId,
-        target: AccountId,
-    ) -> impl Future<Output = Result<Option<UnfollowOutcome>, GraphError>>;
 
     /// `actor` removes `follower` from their followers, as if it had unfollowed.
     /// Returns whether there was such a follower.
@@ -130,70 +118,67 @@ where
     I: IdSource,
     N: Notifier,
 {
-    fn follow(&self, actor: AccountId, target: AccountId) -> Result<FollowOutcome, GraphError> {
-        if self.follows_write_first(actor, target)
-            && self.apply_one(&self.follow_transition(actor, target))? == Applied::Changed
-        {
+    async fn follow(&self, caller: &Identity, target: AccountId) -> Result<FollowOutcome, GraphError> {
+        let actor = caller.id;
+        if actor == target {
+            self.ensure_account(caller).await?;
+            return Err(GraphError::CannotFollowSelf);
+        }
+        let spent = self.spent_budgets.retry_after(actor, self.clock.now());
+        if spent.is_none() && self.submit(actor, self.follow_transition(actor, target)).await? == Applied::Changed {
             return Ok(FollowOutcome::Followed);
         }
-        self.follow_read_first(actor, target)
-    }
-
-    fn follow_read_first(&self, actor: AccountId, target: AccountId) -> Result<FollowOutcome, GraphError> {
-        let mut budget_taken = false;
+        self.ensure_account(caller).await?;
         for _ in 0..MAX_ATTEMPTS {
-            let state = self.graph.pair(actor, target)?;
-            let (transition, outcome) = match decide_follow(&state)? {
+            let state = self.graph.pair(actor, target).await?;
+            let decision = decide_follow(&state)?;
+            if decision != FollowDecision::AlreadyFollowing
+                && let Some(retry_after) = self.spent_budgets.retry_after(actor, self.clock.now())
+            {
+                return Err(rate_limited(retry_after));
+            }
+            let (transition, outcome) = match decision {
                 FollowDecision::AlreadyFollowing => return Ok(FollowOutcome::AlreadyFollowing),
                 FollowDecision::Follow => (self.follow_transition(actor, target), FollowOutcome::Followed),
                 FollowDecision::Request => {
-                    let now = self.clock.now();
-                    let notification_id = NotificationId::from_uuid(self.ids.new_id());
-                    let request = FollowRequest {
-                        id: RequestId::from_uuid(self.ids.new_id()),
-                        requester: actor,
-                        target,
-                        status: RequestStatus::Pending,
-                        created_at: now,
-                        updated_at: None,
-                    };
-                    let note = notification(notification_id, target, actor, NotificationKind::FollowRequest, now);
-                    (Transition::Request { request, notification: note }, FollowOutcome::Requested(request))
+                    let (transition, request) = self.request_transition(actor, target);
+                    (transition, FollowOutcome::Requested(request))
                 }
             };
-            if !budget_taken {
-                self.take_follow_budget(actor, self.clock.now())?;
-                budget_taken = true;
-            }
-            if self.apply_one(&transition)? == Applied::Changed {
+            if self.submit(actor, transition).await? == Applied::Changed {
                 return Ok(outcome);
             }
         }
         Err(contended())
     }
 
-    fn unfollow(&self, actor: AccountId, target: AccountId) -> Result<UnfollowOutcome, GraphError> {
+    async fn unfollow(
+        &self,
+        caller: &Identity,
+        target: AccountId,
+        scope: UnfollowScope,
+    ) -> Result<UnfollowOutcome, GraphError> {
+        let actor = caller.id;
         // An existing edge means both accounts are live (deleting one removes its edges).
         let unfollow = Transition::Unfollow { follower: actor, followee: target };
-        if self.apply_one(&unfollow)? == Applied::Changed {
+        if self.submit(actor, unfollow).await? == Applied::Changed {
             return Ok(UnfollowOutcome::Unfollowed);
         }
-        self.unfollow_read_first(actor, target)
-    }
-
-    fn unfollow_read_first(&self, actor: AccountId, target: AccountId) -> Result<UnfollowOutcome, GraphError> {
+        self.ensure_account(caller).await?;
         for _ in 0..MAX_ATTEMPTS {
-            let state = self.graph.pair(actor, target)?;
-            let (transition, outcome) = match decide_unfollow(&state)? {
-                UnfollowDecision::NotFollowing => return Ok(UnfollowOutcome::NotFollowing),
-                UnfollowDecision::Unfollow => {
+            let state = self.graph.pair(actor, target).await?;
+            let (transition, outcome) = match (decide_unfollow(&state)?, scope) {
+                (UnfollowDecision::NotFollowing, _) | (UnfollowDecision::Withdraw, UnfollowScope::FollowOnly) => {
+                    return Ok(UnfollowOutcome::NotFollowing);
+                }
+                (UnfollowDecision::Unfollow, _) => {
                     (Transition::Unfollow { follower: actor, followee: target }, UnfollowOutcome::Unfollowed)
                 }
-                UnfollowDecision::Withdraw => {
+                (UnfollowDecision::Withdraw, UnfollowScope::FollowOrRequest) => {
                     (Transition::Cancel { requester: actor, target }, UnfollowOutcome::RequestWithdrawn)
                 }
             };
-            if self.apply_one(&transition)? == Applied::Changed {
+            if self.submit(actor, transition).await? == Applied::Changed {
                 return Ok(outcome);
             }
         }
@@ -207,24 +192,9 @@ where
         self.relation_to(viewer, target)
     }
 
-    async fn try_follow(&self, actor: AccountId, target: AccountId) -> Result<Option<FollowOutcome>, GraphError> {
-        if !self.follows_write_first(actor, target) {
-            return Ok(None);
-        }
-        let follow = self.follow_transition(actor, target);
-        let changed = self.submit_one(actor, follow).await? == Applied::Changed;
-        Ok(changed.then_some(FollowOutcome::Followed))
-    }
-
-    async fn try_unfollow(&self, actor: AccountId, target: AccountId) -> Result<Option<UnfollowOutcome>, GraphError> {
-        let unfollow = Transition::Unfollow { follower: actor, followee: target };
-        let changed = self.submit_one(actor, unfollow).await? == Applied::Changed;
-        Ok(changed.then_some(UnfollowOutcome::Unfollowed))
-    }
-
     fn remove_follower(&self, actor: AccountId, follower: AccountId) -> Result<bool, GraphError> {
         let removal = Transition::Unfollow { follower, followee: actor };
-        Ok(self.apply_one(&removal)? == Applied::Changed)
+        Ok(self.apply_one(removal)? == Applied::Changed)
     }
 }
 
@@ -237,10 +207,9 @@ where
     I: IdSource,
     N: Notifier,
 {
-    /// Whether a follow may be tried before deciding: not with a quota (an idempotent
-    /// follow must not spend budget, so the decision comes first), nor of oneself.
-    fn follows_write_first(&self, actor: AccountId, target: AccountId) -> bool {
-        self.follow_quota.is_none() && actor != target
+    /// What a new follow or request costs its actor, if the budget is limited.
+    fn spend(&self) -> Option<Spend> {
+        self.follow_quota.map(|quota| Spend { quota, at: self.clock.now() })
     }
 
     /// `actor -> target` as a new edge, with the notification that tells the followee.
@@ -250,58 +219,50 @@ where
         Transition::Follow {
             edge: Follow { follower: actor, followee: target, created_at: now },
             notification: notification(notification_id, target, actor, NotificationKind::Follow, now),
+            spend: self.spend(),
         }
     }
 
-    /// Takes one unit of the actor's budget for new follows and requests, if limited.
-    fn take_follow_budget(&self, actor: AccountId, now: crate::Timestamp) -> Result<(), GraphError> {
-        let Some(quota) = self.follow_quota else {
-            return Ok(());
+    /// A request from `actor` to follow `target`, with the notification that tells it.
+    fn request_transition(&self, actor: AccountId, target: AccountId) -> (Transition, FollowRequest) {
+        let now = self.clock.now();
+        let notification_id = NotificationId::from_uuid(self.ids.new_id());
+        let request = FollowRequest {
+            id: RequestId::from_uuid(self.ids.new_id()),
+            requester: actor,
+            target,
+            status: RequestStatus::Pending,
+            created_at: now,
+            updated_at: None,
         };
-        match self.accounts.take_follow_quota(actor, quota.limit, quota.window, now)? {
-            QuotaDecision::Granted => Ok(()),
-            QuotaDecision::Exhausted { retry_after } => Err(GraphError::RateLimited {
-                retry_after_secs: u64::try_from(retry_after.num_seconds()).unwrap_or(0).max(1),
-            }),
-        }
+        let note = notification(notification_id, target, actor, NotificationKind::FollowRequest, now);
+        (Transition::Request { request, notification: note, spend: self.spend() }, request)
     }
 
-    /// Applies one transition and, when it changed something, publishes its notification.
-    pub(super) fn apply_one(&self, transition: &Transition) -> Result<Applied, GraphError> {
-        let outcome = self.graph.apply(std::slice::from_ref(transition));
-        self.published(transition.notification(), outcome)
-    }
-
-    /// As [`Self::apply_one`], awaiting the store's group commit without blocking.
-    /// A store that cannot answer that way counts as a refused guard: the caller then
-    /// takes the blocking path, which applies it there. A change proves `actor` live,
-    /// so it is remembered as found live.
-    async fn submit_one(&self, actor: AccountId, transition: Transition) -> Result<Applied, GraphError> {
+    /// Applies one transition of `actor`'s, awaiting its commit, and publishes its
+    /// notification when it changed something. A change proves `actor` live (a
+    /// follow's guard found it so; an unfollow removed an edge, and a deleted account
+    /// has none), so it is remembered as found live. A used-up budget is remembered
+    /// and answered as [`GraphError::RateLimited`].
+    async fn submit(&self, actor: AccountId, transition: Transition) -> Result<Applied, GraphError> {
         let notification = transition.notification().cloned();
-        let Some(pending) = self.graph.submit(vec![transition]) else {
-            return Ok(Applied::Unchanged);
-        };
-        let applied = self.published(notification.as_ref(), pending.await)?;
-        if applied == Applied::Changed {
-            // A follow's guard found the actor live; an unfollow removed an edge, and a
-            // deleted account has none.
-            self.live_callers.remember(actor, self.clock.now());
+        let outcome = self.graph.apply(vec![transition]).await;
+        let applied = self.published(notification.as_ref(), outcome)?;
+        let now = self.clock.now();
+        match applied {
+            Applied::Changed => self.live_callers.remember(actor, now),
+            Applied::Exhausted { retry_after } => {
+                self.spent_budgets.remember(actor, now + retry_after, now);
+                return Err(rate_limited(retry_after));
+            }
+            Applied::Unchanged => {}
         }
         Ok(applied)
     }
+}
 
-    /// The outcome of one applied transition; publishes `notification` when it changed
-    /// something.
-    fn published(&self, notification: Option<&Notification>, outcome: ApplyOutcome) -> Result<Applied, GraphError> {
-        let applied =
-            outcome?.first().copied().ok_or_else(|| StoreError::Failure("apply returned no outcome".into()))?;
-        if applied == Applied::Changed
-            && let Some(notification) = notification
-        {
-            self.notifier.publish(std::slice::from_ref(notification));
-        }
-        Ok(applied)
-    }
+pub(super) fn rate_limited(retry_after: chrono::Duration) -> GraphError {
+    GraphError::RateLimited { retry_after_secs: u64::try_from(retry_after.num_seconds()).unwrap_or(0).max(1) }
 }
 
 /// Every attempt lost a race: rare enough to answer "try again".
@@ -315,20 +276,37 @@ mod tests {
 
     use super::super::fixtures::*;
     use super::*;
+    use crate::pending::Pending;
+    use crate::quota::FollowQuota;
 
-    /// `transition`, applied once, next in `order`, with `outcome`.
-    fn expect_applied(ports: &mut Ports, order: &mut mockall::Sequence, transition: Transition, outcome: Applied) {
-        ports
-            .graph
-            .expect_apply()
-            .withf(move |t| t == std::slice::from_ref(&transition))
-            .times(1)
-            .in_sequence(order)
-            .returning(move |_| Ok(vec![outcome]));
+    fn applied(outcome: Applied) -> Pending<Vec<Applied>> {
+        Pending::ready(Ok(vec![outcome]))
     }
 
-    fn is_follow(t: &[Transition]) -> bool {
-        matches!(t, [Transition::Follow { .. }])
+    fn caller(id: AccountId) -> Identity {
+        Identity { id, username: None, name: None }
+    }
+
+    fn is_follow(t: &Vec<Transition>) -> bool {
+        matches!(t.as_slice(), [Transition::Follow { .. }])
+    }
+
+    fn follow(service: &TestService, a: AccountId, b: AccountId) -> Result<FollowOutcome, GraphError> {
+        ready(service.follow(&caller(a), b))
+    }
+
+    fn unfollow(
+        service: &TestService,
+        a: AccountId,
+        b: AccountId,
+        scope: UnfollowScope,
+    ) -> Result<UnfollowOutcome, GraphError> {
+        ready(service.unfollow(&caller(a), b, scope))
+    }
+
+    /// The caller is found live when its row is read.
+    fn live_caller(ports: &mut Ports) {
+        ports.accounts.expect_presence().returning(|_| Pending::ready(Ok(crate::ports::Presence::Live)));
     }
 
     #[test]
@@ -336,22 +314,158 @@ mod tests {
         let (a, b) = (account_id(), account_id());
         let mut ports = Ports::new();
         ports.graph.expect_pair().never();
+        ports.accounts.expect_presence().never();
         ports
             .graph
             .expect_apply()
             .withf(move |t| {
-                matches!(t, [Transition::Follow { edge, notification }]
+                matches!(t.as_slice(), [Transition::Follow { edge, notification, spend: None }]
                 if edge.follower == a && edge.followee == b && notification.recipient == b
                     && notification.kind == NotificationKind::Follow)
             })
             .times(1)
-            .returning(|_| Ok(vec![Applied::Changed]));
+            .returning(|_| applied(Applied::Changed));
         ports.notifier.expect_publish().withf(move |n| n.len() == 1 && n[0].actor == a).times(1).return_const(());
-        assert_eq!(ports.service().follow(a, b), Ok(FollowOutcome::Followed));
+        let service = ports.service();
+        assert_eq!(follow(&service, a, b), Ok(FollowOutcome::Followed));
+        // The follow proved the caller live: making sure of it reads nothing.
+        assert_eq!(ready(service.ensure_account(&caller(a))), Ok(()));
     }
 
     #[test]
     fn following_a_private_account_sends_a_request_once_the_follow_is_refused() {
+        let (a, b) = (account_id(), account_id());
+        let mut ports = Ports::new();
+        live_caller(&mut ports);
+        let mut order = mockall::Sequence::new();
+        ports
+            .graph
+            .expect_apply()
+            .withf(is_follow)
+            .times(1)
+            .in_sequence(&mut order)
+            .returning(|_| applied(Applied::Unchanged));
+        ports
+            .graph
+            .expect_pair()
+            .with(eq(a), eq(b))
+            .times(1)
+            .in_sequence(&mut order)
+            .returning(move |_, _| Pending::ready(Ok(pair(a, b, true))));
+        ports
+            .graph
+            .expect_apply()
+            .withf(move |t| {
+                matches!(t.as_slice(), [Transition::Request { request, notification, .. }]
+                if request.requester == a && request.status == RequestStatus::Pending
+                    && notification.kind == NotificationKind::FollowRequest)
+            })
+            .times(1)
+            .in_sequence(&mut order)
+            .returning(|_| applied(Applied::Changed));
+        ports.notifier.expect_publish().times(1).return_const(());
+        let outcome = follow(&ports.service(), a, b).unwrap();
+        assert!(matches!(outcome, FollowOutcome::Requested(r) if r.target == b));
+    }
+
+    #[test]
+    fn a_refused_follow_is_read_and_answered_as_already_following() {
+        let (a, b) = (account_id(), account_id());
+        let mut ports = Ports::new();
+        live_caller(&mut ports);
+        ports.graph.expect_apply().times(1).returning(|_| applied(Applied::Unchanged));
+        ports.graph.expect_pair().times(1).returning(move |_, _| Pending::ready(Ok(following(a, b))));
+        ports.notifier.expect_publish().never();
+        assert_eq!(follow(&ports.service(), a, b), Ok(FollowOutcome::AlreadyFollowing));
+    }
+
+    #[test]
+    fn a_lost_race_is_read_again_and_answered_as_already_following() {
+        let (a, b) = (account_id(), account_id());
+        let mut ports = Ports::new();
+        live_caller(&mut ports);
+        let mut reads = mockall::Sequence::new();
+        ports
+            .graph
+            .expect_pair()
+            .times(1)
+            .in_sequence(&mut reads)
+            .returning(move |_, _| Pending::ready(Ok(pair(a, b, false))));
+        ports
+            .graph
+            .expect_pair()
+            .times(1)
+            .in_sequence(&mut reads)
+            .returning(move |_, _| Pending::ready(Ok(following(a, b))));
+        // The first try, then the one the first read decided: both lost to a twin.
+        ports.graph.expect_apply().times(2).returning(|_| applied(Applied::Unchanged));
+        ports.notifier.expect_publish().never();
+        assert_eq!(follow(&ports.service(), a, b), Ok(FollowOutcome::AlreadyFollowing));
+    }
+
+    #[test]
+    fn endless_races_give_up_with_a_retryable_error() {
+        let (a, b) = (account_id(), account_id());
+        let mut ports = Ports::new();
+        live_caller(&mut ports);
+        ports.graph.expect_pair().times(MAX_ATTEMPTS).returning(move |_, _| Pending::ready(Ok(pair(a, b, false))));
+        ports.graph.expect_apply().times(MAX_ATTEMPTS + 1).returning(|_| applied(Applied::Unchanged));
+        assert!(matches!(follow(&ports.service(), a, b), Err(GraphError::Store(StoreError::Unavailable(_)))));
+    }
+
+    #[test]
+    fn with_a_quota_the_follow_carries_its_spend_and_a_used_up_budget_is_remembered() {
+        let (a, b, c) = (account_id(), account_id(), account_id());
+        let mut ports = Ports::new();
+        live_caller(&mut ports);
+        let quota = FollowQuota::per_hour(100);
+        let mut order = mockall::Sequence::new();
+        // The first follow spends and is refused by the store: the budget is used up.
+        ports
+            .graph
+            .expect_apply()
+            .withf(move |t| matches!(t.as_slice(), [Transition::Follow { spend: Some(s), .. }] if s.quota == quota))
+            .times(1)
+            .in_sequence(&mut order)
+            .returning(|_| applied(Applied::Exhausted { retry_after: chrono::Duration::seconds(90) }));
+        // Later follows read and decide without writing: an idempotent one is answered
+        // as such, a new one is refused.
+        ports
+            .graph
+            .expect_pair()
+            .with(eq(a), eq(b))
+            .times(1)
+            .in_sequence(&mut order)
+            .returning(move |_, _| Pending::ready(Ok(following(a, b))));
+        ports
+            .graph
+            .expect_pair()
+            .with(eq(a), eq(c))
+            .times(1)
+            .in_sequence(&mut order)
+            .returning(move |_, _| Pending::ready(Ok(pair(a, c, false))));
+        ports.notifier.expect_publish().never();
+        let service = ports.service().with_follow_quota(quota);
+        assert_eq!(follow(&service, a, b), Err(GraphError::RateLimited { retry_after_secs: 90 }));
+        assert_eq!(follow(&service, a, b), Ok(FollowOutcome::AlreadyFollowing));
+        assert_eq!(follow(&service, a, c), Err(GraphError::RateLimited { retry_after_secs: 90 }));
+    }
+
+    #[test]
+    fn refusals_are_decided_from_the_pair_and_publish_nothing() {
+        let a = account_id();
+        let mut ports = Ports::new();
+        live_caller(&mut ports);
+        let mut missing = pair(a, account_id(), false);
+        missing.target_standing = crate::relationship::Standing::Missing;
+        ports.graph.expect_pair().times(1).returning(move |_, _| Pending::ready(Ok(missing)));
+        ports.graph.expect_apply().withf(is_follow).times(1).returning(|_| applied(Applied::Unchanged));
+        ports.notifier.expect_publish().never();
+        assert_eq!(follow(&ports.service(), a, account_id()), Err(GraphError::UserNotFound));
+    }
+
+    #[test]
+    fn a_caller_seen_for_the_first_time_is_provisioned_after_a_refused_try() {
         let (a, b) = (account_id(), account_id());
         let mut ports = Ports::new();
         let mut order = mockall::Sequence::new();
@@ -361,110 +475,71 @@ mod tests {
             .withf(is_follow)
             .times(1)
             .in_sequence(&mut order)
-            .returning(|_| Ok(vec![Applied::Unchanged]));
+            .returning(|_| applied(Applied::Unchanged));
+        ports
+            .accounts
+            .expect_presence()
+            .times(1)
+            .in_sequence(&mut order)
+            .returning(|_| Pending::ready(Ok(crate::ports::Presence::Missing)));
+        ports
+            .accounts
+            .expect_insert_account()
+            .withf(move |n| n.id == a)
+            .times(1)
+            .in_sequence(&mut order)
+            .returning(|_| Pending::ready(Ok(Applied::Changed)));
         ports
             .graph
             .expect_pair()
-            .with(eq(a), eq(b))
             .times(1)
             .in_sequence(&mut order)
-            .return_const(Ok(pair(a, b, true)));
+            .returning(move |_, _| Pending::ready(Ok(pair(a, b, false))));
         ports
             .graph
             .expect_apply()
-            .withf(move |t| {
-                matches!(t, [Transition::Request { request, notification }]
-                if request.requester == a && request.status == RequestStatus::Pending
-                    && notification.kind == NotificationKind::FollowRequest)
-            })
+            .withf(is_follow)
             .times(1)
             .in_sequence(&mut order)
-            .returning(|_| Ok(vec![Applied::Changed]));
+            .returning(|_| applied(Applied::Changed));
         ports.notifier.expect_publish().times(1).return_const(());
-        let outcome = ports.service().follow(a, b).unwrap();
-        assert!(matches!(outcome, FollowOutcome::Requested(r) if r.target == b));
-    }
-
-    #[test]
-    fn a_refused_follow_is_read_and_answered_as_already_following() {
-        let (a, b) = (account_id(), account_id());
-        let mut ports = Ports::new();
-        ports.graph.expect_apply().times(1).returning(|_| Ok(vec![Applied::Unchanged]));
-        ports.graph.expect_pair().times(1).return_const(Ok(following(a, b)));
-        ports.notifier.expect_publish().never();
-        assert_eq!(ports.service().follow(a, b), Ok(FollowOutcome::AlreadyFollowing));
-    }
-
-    #[test]
-    fn a_lost_race_is_read_again_and_answered_as_already_following() {
-        let (a, b) = (account_id(), account_id());
-        let mut ports = Ports::new();
-        let mut reads = mockall::Sequence::new();
-        ports.graph.expect_pair().times(1).in_sequence(&mut reads).return_const(Ok(pair(a, b, false)));
-        ports.graph.expect_pair().times(1).in_sequence(&mut reads).return_const(Ok(following(a, b)));
-        // The first try, then the one the first read decided: both lost to a twin.
-        ports.graph.expect_apply().times(2).returning(|_| Ok(vec![Applied::Unchanged]));
-        ports.notifier.expect_publish().never();
-        assert_eq!(ports.service().follow(a, b), Ok(FollowOutcome::AlreadyFollowing));
-    }
-
-    #[test]
-    fn endless_races_give_up_with_a_retryable_error() {
-        let (a, b) = (account_id(), account_id());
-        let mut ports = Ports::new();
-        ports.graph.expect_pair().times(MAX_ATTEMPTS).return_const(Ok(pair(a, b, false)));
-        ports.graph.expect_apply().times(MAX_ATTEMPTS + 1).returning(|_| Ok(vec![Applied::Unchanged]));
-        assert!(matches!(ports.service().follow(a, b), Err(GraphError::Store(StoreError::Unavailable(_)))));
-    }
-
-    #[test]
-    fn with_a_quota_the_follow_reads_first_and_idempotent_follows_cost_nothing() {
-        let (a, b) = (account_id(), account_id());
-        let mut ports = Ports::new();
-        ports.graph.expect_pair().times(1).return_const(Ok(pair(a, b, false)));
-        ports.graph.expect_pair().return_const(Ok(following(a, b)));
-        let exhausted = QuotaDecision::Exhausted { retry_after: chrono::Duration::seconds(90) };
-        ports.accounts.expect_take_follow_quota().times(1).return_const(Ok(exhausted));
-        ports.graph.expect_apply().never();
-        let service = ports.service().with_follow_quota(super::super::FollowQuota::per_hour(100));
-        assert_eq!(service.follow(a, b), Err(GraphError::RateLimited { retry_after_secs: 90 }));
-        assert_eq!(service.follow(a, b), Ok(FollowOutcome::AlreadyFollowing));
-    }
-
-    #[test]
-    fn refusals_are_decided_from_the_pair_and_publish_nothing() {
-        let a = account_id();
-        let mut ports = Ports::new();
-        let mut missing = pair(a, account_id(), false);
-        missing.target = None;
-        ports.graph.expect_pair().times(1).return_const(Ok(missing));
-        ports.graph.expect_apply().withf(is_follow).times(1).returning(|_| Ok(vec![Applied::Unchanged]));
-        ports.notifier.expect_publish().never();
-        assert_eq!(ports.service().follow(a, account_id()), Err(GraphError::UserNotFound));
+        assert_eq!(follow(&ports.service(), a, b), Ok(FollowOutcome::Followed));
     }
 
     #[test]
     fn following_oneself_is_refused_without_a_write() {
         let a = account_id();
         let mut ports = Ports::new();
-        let mut itself = pair(a, a, false);
-        itself.target = Some(crate::account::AccountSummary { id: a, is_private: false });
-        ports.graph.expect_pair().times(1).return_const(Ok(itself));
+        live_caller(&mut ports);
+        ports.graph.expect_pair().never();
         ports.graph.expect_apply().never();
-        assert_eq!(ports.service().follow(a, a), Err(GraphError::CannotFollowSelf));
+        assert_eq!(follow(&ports.service(), a, a), Err(GraphError::CannotFollowSelf));
+    }
+
+    #[test]
+    fn a_deleted_caller_is_refused() {
+        let (a, b) = (account_id(), account_id());
+        let mut ports = Ports::new();
+        ports.graph.expect_apply().returning(|_| applied(Applied::Unchanged));
+        ports.accounts.expect_presence().returning(|_| Pending::ready(Ok(crate::ports::Presence::Deleted)));
+        ports.graph.expect_pair().never();
+        let service = ports.service();
+        assert_eq!(follow(&service, a, b), Err(GraphError::AccountDeleted));
+        assert_eq!(unfollow(&service, a, b, UnfollowScope::FollowOrRequest), Err(GraphError::AccountDeleted));
     }
 
     #[test]
     fn store_errors_pass_through() {
         let failure = || StoreError::Failure("disk".into());
         let mut ports = Ports::new();
-        ports.graph.expect_apply().return_const(Err(failure()));
-        assert_eq!(ports.service().follow(account_id(), account_id()), Err(GraphError::Store(failure())));
+        ports.graph.expect_apply().returning(move |_| Pending::ready(Err(failure())));
+        assert_eq!(follow(&ports.service(), account_id(), account_id()), Err(GraphError::Store(failure())));
 
         let mut ports = Ports::new();
-        ports.graph.expect_apply().return_const(Ok(vec![Applied::Unchanged]));
-        ports.graph.expect_pair().return_const(Err(failure()));
-        assert_eq!(ports.service().follow(account_id(), account_id()), Err(GraphError::Store(failure())));
+        live_caller(&mut ports);
+        ports.graph.expect_apply().returning(|_| applied(Applied::Unchanged));
+        ports.graph.expect_pair().returning(move |_, _| Pending::ready(Err(failure())));
+        assert_eq!(follow(&ports.service(), account_id(), account_id()), Err(GraphError::Store(failure())));
     }
 
     #[test]
@@ -472,139 +547,57 @@ mod tests {
         let (a, b) = (account_id(), account_id());
         let mut ports = Ports::new();
         ports.graph.expect_pair().never();
+        ports.accounts.expect_presence().never();
         ports
             .graph
             .expect_apply()
-            .withf(move |t| t == [Transition::Unfollow { follower: a, followee: b }])
+            .withf(move |t| t.as_slice() == [Transition::Unfollow { follower: a, followee: b }])
             .times(1)
-            .returning(|_| Ok(vec![Applied::Changed]));
+            .returning(|_| applied(Applied::Changed));
         ports.notifier.expect_publish().never();
-        assert_eq!(ports.service().unfollow(a, b), Ok(UnfollowOutcome::Unfollowed));
+        assert_eq!(unfollow(&ports.service(), a, b, UnfollowScope::FollowOrRequest), Ok(UnfollowOutcome::Unfollowed));
     }
 
     #[test]
-    fn unfollow_without_an_edge_withdraws_a_pending_request() {
+    fn unfollow_without_an_edge_withdraws_a_pending_request_within_its_scope() {
         let (a, b) = (account_id(), account_id());
         let mut ports = Ports::new();
+        live_caller(&mut ports);
         let mut pending = pair(a, b, true);
         pending.request = Some(request(a, b, RequestStatus::Pending));
-        let mut order = mockall::Sequence::new();
-        let unfollow = Transition::Unfollow { follower: a, followee: b };
-        expect_applied(&mut ports, &mut order, unfollow, Applied::Unchanged);
-        ports.graph.expect_pair().times(1).in_sequence(&mut order).return_const(Ok(pending));
-        expect_applied(&mut ports, &mut order, Transition::Cancel { requester: a, target: b }, Applied::Changed);
-        assert_eq!(ports.service().unfollow(a, b), Ok(UnfollowOutcome::RequestWithdrawn));
+        let unfollow_t = Transition::Unfollow { follower: a, followee: b };
+        let cancel = Transition::Cancel { requester: a, target: b };
+        ports
+            .graph
+            .expect_apply()
+            .withf(move |t| t.as_slice() == [unfollow_t.clone()])
+            .times(2)
+            .returning(|_| applied(Applied::Unchanged));
+        ports.graph.expect_pair().times(2).returning(move |_, _| Pending::ready(Ok(pending)));
+        ports
+            .graph
+            .expect_apply()
+            .withf(move |t| t.as_slice() == [cancel.clone()])
+            .times(1)
+            .returning(|_| applied(Applied::Changed));
+        let service = ports.service();
+        assert_eq!(
+            unfollow(&service, a, b, UnfollowScope::FollowOnly),
+            Ok(UnfollowOutcome::NotFollowing),
+            "left alone"
+        );
+        assert_eq!(unfollow(&service, a, b, UnfollowScope::FollowOrRequest), Ok(UnfollowOutcome::RequestWithdrawn));
     }
 
     #[test]
     fn unfollow_without_an_edge_or_request_changes_nothing() {
         let (a, b) = (account_id(), account_id());
         let mut ports = Ports::new();
-        ports.graph.expect_pair().times(1).return_const(Ok(pair(a, b, false)));
-        ports.graph.expect_apply().times(1).returning(|_| Ok(vec![Applied::Unchanged]));
+        live_caller(&mut ports);
+        ports.graph.expect_pair().times(1).returning(move |_, _| Pending::ready(Ok(pair(a, b, false))));
+        ports.graph.expect_apply().times(1).returning(|_| applied(Applied::Unchanged));
         ports.notifier.expect_publish().never();
-        assert_eq!(ports.service().unfollow(a, b), Ok(UnfollowOutcome::NotFollowing));
-    }
-
-    /// What every request of `a` does before its use case (here, after the try).
-    fn ensure_caller(service: &TestService, a: AccountId) -> Result<(), GraphError> {
-        crate::service::Accounts::ensure_account(service, &crate::Identity { id: a, username: None, name: None })
-    }
-
-    fn answered(outcome: Vec<Applied>) -> Option<crate::pending::PendingApply> {
-        let (reply, pending) = crate::pending::pending_apply();
-        reply.send(Ok(outcome));
-        Some(pending)
-    }
-
-    #[test]
-    fn an_awaited_follow_submits_the_edge_and_notifies() {
-        let (a, b) = (account_id(), account_id());
-        let mut ports = Ports::new();
-        ports.graph.expect_pair().never();
-        ports.graph.expect_apply().never();
-        ports
-            .graph
-            .expect_submit()
-            .withf(move |t| matches!(t.as_slice(), [Transition::Follow { edge, .. }] if edge.follower == a && edge.followee == b))
-            .times(1)
-            .returning(|_| answered(vec![Applied::Changed]));
-        ports.notifier.expect_publish().withf(move |n| n.len() == 1 && n[0].recipient == b).times(1).return_const(());
-        // Not read before the try, nor after it: the follow proved the caller live.
-        ports.accounts.expect_presence().never();
-        let service = ports.service();
-        assert_eq!(ready(service.try_follow(a, b)), Ok(Some(FollowOutcome::Followed)));
-        assert_eq!(ensure_caller(&service, a), Ok(()));
-    }
-
-    #[test]
-    fn an_awaited_follow_leaves_refusals_to_the_blocking_path() {
-        let (a, b) = (account_id(), account_id());
-        let mut ports = Ports::new();
-        ports.graph.expect_submit().times(1).returning(|_| answered(vec![Applied::Unchanged]));
-        ports.notifier.expect_publish().never();
-        // A refusal proves nothing about the caller, whose row the blocking path reads.
-        ports.accounts.expect_presence().with(eq(a)).times(1).return_const(Ok(crate::ports::Presence::Live));
-        let service = ports.service();
-        assert_eq!(ready(service.try_follow(a, b)), Ok(None));
-        assert_eq!(ensure_caller(&service, a), Ok(()));
-    }
-
-    #[test]
-    fn an_awaited_follow_needs_no_quota_and_a_queue() {
-        let (a, b) = (account_id(), account_id());
-        let mut ports = Ports::new();
-        ports.graph.expect_submit().never();
-        let service = ports.service().with_follow_quota(super::super::FollowQuota::per_hour(100));
-        assert_eq!(ready(service.try_follow(a, b)), Ok(None), "a quota needs the decision first");
-
-        let mut ports = Ports::new();
-        ports.graph.expect_submit().times(1).returning(|_| None);
-        ports.graph.expect_apply().never();
-        let service = ports.service();
-        assert_eq!(ready(service.try_follow(a, b)), Ok(None), "no group commit to queue on");
-        assert_eq!(ready(service.try_follow(a, a)), Ok(None), "oneself");
-    }
-
-    #[test]
-    fn an_awaited_unfollow_removes_the_edge_or_defers() {
-        let (a, b) = (account_id(), account_id());
-        let mut ports = Ports::new();
-        let mut order = mockall::Sequence::new();
-        let is_unfollow = move |t: &Vec<Transition>| t == &[Transition::Unfollow { follower: a, followee: b }];
-        for outcome in [Applied::Changed, Applied::Unchanged] {
-            let submit = ports.graph.expect_submit().withf(is_unfollow).times(1);
-            submit.in_sequence(&mut order).returning(move |_| answered(vec![outcome]));
-        }
-        let service = ports.service();
-        assert_eq!(ready(service.try_unfollow(a, b)), Ok(Some(UnfollowOutcome::Unfollowed)));
-        assert_eq!(ready(service.try_unfollow(a, b)), Ok(None));
-    }
-
-    #[test]
-    fn an_awaited_store_error_passes_through() {
-        let (a, b) = (account_id(), account_id());
-        let mut ports = Ports::new();
-        ports.graph.expect_submit().returning(|_| {
-            let (reply, pending) = crate::pending::pending_apply();
-            reply.send(Err(StoreError::Unavailable("busy".into())));
-            Some(pending)
-        });
-        let service = ports.service();
-        assert_eq!(ready(service.try_follow(a, b)), Err(GraphError::Store(StoreError::Unavailable("busy".into()))));
-    }
-
-    #[test]
-    fn read_first_skips_the_try() {
-        let (a, b) = (account_id(), account_id());
-        let mut ports = Ports::new();
-        let mut order = mockall::Sequence::new();
-        ports.graph.expect_pair().times(1).in_sequence(&mut order).return_const(Ok(following(a, b)));
-        ports.graph.expect_pair().times(1).in_sequence(&mut order).return_const(Ok(pair(a, b, false)));
-        ports.graph.expect_apply().never();
-        let service = ports.service();
-        assert_eq!(service.follow_read_first(a, b), Ok(FollowOutcome::AlreadyFollowing));
-        assert_eq!(service.unfollow_read_first(a, b), Ok(UnfollowOutcome::NotFollowing));
+        assert_eq!(unfollow(&ports.service(), a, b, UnfollowScope::FollowOrRequest), Ok(UnfollowOutcome::NotFollowing));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod admin;
+mod applying;
 mod blocks;
 mod follows;
 mod inbox;
@@ -13,11 +14,12 @@ mod lists;
 mod live_callers;
 mod profiles;
 mod requests;
+mod spent_budgets;
 
 pub use accounts::Accounts;
 pub use admin::Admin;
 pub use blocks::{BlockOutcome, Blocks};
-pub use follows::{FollowOutcome, Follows, UnfollowOutcome};
+pub use follows::{FollowOutcome, Follows, UnfollowOutcome, UnfollowScope};
 pub use inbox::Inbox;
 pub use lists::Lists;
 pub use profiles::Profiles;
@@ -29,6 +31,7 @@ use crate::account::Relation;
 use crate::error::GraphError;
 use crate::ids::AccountId;
 use crate::ports::{AccountStore, Clock, GraphStore, IdSource, NotificationStore, Notifier};
+use crate::quota::FollowQuota;
 
 /// How often a use case re-reads and re-decides when a racing change made its
 /// transition's guard fail. Each retry sees the racing change committed, so two
@@ -49,6 +52,8 @@ pub struct GraphService<A, G, S, C, I, N> {
     notifier: N,
     /// Shared by clones, so a deletion through one is seen by all.
     live_callers: Arc<live_callers::LiveCallers>,
+    /// Budgets the store found used up, shared by clones.
+    spent_budgets: Arc<spent_budgets::SpentBudgets>,
 }
 
 impl<A, G, S, C, I, N> GraphService<A, G, S, C, I, N>
@@ -62,8 +67,17 @@ where
 {
     /// Wires the service to its ports.
     pub fn new(accounts: A, graph: G, notifications: S, clock: C, ids: I, notifier: N) -> Self {
-        let live_callers = Arc::default();
-        Self { follow_quota: None, accounts, graph, notifications, clock, ids, notifier, live_callers }
+        Self {
+            follow_quota: None,
+            accounts,
+            graph,
+            notifications,
+            clock,
+            ids,
+            notifier,
+            live_callers: Arc::default(),
+            spent_budgets: Arc::default(),
+        }
     }
 
     /// Limits how many follows and follow requests each account may create
@@ -80,23 +94,6 @@ where
             return Ok(Relation { is_self: true, ..Relation::default() });
         }
         Ok(self.graph.relations(viewer, &[target])?.into_iter().next().map(|(_, r)| r).unwrap_or_default())
-    }
-}
-
-/// A budget of new follows and requests per account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FollowQuota {
-    /// How many.
-    pub limit: u32,
-    /// Per how long.
-    pub window: chrono::Duration,
-}
-
-impl FollowQuota {
-    /// `limit` per hour.
-    #[must_use]
-    pub const fn per_hour(limit: u32) -> Self {
-        Self { limit, window: chrono::Duration::hours(1) }
     }
 }
 

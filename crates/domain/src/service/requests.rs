@@ -100,15 +100,15 @@ where
 
     fn cancel_request(&self, actor: AccountId, target: AccountId) -> Result<(), GraphError> {
         let cancel = Transition::Cancel { requester: actor, target };
-        match self.apply_one(&cancel)? {
+        match self.apply_one(cancel)? {
             Applied::Changed => Ok(()),
-            Applied::Unchanged => Err(GraphError::NoPendingRequest),
+            Applied::Unchanged | Applied::Exhausted { .. } => Err(GraphError::NoPendingRequest),
         }
     }
 
     fn request_status(&self, actor: AccountId, target: AccountId) -> Result<Option<RequestStatus>, GraphError> {
-        let state = self.graph.pair(actor, target)?;
-        if state.target.is_none() {
+        let state = self.graph.pair(actor, target).wait()?;
+        if !state.target_standing.is_live() {
             return Err(GraphError::UserNotFound);
         }
         Ok(state.request.map(|r| r.status))
@@ -131,7 +131,7 @@ where
         for _ in 0..MAX_ATTEMPTS {
             let pending = check_cancellable(self.graph.request(id)?.as_ref(), actor)?;
             let cancel = Transition::Cancel { requester: pending.requester, target: pending.target };
-            if self.apply_one(&cancel)? == Applied::Changed {
+            if self.apply_one(cancel)? == Applied::Changed {
                 return Ok(pending);
             }
         }
@@ -178,7 +178,7 @@ where
                     (decline, RequestStatus::Declined)
                 }
             };
-            if self.apply_one(&transition)? == Applied::Changed {
+            if self.apply_one(transition)? == Applied::Changed {
                 return Ok(FollowRequest { status, updated_at: Some(now), ..pending });
             }
         }
@@ -188,6 +188,7 @@ where
 
 #[cfg(test)]
 mod tests {
+    use crate::pending::Pending;
     use mockall::predicate::eq;
 
     use super::super::fixtures::*;
@@ -204,11 +205,11 @@ mod tests {
             .graph
             .expect_apply()
             .withf(move |t| {
-                matches!(t, [Transition::Accept { request, edge, notification }]
+                matches!(t.as_slice(), [Transition::Accept { request, edge, notification }]
                 if *request == pending.id && edge.follower == a && edge.followee == b
                     && notification.recipient == a && notification.kind == NotificationKind::FollowRequestAccepted)
             })
-            .returning(|_| Ok(vec![Applied::Changed]));
+            .returning(|_| Pending::ready(Ok(vec![Applied::Changed])));
         ports.notifier.expect_publish().times(1).return_const(());
         let accepted = ports.service().accept_request(b, pending.id).unwrap();
         assert_eq!(accepted.status, RequestStatus::Accepted);
@@ -224,8 +225,10 @@ mod tests {
         ports
             .graph
             .expect_apply()
-            .withf(move |t| t == [Transition::Decline { request: pending.id, requester: a, target: b, at: now() }])
-            .returning(|_| Ok(vec![Applied::Changed]));
+            .withf(move |t| {
+                t.as_slice() == [Transition::Decline { request: pending.id, requester: a, target: b, at: now() }]
+            })
+            .returning(|_| Pending::ready(Ok(vec![Applied::Changed])));
         ports.notifier.expect_publish().never();
         assert_eq!(ports.service().decline_request(b, pending.id).unwrap().status, RequestStatus::Declined);
     }
@@ -249,7 +252,7 @@ mod tests {
         let mut reads = mockall::Sequence::new();
         ports.graph.expect_request().times(1).in_sequence(&mut reads).return_const(Ok(Some(pending)));
         ports.graph.expect_request().times(1).in_sequence(&mut reads).return_const(Ok(Some(declined)));
-        ports.graph.expect_apply().times(1).returning(|_| Ok(vec![Applied::Unchanged]));
+        ports.graph.expect_apply().times(1).returning(|_| Pending::ready(Ok(vec![Applied::Unchanged])));
         assert_eq!(ports.service().accept_request(b, pending.id), Err(GraphError::RequestAlreadyDeclined));
     }
 
@@ -260,13 +263,13 @@ mod tests {
         ports
             .graph
             .expect_apply()
-            .withf(move |t| t == [Transition::Cancel { requester: a, target: b }])
+            .withf(move |t| t.as_slice() == [Transition::Cancel { requester: a, target: b }])
             .times(2)
             .returning({
                 let mut calls = 0;
                 move |_| {
                     calls += 1;
-                    Ok(vec![if calls == 1 { Applied::Changed } else { Applied::Unchanged }])
+                    Pending::ready(Ok(vec![if calls == 1 { Applied::Changed } else { Applied::Unchanged }]))
                 }
             });
         let service = ports.service();
@@ -283,9 +286,9 @@ mod tests {
         ports
             .graph
             .expect_apply()
-            .withf(move |t| t == [Transition::Cancel { requester: a, target: b }])
+            .withf(move |t| t.as_slice() == [Transition::Cancel { requester: a, target: b }])
             .times(1)
-            .returning(|_| Ok(vec![Applied::Changed]));
+            .returning(|_| Pending::ready(Ok(vec![Applied::Changed])));
         let service = ports.service();
         assert_eq!(service.cancel_request_by_id(b, pending.id), Err(GraphError::RequestNotYours));
         assert_eq!(service.cancel_request_by_id(a, pending.id), Ok(pending));
@@ -297,13 +300,13 @@ mod tests {
         let mut ports = Ports::new();
         let mut state = pair(a, b, true);
         state.request = Some(request(a, b, RequestStatus::Declined));
-        ports.graph.expect_pair().return_const(Ok(state));
+        ports.graph.expect_pair().returning(move |_, _| Pending::ready(Ok(state)));
         assert_eq!(ports.service().request_status(a, b), Ok(Some(RequestStatus::Declined)));
 
         let mut ports = Ports::new();
         let mut gone = pair(a, b, true);
-        gone.target = None;
-        ports.graph.expect_pair().return_const(Ok(gone));
+        gone.target_standing = crate::relationship::Standing::Missing;
+        ports.graph.expect_pair().returning(move |_, _| Pending::ready(Ok(gone)));
         assert_eq!(ports.service().request_status(a, b), Err(GraphError::UserNotFound));
     }
 

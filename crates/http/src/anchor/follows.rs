@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use rookery_domain::{
     Account, AccountId, Direction, FollowOutcome, GraphError, ListQuery, PageRequest, Paging, SocialGraph,
+    UnfollowScope,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -54,22 +55,21 @@ pub async fn act<G: SocialGraph>(
 ) -> Result<HttpResponse, AnchorError> {
     let target = target_id(&path)?;
     let action = action(&body)?;
-    let (following, pending, target, me) = run(&graph, &caller.0, move |g, me| {
-        let (following, pending) = match action {
-            Action::Follow => match g.follow(me, target) {
-                Ok(FollowOutcome::Followed | FollowOutcome::AlreadyFollowing) => (true, false),
-                Ok(FollowOutcome::Requested(_)) | Err(GraphError::RequestAlreadyPending) => (false, true),
-                Err(other) => return Err(other),
-            },
-            Action::Unfollow if me == target => return Err(GraphError::CannotFollowSelf),
-            Action::Unfollow => {
-                g.unfollow(me, target)?;
-                (false, false)
-            }
-        };
-        Ok((following, pending, g.account(target)?, g.account(me)?))
-    })
-    .await?;
+    let identity = &caller.0.identity;
+    let (following, pending) = match action {
+        Action::Follow => match graph.follow(identity, target).await {
+            Ok(FollowOutcome::Followed | FollowOutcome::AlreadyFollowing) => (true, false),
+            Ok(FollowOutcome::Requested(_)) | Err(GraphError::RequestAlreadyPending) => (false, true),
+            Err(other) => return Err(other.into()),
+        },
+        Action::Unfollow if identity.id == target => return Err(GraphError::CannotFollowSelf.into()),
+        Action::Unfollow => {
+            graph.unfollow(identity, target, UnfollowScope::FollowOrRequest).await?;
+            (false, false)
+        }
+    };
+    // The counts after the action, as the seed answers them.
+    let (target, me) = run(&graph, &caller.0, move |g, me| Ok((g.account(target)?, g.account(me)?))).await?;
     let mut data = json!({
         "isFollowing": following,
         "targetUser": {

@@ -2,14 +2,14 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use rookery_domain::{FollowOutcome, RequestStatus, SocialGraph, UnfollowOutcome};
+use rookery_domain::{FollowOutcome, RequestStatus, SocialGraph, UnfollowOutcome, UnfollowScope};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::envelope::{self, ApiError};
 use super::ids::user_id;
 use crate::auth::Caller;
-use crate::blocking::{self, run};
+use crate::blocking::run;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct FollowBody {
@@ -59,7 +59,7 @@ pub async fn follow<G: SocialGraph>(
     body: web::Json<FollowBody>,
 ) -> Result<HttpResponse, ApiError> {
     let target = user_id(&body.user_id)?;
-    let outcome = blocking::follow(&graph, &caller, target).await?;
+    let outcome = graph.follow(&caller.identity, target).await?;
     Ok(match outcome {
         FollowOutcome::Followed => follow_answer("Successfully followed user", true, None),
         FollowOutcome::Requested(_) => follow_answer("Follow request sent", false, Some(RequestStatus::Pending)),
@@ -93,7 +93,7 @@ pub async fn unfollow<G: SocialGraph>(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let target = user_id(&path)?;
-    let outcome = blocking::unfollow(&graph, &caller, target).await?;
+    let outcome = graph.unfollow(&caller.identity, target, UnfollowScope::FollowOrRequest).await?;
     let message = match outcome {
         UnfollowOutcome::Unfollowed => "Successfully unfollowed user",
         UnfollowOutcome::RequestWithdrawn => "Follow request cancelled",

@@ -2,11 +2,10 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use rookery_domain::{AccountId, FollowOutcome, GraphError, SocialGraph};
+use rookery_domain::{AccountId, FollowOutcome, GraphError, SocialGraph, UnfollowScope};
 use serde_json::{Value, json};
 
 use super::error::{Drf, DrfError};
-use crate::blocking;
 use crate::dialect::Authed;
 
 fn answer(status: StatusCode, message: &str) -> HttpResponse {
@@ -30,7 +29,7 @@ pub async fn follow<G: SocialGraph>(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, DrfError> {
     let target = followed_id(&body)?;
-    let outcome = match blocking::follow(&graph, &caller.0, target).await {
+    let outcome = match graph.follow(&caller.0.identity, target).await {
         Err(GraphError::RequestAlreadyPending) => None,
         other => Some(other?),
     };
@@ -50,7 +49,7 @@ pub async fn unfollow<G: SocialGraph>(
     path: web::Path<String>,
 ) -> Result<HttpResponse, DrfError> {
     let target: AccountId = path.parse().map_err(|_| DrfError::detail(StatusCode::NOT_FOUND, "Not found."))?;
-    match blocking::unfollow(&graph, &caller.0, target).await {
+    match graph.unfollow(&caller.0.identity, target, UnfollowScope::FollowOrRequest).await {
         Ok(_) | Err(GraphError::UserNotFound) => {}
         Err(other) => return Err(other.into()),
     }

@@ -3,14 +3,14 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use rookery_domain::{Direction, FollowOutcome, ListQuery, Paging, SocialGraph, UnfollowOutcome};
+use rookery_domain::{Direction, FollowOutcome, ListQuery, Paging, SocialGraph, UnfollowOutcome, UnfollowScope};
 use serde_json::{Value, json};
 
 use super::envelope::{Rgram, RgramError, ok};
 use super::input::{PageParams, path_user_id};
 use super::objects::{UserFields, pagination, user};
 use super::requests::populated;
-use crate::blocking::{self, run, run_anonymous};
+use crate::blocking::{run, run_anonymous};
 use crate::dialect::{Authed, MaybeAuthed};
 
 /// What a follow did.
@@ -29,7 +29,7 @@ pub async fn follow<G: SocialGraph>(
     path: web::Path<String>,
 ) -> Result<HttpResponse, RgramError> {
     let target = path_user_id(&path)?;
-    let followed = match blocking::follow(&graph, &caller.0, target).await? {
+    let followed = match graph.follow(&caller.0.identity, target).await? {
         FollowOutcome::Followed => Followed::Now,
         FollowOutcome::AlreadyFollowing => Followed::Already,
         FollowOutcome::Requested(pending) => {
@@ -45,26 +45,17 @@ pub async fn follow<G: SocialGraph>(
     })
 }
 
-/// `DELETE /api/follow/{user_id}`: only an accepted follow is undone. Without one it
-/// is 400 "You are not following this user", and a pending request is left alone
-/// (cancel is for that): the relation is read first and the unfollow runs only when
-/// there is an edge, in the same closure.
+/// `DELETE /api/follow/{user_id}`: only an accepted follow is undone
+/// ([`UnfollowScope::FollowOnly`]). Without one it is 400 "You are not following this
+/// user", and a pending request is left alone (cancel is for that).
 pub async fn unfollow<G: SocialGraph>(
     graph: web::Data<G>,
     caller: Authed<Rgram>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RgramError> {
     let target = path_user_id(&path)?;
-    let unfollowed = run(&graph, &caller.0, move |g, me| {
-        if !g.relation(me, target)?.is_following {
-            return Ok(false);
-        }
-        // Between the read and the write the edge may have gone (a racing unfollow);
-        // the domain then finds nothing to undo.
-        Ok(g.unfollow(me, target)? == UnfollowOutcome::Unfollowed)
-    })
-    .await?;
-    if unfollowed {
+    let outcome = graph.unfollow(&caller.0.identity, target, UnfollowScope::FollowOnly).await?;
+    if outcome == UnfollowOutcome::Unfollowed {
         Ok(ok::<Value>(StatusCode::OK, "Successfully unfollowed user", None))
     } else {
         Err(RgramError::bad_request("You are not following this user"))

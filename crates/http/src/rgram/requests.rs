@@ -40,12 +40,13 @@ pub async fn send<G: SocialGraph>(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, RgramError> {
     let target = target_user_id(&body)?;
-    let sent = run(&graph, &caller.0, move |g, me| match g.follow(me, target)? {
-        FollowOutcome::Followed => Ok(Sent::Followed),
-        FollowOutcome::AlreadyFollowing => Ok(Sent::AlreadyFollowing),
-        FollowOutcome::Requested(pending) => populated(g, pending).map(Sent::Requested),
-    })
-    .await?;
+    let sent = match graph.follow(&caller.0.identity, target).await? {
+        FollowOutcome::Followed => Sent::Followed,
+        FollowOutcome::AlreadyFollowing => Sent::AlreadyFollowing,
+        FollowOutcome::Requested(pending) => {
+            Sent::Requested(run(&graph, &caller.0, move |g, _| populated(g, pending)).await?)
+        }
+    };
     match sent {
         Sent::Requested(data) => Ok(ok(StatusCode::OK, "Follow request sent successfully", Some(data))),
         Sent::Followed => Ok(ok::<Value>(StatusCode::OK, "Successfully followed user", None)),
