@@ -16,7 +16,7 @@ use crate::error::{OpenError, from_diesel, from_pool, is_retryable};
 use crate::group_commit::CommitQueue;
 use crate::offload::Offload;
 use rookery_domain::pending::{Pending, PendingApply};
-use rookery_domain::relationship::Transition;
+use rookery_domain::relationship::{Applied, Transition};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
@@ -200,6 +200,18 @@ impl Database {
                 self.offload.run(move || Ok(conns.apply_jobs(&[&transitions])?.pop().unwrap_or_default()))
             }
         }
+    }
+
+    /// Applies several callers' transitions in one write transaction, exactly as one
+    /// group commit applies the jobs it took, and returns each caller's outcomes. Blocks
+    /// the calling thread. The service's changes go through `GraphStore::apply`; this
+    /// is for tests and tools that need a batch of a known shape.
+    ///
+    /// # Errors
+    /// As `GraphStore::apply`: nothing of the batch was committed.
+    pub fn apply_batch(&self, jobs: &[Vec<Transition>]) -> Result<Vec<Vec<Applied>>, StoreError> {
+        let slices: Vec<&[Transition]> = jobs.iter().map(Vec::as_slice).collect();
+        self.conns.apply_jobs(&slices)
     }
 
     /// Runs `work` with the store's connections on its blocking threads.

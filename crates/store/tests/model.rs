@@ -13,6 +13,9 @@
 //!
 //! It runs on SQLite (a fresh file per case) and, when `ROOKERY_TEST_POSTGRES_URL` is
 //! set, on PostgreSQL (a fresh database per case, dropped afterwards).
+//!
+//! `batches` checks the store below the service: jobs applied in one group commit end
+//! as the same jobs applied one by one.
 //! `PROPTEST_CASES` overrides the number of cases.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
@@ -526,6 +529,29 @@ fn the_store_follows_the_model_on_postgres() {
     if let Err(e) = result {
         panic!("{e}");
     }
+}
+
+#[path = "model/batches.rs"]
+mod batches;
+
+#[test]
+fn batches_end_as_one_by_one_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::open(&format!("sqlite://{}", dir.path().join("batches.db").display()), options()).unwrap();
+    db.migrate().unwrap();
+    batches::run(&db, 64);
+}
+
+#[test]
+fn batches_end_as_one_by_one_on_postgres() {
+    let Ok(admin_url) = std::env::var("ROOKERY_TEST_POSTGRES_URL") else {
+        eprintln!("ROOKERY_TEST_POSTGRES_URL is not set: skipping the PostgreSQL batch test");
+        return;
+    };
+    let scratch = ScratchDatabase::create(&admin_url).unwrap();
+    let db = Database::open(&scratch.url, options()).unwrap();
+    db.migrate().unwrap();
+    batches::run(&db, 32);
 }
 
 // ---------------------------------------------------------------------------------

@@ -86,7 +86,6 @@ async fn the_limit_answers_429_with_retry_after_in_every_dialect() {
     // Other accounts have their own budget.
     let other = app.user("other").await;
     assert_eq!(app.follow(&other, &targets[2]).await.status, StatusCode::OK);
-    let _ = Method::GET;
 }
 
 #[tokio::test]
@@ -100,4 +99,45 @@ async fn the_limit_holds_across_instances() {
     first.follow(&me, &targets[2]).await;
     assert_eq!(second.follow(&me, &targets[3]).await.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(first.follow(&me, &targets[4]).await.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn only_changes_spend_the_budget() {
+    let app = limited(2).await;
+    let me = app.user("me").await;
+    let targets = fans(&app, 3).await;
+    let blocker = app.user("blocker").await;
+    app.call(Method::POST, "/block", &blocker, Some(json!({ "user_id": me.id }))).await;
+    assert_eq!(app.follow(&me, &targets[0]).await.status, StatusCode::OK);
+    // Following again, following oneself and a refused follow change nothing, and
+    // cost nothing.
+    for _ in 0..5 {
+        let again = app.follow(&me, &targets[0]).await;
+        assert_eq!(again.body["message"], "Already following this user");
+        assert_eq!(app.follow(&me, &me).await.status, StatusCode::BAD_REQUEST);
+        assert_eq!(app.follow(&me, &blocker).await.status, StatusCode::FORBIDDEN);
+    }
+    // A request to a private account is a change: it spends the second unit.
+    let private = app.private_user("private").await;
+    assert_eq!(app.follow(&me, &private).await.body["message"], "Follow request sent");
+    assert_eq!(app.follow(&me, &targets[1]).await.status, StatusCode::TOO_MANY_REQUESTS);
+    // Past the limit, an idempotent follow is still answered as one.
+    assert_eq!(app.follow(&me, &targets[0]).await.body["message"], "Already following this user");
+    assert_eq!(app.counts(&me).await, (0, 1));
+}
+
+#[tokio::test]
+async fn follows_racing_for_the_last_units_of_the_budget_get_exactly_what_is_left() {
+    let app = limited(100).await;
+    let me = app.user("me").await;
+    let targets = fans(&app, 105).await;
+    for target in &targets[..95] {
+        assert_eq!(app.follow(&me, target).await.status, StatusCode::OK);
+    }
+    // The 96th to the 105th at once: five fit (the 100th among them), five do not.
+    let replies = futures::future::join_all(targets[95..].iter().map(|target| app.follow(&me, target))).await;
+    let ok = replies.iter().filter(|r| r.status == StatusCode::OK).count();
+    let limited = replies.iter().filter(|r| r.status == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!((ok, limited), (5, 5), "{:?}", replies.iter().map(|r| r.status).collect::<Vec<_>>());
+    assert_eq!(app.counts(&me).await, (0, 100));
 }
