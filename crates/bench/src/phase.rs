@@ -115,6 +115,8 @@ pub struct Call {
     pub token: Arc<str>,
     /// A JSON body, rendered when the call is made.
     pub body: Option<Vec<u8>>,
+    /// The answer expected: any 2xx (`None`), or exactly this status.
+    pub expect: Option<u16>,
 }
 
 impl Call {
@@ -127,12 +129,18 @@ impl Call {
             // Written out, not built as a `json!` map and serialized: the client shares
             // the two cores with the server it measures.
             body: Some(format!(r#"{{"user_id":"{target}"}}"#).into_bytes()),
+            expect: None,
         }
+    }
+
+    /// A follow by an account past its limit: 429 is the expected answer.
+    pub fn follow_past_limit(token: Arc<str>, target: AccountId) -> Self {
+        Self { expect: Some(429), ..Self::follow(token, target) }
     }
 
     /// `GET path`.
     pub fn get(token: Arc<str>, path: String) -> Self {
-        Self { method: reqwest::Method::GET, path, token, body: None }
+        Self { method: reqwest::Method::GET, path, token, body: None, expect: None }
     }
 }
 
@@ -162,12 +170,12 @@ struct Failure {
 }
 
 /// Sends one call over a keep-alive connection of the light client (`wire`): `Err`
-/// with the status and body unless 2xx.
+/// with the status and body unless the answer is the one expected (2xx by default).
 async fn send_wire(conn: &mut wire::Connection, host: &str, prefix: &str, call: &Call) -> Result<(), Failure> {
     let path = format!("{prefix}{}", call.path);
     let request = wire::Request::new(call.method.as_str(), host, &path, Some(&call.token), call.body.as_deref());
     match conn.send(&request).await {
-        Ok(response) if response.is_success() => Ok(()),
+        Ok(response) if call.expect.map_or_else(|| response.is_success(), |status| status == response.status) => Ok(()),
         Ok(response) => Err(Failure {
             message: format!("{}: {}", response.status, String::from_utf8_lossy(response.body)),
             connection_lost: false,

@@ -13,7 +13,12 @@ use crate::sweep::Point;
 /// Which scenario a row is, for the targets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// Follows with the limit on (never tripping): the configuration users run.
     Follow,
+    /// The same without a limit.
+    FollowNoLimit,
+    /// An account past its limit: every answer a 429.
+    FollowPastLimit,
     Churn,
     Hot,
     CursorHead,
@@ -103,11 +108,13 @@ pub fn render(setup: &Setup, reports: &[BackendReport]) -> String {
     }
     let _ = writeln!(
         out,
-        "\np50/p99 are HTTP latencies. ceiling = the same use case on the GraphService, in process, \
-         as the HTTP handler runs it (the caller's account checked, then the use case), from as \
-         many threads as connections; follows and unfollows from as many tasks on a two-thread \
-         executor, the write-first try awaited there and the rest on blocking threads, as the \
-         handler does. raw SQL = one transaction per follow in plain SQL \
+        "\np50/p99 are HTTP latencies. Every write row runs the configuration users run: the follow \
+         limit on (1,000,000,000 an hour, so it never refuses), except the rows marked \"no follow \
+         limit\" and \"past the limit\" (the default 100 an hour, one account whose budget is used up). \
+         ceiling = the same use case on the GraphService, in process, as the HTTP handler runs it \
+         (reads: the caller's account checked, then the use case, from as many threads as \
+         connections; follows and unfollows: the one asynchronous use case awaited from as many \
+         tasks on a two-thread executor). raw SQL = one transaction per follow in plain SQL \
          (BEGIN; INSERT follows; two count UPDATEs; COMMIT), SQLite from one connection, \
          PostgreSQL from 16.\n"
     );
@@ -317,16 +324,19 @@ fn targets(r: &BackendReport) -> Vec<Target> {
         out.push(Target { what, backend, measured, met, extrapolated });
     };
     let follow = r.row(Kind::Follow);
-    let floor = if sqlite { 0.5 } else { 0.8 };
     match follow {
         Some(f) => {
-            let share = ratio(f.http.throughput(), f.ceiling.throughput());
-            push(
-                format!("follow writes over HTTP ≥ {:.0}% of the in-process ceiling", floor * 100.0),
-                format!("{} ({:.0} / {:.0} req/s)", percent(share), f.http.throughput(), f.ceiling.throughput()),
-                share.map(|s| s >= floor),
-                false,
-            );
+            // PostgreSQL's old 80% of the in-process ceiling is retired: on two shared
+            // cores it measured actix and loopback TCP more than Rookery.
+            if sqlite {
+                let share = ratio(f.http.throughput(), f.ceiling.throughput());
+                push(
+                    "follow writes over HTTP ≥ 50% of the in-process ceiling".into(),
+                    format!("{} ({:.0} / {:.0} req/s)", percent(share), f.http.throughput(), f.ceiling.throughput()),
+                    share.map(|s| s >= 0.5),
+                    false,
+                );
+            }
             push(
                 format!("follow p99 < 20 ms at {} connections", f.connections),
                 format!("{:.2} ms (p50 {:.2} ms)", f.http.quantile_ms(0.99), f.http.quantile_ms(0.5)),
@@ -334,19 +344,50 @@ fn targets(r: &BackendReport) -> Vec<Target> {
                 false,
             );
         }
-        None => push("follow writes over HTTP vs. the in-process ceiling".into(), "-".into(), None, false),
+        None => push("follow writes over HTTP".into(), "-".into(), None, false),
     }
+    if let (Some(f), Some(free)) = (follow, r.row(Kind::FollowNoLimit)) {
+        let share = ratio(f.http.throughput(), free.http.throughput());
+        push(
+            "follows with the limit on ≥ 90% of the same run without a limit".into(),
+            format!("{} ({:.0} / {:.0} req/s)", percent(share), f.http.throughput(), free.http.throughput()),
+            share.map(|s| s >= 0.9),
+            false,
+        );
+    }
+    if let (Some(f), Some(past)) = (follow, r.row(Kind::FollowPastLimit)) {
+        let x = ratio(past.http.throughput(), f.http.throughput());
+        push(
+            "429 answers ≥ 3x the follow rate".into(),
+            format!(
+                "{} ({:.0} / {:.0} req/s)",
+                x.map_or_else(|| "-".into(), |x| format!("{x:.2}x")),
+                past.http.throughput(),
+                f.http.throughput()
+            ),
+            x.map(|x| x >= 3.0),
+            false,
+        );
+    }
+    let raw_floor = if sqlite { 1.0 } else { 2.5 };
     match (follow, &r.raw) {
         (Some(f), Some(raw)) => {
-            let share = ratio(f.http.throughput(), raw.stats.throughput());
+            let x = ratio(f.http.throughput(), raw.stats.throughput());
             push(
-                "follow writes over HTTP ≥ the raw one-transaction-per-follow ceiling".into(),
-                format!("{} ({:.0} / {:.0} req/s)", percent(share), f.http.throughput(), raw.stats.throughput()),
-                share.map(|s| s >= 1.0),
+                format!(
+                    "follows with the limit on over HTTP ≥ {raw_floor:.1}x the raw one-transaction-per-follow ceiling"
+                ),
+                format!(
+                    "{} ({:.0} / {:.0} req/s)",
+                    x.map_or_else(|| "-".into(), |x| format!("{x:.2}x")),
+                    f.http.throughput(),
+                    raw.stats.throughput()
+                ),
+                x.map(|x| x >= raw_floor),
                 false,
             );
         }
-        _ => push("follow writes over HTTP ≥ the raw ceiling".into(), "-".into(), None, false),
+        _ => push("follow writes over HTTP vs. the raw ceiling".into(), "-".into(), None, false),
     }
     if let (Some(f), Some(h)) = (follow, r.row(Kind::Hot)) {
         let share = ratio(h.http.throughput(), f.http.throughput());

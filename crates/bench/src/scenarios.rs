@@ -40,6 +40,15 @@ async fn unfollow_as_handler(graph: Arc<Graph>, actor: AccountId, target: Accoun
     Ok(())
 }
 
+/// A follow by an account past its limit, as every handler runs it: refused with
+/// `RateLimited`, which is the expected answer here.
+async fn follow_past_limit_as_handler(graph: Arc<Graph>, actor: AccountId, target: AccountId) -> anyhow::Result<()> {
+    match graph.follow(&Identity { id: actor, username: None, name: None }, target).await {
+        Err(GraphError::RateLimited { .. }) => Ok(()),
+        other => anyhow::bail!("expected RateLimited, got {other:?}"),
+    }
+}
+
 /// Page size of the follower pages.
 const PAGE_SIZE: u32 = 20;
 
@@ -49,9 +58,17 @@ pub struct Env<'a> {
     pub runtime: &'a tokio::runtime::Runtime,
     /// The HTTP client's executor: one thread.
     pub client: &'a tokio::runtime::Runtime,
-    /// `http://127.0.0.1:PORT/api/v1/community`.
+    /// `http://127.0.0.1:PORT/api/v1/community` of the server users run: the follow
+    /// limit on, high enough never to trip.
     pub base: &'a str,
+    /// The same server with no follow limit.
+    pub base_no_limit: &'a str,
+    /// The same server with the default limit (100 an hour), for the account past it.
+    pub base_default_limit: &'a str,
+    /// The service of each, for the ceilings.
     pub graph: &'a Arc<Graph>,
+    pub graph_no_limit: &'a Arc<Graph>,
+    pub graph_default_limit: &'a Arc<Graph>,
     pub signer: &'a Signer,
     pub seeded: &'a Arc<Seeded>,
     pub duration: Duration,
@@ -76,8 +93,8 @@ fn row(
 
 /// Runs every scenario, HTTP phase then ceiling phase.
 pub fn run(cx: &Env<'_>) -> anyhow::Result<Vec<Row>> {
-    let mut rows = Vec::new();
-    rows.push(follow_distinct(cx)?);
+    let mut rows = follow_distinct(cx)?;
+    rows.push(past_the_limit(cx)?);
     rows.push(churn(cx)?);
     rows.push(hot(cx)?);
     rows.extend(followers_pages(cx)?);
@@ -89,20 +106,34 @@ pub fn run(cx: &Env<'_>) -> anyhow::Result<Vec<Row>> {
 /// Rounds of each write scenario (see [`alternating`]), each half the phase duration.
 const WRITE_ROUNDS: usize = 3;
 
-/// A write scenario's HTTP and ceiling phases, in alternating rounds.
+/// A write scenario's HTTP and ceiling phases, in alternating rounds, on the server
+/// users run.
 fn write_rounds(
     cx: &Env<'_>,
     http: impl Fn(usize, Progress) -> Option<Call> + Clone + Send + Sync + 'static,
     ceiling: impl Fn(usize, Progress) -> Option<BoxedCall> + Clone + Send + Sync + 'static,
 ) -> anyhow::Result<(crate::phase::Stats, crate::phase::Stats)> {
+    let progress = (Progress::new(cx.connections), Progress::new(cx.connections));
+    write_rounds_on(cx, cx.base, &progress, http, ceiling)
+}
+
+/// As [`write_rounds`], against `base`, taking the seeded work up where `progress`
+/// (HTTP, ceiling) left it.
+fn write_rounds_on(
+    cx: &Env<'_>,
+    base: &str,
+    progress: &(Progress, Progress),
+    http: impl Fn(usize, Progress) -> Option<Call> + Clone + Send + Sync + 'static,
+    ceiling: impl Fn(usize, Progress) -> Option<BoxedCall> + Clone + Send + Sync + 'static,
+) -> anyhow::Result<(crate::phase::Stats, crate::phase::Stats)> {
     let conns = cx.connections;
-    let (http_progress, ceiling_progress) = (Progress::new(conns), Progress::new(conns));
+    let (http_progress, ceiling_progress) = progress.clone();
     alternating(
         WRITE_ROUNDS,
         cx.duration / 2,
         |round| {
             let (op, progress) = (http.clone(), http_progress.clone());
-            cx.client.block_on(http_phase(cx.base, conns, round, move |w, _| op(w, progress.clone())))
+            cx.client.block_on(http_phase(base, conns, round, move |w, _| op(w, progress.clone())))
         },
         |round| {
             let (op, progress) = (ceiling.clone(), ceiling_progress.clone());
@@ -114,25 +145,74 @@ fn write_rounds(
 /// One ceiling call, boxed so the scenarios' different use cases share a type.
 type BoxedCall = std::pin::Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>;
 
-/// 1. Follow writes on distinct pairs.
-fn follow_distinct(cx: &Env<'_>) -> anyhow::Result<Row> {
-    let (seeded, graph, conns) = (cx.seeded, cx.graph, cx.connections);
-    let name = "follow, distinct pairs";
-    eprintln!("  {name}");
+/// 1. Follow writes on distinct pairs, with the limit on (never tripping), then the
+///    same without a limit: the second takes up the seeded pairs where the first left.
+fn follow_distinct(cx: &Env<'_>) -> anyhow::Result<Vec<Row>> {
+    let (seeded, conns) = (cx.seeded, cx.connections);
     let tokens = cx.signer.tokens(seeded.follow_http.followers())?;
-    let (s, c, g) = (Arc::clone(seeded), Arc::clone(seeded), Arc::clone(graph));
-    let (http, ceiling) = write_rounds(
+    let progress = (Progress::new(conns), Progress::new(conns));
+    let mut rows = Vec::with_capacity(2);
+    for (kind, name, base, graph) in [
+        (Kind::Follow, "follow, distinct pairs", cx.base, cx.graph),
+        (Kind::FollowNoLimit, "follow, distinct pairs, no follow limit", cx.base_no_limit, cx.graph_no_limit),
+    ] {
+        eprintln!("  {name}");
+        let (s, c, g, tokens) = (Arc::clone(seeded), Arc::clone(seeded), Arc::clone(graph), Arc::clone(&tokens));
+        let (http, ceiling) = write_rounds_on(
+            cx,
+            base,
+            &progress,
+            move |w, progress| {
+                let (index, _, target) = s.follow_http.get(w, progress.next(w)?)?;
+                Some(Call::follow(Arc::clone(tokens.get(index)?), target))
+            },
+            move |w, progress| {
+                let (_, actor, target) = c.follow_ceiling.get(w, progress.next(w)?)?;
+                Some(Box::pin(follow_as_handler(Arc::clone(&g), actor, target)))
+            },
+        )?;
+        rows.push(row(kind, name.into(), conns, http, ceiling));
+    }
+    Ok(rows)
+}
+
+/// 1b. One account past its limit (the default, 100 an hour) hammering follows of
+///     accounts it does not follow: every answer is 429, and writes nothing.
+fn past_the_limit(cx: &Env<'_>) -> anyhow::Result<Row> {
+    let (seeded, conns) = (cx.seeded, cx.connections);
+    let name = "follow past the limit (429), one account";
+    eprintln!("  {name}");
+    let hammer = cx.seeded.past_limit;
+    // Use up its budget first: the first follows pass, the rest are refused.
+    let caller = Identity { id: hammer, username: None, name: None };
+    let spent = cx.runtime.block_on(async {
+        let mut refused = 0;
+        for target in &seeded.past_limit_spent_on {
+            match cx.graph_default_limit.follow(&caller, *target).await {
+                Err(GraphError::RateLimited { .. }) => refused += 1,
+                other => drop(other?),
+            }
+        }
+        anyhow::Ok(refused)
+    })?;
+    anyhow::ensure!(spent > 0, "the account past the limit was never refused");
+    let token = cx.signer.token(hammer)?;
+    let (s, c, g) = (Arc::clone(seeded), Arc::clone(seeded), Arc::clone(cx.graph_default_limit));
+    let progress = (Progress::new(conns), Progress::new(conns));
+    let (http, ceiling) = write_rounds_on(
         cx,
+        cx.base_default_limit,
+        &progress,
         move |w, progress| {
-            let (index, _, target) = s.follow_http.get(w, progress.next(w)?)?;
-            Some(Call::follow(Arc::clone(tokens.get(index)?), target))
+            let (_, _, target) = s.follow_http.get(w, progress.next(w)?)?;
+            Some(Call::follow_past_limit(Arc::clone(&token), target))
         },
         move |w, progress| {
-            let (_, actor, target) = c.follow_ceiling.get(w, progress.next(w)?)?;
-            Some(Box::pin(follow_as_handler(Arc::clone(&g), actor, target)))
+            let (_, _, target) = c.follow_ceiling.get(w, progress.next(w)?)?;
+            Some(Box::pin(follow_past_limit_as_handler(Arc::clone(&g), hammer, target)))
         },
     )?;
-    Ok(row(Kind::Follow, name.into(), conns, http, ceiling))
+    Ok(row(Kind::FollowPastLimit, name.into(), conns, http, ceiling))
 }
 
 /// 2. Churn: each worker follows and unfollows the same pair, alternately.
@@ -150,7 +230,13 @@ fn churn(cx: &Env<'_>) -> anyhow::Result<Row> {
             Some(if progress.next(w)? % 2 == 0 {
                 Call::follow(token, target)
             } else {
-                Call { method: reqwest::Method::DELETE, path: format!("/follow/{target}"), token, body: None }
+                Call {
+                    method: reqwest::Method::DELETE,
+                    path: format!("/follow/{target}"),
+                    token,
+                    body: None,
+                    expect: None,
+                }
             })
         },
         move |w, progress| {

@@ -91,6 +91,10 @@ pub struct Seeded {
     pub churn_targets: Vec<AccountId>,
     /// The hot account.
     pub hot: AccountId,
+    /// The account that follows past its limit, and the accounts it spends its budget
+    /// on first (more than any limit the bench sets).
+    pub past_limit: AccountId,
+    pub past_limit_spent_on: Vec<AccountId>,
     /// Followers of the hot account over HTTP: `i * connections + w` for worker `w`.
     pub hot_http: Vec<AccountId>,
     /// Followers of the hot account in the ceiling phase.
@@ -183,6 +187,10 @@ impl Importer<'_> {
     }
 }
 
+/// Follows the past-the-limit account makes before it is measured: more than the
+/// default limit (100 an hour), so its budget is used up.
+pub const PAST_LIMIT_SPENDS: usize = 101;
+
 /// Seeds the accounts of every scenario and the `followers` edges of the big account.
 pub fn seed(db: &Database, plan: &Plan) -> anyhow::Result<Seeded> {
     let (connections, followers) = (plan.connections, plan.followers);
@@ -209,10 +217,11 @@ pub fn seed(db: &Database, plan: &Plan) -> anyhow::Result<Seeded> {
     let hot_ceiling = importer.accounts(hot_pool)?;
     let stream_accounts = importer.accounts(plan.stream_accounts)?;
     let fans = importer.accounts(plan.fans)?;
-    let singles = importer.accounts(3)?;
-    let (hot, big, viewer) = match singles.as_slice() {
-        [hot, big, viewer] => (*hot, *big, *viewer),
-        _ => anyhow::bail!("three accounts were asked for"),
+    let past_limit_spent_on = importer.accounts(PAST_LIMIT_SPENDS)?;
+    let singles = importer.accounts(4)?;
+    let (hot, big, viewer, past_limit) = match singles.as_slice() {
+        [hot, big, viewer, past_limit] => (*hot, *big, *viewer, *past_limit),
+        _ => anyhow::bail!("four accounts were asked for"),
     };
 
     // The big list: accounts and edges a batch at a time, keeping only the few ids the
@@ -255,6 +264,8 @@ pub fn seed(db: &Database, plan: &Plan) -> anyhow::Result<Seeded> {
         churn_ceiling,
         churn_targets,
         hot,
+        past_limit,
+        past_limit_spent_on,
         hot_http,
         hot_ceiling,
         big,

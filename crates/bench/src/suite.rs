@@ -9,8 +9,8 @@ use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use rookery::settings::{DatabaseSettings, JwtSettings, PushSettings, StreamSettings};
 use rookery::{Application, Settings};
-use rookery_domain::GraphService;
 use rookery_domain::ports::{NoNotifier, SystemClock, UuidV7};
+use rookery_domain::{FollowQuota, GraphService};
 use rookery_store::{Database, DatabaseOptions};
 
 use crate::phase::Signer;
@@ -19,6 +19,14 @@ use crate::scratch::Scratch;
 use crate::seed::Plan;
 use crate::server::Server;
 use crate::{Backend, Config, Graph, Part, import, raw, scenarios, seed, server, streams, sweep};
+
+/// The follow limit of the configuration measured: on, as by default, but higher than
+/// any rate here can reach in an hour, so it never refuses (SPEC section 8's default is
+/// 100 an hour).
+pub const NEVER_TRIPS: u32 = 1_000_000_000;
+
+/// The default limit, for the account past it.
+const DEFAULT_LIMIT: u32 = 100;
 
 /// Operations a worker doing `rate_per_sec` makes in `duration`.
 fn per_worker(rate_per_sec: usize, duration: Duration) -> usize {
@@ -106,8 +114,10 @@ pub fn run(backend: Backend, config: &Config) -> anyhow::Result<BackendReport> {
 
     let secret = format!("bench-secret-{}", uuid::Uuid::new_v4());
     let signer = Signer::new(&secret);
-    let graph: Arc<Graph> =
-        Arc::new(GraphService::new(db.clone(), db.clone(), db.clone(), SystemClock, UuidV7, NoNotifier));
+    let service = || GraphService::new(db.clone(), db.clone(), db.clone(), SystemClock, UuidV7, NoNotifier);
+    let graph: Arc<Graph> = Arc::new(service().with_follow_quota(FollowQuota::per_hour(NEVER_TRIPS)));
+    let graph_no_limit: Arc<Graph> = Arc::new(service());
+    let graph_default_limit: Arc<Graph> = Arc::new(service().with_follow_quota(FollowQuota::per_hour(DEFAULT_LIMIT)));
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     // The load generator's threads, one by default (`--client-threads`), as `wrk -t1`:
     // its connections' tasks all run on the thread that waits for the phase. On two
@@ -130,12 +140,12 @@ pub fn run(backend: Backend, config: &Config) -> anyhow::Result<BackendReport> {
     };
 
     if config.runs(Part::Scenarios) || config.runs(Part::Sweep) {
-        let settings = Settings {
+        let settings = |follows_per_hour: u32| Settings {
             bind: "127.0.0.1:0".into(),
             workers: 2,
             dialects: "community,drf,rgram,anchor".into(),
             cors_origins: None,
-            follows_per_hour: 0,
+            follows_per_hour,
             database: DatabaseSettings {
                 url: url.clone(),
                 read_url: None,
@@ -146,20 +156,29 @@ pub fn run(backend: Backend, config: &Config) -> anyhow::Result<BackendReport> {
             streams: StreamSettings::default(),
             push: PushSettings::default(),
         };
-        // The in-process server keeps serving (idle) until the process exits: actix
-        // has no stop but its signal handler.
-        let base = runtime.block_on(async {
-            let app = Application::build(&settings)?;
-            let base = format!("http://127.0.0.1:{}/api/v1/community", app.port());
-            tokio::spawn(app.run_until_stopped());
-            anyhow::Ok(base)
-        })?;
+        // The server users run (the limit on, never tripping here), the same without a
+        // limit, and with the default limit. The in-process servers keep serving (idle)
+        // until the process exits: actix has no stop but its signal handler.
+        let [base, base_no_limit, base_default_limit] =
+            [NEVER_TRIPS, 0, DEFAULT_LIMIT].map(|limit| -> anyhow::Result<String> {
+                runtime.block_on(async {
+                    let app = Application::build(&settings(limit))?;
+                    let base = format!("http://127.0.0.1:{}/api/v1/community", app.port());
+                    tokio::spawn(app.run_until_stopped());
+                    anyhow::Ok(base)
+                })
+            });
+        let (base, base_no_limit, base_default_limit) = (base?, base_no_limit?, base_default_limit?);
         if config.runs(Part::Scenarios) {
             let env = scenarios::Env {
                 runtime: &runtime,
                 client: &client,
                 base: &base,
+                base_no_limit: &base_no_limit,
+                base_default_limit: &base_default_limit,
                 graph: &graph,
+                graph_no_limit: &graph_no_limit,
+                graph_default_limit: &graph_default_limit,
                 signer: &signer,
                 seeded: &seeded,
                 duration: config.duration,
@@ -214,7 +233,7 @@ pub fn run(backend: Backend, config: &Config) -> anyhow::Result<BackendReport> {
         report.streams = Some(measured);
     }
     runtime.shutdown_timeout(Duration::from_secs(1));
-    drop(graph);
+    drop((graph, graph_no_limit, graph_default_limit));
     drop(db);
     drop(scratch);
 
