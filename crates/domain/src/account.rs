@@ -1,9 +1,9 @@
 //! Accounts, the profile fields users edit, and how one account sees another.
 
-use crate::Timestamp;
 use crate::error::GraphError;
 use crate::ids::AccountId;
 use crate::relationship::RequestStatus;
+use crate::time::Timestamp;
 use crate::username::Username;
 
 /// A live account with its profile and its exact counts.

@@ -1,8 +1,6 @@
 //! The one error type of the domain's use cases. Each dialect renders it through one
 //! function of its own; nothing here knows about status codes.
 
-use crate::ports::StoreError;
-
 /// Why a use case did not happen.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GraphError {
@@ -60,4 +58,19 @@ pub enum GraphError {
     /// The store failed; the request may be retried.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// A store failure, with only as much detail as the domain can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint refused the write; the text names the constraint.
+    #[error("conflict on {0}")]
+    Conflict(String),
+    /// The store could not be reached in time (pool exhausted, database busy):
+    /// retrying later may succeed.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else; the text is for logs, not for clients.
+    #[error("store failure: {0}")]
+    Failure(String),
 }

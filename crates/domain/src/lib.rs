@@ -24,6 +24,7 @@ pub mod ports;
 pub mod quota;
 pub mod relationship;
 pub mod service;
+pub mod time;
 pub mod username;
 
 pub use account::{Account, AccountSummary, Identity, NewAccount, ProfilePatch, ProfileView, Relation};
@@ -39,5 +40,4 @@ pub use relationship::{Follow, FollowRequest, RequestStatus};
 pub use service::{FollowOutcome, GraphService, RequestListing, SocialGraph, UnfollowOutcome, UnfollowScope};
 pub use username::Username;
 
-/// A moment in time, always UTC.
-pub type Timestamp = chrono::DateTime<chrono::Utc>;
+pub use time::Timestamp;

@@ -2,11 +2,12 @@
 
 use std::fmt::Write;
 
-use crate::Timestamp;
 use crate::account::{Account, ProfileView};
 use crate::error::GraphError;
 use crate::ids::AccountId;
 use crate::page::PageRequest;
+use crate::relationship::FollowRequest;
+use crate::time::Timestamp;
 
 /// Which side of the edges a list shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,4 +184,14 @@ mod tests {
         assert_eq!(SearchPrefix::parse("  Ja ").unwrap().unwrap().as_str(), "ja");
         assert_eq!(SearchPrefix::parse("   ").unwrap(), None);
     }
+}
+
+/// A request in a list, with the account on the other side of it (the requester in
+/// the received list, the target in the sent list).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestListing {
+    /// The request.
+    pub request: FollowRequest,
+    /// The other account.
+    pub counterpart: Account,
 }

@@ -1,7 +1,7 @@
 //! Notifications that the graph's changes produce.
 
-use crate::Timestamp;
 use crate::ids::{AccountId, NotificationId};
+use crate::time::Timestamp;
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -59,7 +59,7 @@ impl Notification {
     /// id, so a store accepting many requests in one statement can derive the ids
     /// without a round-trip per row, and replaying the derivation gives the same id.
     #[must_use]
-    pub fn request_accepted(request: &crate::FollowRequest, at: crate::Timestamp) -> Self {
+    pub fn request_accepted(request: &crate::FollowRequest, at: crate::time::Timestamp) -> Self {
         let millis = u64::try_from(at.timestamp_millis()).unwrap_or(0);
         let random = request.id.as_uuid().as_u128() & ((1u128 << 80) - 1);
         let stamp = u128::from(millis & 0xFFFF_FFFF_FFFF) << 80;

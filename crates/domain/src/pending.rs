@@ -16,7 +16,7 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use futures_channel::oneshot;
 
-use crate::ports::StoreError;
+use crate::error::StoreError;
 use crate::relationship::Applied;
 
 /// What a store call answers.

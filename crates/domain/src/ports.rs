@@ -10,32 +10,17 @@
 
 use uuid::Uuid;
 
-use crate::Timestamp;
 use crate::account::{Account, NewAccount, ProfilePatch, Relation};
+pub use crate::error::StoreError;
 use crate::ids::{AccountId, NotificationId, RequestId};
 use crate::inbox::{Device, DeviceToken, KindFilter, NotificationView};
-use crate::listing::{Direction, ListPage, ListQuery, Listed};
+use crate::listing::{Direction, ListPage, ListQuery, Listed, RequestListing};
 use crate::notification::Notification;
 use crate::page::{Page, PageRequest};
 use crate::pending::{Pending, PendingApply};
 use crate::relationship::{Applied, FollowRequest, PairState, RequestStatus, Transition};
-use crate::service::RequestListing;
+use crate::time::Timestamp;
 use crate::username::Username;
-
-/// A store failure, with only as much detail as the domain can act on.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum StoreError {
-    /// A unique constraint refused the write; the text names the constraint.
-    #[error("conflict on {0}")]
-    Conflict(String),
-    /// The store could not be reached in time (pool exhausted, database busy):
-    /// retrying later may succeed.
-    #[error("store unavailable: {0}")]
-    Unavailable(String),
-    /// Anything else; the text is for logs, not for clients.
-    #[error("store failure: {0}")]
-    Failure(String),
-}
 
 /// Whether an account id is known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //! from it takes. Written once here, and applied by the store inside the write
 //! transaction of the change that spends it, single or batched alike.
 
-use crate::Timestamp;
+use crate::time::Timestamp;
 
 /// A budget of new follows and requests per account: at most `limit` per `window`,
 /// counted in a fixed window that starts at the first spend.

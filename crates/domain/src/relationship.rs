@@ -6,11 +6,11 @@
 //! the write into a no-op ([`Applied::Unchanged`]) instead of a double count, and the
 //! service reads again and decides again.
 
-use crate::Timestamp;
 use crate::error::GraphError;
 use crate::ids::{AccountId, NotificationId, RequestId};
 use crate::notification::{Notification, NotificationKind};
 use crate::quota::Spend;
+use crate::time::Timestamp;
 
 /// Where a follow request stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

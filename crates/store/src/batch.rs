@@ -4,11 +4,11 @@ use std::collections::HashSet;
 
 use diesel::prelude::*;
 use rookery_domain::ports::StoreError;
-use rookery_domain::relationship::{Applied, Standing, Transition};
+use rookery_domain::relationship::{Applied, Transition};
 
-use crate::connection::BackendSql;
-use crate::database::Connections;
-use crate::follow_run::{AccountStates, FollowRun, RunFollow};
+use crate::connection::{BackendSql, standing_of, window_of};
+use crate::follow_run::{AccountStates, FollowRun, LockedAccount, RunFollow};
+use crate::pool::Connections;
 use crate::push::PushQueries;
 use crate::sql_types::DbUuid;
 use crate::transitions::TransitionWrites;
@@ -35,12 +35,12 @@ impl Connections {
         };
         self.write(|conn| {
             write_tx!(conn, |c| {
-                let states: AccountStates = c
+                let mut states: AccountStates = c
                     .lock_accounts(&accounts)?
-                    .into_iter()
-                    .map(|(id, is_private, deleted_at)| (id, Standing::of(deleted_at.is_none().then_some(is_private))))
+                    .iter()
+                    .map(|row| (row.0, LockedAccount { standing: standing_of(row), window: window_of(row) }))
                     .collect();
-                let outcomes = apply_in_runs(c, jobs, &states)?;
+                let outcomes = apply_in_runs(c, jobs, &mut states)?;
                 let stored: Vec<_> = jobs
                     .iter()
                     .zip(&outcomes)
@@ -61,10 +61,10 @@ impl Connections {
 
 /// Walks the jobs in order, gathering consecutive single-follow jobs on distinct pairs
 /// into runs; everything else is applied a transition at a time.
-fn apply_in_runs<C: FollowRun + TransitionWrites>(
+fn apply_in_runs<C: FollowRun + TransitionWrites + BackendSql>(
     c: &mut C,
     jobs: &[&[Transition]],
-    states: &AccountStates,
+    states: &mut AccountStates,
 ) -> QueryResult<Vec<Vec<Applied>>> {
     let mut outcomes: Vec<Vec<Applied>> = vec![Vec::new(); jobs.len()];
     let mut run: Vec<(usize, RunFollow<'_>)> = Vec::new();
@@ -82,6 +82,7 @@ fn apply_in_runs<C: FollowRun + TransitionWrites>(
         flush(c, &mut run, &mut outcomes, states)?;
         pairs.clear();
         let applied = job.iter().map(|t| c.apply_transition(t)).collect::<QueryResult<Vec<_>>>()?;
+        reread_spent_windows(c, job, &applied, states)?;
         if let Some(slot) = outcomes.get_mut(index) {
             *slot = applied;
         }
@@ -90,18 +91,37 @@ fn apply_in_runs<C: FollowRun + TransitionWrites>(
     Ok(outcomes)
 }
 
-/// Applies the run gathered so far: as a set when it has several follows (and the
-/// batch locked their accounts), else as the one transition it is.
+/// A request applied alone spends from its requester's window in the database; the
+/// batch's later runs must see that, so the window is read again (requests that spend
+/// are few beside follows).
+fn reread_spent_windows<C: BackendSql>(
+    c: &mut C,
+    job: &[Transition],
+    applied: &[Applied],
+    states: &mut AccountStates,
+) -> QueryResult<()> {
+    for (transition, outcome) in job.iter().zip(applied) {
+        if let (Transition::Request { request, spend: Some(_), .. }, Applied::Changed) = (transition, outcome) {
+            let requester = DbUuid::from(request.requester);
+            if let (Some(row), Some(account)) = (c.lock_accounts(&[requester])?.first(), states.get_mut(&requester)) {
+                account.window = window_of(row);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Applies the run gathered so far, as a set with the batch's locked accounts; a lone
+/// follow of a batch of one job (which locked nothing) as the one transition it is.
 fn flush<C: FollowRun + TransitionWrites>(
     c: &mut C,
     run: &mut Vec<(usize, RunFollow<'_>)>,
     outcomes: &mut [Vec<Applied>],
-    states: &AccountStates,
+    states: &mut AccountStates,
 ) -> QueryResult<()> {
     let applied = match run.as_slice() {
         [] => return Ok(()),
-        // Alone, it locks its own pair (a batch of one job locked nothing).
-        [(_, follow)] => vec![c.apply_transition(&Transition::Follow {
+        [(_, follow)] if states.is_empty() => vec![c.apply_transition(&Transition::Follow {
             edge: *follow.edge,
             notification: follow.notification.clone(),
             spend: follow.spend,

@@ -14,6 +14,7 @@ use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 
 use rookery_domain::Standing;
+use rookery_domain::quota::QuotaWindow;
 
 use crate::pg_arrays::{AddToCounts, InsertEdges, InsertNotifications, Notify, StoreQuotaWindows};
 use crate::rows::{FollowRow, NotificationRow};
@@ -183,6 +184,24 @@ impl Manager {
     }
 }
 
+/// An account as a write transaction read it when locking it: its id, whether
+/// private, when deleted, and its follow budget window (start, used), if it has one.
+pub type LockedRow = (DbUuid, bool, Option<DbTime>, Option<DbTime>, Option<i32>);
+
+/// The follow budget window of a locked account.
+#[must_use]
+pub fn window_of(row: &LockedRow) -> Option<QuotaWindow> {
+    let (_, _, _, start, used) = row;
+    Some(QuotaWindow { start: (*start)?.0, used: u32::try_from((*used)?).unwrap_or(0) })
+}
+
+/// How a locked account stands.
+#[must_use]
+pub fn standing_of(row: &LockedRow) -> Standing {
+    let (_, is_private, deleted_at, _, _) = row;
+    Standing::of(deleted_at.is_none().then_some(*is_private))
+}
+
 /// Two accounts of a transition, as locked for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LockedPair {
@@ -190,6 +209,8 @@ pub struct LockedPair {
     pub first: Standing,
     /// How the second account stands.
     pub second: Standing,
+    /// The first account's follow budget window (the first is the one that spends).
+    pub first_window: Option<QuotaWindow>,
 }
 
 impl LockedPair {
@@ -199,12 +220,31 @@ impl LockedPair {
         self.first.is_live() && self.second.is_live()
     }
 
-    fn from_rows(first: DbUuid, second: DbUuid, rows: &[(DbUuid, bool, Option<DbTime>)]) -> Self {
-        let standing = |id: DbUuid| {
-            Standing::of(rows.iter().find(|(row, _, deleted)| *row == id && deleted.is_none()).map(|r| r.1))
-        };
-        Self { first: standing(first), second: standing(second) }
+    fn from_rows(first: DbUuid, second: DbUuid, rows: &[LockedRow]) -> Self {
+        let row = |id: DbUuid| rows.iter().find(|row| row.0 == id);
+        let standing = |id: DbUuid| row(id).map_or(Standing::Missing, standing_of);
+        Self { first: standing(first), second: standing(second), first_window: row(first).and_then(window_of) }
     }
+}
+
+/// The columns of a [`LockedRow`]: the account's, and its budget window read by
+/// correlated subqueries (so that PostgreSQL's row lock covers the accounts only).
+macro_rules! locked_columns {
+    () => {
+        (
+            accounts::id,
+            accounts::is_private,
+            accounts::deleted_at,
+            follow_quota::table
+                .filter(follow_quota::account_id.eq(accounts::id))
+                .select(follow_quota::window_start)
+                .single_value(),
+            follow_quota::table
+                .filter(follow_quota::account_id.eq(accounts::id))
+                .select(follow_quota::used)
+                .single_value(),
+        )
+    };
 }
 
 /// The statements whose SQL must differ between the backends.
@@ -217,10 +257,12 @@ pub trait BackendSql {
     /// serialises writers, so there it is a plain read.
     fn lock_pair(&mut self, first: DbUuid, second: DbUuid) -> QueryResult<LockedPair>;
 
-    /// Reads the accounts of `ids` (sorted, without duplicates): id, whether private,
-    /// when deleted. On PostgreSQL the rows stay locked until the end of the
-    /// transaction, taken in id order; SQLite's write lock already covers them.
-    fn lock_accounts(&mut self, ids: &[DbUuid]) -> QueryResult<Vec<(DbUuid, bool, Option<DbTime>)>>;
+    /// Reads the accounts of `ids` (sorted, without duplicates), with their follow
+    /// budget windows. On PostgreSQL the account rows stay locked until the end of the
+    /// transaction, taken in id order; SQLite's write lock already covers them. The
+    /// windows are read in the same statement: every spend happens under its
+    /// account's lock, so they cannot change until the transaction ends.
+    fn lock_accounts(&mut self, ids: &[DbUuid]) -> QueryResult<Vec<LockedRow>>;
 
     /// Announces an event to every instance listening on this database, as part of
     /// the current transaction: PostgreSQL delivers a `NOTIFY` only if the
@@ -239,11 +281,12 @@ pub trait BackendSql {
     fn announce_all(&mut self, events: &[crate::events::StoreEvent]) -> QueryResult<()>;
 
     /// Moves the counts of several distinct accounts, each by its own deltas:
-    /// `(id, followers, following)`. One statement from arrays on PostgreSQL; on
+    /// `(id, followers, following)`, and stores the budget windows of distinct
+    /// accounts, `(id, start, used)`. One statement from arrays on PostgreSQL; on
     /// SQLite one `IN` statement per distinct pair of deltas (a run of follows has a
-    /// handful: its followees' +1 and its followers' +1), where preparing one is a
-    /// parse in process, not a round trip.
-    fn add_to_counts(&mut self, deltas: &[(DbUuid, i64, i64)]) -> QueryResult<()>;
+    /// handful: its followees' +1 and its followers' +1) and an upsert per window,
+    /// where preparing one is a parse in process, not a round trip.
+    fn add_to_counts(&mut self, deltas: &[(DbUuid, i64, i64)], windows: &[(DbUuid, DbTime, i32)]) -> QueryResult<()>;
 
     /// Stores new notifications: one statement from arrays on PostgreSQL; on SQLite a
     /// cached single-row statement for one, multi-row statements for more.
@@ -283,21 +326,18 @@ impl BackendSql for SqliteConnection {
     fn lock_pair(&mut self, first: DbUuid, second: DbUuid) -> QueryResult<LockedPair> {
         // Two equalities rather than `IN (?, ?)`: Diesel caches the prepared statement
         // only when the number of binds is fixed by the query's type.
-        let rows: Vec<(DbUuid, bool, Option<DbTime>)> = accounts::table
+        let rows: Vec<LockedRow> = accounts::table
             .filter(accounts::id.eq(first).or(accounts::id.eq(second)))
-            .select((accounts::id, accounts::is_private, accounts::deleted_at))
+            .select(locked_columns!())
             .load(self)?;
         Ok(LockedPair::from_rows(first, second, &rows))
     }
 
-    fn lock_accounts(&mut self, ids: &[DbUuid]) -> QueryResult<Vec<(DbUuid, bool, Option<DbTime>)>> {
+    fn lock_accounts(&mut self, ids: &[DbUuid]) -> QueryResult<Vec<LockedRow>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        accounts::table
-            .filter(accounts::id.eq_any(ids))
-            .select((accounts::id, accounts::is_private, accounts::deleted_at))
-            .load(self)
+        accounts::table.filter(accounts::id.eq_any(ids)).select(locked_columns!()).load(self)
     }
 
     fn announce(&mut self, _event: &crate::events::StoreEvent) -> QueryResult<()> {
@@ -339,7 +379,8 @@ impl BackendSql for SqliteConnection {
         Ok(())
     }
 
-    fn add_to_counts(&mut self, deltas: &[(DbUuid, i64, i64)]) -> QueryResult<()> {
+    fn add_to_counts(&mut self, deltas: &[(DbUuid, i64, i64)], windows: &[(DbUuid, DbTime, i32)]) -> QueryResult<()> {
+        self.store_quota_windows(windows)?;
         let mut groups: BTreeMap<(i64, i64), Vec<DbUuid>> = BTreeMap::new();
         for (id, followers, following) in deltas {
             groups.entry((*followers, *following)).or_default().push(*id);
@@ -375,23 +416,23 @@ impl BackendSql for SqliteConnection {
 
 impl BackendSql for PgConnection {
     fn lock_pair(&mut self, first: DbUuid, second: DbUuid) -> QueryResult<LockedPair> {
-        let rows: Vec<(DbUuid, bool, Option<DbTime>)> = accounts::table
+        let rows: Vec<LockedRow> = accounts::table
             .filter(accounts::id.eq_any([first, second]))
             .order(accounts::id)
-            .select((accounts::id, accounts::is_private, accounts::deleted_at))
+            .select(locked_columns!())
             .for_no_key_update()
             .load(self)?;
         Ok(LockedPair::from_rows(first, second, &rows))
     }
 
-    fn lock_accounts(&mut self, ids: &[DbUuid]) -> QueryResult<Vec<(DbUuid, bool, Option<DbTime>)>> {
+    fn lock_accounts(&mut self, ids: &[DbUuid]) -> QueryResult<Vec<LockedRow>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
         accounts::table
             .filter(accounts::id.eq_any(ids))
             .order(accounts::id)
-            .select((accounts::id, accounts::is_private, accounts::deleted_at))
+            .select(locked_columns!())
             .for_no_key_update()
             .load(self)
     }
@@ -430,11 +471,14 @@ impl BackendSql for PgConnection {
         statement.execute(self).map(|_| ())
     }
 
-    fn add_to_counts(&mut self, deltas: &[(DbUuid, i64, i64)]) -> QueryResult<()> {
-        if deltas.is_empty() {
+    fn add_to_counts(&mut self, deltas: &[(DbUuid, i64, i64)], windows: &[(DbUuid, DbTime, i32)]) -> QueryResult<()> {
+        if deltas.is_empty() && windows.is_empty() {
             return Ok(());
         }
         let statement = AddToCounts {
+            window_ids: windows.iter().map(|(id, _, _)| *id).collect(),
+            window_starts: windows.iter().map(|(_, start, _)| *start).collect(),
+            window_used: windows.iter().map(|(_, _, used)| *used).collect(),
             ids: deltas.iter().map(|(id, _, _)| *id).collect(),
             followers: deltas.iter().map(|(_, followers, _)| *followers).collect(),
             following: deltas.iter().map(|(_, _, following)| *following).collect(),

@@ -1,6 +1,6 @@
-//! The pool, migrations, and the two ways repository code runs: a read on a pooled
-//! connection, or a write transaction retried when PostgreSQL reports a serialization
-//! failure or deadlock.
+//! The store: its pools, migrations, and where each kind of work runs (reads on the
+//! caller's thread, graph changes on the group-commit writers, the follow path's
+//! reads on the offload threads).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,15 +8,17 @@ use std::time::Duration;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use rookery_domain::pending::{Pending, PendingApply};
 use rookery_domain::ports::StoreError;
+use rookery_domain::relationship::{Applied, Transition};
 
 use crate::checkpoint::{Checkpointer, WriteGate};
 use crate::connection::{DbConnection, Manager, Target};
-use crate::error::{OpenError, from_diesel, from_pool, is_retryable};
+use crate::error::{OpenError, from_diesel, from_pool};
 use crate::group_commit::CommitQueue;
 use crate::offload::Offload;
-use rookery_domain::pending::{Pending, PendingApply};
-use rookery_domain::relationship::{Applied, Transition};
+pub use crate::pool::Backend;
+use crate::pool::Connections;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
@@ -24,18 +26,6 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrati
 /// An arbitrary key for the advisory lock that keeps two instances starting at once
 /// from running the same migrations concurrently.
 const MIGRATION_LOCK_KEY: i64 = 0x0072_6f6f_6b65_7279;
-
-/// How often a write transaction is retried after a serialization failure or deadlock.
-const WRITE_ATTEMPTS: usize = 5;
-
-/// Which backend a [`Database`] talks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    /// Embedded SQLite.
-    Sqlite,
-    /// A PostgreSQL server.
-    Postgres,
-}
 
 /// Pool settings.
 #[derive(Debug, Clone, Copy)]
@@ -91,18 +81,6 @@ impl Default for DatabaseOptions {
             writers: None,
         }
     }
-}
-
-/// A connection pool and what every transaction on it needs. The group-commit writers
-/// apply their batches through one of these (see `batch`); [`Database`] holds one for
-/// everything else. Cloning is cheap (the pool is shared).
-#[derive(Clone)]
-pub(crate) struct Connections {
-    pool: r2d2::Pool<Manager>,
-    backend: Backend,
-    push_outbox: bool,
-    /// Write transactions take turns with the checkpointer's restarts (SQLite files).
-    write_gate: Option<WriteGate>,
 }
 
 /// How graph changes reach the database.
@@ -317,40 +295,5 @@ impl Database {
     /// As [`Connections::write`].
     pub(crate) fn write<T>(&self, f: impl FnMut(&mut DbConnection) -> QueryResult<T>) -> Result<T, StoreError> {
         self.conns.write(f)
-    }
-}
-
-impl Connections {
-    /// Whether notifications fill the push outbox.
-    pub(crate) const fn push_outbox(&self) -> bool {
-        self.push_outbox
-    }
-
-    /// Runs `f` on a pooled connection.
-    pub(crate) fn read<T>(&self, f: impl FnOnce(&mut DbConnection) -> QueryResult<T>) -> Result<T, StoreError> {
-        let mut conn = self.pool.get().map_err(|e| from_pool(&e))?;
-        let result = f(&mut conn);
-        conn.note(&result);
-        result.map_err(from_diesel)
-    }
-
-    /// Runs `f` — which opens its own write transaction with `write_tx!` — on a
-    /// pooled connection, again when PostgreSQL aborted it as a serialization failure
-    /// or deadlock victim (nothing of it was committed).
-    pub(crate) fn write<T>(&self, mut f: impl FnMut(&mut DbConnection) -> QueryResult<T>) -> Result<T, StoreError> {
-        let mut conn = self.pool.get().map_err(|e| from_pool(&e))?;
-        let _turn = self.write_gate.as_ref().map(WriteGate::hold);
-        let mut attempt = 1;
-        loop {
-            let result = f(&mut conn);
-            conn.note(&result);
-            match result {
-                Err(e) if attempt < WRITE_ATTEMPTS && is_retryable(&e) => {
-                    tracing::debug!(attempt, error = %e, "retrying write transaction");
-                    attempt += 1;
-                }
-                other => return other.map_err(from_diesel),
-            }
-        }
     }
 }

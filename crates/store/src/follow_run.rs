@@ -23,19 +23,28 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use diesel::prelude::*;
-use rookery_domain::quota::Spend;
+use rookery_domain::quota::{QuotaWindow, Spend};
 use rookery_domain::relationship::{Applied, PairState, Standing, follow_guard};
 use rookery_domain::{Follow, Notification};
 
-use crate::budget::BudgetWrites;
+use crate::budget::{WindowRow, take_spends};
 use crate::connection::BackendSql;
 use crate::rows::{FollowRow, NotificationRow};
 use crate::schema::{blocks, follow_requests, follows};
 use crate::sql_types::DbUuid;
 
-/// The accounts of a batch as its transaction locked them. No transition changes
-/// liveness or privacy, so this stays true for the whole transaction.
-pub(crate) type AccountStates = HashMap<DbUuid, Standing>;
+/// An account of a batch as its transaction locked it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LockedAccount {
+    /// No transition changes liveness or privacy, so this stays true for the whole
+    /// transaction.
+    pub(crate) standing: Standing,
+    /// Its follow budget window, kept up to date by the runs that spend from it.
+    pub(crate) window: Option<QuotaWindow>,
+}
+
+/// The accounts of a batch as its transaction locked them.
+pub(crate) type AccountStates = HashMap<DbUuid, LockedAccount>;
 
 /// One follow of a run: a `Transition::Follow`'s parts.
 #[derive(Debug, Clone, Copy)]
@@ -54,18 +63,17 @@ impl RunFollow<'_> {
 /// Applying runs of follows, written once for both backends.
 pub(crate) trait FollowRun {
     /// Applies `run` (distinct pairs) inside the caller's write transaction and returns
-    /// each follow's outcome, in order.
-    fn apply_follow_run(&mut self, run: &[RunFollow<'_>], accounts: &AccountStates) -> QueryResult<Vec<Applied>>;
+    /// each follow's outcome, in order. Spends are taken from the windows in
+    /// `accounts`, which are updated.
+    fn apply_follow_run(&mut self, run: &[RunFollow<'_>], accounts: &mut AccountStates) -> QueryResult<Vec<Applied>>;
 
-    /// Takes the spends of the `created` edges in order, removes the edges whose spend
-    /// was refused, and answers those with how long until their budget renews.
-    fn refuse_unpaid(&mut self, created: &[&RunFollow<'_>])
-    -> QueryResult<HashMap<(DbUuid, DbUuid), chrono::Duration>>;
+    /// Removes the edges of `pairs` (created by this transaction, and refused).
+    fn remove_edges(&mut self, pairs: &[(DbUuid, DbUuid)]) -> QueryResult<()>;
 }
 
 /// Whether each follow's guard holds on the locked rows and the blocks between them.
 fn guarded(run: &[RunFollow<'_>], accounts: &AccountStates, blocked: &HashSet<(DbUuid, DbUuid)>) -> Vec<bool> {
-    let standing = |id: &DbUuid| accounts.get(id).copied().unwrap_or(Standing::Missing);
+    let standing = |id: &DbUuid| accounts.get(id).map_or(Standing::Missing, |account| account.standing);
     run.iter()
         .map(|follow| {
             let (a, b) = follow.pair();
@@ -80,6 +88,35 @@ fn guarded(run: &[RunFollow<'_>], accounts: &AccountStates, blocked: &HashSet<(D
             })
         })
         .collect()
+}
+
+/// Takes the spends of the `created` edges in run order from the windows in
+/// `accounts` (which follow them); answers the edges whose spend was refused, with how
+/// long until their budget renews, and the windows to store.
+fn spend_for(
+    created: &[&RunFollow<'_>],
+    accounts: &mut AccountStates,
+) -> (HashMap<(DbUuid, DbUuid), chrono::Duration>, Vec<WindowRow>) {
+    let paying: Vec<&RunFollow<'_>> = created.iter().copied().filter(|f| f.spend.is_some()).collect();
+    if paying.is_empty() {
+        return (HashMap::new(), Vec::new());
+    }
+    let spends: Vec<(DbUuid, Spend)> =
+        paying.iter().filter_map(|f| f.spend.map(|spend| (DbUuid::from(f.edge.follower), spend))).collect();
+    let mut windows: HashMap<DbUuid, Option<QuotaWindow>> =
+        spends.iter().map(|(id, _)| (*id, accounts.get(id).and_then(|account| account.window))).collect();
+    let (outcomes, rows) = take_spends(&mut windows, &spends);
+    for (id, window) in windows {
+        if let Some(account) = accounts.get_mut(&id) {
+            account.window = window;
+        }
+    }
+    let refused = paying
+        .iter()
+        .zip(outcomes)
+        .filter_map(|(f, outcome)| outcome.err().map(|retry_after| (f.pair(), retry_after)))
+        .collect();
+    (refused, rows)
 }
 
 /// How far the counts of each account move for the new edges `pairs`: one entry per
@@ -103,7 +140,7 @@ fn distinct(ids: impl Iterator<Item = DbUuid>) -> Vec<DbUuid> {
 
 for_each_backend! {
 impl FollowRun {
-    fn apply_follow_run(&mut self, run: &[RunFollow<'_>], accounts: &AccountStates) -> QueryResult<Vec<Applied>> {
+    fn apply_follow_run(&mut self, run: &[RunFollow<'_>], accounts: &mut AccountStates) -> QueryResult<Vec<Applied>> {
         let followers = distinct(run.iter().map(|f| DbUuid::from(f.edge.follower)));
         let followees = distinct(run.iter().map(|f| DbUuid::from(f.edge.followee)));
         let everyone = distinct(followers.iter().chain(&followees).copied());
@@ -121,10 +158,13 @@ impl FollowRun {
         let rows: Vec<FollowRow> = chosen.iter().map(|f| FollowRow::from(f.edge)).collect();
         let inserted = self.insert_edges(rows)?;
         let created: Vec<&RunFollow<'_>> = chosen.into_iter().filter(|f| inserted.contains(&f.pair())).collect();
-        let exhausted = self.refuse_unpaid(&created)?;
+        let (exhausted, windows) = spend_for(&created, accounts);
+        if !exhausted.is_empty() {
+            self.remove_edges(&exhausted.keys().copied().collect::<Vec<_>>())?;
+        }
         let kept: Vec<&RunFollow<'_>> = created.into_iter().filter(|f| !exhausted.contains_key(&f.pair())).collect();
         let pairs = || kept.iter().map(|f| f.pair());
-        self.add_to_counts(&count_deltas(pairs()))?;
+        self.add_to_counts(&count_deltas(pairs()), &windows)?;
         // Answered requests of the new edges go, as in a single follow. Few pairs have
         // one, so they are found with one over-wide read and deleted by id.
         let kept_pairs: HashSet<(DbUuid, DbUuid)> = pairs().collect();
@@ -154,21 +194,12 @@ impl FollowRun {
             .collect())
     }
 
-    fn refuse_unpaid(&mut self, created: &[&RunFollow<'_>]) -> QueryResult<HashMap<(DbUuid, DbUuid), chrono::Duration>> {
-        let paying: Vec<&RunFollow<'_>> = created.iter().copied().filter(|f| f.spend.is_some()).collect();
-        let spends: Vec<(DbUuid, Spend)> =
-            paying.iter().filter_map(|f| f.spend.map(|spend| (DbUuid::from(f.edge.follower), spend))).collect();
-        let outcomes = self.take_spends(&spends)?;
-        let refused: HashMap<(DbUuid, DbUuid), chrono::Duration> = paying
-            .iter()
-            .zip(outcomes)
-            .filter_map(|(f, outcome)| outcome.err().map(|retry_after| (f.pair(), retry_after)))
-            .collect();
+    fn remove_edges(&mut self, pairs: &[(DbUuid, DbUuid)]) -> QueryResult<()> {
         // Rare (the service remembers used-up budgets), so one statement per edge.
-        for (follower, followee) in refused.keys() {
+        for (follower, followee) in pairs {
             diesel::delete(follows::table.find((*follower, *followee))).execute(self)?;
         }
-        Ok(refused)
+        Ok(())
     }
 }
 }

@@ -37,7 +37,7 @@ use rookery_domain::pending::{ApplyReply, PendingApply, pending_apply};
 use rookery_domain::ports::StoreError;
 use rookery_domain::relationship::Transition;
 
-use crate::database::Connections;
+use crate::pool::Connections;
 
 /// Most transitions in one transaction: enough to absorb any burst the HTTP workers
 /// can produce, small enough that one transaction never holds the lock for long.

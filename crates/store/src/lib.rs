@@ -32,6 +32,7 @@ pub mod maintenance;
 mod notifications;
 mod offload;
 mod pg_arrays;
+mod pool;
 pub mod push;
 mod rows;
 mod schema;

@@ -8,10 +8,10 @@ use diesel::sql_types::BigInt;
 use rookery_domain::relationship::{Applied, PairState, Transition, request_guard};
 use rookery_domain::{FollowRequest, Notification, RequestStatus};
 
-use crate::budget::BudgetWrites;
+use crate::budget::take_spends;
 use crate::connection::BackendSql;
 use crate::events::StoreEvent;
-use crate::follow_run::{AccountStates, FollowRun, RunFollow};
+use crate::follow_run::{AccountStates, FollowRun, LockedAccount, RunFollow};
 use crate::graph::GraphQueries;
 use crate::rows::{BlockRow, FollowRow, NotificationRow, RequestRow};
 use crate::schema::{accounts, blocks, follow_requests, follows};
@@ -46,9 +46,12 @@ impl TransitionWrites {
                 // A run of one: the guard and the spend are the run's.
                 let (a, b) = (DbUuid::from(edge.follower), DbUuid::from(edge.followee));
                 let pair = self.lock_pair(a, b)?;
-                let states = AccountStates::from([(a, pair.first), (b, pair.second)]);
+                let mut states = AccountStates::from([
+                    (b, LockedAccount { standing: pair.second, window: None }),
+                    (a, LockedAccount { standing: pair.first, window: pair.first_window }),
+                ]);
                 let run = [RunFollow { edge, notification, spend: *spend }];
-                Ok(self.apply_follow_run(&run, &states)?.pop().unwrap_or(Applied::Unchanged))
+                Ok(self.apply_follow_run(&run, &mut states)?.pop().unwrap_or(Applied::Unchanged))
             }
             Transition::Request { request, notification, spend } => {
                 let (a, b) = (DbUuid::from(request.requester), DbUuid::from(request.target));
@@ -73,11 +76,14 @@ impl TransitionWrites {
                 if inserted == 0 {
                     return Ok(Applied::Unchanged);
                 }
-                if let Some(spend) = spend
-                    && let Some(Err(retry_after)) = self.take_spends(&[(a, *spend)])?.pop()
-                {
-                    diesel::delete(follow_requests::table.find(DbUuid::from(request.id))).execute(self)?;
-                    return Ok(Applied::Exhausted { retry_after });
+                if let Some(spend) = spend {
+                    let mut windows = std::collections::HashMap::from([(a, pair.first_window)]);
+                    let (mut outcomes, rows) = take_spends(&mut windows, &[(a, *spend)]);
+                    if let Some(Err(retry_after)) = outcomes.pop() {
+                        diesel::delete(follow_requests::table.find(DbUuid::from(request.id))).execute(self)?;
+                        return Ok(Applied::Exhausted { retry_after });
+                    }
+                    self.store_quota_windows(&rows)?;
                 }
                 self.delete_answered_requests(a, b)?;
                 self.insert_notifications(std::slice::from_ref(notification))?;

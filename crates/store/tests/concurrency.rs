@@ -41,10 +41,7 @@ fn on_sqlite(scenario: fn(&Service)) {
 
 /// Runs `scenario` against a fresh PostgreSQL database, when one is configured.
 fn on_postgres(scenario: fn(&Service)) {
-    let Ok(admin_url) = std::env::var("ROOKERY_TEST_POSTGRES_URL") else {
-        eprintln!("ROOKERY_TEST_POSTGRES_URL is not set: skipping");
-        return;
-    };
+    let admin_url = postgres_url();
     let scratch = ScratchDatabase::create(&admin_url);
     let db = Database::open(&scratch.url, options()).expect("open PostgreSQL");
     scenario(&service(&db));
@@ -118,6 +115,7 @@ fn identical_follows_sqlite() {
 }
 
 #[test]
+#[ignore = "needs PostgreSQL: `make test-postgres` runs it, with ROOKERY_TEST_POSTGRES_URL"]
 fn identical_follows_postgres() {
     on_postgres(identical_follows);
 }
@@ -163,6 +161,7 @@ fn many_followers_then_unfollows_sqlite() {
 }
 
 #[test]
+#[ignore = "needs PostgreSQL: `make test-postgres` runs it, with ROOKERY_TEST_POSTGRES_URL"]
 fn many_followers_then_unfollows_postgres() {
     on_postgres(many_followers_then_unfollows);
 }
@@ -232,6 +231,7 @@ fn a_mixed_crowd_shares_commits_sqlite() {
 }
 
 #[test]
+#[ignore = "needs PostgreSQL: `make test-postgres` runs it, with ROOKERY_TEST_POSTGRES_URL"]
 fn a_mixed_crowd_shares_commits_postgres() {
     on_postgres(a_mixed_crowd_shares_commits);
 }
@@ -265,6 +265,7 @@ fn a_ring_of_follows_moves_both_counts_sqlite() {
 }
 
 #[test]
+#[ignore = "needs PostgreSQL: `make test-postgres` runs it, with ROOKERY_TEST_POSTGRES_URL"]
 fn a_ring_of_follows_moves_both_counts_postgres() {
     on_postgres(a_ring_of_follows_moves_both_counts);
 }
@@ -306,6 +307,7 @@ fn identical_requests_sqlite() {
 }
 
 #[test]
+#[ignore = "needs PostgreSQL: `make test-postgres` runs it, with ROOKERY_TEST_POSTGRES_URL"]
 fn identical_requests_postgres() {
     on_postgres(identical_requests);
 }
@@ -361,6 +363,7 @@ fn accept_races_cancel_sqlite() {
 }
 
 #[test]
+#[ignore = "needs PostgreSQL: `make test-postgres` runs it, with ROOKERY_TEST_POSTGRES_URL"]
 fn accept_races_cancel_postgres() {
     on_postgres(accept_races_cancel);
 }
@@ -418,6 +421,7 @@ fn going_public_races_follows_sqlite() {
 }
 
 #[test]
+#[ignore = "needs PostgreSQL: `make test-postgres` runs it, with ROOKERY_TEST_POSTGRES_URL"]
 fn going_public_races_follows_postgres() {
     on_postgres(going_public_races_follows);
 }
@@ -484,6 +488,7 @@ fn going_public_races_answers_sqlite() {
 }
 
 #[test]
+#[ignore = "needs PostgreSQL: `make test-postgres` runs it, with ROOKERY_TEST_POSTGRES_URL"]
 fn going_public_races_answers_postgres() {
     on_postgres(going_public_races_answers);
 }
@@ -492,11 +497,9 @@ fn going_public_races_answers_postgres() {
 // Connections the server closed are replaced, not handed out again.
 
 #[test]
+#[ignore = "needs PostgreSQL: `make test-postgres` runs it, with ROOKERY_TEST_POSTGRES_URL"]
 fn connections_closed_by_the_server_are_replaced_postgres() {
-    let Ok(admin_url) = std::env::var("ROOKERY_TEST_POSTGRES_URL") else {
-        eprintln!("ROOKERY_TEST_POSTGRES_URL is not set: skipping");
-        return;
-    };
+    let admin_url = postgres_url();
     let scratch = ScratchDatabase::create(&admin_url);
     let db = Database::open(&scratch.url, DatabaseOptions { max_connections: 4, ..DatabaseOptions::default() })
         .expect("open PostgreSQL");
@@ -622,6 +625,14 @@ fn deep_offset_pages_list_what_the_keyset_walk_lists_sqlite() {
 }
 
 #[test]
+#[ignore = "needs PostgreSQL: `make test-postgres` runs it, with ROOKERY_TEST_POSTGRES_URL"]
 fn deep_offset_pages_list_what_the_keyset_walk_lists_postgres() {
     on_postgres(deep_offset_pages_list_what_the_keyset_walk_lists);
+}
+
+/// The PostgreSQL server a `_postgres` test runs on. Those tests are ignored unless
+/// asked for (`make test-postgres`), and then a missing URL is a failure, never a pass.
+fn postgres_url() -> String {
+    std::env::var("ROOKERY_TEST_POSTGRES_URL")
+        .expect("ROOKERY_TEST_POSTGRES_URL must name a PostgreSQL server for the _postgres tests")
 }

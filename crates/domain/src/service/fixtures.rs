@@ -4,11 +4,11 @@ use chrono::{TimeZone, Utc};
 use uuid::Uuid;
 
 use super::GraphService;
-use crate::Timestamp;
 use crate::account::Account;
 use crate::ids::{AccountId, RequestId};
 use crate::ports::{MockAccountStore, MockClock, MockGraphStore, MockIdSource, MockNotificationStore, MockNotifier};
 use crate::relationship::{FollowRequest, PairState, RequestStatus, Standing};
+use crate::time::Timestamp;
 use crate::username::Username;
 
 pub type TestService =

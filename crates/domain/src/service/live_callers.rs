@@ -15,8 +15,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use crate::Timestamp;
 use crate::ids::AccountId;
+use crate::time::Timestamp;
 
 /// How long a caller found live is taken to be live without reading its row.
 pub(crate) const TTL: chrono::Duration = chrono::Duration::seconds(30);

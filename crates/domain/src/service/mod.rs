@@ -16,6 +16,7 @@ mod profiles;
 mod requests;
 mod spent_budgets;
 
+pub use crate::listing::RequestListing;
 pub use accounts::Accounts;
 pub use admin::Admin;
 pub use blocks::{BlockOutcome, Blocks};
@@ -23,7 +24,7 @@ pub use follows::{FollowOutcome, Follows, UnfollowOutcome, UnfollowScope};
 pub use inbox::Inbox;
 pub use lists::Lists;
 pub use profiles::Profiles;
-pub use requests::{RequestListing, Requests};
+pub use requests::Requests;
 
 use std::sync::Arc;
 

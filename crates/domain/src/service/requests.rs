@@ -1,25 +1,15 @@
 //! Follow requests: answering, cancelling, listing, and their status.
 
 use super::{GraphService, MAX_ATTEMPTS};
-use crate::account::Account;
 use crate::error::GraphError;
 use crate::ids::{AccountId, NotificationId, RequestId};
+use crate::listing::RequestListing;
 use crate::notification::NotificationKind;
 use crate::page::{Page, PageRequest};
 use crate::ports::{AccountStore, Clock, GraphStore, IdSource, NotificationStore, Notifier};
 use crate::relationship::{
     Applied, Follow, FollowRequest, RequestStatus, Transition, check_answerable, check_cancellable, notification,
 };
-
-/// A request in a list, with the account on the other side of it (the requester in
-/// the received list, the target in the sent list).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestListing {
-    /// The request.
-    pub request: FollowRequest,
-    /// The other account.
-    pub counterpart: Account,
-}
 
 /// Follow-request use cases.
 pub trait Requests {

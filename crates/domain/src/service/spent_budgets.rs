@@ -11,8 +11,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use crate::Timestamp;
 use crate::ids::AccountId;
+use crate::time::Timestamp;
 
 /// Most accounts remembered; past it the expired entries go, then all of them.
 const CAPACITY: usize = 100_000;

@@ -1,0 +1,69 @@
+//! A connection pool and the two ways repository code runs on it: a read on a pooled
+//! connection, or a write transaction retried when PostgreSQL reports a serialization
+//! failure or deadlock.
+
+use diesel::QueryResult;
+use rookery_domain::ports::StoreError;
+
+use crate::checkpoint::WriteGate;
+use crate::connection::{DbConnection, Manager};
+use crate::error::{from_diesel, from_pool, is_retryable};
+
+/// How often a write transaction is retried after a serialization failure or deadlock.
+const WRITE_ATTEMPTS: usize = 5;
+
+/// Which backend a `Database` talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+/// A connection pool and what every transaction on it needs. The group-commit writers
+/// apply their batches through one of these (see `batch`); the `Database` holds one for
+/// everything else. Cloning is cheap (the pool is shared).
+#[derive(Clone)]
+pub(crate) struct Connections {
+    pub(crate) pool: r2d2::Pool<Manager>,
+    pub(crate) backend: Backend,
+    pub(crate) push_outbox: bool,
+    /// Write transactions take turns with the checkpointer's restarts (SQLite files).
+    pub(crate) write_gate: Option<WriteGate>,
+}
+
+impl Connections {
+    /// Whether notifications fill the push outbox.
+    pub(crate) const fn push_outbox(&self) -> bool {
+        self.push_outbox
+    }
+
+    /// Runs `f` on a pooled connection.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&mut DbConnection) -> QueryResult<T>) -> Result<T, StoreError> {
+        let mut conn = self.pool.get().map_err(|e| from_pool(&e))?;
+        let result = f(&mut conn);
+        conn.note(&result);
+        result.map_err(from_diesel)
+    }
+
+    /// Runs `f` — which opens its own write transaction with `write_tx!` — on a
+    /// pooled connection, again when PostgreSQL aborted it as a serialization failure
+    /// or deadlock victim (nothing of it was committed).
+    pub(crate) fn write<T>(&self, mut f: impl FnMut(&mut DbConnection) -> QueryResult<T>) -> Result<T, StoreError> {
+        let mut conn = self.pool.get().map_err(|e| from_pool(&e))?;
+        let _turn = self.write_gate.as_ref().map(WriteGate::hold);
+        let mut attempt = 1;
+        loop {
+            let result = f(&mut conn);
+            conn.note(&result);
+            match result {
+                Err(e) if attempt < WRITE_ATTEMPTS && is_retryable(&e) => {
+                    tracing::debug!(attempt, error = %e, "retrying write transaction");
+                    attempt += 1;
+                }
+                other => return other.map_err(from_diesel),
+            }
+        }
+    }
+}
