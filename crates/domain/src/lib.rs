@@ -22,6 +22,7 @@ pub mod ports;
 pub mod relationship;
 pub mod service;
 pub mod username;
+pub mod web_url;
 
 pub use account::{Account, AccountSummary, Identity, NewAccount, ProfilePatch, ProfileView, Relation};
 pub use error::GraphError;
@@ -33,6 +34,7 @@ pub use page::{Page, PageRequest};
 pub use relationship::{Follow, FollowRequest, RequestStatus};
 pub use service::{FollowOutcome, FollowQuota, GraphService, RequestListing, SocialGraph, UnfollowOutcome};
 pub use username::Username;
+pub use web_url::{WebUrl, WebUrlError};
 
 /// A moment in time, always UTC.
 pub type Timestamp = chrono::DateTime<chrono::Utc>;

@@ -80,6 +80,33 @@ pub enum Target {
     Postgres(String),
 }
 
+impl std::fmt::Display for Target {
+    /// The SQLite path, or the PostgreSQL URL without its password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite(path) => write!(f, "SQLite database {path}"),
+            Self::Postgres(url) => write!(f, "PostgreSQL {}", redact_password(url)),
+        }
+    }
+}
+
+/// `postgres://user:secret@host/db` as `postgres://user:***@host/db`.
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let (authority, tail) = rest.split_once('/').map_or((rest, None), |(a, t)| (a, Some(t)));
+    let authority = match authority.rsplit_once('@') {
+        Some((user_info, host)) => match user_info.split_once(':') {
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None => authority.to_owned(),
+        },
+        None => authority.to_owned(),
+    };
+    match tail {
+        Some(tail) => format!("{scheme}://{authority}/{tail}"),
+        None => format!("{scheme}://{authority}"),
+    }
+}
+
 impl Target {
     /// Reads `sqlite://path`, `sqlite:path`, `sqlite::memory:`, `postgres://...` or
     /// `postgresql://...`.
@@ -150,6 +177,24 @@ impl r2d2::ManageConnection for Manager {
 }
 
 impl Manager {
+    /// Opens one connection at once, so that an error retrying cannot fix (a SQLite
+    /// path that cannot be opened, a PostgreSQL role, password or database that does
+    /// not exist) fails now, naming the database, instead of after the pool's timeout.
+    /// An error that may pass (the server refusing connections while it restarts) is
+    /// left to the pool, which retries until its timeout.
+    ///
+    /// # Errors
+    /// [`crate::OpenError::Connect`] naming the target.
+    pub fn probe(&self) -> Result<(), crate::OpenError> {
+        let Err(error) = self.open() else { return Ok(()) };
+        let message = error.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
+        let transient = ["Connection refused", "starting up", "shutting down", "timeout expired", "too many clients"];
+        if matches!(self.target, Target::Postgres(_)) && transient.iter().any(|t| message.contains(t)) {
+            return Ok(());
+        }
+        Err(crate::OpenError::Connect(format!("{}: {message}", self.target)))
+    }
+
     fn open(&self) -> Result<DbConnection, diesel::r2d2::Error> {
         match &self.target {
             Target::Postgres(url) => {
@@ -434,5 +479,22 @@ mod tests {
         assert!(matches!(Target::parse("postgres://localhost/x").unwrap(), Target::Postgres(_)));
         assert!(Target::parse("mysql://x").is_err());
         assert!(Target::parse("sqlite://").is_err());
+    }
+
+    #[test]
+    fn targets_name_themselves_without_a_password() {
+        let show = |url: &str| Target::parse(url).unwrap().to_string();
+        assert_eq!(show("postgres://app:s3cret@db:5432/rookery"), "PostgreSQL postgres://app:***@db:5432/rookery");
+        assert_eq!(show("postgres://app@db/rookery"), "PostgreSQL postgres://app@db/rookery");
+        assert_eq!(show("sqlite:///var/lib/r.db"), "SQLite database /var/lib/r.db");
+    }
+
+    #[test]
+    fn a_missing_directory_fails_at_once_naming_the_path() {
+        let started = std::time::Instant::now();
+        let manager = Manager::new(Target::Sqlite("/nonexistent-dir/r.db".into()), Duration::from_secs(5));
+        let error = manager.probe().unwrap_err().to_string();
+        assert!(error.contains("/nonexistent-dir/r.db"), "{error}");
+        assert!(started.elapsed() < Duration::from_secs(1));
     }
 }

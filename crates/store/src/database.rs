@@ -7,20 +7,12 @@ use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use rookery_domain::ports::StoreError;
 
 use crate::checkpoint::{Checkpointer, WriteGate};
 use crate::connection::{DbConnection, Manager, Target};
 use crate::error::{OpenError, from_diesel, from_pool, is_retryable};
 use crate::group_commit::CommitQueue;
-
-const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
-const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
-
-/// An arbitrary key for the advisory lock that keeps two instances starting at once
-/// from running the same migrations concurrently.
-const MIGRATION_LOCK_KEY: i64 = 0x0072_6f6f_6b65_7279;
 
 /// How often a write transaction is retried after a serialization failure or deadlock.
 const WRITE_ATTEMPTS: usize = 5;
@@ -135,6 +127,7 @@ impl Database {
             builder = builder.idle_timeout(None).max_lifetime(None);
         }
         let manager = Manager::new(target, options.busy_timeout);
+        manager.probe()?;
         let pool = builder.build(manager.clone()).map_err(|e| OpenError::Connect(e.to_string()))?;
         let write_gate = (backend == Backend::Sqlite && !memory).then(WriteGate::default);
         let checkpoints = match &write_gate {
@@ -181,26 +174,9 @@ impl Database {
         self.commits.as_deref()
     }
 
-    /// Runs the embedded migrations of this backend that have not run yet and returns
-    /// how many ran.
-    ///
-    /// # Errors
-    /// [`OpenError::Migrate`].
-    pub fn migrate(&self) -> Result<usize, OpenError> {
-        let mut conn = self.pool.get().map_err(|e| OpenError::Connect(e.to_string()))?;
-        let migrate = |e: &dyn std::fmt::Display| OpenError::Migrate(e.to_string());
-        match &mut **conn {
-            DbConnection::Sqlite(c) => {
-                c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()).map_err(|e| migrate(&e))
-            }
-            DbConnection::Postgres(c) => {
-                c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")).map_err(|e| migrate(&e))?;
-                let ran = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()).map_err(|e| migrate(&e));
-                c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
-                    .map_err(|e| migrate(&e))?;
-                ran
-            }
-        }
+    /// The primary's pool.
+    pub(crate) const fn pool(&self) -> &r2d2::Pool<Manager> {
+        &self.pool
     }
 
     /// Whether notifications fill the push outbox.

@@ -25,6 +25,7 @@ mod graph;
 mod group_commit;
 mod lists;
 pub mod maintenance;
+mod migrations;
 mod notifications;
 mod pg_arrays;
 pub mod push;
@@ -35,3 +36,4 @@ mod transitions;
 
 pub use database::{Backend, Database, DatabaseOptions, POSTGRES_WRITERS};
 pub use error::OpenError;
+pub use migrations::{MigrationSteps, SchemaStatus};
