@@ -67,14 +67,22 @@ impl SqliteFile {
         )
     }
 
-    /// For commands that may create the database: its directory must exist.
+    /// For commands that may create or write the database: its directory must exist
+    /// and be writable.
     ///
     /// # Errors
-    /// The directory is missing or is not a directory, naming it.
+    /// The directory is missing, is not a directory or is not writable, naming it.
     pub fn require_directory(&self) -> anyhow::Result<()> {
         let dir = self.directory();
         if !dir.is_dir() {
             bail!("the directory {} of the SQLite database {} does not exist", dir.display(), self.path.display());
+        }
+        if rustix::fs::access(dir, rustix::fs::Access::WRITE_OK | rustix::fs::Access::EXEC_OK).is_err() {
+            bail!(
+                "the directory {} of the SQLite database {} is not writable by this user (SQLite keeps its -wal and -shm files beside the database)",
+                dir.display(),
+                self.path.display()
+            );
         }
         Ok(())
     }

@@ -177,22 +177,29 @@ impl r2d2::ManageConnection for Manager {
 }
 
 impl Manager {
-    /// Opens one connection at once, so that an error retrying cannot fix (a SQLite
-    /// path that cannot be opened, a PostgreSQL role, password or database that does
-    /// not exist) fails now, naming the database, instead of after the pool's timeout.
-    /// An error that may pass (the server refusing connections while it restarts) is
-    /// left to the pool, which retries until its timeout.
+    /// Opens one connection before the pool is built, so that an error retrying cannot
+    /// fix (a SQLite path that cannot be opened, a PostgreSQL role, password or
+    /// database that does not exist, an unknown host) fails at once, naming the
+    /// database. An error that may pass (the server refusing connections while it
+    /// restarts, or starting up) is retried until `patience` has passed, and then
+    /// named the same way.
     ///
     /// # Errors
-    /// [`crate::OpenError::Connect`] naming the target.
-    pub fn probe(&self) -> Result<(), crate::OpenError> {
-        let Err(error) = self.open() else { return Ok(()) };
-        let message = error.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
-        let transient = ["Connection refused", "starting up", "shutting down", "timeout expired", "too many clients"];
-        if matches!(self.target, Target::Postgres(_)) && transient.iter().any(|t| message.contains(t)) {
-            return Ok(());
+    /// [`crate::OpenError::Connect`] naming the target (a PostgreSQL URL without its
+    /// password).
+    pub fn probe(&self, patience: Duration) -> Result<(), crate::OpenError> {
+        const TRANSIENT: [&str; 5] =
+            ["Connection refused", "starting up", "shutting down", "timeout expired", "too many clients"];
+        let deadline = std::time::Instant::now() + patience;
+        loop {
+            let Err(error) = self.open() else { return Ok(()) };
+            let message = error.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
+            let transient = matches!(self.target, Target::Postgres(_)) && TRANSIENT.iter().any(|t| message.contains(t));
+            if !transient || std::time::Instant::now() >= deadline {
+                return Err(crate::OpenError::Connect(format!("{}: {message}", self.target)));
+            }
+            std::thread::sleep(Duration::from_millis(250));
         }
-        Err(crate::OpenError::Connect(format!("{}: {message}", self.target)))
     }
 
     fn open(&self) -> Result<DbConnection, diesel::r2d2::Error> {
@@ -493,7 +500,7 @@ mod tests {
     fn a_missing_directory_fails_at_once_naming_the_path() {
         let started = std::time::Instant::now();
         let manager = Manager::new(Target::Sqlite("/nonexistent-dir/r.db".into()), Duration::from_secs(5));
-        let error = manager.probe().unwrap_err().to_string();
+        let error = manager.probe(Duration::from_secs(5)).unwrap_err().to_string();
         assert!(error.contains("/nonexistent-dir/r.db"), "{error}");
         assert!(started.elapsed() < Duration::from_secs(1));
     }

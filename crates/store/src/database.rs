@@ -127,7 +127,7 @@ impl Database {
             builder = builder.idle_timeout(None).max_lifetime(None);
         }
         let manager = Manager::new(target, options.busy_timeout);
-        manager.probe()?;
+        manager.probe(options.connection_timeout)?;
         let pool = builder.build(manager.clone()).map_err(|e| OpenError::Connect(e.to_string()))?;
         let write_gate = (backend == Backend::Sqlite && !memory).then(WriteGate::default);
         let checkpoints = match &write_gate {
@@ -227,8 +227,10 @@ impl Database {
         if !same_backend {
             return Err(OpenError::Url(format!("{url} (the read replica must use the primary's backend)")));
         }
+        let manager = Manager::new(target, options.busy_timeout);
+        manager.probe(options.connection_timeout)?;
         let pool = pool_builder(options.max_connections.max(1), &options)
-            .build(Manager::new(target, options.busy_timeout))
+            .build(manager)
             .map_err(|e| OpenError::Connect(e.to_string()))?;
         self.replica = Some(pool);
         Ok(self)
