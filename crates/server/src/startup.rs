@@ -194,6 +194,10 @@ impl Application {
             Some(path) => Some(FcmConfig::load(path, settings.push.token_url.clone(), settings.push.send_url.clone())?),
             None => None,
         };
+        // Bound before the database is touched: a bad or busy address fails first.
+        let listener =
+            TcpListener::bind(&settings.bind).with_context(|| format!("ROOKERY_BIND: binding {}", settings.bind))?;
+        let port = listener.local_addr()?.port();
         let lock = match SqliteFile::from_url(&settings.database.url) {
             Some(file) => {
                 file.require_directory()?;
@@ -233,8 +237,6 @@ impl Application {
                 hub: Arc::clone(&hub),
             })])),
         };
-        let listener = TcpListener::bind(&settings.bind).with_context(|| format!("binding {}", settings.bind))?;
-        let port = listener.local_addr()?.port();
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(rookery_http::cors::cors))

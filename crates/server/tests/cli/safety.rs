@@ -119,6 +119,8 @@ fn bad_settings_are_refused_before_anything_is_created() {
         assert!(started.elapsed() < Duration::from_secs(3), "{env:?}");
         assert_eq!(files_in(db.dir.path()), ["key.pem"], "{env:?} left files behind");
     }
+    refused(&rookery_at(&url, &["serve", "--bind", "nonsense"], &[("ROOKERY_JWT_SECRET", SECRET)]), "nonsense");
+    assert_eq!(files_in(db.dir.path()), ["key.pem"], "a bad address left files behind");
 }
 
 fn free_port() -> u16 {
