@@ -146,13 +146,13 @@ pub fn run(backend: Backend, config: &Config) -> anyhow::Result<BackendReport> {
             streams: StreamSettings::default(),
             push: PushSettings::default(),
         };
-        // The in-process server keeps serving (idle) until the process exits: actix
-        // has no stop but its signal handler.
-        let base = runtime.block_on(async {
+        // The in-process server is stopped once measured: it holds the SQLite file's
+        // serve lock, which `rookery serve` below needs.
+        let (base, handle, running) = runtime.block_on(async {
             let app = Application::build(&settings)?;
             let base = format!("http://127.0.0.1:{}/api/v1/community", app.port());
-            tokio::spawn(app.run_until_stopped());
-            anyhow::Ok(base)
+            let handle = app.handle();
+            anyhow::Ok((base, handle, tokio::spawn(app.run_until_stopped())))
         })?;
         if config.runs(Part::Scenarios) {
             let env = scenarios::Env {
@@ -177,6 +177,10 @@ pub fn run(backend: Backend, config: &Config) -> anyhow::Result<BackendReport> {
             sweep::write_csv(&path, name, &report.sweep)?;
             report.sweep_csv = Some(path);
         }
+        runtime.block_on(async {
+            handle.stop(false).await;
+            running.await
+        })??;
     }
 
     if config.runs(Part::Raw) {

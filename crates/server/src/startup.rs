@@ -254,6 +254,14 @@ impl Application {
         Ok(Self { port, server, _lock: lock })
     }
 
+    /// A handle that stops the server (as SIGTERM would, without closing the
+    /// streams first); the SQLite serve lock is released when
+    /// [`Application::run_until_stopped`] returns.
+    #[must_use]
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
     /// The port actually bound (useful with port 0).
     #[must_use]
     pub const fn port(&self) -> u16 {

@@ -37,8 +37,9 @@ pub struct TokenArgs {
 }
 
 pub fn run(args: &TokenArgs) -> anyhow::Result<ExitCode> {
-    // The database first: it must exist, so that a typo mints nothing and generates
-    // no secret beside a database that is not there.
+    // The settings, then the database: it must exist, so that a typo mints nothing
+    // and generates no secret beside a database that is not there.
+    args.jwt.validate()?;
     let db = open_existing(&args.database)?;
     let secret = signing_secret(&args.jwt, &args.database.url)?;
     let graph = graph(&db);
