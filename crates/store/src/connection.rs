@@ -188,13 +188,20 @@ impl Manager {
     /// [`crate::OpenError::Connect`] naming the target (a PostgreSQL URL without its
     /// password).
     pub fn probe(&self, patience: Duration) -> Result<(), crate::OpenError> {
-        const TRANSIENT: [&str; 5] =
-            ["Connection refused", "starting up", "shutting down", "timeout expired", "too many clients"];
+        // What may pass: PostgreSQL restarting, SQLite's lock held past the busy timeout.
+        const TRANSIENT: [&str; 6] = [
+            "Connection refused",
+            "starting up",
+            "shutting down",
+            "timeout expired",
+            "too many clients",
+            "database is locked",
+        ];
         let deadline = std::time::Instant::now() + patience;
         loop {
             let Err(error) = self.open() else { return Ok(()) };
             let message = error.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
-            let transient = matches!(self.target, Target::Postgres(_)) && TRANSIENT.iter().any(|t| message.contains(t));
+            let transient = TRANSIENT.iter().any(|t| message.contains(t));
             if !transient || std::time::Instant::now() >= deadline {
                 return Err(crate::OpenError::Connect(format!("{}: {message}", self.target)));
             }
@@ -215,9 +222,11 @@ impl Manager {
                 // Memory-mapped reads: every commit invalidates each other connection's
                 // page cache, and a mapped page is re-read without a copy or a syscall.
                 // Checkpoints run on a thread of their own (see `checkpoint`).
+                // The busy timeout first: switching to WAL takes a lock that another
+                // process (a writer, a checkpoint) may hold for a moment.
                 let pragmas = format!(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-                     PRAGMA busy_timeout = {}; PRAGMA mmap_size = {SQLITE_MMAP_BYTES}; \
+                    "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA mmap_size = {SQLITE_MMAP_BYTES}; \
                      PRAGMA wal_autocheckpoint = {};",
                     self.busy_timeout.as_millis(),
                     if self.target.is_memory() { 1000 } else { 0 }
