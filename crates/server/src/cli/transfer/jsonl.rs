@@ -94,7 +94,7 @@ enum Out<'a> {
     },
 }
 
-fn out(record: &Record) -> Out<'_> {
+fn line_of(record: &Record) -> Out<'_> {
     match record {
         Record::Account(a) => Out::Account {
             id: a.id.as_uuid(),
@@ -161,9 +161,9 @@ fn out(record: &Record) -> Out<'_> {
 ///
 /// # Errors
 /// The writer failed.
-pub fn write(out_: &mut impl Write, record: &Record) -> std::io::Result<()> {
-    serde_json::to_writer(&mut *out_, &out(record))?;
-    out_.write_all(b"\n")
+pub fn write(out: &mut impl Write, record: &Record) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *out, &line_of(record))?;
+    out.write_all(b"\n")
 }
 
 /// The values that identify a record, for messages about it.
