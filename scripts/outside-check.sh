@@ -26,7 +26,7 @@ if [ -n "${OUTSIDE_POSTGRES_URL:-}" ]; then
 else
   export DATABASE_URL="sqlite://$CHECK_DIR/rookery.db"
 fi
-export ROOKERY_JWT_SECRET=outside-check ROOKERY_LOG=warn ROOKERY_RATE_LIMIT_FOLLOWS_PER_HOUR=0
+export ROOKERY_JWT_SECRET=outside-check-secret-of-at-least-32-bytes ROOKERY_LOG=warn ROOKERY_RATE_LIMIT_FOLLOWS_PER_HOUR=0
 python3 - "$CHECK_DIR" <<'PY'
 import sys, uuid
 d = sys.argv[1]

@@ -43,7 +43,7 @@ fn postgres_admin_url() -> String {
 
 static TRACING: LazyLock<()> = LazyLock::new(|| {
     if std::env::var("TEST_LOG").is_ok() {
-        rookery::cli::init_tracing();
+        let _ = rookery::cli::init_tracing();
     }
 });
 

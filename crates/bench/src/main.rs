@@ -25,6 +25,7 @@
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 mod import;
+mod in_process;
 mod phase;
 mod raw;
 mod report;

@@ -10,6 +10,7 @@ use rookery_domain::service::{Accounts, Follows, Lists, Profiles};
 use rookery_domain::{AccountId, Direction, GraphError, Identity, ListQuery, PageRequest, Paging, UnfollowScope};
 
 use crate::Graph;
+use crate::in_process::InProcess;
 use crate::phase::{Call, Progress, Signer, alternating, ceiling_phase, http_phase, tasks_phase};
 use crate::report::{Kind, Row};
 use crate::seed::Seeded;
@@ -61,10 +62,9 @@ pub struct Env<'a> {
     /// `http://127.0.0.1:PORT/api/v1/community` of the server users run: the follow
     /// limit on, high enough never to trip.
     pub base: &'a str,
-    /// The same server with no follow limit.
-    pub base_no_limit: &'a str,
-    /// The same server with the default limit (100 an hour), for the account past it.
-    pub base_default_limit: &'a str,
+    /// Starts another in-process server on the same database with this follow limit
+    /// (0: none), once the server at `base` is stopped.
+    pub serve: &'a dyn Fn(u32) -> anyhow::Result<InProcess>,
     /// The service of each, for the ceilings.
     pub graph: &'a Arc<Graph>,
     pub graph_no_limit: &'a Arc<Graph>,
@@ -91,16 +91,40 @@ fn row(
     Row { kind, scenario, connections, http, ceiling }
 }
 
-/// Runs every scenario, HTTP phase then ceiling phase.
-pub fn run(cx: &Env<'_>) -> anyhow::Result<Vec<Row>> {
-    let mut rows = follow_distinct(cx)?;
-    rows.push(past_the_limit(cx)?);
+/// Where the distinct-pairs follows stand: (HTTP, ceiling).
+pub type FollowProgress = (Progress, Progress);
+
+/// Runs every scenario on the server at `cx.base`, HTTP phase then ceiling phase.
+pub fn run(cx: &Env<'_>) -> anyhow::Result<(Vec<Row>, FollowProgress)> {
+    let (follow, follow_progress) = follow_distinct(cx)?;
+    let mut rows = vec![follow];
     rows.push(churn(cx)?);
     rows.push(hot(cx)?);
     rows.extend(followers_pages(cx)?);
     rows.extend(relationships(cx)?);
     rows.push(profiles(cx)?);
-    Ok(rows)
+    Ok((rows, follow_progress))
+}
+
+/// The follow rows beside the configuration users run, each on a server of its own
+/// (started and stopped here, once the main server is stopped): follows with no limit,
+/// taking up the seeded pairs where the limit-on row left them (`progress`), and an
+/// account past the default limit.
+pub fn limit_variants(cx: &Env<'_>, progress: &FollowProgress) -> anyhow::Result<Vec<Row>> {
+    let server = (cx.serve)(0)?;
+    let no_limit = follow_distinct_on(
+        cx,
+        Kind::FollowNoLimit,
+        "follow, distinct pairs, no follow limit",
+        &server.base,
+        cx.graph_no_limit,
+        progress,
+    );
+    server.stop(cx.runtime)?;
+    let server = (cx.serve)(crate::suite::DEFAULT_LIMIT)?;
+    let past = past_the_limit(cx, &server.base);
+    server.stop(cx.runtime)?;
+    Ok(vec![no_limit?, past?])
 }
 
 /// Rounds of each write scenario (see [`alternating`]), each half the phase duration.
@@ -145,40 +169,46 @@ fn write_rounds_on(
 /// One ceiling call, boxed so the scenarios' different use cases share a type.
 type BoxedCall = std::pin::Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>;
 
-/// 1. Follow writes on distinct pairs, with the limit on (never tripping), then the
-///    same without a limit: the second takes up the seeded pairs where the first left.
-fn follow_distinct(cx: &Env<'_>) -> anyhow::Result<Vec<Row>> {
+/// 1. Follow writes on distinct pairs, with the limit on (never tripping).
+fn follow_distinct(cx: &Env<'_>) -> anyhow::Result<(Row, FollowProgress)> {
+    let progress = (Progress::new(cx.connections), Progress::new(cx.connections));
+    let row = follow_distinct_on(cx, Kind::Follow, "follow, distinct pairs", cx.base, cx.graph, &progress)?;
+    Ok((row, progress))
+}
+
+/// Follow writes on distinct pairs against `base` and `graph`, taking up the seeded
+/// pairs where `progress` left them.
+fn follow_distinct_on(
+    cx: &Env<'_>,
+    kind: Kind,
+    name: &str,
+    base: &str,
+    graph: &Arc<Graph>,
+    progress: &FollowProgress,
+) -> anyhow::Result<Row> {
     let (seeded, conns) = (cx.seeded, cx.connections);
+    eprintln!("  {name}");
     let tokens = cx.signer.tokens(seeded.follow_http.followers())?;
-    let progress = (Progress::new(conns), Progress::new(conns));
-    let mut rows = Vec::with_capacity(2);
-    for (kind, name, base, graph) in [
-        (Kind::Follow, "follow, distinct pairs", cx.base, cx.graph),
-        (Kind::FollowNoLimit, "follow, distinct pairs, no follow limit", cx.base_no_limit, cx.graph_no_limit),
-    ] {
-        eprintln!("  {name}");
-        let (s, c, g, tokens) = (Arc::clone(seeded), Arc::clone(seeded), Arc::clone(graph), Arc::clone(&tokens));
-        let (http, ceiling) = write_rounds_on(
-            cx,
-            base,
-            &progress,
-            move |w, progress| {
-                let (index, _, target) = s.follow_http.get(w, progress.next(w)?)?;
-                Some(Call::follow(Arc::clone(tokens.get(index)?), target))
-            },
-            move |w, progress| {
-                let (_, actor, target) = c.follow_ceiling.get(w, progress.next(w)?)?;
-                Some(Box::pin(follow_as_handler(Arc::clone(&g), actor, target)))
-            },
-        )?;
-        rows.push(row(kind, name.into(), conns, http, ceiling));
-    }
-    Ok(rows)
+    let (s, c, g) = (Arc::clone(seeded), Arc::clone(seeded), Arc::clone(graph));
+    let (http, ceiling) = write_rounds_on(
+        cx,
+        base,
+        progress,
+        move |w, progress| {
+            let (index, _, target) = s.follow_http.get(w, progress.next(w)?)?;
+            Some(Call::follow(Arc::clone(tokens.get(index)?), target))
+        },
+        move |w, progress| {
+            let (_, actor, target) = c.follow_ceiling.get(w, progress.next(w)?)?;
+            Some(Box::pin(follow_as_handler(Arc::clone(&g), actor, target)))
+        },
+    )?;
+    Ok(row(kind, name.into(), conns, http, ceiling))
 }
 
 /// 1b. One account past its limit (the default, 100 an hour) hammering follows of
 ///     accounts it does not follow: every answer is 429, and writes nothing.
-fn past_the_limit(cx: &Env<'_>) -> anyhow::Result<Row> {
+fn past_the_limit(cx: &Env<'_>, base: &str) -> anyhow::Result<Row> {
     let (seeded, conns) = (cx.seeded, cx.connections);
     let name = "follow past the limit (429), one account";
     eprintln!("  {name}");
@@ -201,7 +231,7 @@ fn past_the_limit(cx: &Env<'_>) -> anyhow::Result<Row> {
     let progress = (Progress::new(conns), Progress::new(conns));
     let (http, ceiling) = write_rounds_on(
         cx,
-        cx.base_default_limit,
+        base,
         &progress,
         move |w, progress| {
             let (_, _, target) = s.follow_http.get(w, progress.next(w)?)?;

@@ -144,6 +144,8 @@ impl Importer<'_> {
                 is_verified: false,
                 posts_count: 0,
                 created_at: self.created_at,
+                updated_at: self.created_at,
+                deleted_at: None,
             });
             ids.push(id);
             if batch.len() == BATCH {

@@ -7,12 +7,13 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
+use rookery::Settings;
 use rookery::settings::{DatabaseSettings, JwtSettings, PushSettings, StreamSettings};
-use rookery::{Application, Settings};
 use rookery_domain::ports::{NoNotifier, SystemClock, UuidV7};
 use rookery_domain::{FollowQuota, GraphService};
 use rookery_store::{Database, DatabaseOptions};
 
+use crate::in_process::InProcess;
 use crate::phase::Signer;
 use crate::report::{BackendReport, Raw};
 use crate::scratch::Scratch;
@@ -26,7 +27,7 @@ use crate::{Backend, Config, Graph, Part, import, raw, scenarios, seed, server, 
 pub const NEVER_TRIPS: u32 = 1_000_000_000;
 
 /// The default limit, for the account past it.
-const DEFAULT_LIMIT: u32 = 100;
+pub const DEFAULT_LIMIT: u32 = 100;
 
 /// Operations a worker doing `rate_per_sec` makes in `duration`.
 fn per_worker(rate_per_sec: usize, duration: Duration) -> usize {
@@ -70,6 +71,23 @@ fn plan(backend: Backend, config: &Config) -> Plan {
         fans: if config.runs(Part::Streams) { fans } else { 0 },
         followers: config.followers,
     }
+}
+
+/// The connection sweep against `base`, into `report`.
+fn sweep_on(
+    report: &mut BackendReport,
+    client: &tokio::runtime::Runtime,
+    base: &str,
+    signer: &Signer,
+    seeded: &seed::Seeded,
+    config: &Config,
+    name: &str,
+) -> anyhow::Result<()> {
+    report.sweep = client.block_on(sweep::run(base, signer, &seeded.sweep, config.sweep_duration))?;
+    let path = std::path::PathBuf::from(config.sweep_csv.replace("{backend}", name));
+    sweep::write_csv(&path, name, &report.sweep)?;
+    report.sweep_csv = Some(path);
+    Ok(())
 }
 
 pub fn run(backend: Backend, config: &Config) -> anyhow::Result<BackendReport> {
@@ -156,26 +174,18 @@ pub fn run(backend: Backend, config: &Config) -> anyhow::Result<BackendReport> {
             streams: StreamSettings::default(),
             push: PushSettings::default(),
         };
-        // The server users run (the limit on, never tripping here), the same without a
-        // limit, and with the default limit. The in-process servers keep serving (idle)
-        // until the process exits: actix has no stop but its signal handler.
-        let [base, base_no_limit, base_default_limit] =
-            [NEVER_TRIPS, 0, DEFAULT_LIMIT].map(|limit| -> anyhow::Result<String> {
-                runtime.block_on(async {
-                    let app = Application::build(&settings(limit))?;
-                    let base = format!("http://127.0.0.1:{}/api/v1/community", app.port());
-                    tokio::spawn(app.run_until_stopped());
-                    anyhow::Ok(base)
-                })
-            });
-        let (base, base_no_limit, base_default_limit) = (base?, base_no_limit?, base_default_limit?);
+        // The server users run: the limit on, never tripping here. Stopped once
+        // measured: on SQLite it holds the file's serve lock, which the servers of the
+        // limit variants and `rookery serve` below need in turn.
+        let server = InProcess::start(&runtime, &settings(NEVER_TRIPS))?;
+        let base = server.base.clone();
+        let serve = |limit: u32| InProcess::start(&runtime, &settings(limit));
         if config.runs(Part::Scenarios) {
             let env = scenarios::Env {
                 runtime: &runtime,
                 client: &client,
                 base: &base,
-                base_no_limit: &base_no_limit,
-                base_default_limit: &base_default_limit,
+                serve: &serve,
                 graph: &graph,
                 graph_no_limit: &graph_no_limit,
                 graph_default_limit: &graph_default_limit,
@@ -188,13 +198,18 @@ pub fn run(backend: Backend, config: &Config) -> anyhow::Result<BackendReport> {
                 deep_page: config.deep_page,
                 last_page: !config.quick,
             };
-            report.rows = scenarios::run(&env)?;
-        }
-        if config.runs(Part::Sweep) && !seeded.sweep.is_empty() {
-            report.sweep = client.block_on(sweep::run(&base, &signer, &seeded.sweep, config.sweep_duration))?;
-            let path = std::path::PathBuf::from(config.sweep_csv.replace("{backend}", name));
-            sweep::write_csv(&path, name, &report.sweep)?;
-            report.sweep_csv = Some(path);
+            let (rows, follow_progress) = scenarios::run(&env)?;
+            report.rows = rows;
+            if config.runs(Part::Sweep) && !seeded.sweep.is_empty() {
+                sweep_on(&mut report, &client, &base, &signer, &seeded, config, name)?;
+            }
+            server.stop(&runtime)?;
+            report.rows.extend(scenarios::limit_variants(&env, &follow_progress)?);
+        } else {
+            if config.runs(Part::Sweep) && !seeded.sweep.is_empty() {
+                sweep_on(&mut report, &client, &base, &signer, &seeded, config, name)?;
+            }
+            server.stop(&runtime)?;
         }
     }
 

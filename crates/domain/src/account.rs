@@ -5,6 +5,7 @@ use crate::ids::AccountId;
 use crate::relationship::RequestStatus;
 use crate::time::Timestamp;
 use crate::username::Username;
+use crate::web_url::WebUrl;
 
 /// A live account with its profile and its exact counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,9 +84,9 @@ pub struct ProfilePatch {
     /// New bio.
     pub bio: Option<Option<String>>,
     /// New avatar URL.
-    pub profile_image_url: Option<Option<String>>,
+    pub profile_image_url: Option<Option<WebUrl>>,
     /// New banner URL.
-    pub banner_image_url: Option<Option<String>>,
+    pub banner_image_url: Option<Option<WebUrl>>,
     /// New privacy setting. Going public accepts every pending request.
     pub is_private: Option<bool>,
     /// New verification badge. Administrators only: no dialect reads it from a user's
@@ -100,20 +101,13 @@ impl ProfilePatch {
     pub const MAX_FULL_NAME: usize = 100;
     /// Longest bio accepted.
     pub const MAX_BIO: usize = 500;
-    /// Longest image URL accepted.
-    pub const MAX_URL: usize = 2048;
 
     /// Checks the lengths of the text fields.
     ///
     /// # Errors
     /// [`GraphError::InvalidInput`] naming the first field that is too long.
     pub fn validate(&self) -> Result<(), GraphError> {
-        let checks = [
-            ("full_name", &self.full_name, Self::MAX_FULL_NAME),
-            ("bio", &self.bio, Self::MAX_BIO),
-            ("profile_image_url", &self.profile_image_url, Self::MAX_URL),
-            ("banner_image_url", &self.banner_image_url, Self::MAX_URL),
-        ];
+        let checks = [("full_name", &self.full_name, Self::MAX_FULL_NAME), ("bio", &self.bio, Self::MAX_BIO)];
         for (field, value, max) in checks {
             if let Some(Some(text)) = value {
                 if text.chars().count() > max {

@@ -26,6 +26,7 @@ pub mod relationship;
 pub mod service;
 pub mod time;
 pub mod username;
+pub mod web_url;
 
 pub use account::{Account, AccountSummary, Identity, NewAccount, ProfilePatch, ProfileView, Relation};
 pub use error::GraphError;
@@ -39,5 +40,6 @@ pub use relationship::Standing;
 pub use relationship::{Follow, FollowRequest, RequestStatus};
 pub use service::{FollowOutcome, GraphService, RequestListing, SocialGraph, UnfollowOutcome, UnfollowScope};
 pub use username::Username;
+pub use web_url::{WebUrl, WebUrlError};
 
 pub use time::Timestamp;

@@ -32,17 +32,24 @@ pub enum CorsPolicy {
 impl CorsPolicy {
     /// Reads `ROOKERY_CORS_ORIGINS`: empty for none, `*` for any, or a comma-separated
     /// list such as `https://app.example.com,http://localhost:3000`.
-    #[must_use]
-    pub fn parse(setting: &str) -> Self {
-        let origins: Vec<String> =
-            setting.split(',').map(|o| o.trim().trim_end_matches('/').to_owned()).filter(|o| !o.is_empty()).collect();
-        if origins.iter().any(|o| o == "*") {
-            Self::AnyOrigin
-        } else if origins.is_empty() {
-            Self::Off
-        } else {
-            Self::Origins(origins)
+    ///
+    /// # Errors
+    /// [`BadOrigin`] naming the first entry that is not an origin (`scheme://host`
+    /// with an optional port, `http` or `https`, no path, query or credentials): a
+    /// browser sends nothing else in `Origin`, so such an entry would never match.
+    pub fn parse(setting: &str) -> Result<Self, BadOrigin> {
+        let entries: Vec<&str> = setting.split(',').map(str::trim).filter(|o| !o.is_empty()).collect();
+        if entries.contains(&"*") {
+            return Ok(Self::AnyOrigin);
         }
+        if entries.is_empty() {
+            return Ok(Self::Off);
+        }
+        let mut origins = Vec::with_capacity(entries.len());
+        for entry in entries {
+            origins.push(origin(entry).ok_or_else(|| BadOrigin(entry.to_owned()))?);
+        }
+        Ok(Self::Origins(origins))
     }
 
     fn allows(&self, origin: &str) -> bool {
@@ -52,6 +59,31 @@ impl CorsPolicy {
             Self::Origins(list) => list.iter().any(|o| o == origin),
         }
     }
+}
+
+/// A `ROOKERY_CORS_ORIGINS` entry that is not an origin.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("ROOKERY_CORS_ORIGINS: {0:?} is not an origin (scheme://host[:port], http or https, nothing after)")]
+pub struct BadOrigin(pub String);
+
+/// `entry` as browsers write it in `Origin` (lowercase scheme and host, no trailing
+/// slash), or `None` when it is not an origin.
+fn origin(entry: &str) -> Option<String> {
+    let entry = entry.strip_suffix('/').unwrap_or(entry);
+    let (scheme, rest) = entry.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let (host, port) = match rest.rsplit_once(':') {
+        // An IPv6 literal keeps its colons inside brackets.
+        Some((host, port)) if !port.contains(']') => (host, Some(port)),
+        _ => (rest, None),
+    };
+    let host_ok =
+        !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'));
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+    (host_ok && port_ok).then(|| format!("{scheme}://{}", rest.to_ascii_lowercase()))
 }
 
 /// The middleware (`actix_web::middleware::from_fn(cors)`); reads the policy from the
@@ -99,10 +131,29 @@ mod tests {
 
     #[test]
     fn settings() {
-        assert_eq!(CorsPolicy::parse(""), CorsPolicy::Off);
-        assert_eq!(CorsPolicy::parse(" * "), CorsPolicy::AnyOrigin);
-        let list = CorsPolicy::parse("https://a.example, http://localhost:3000/");
+        assert_eq!(CorsPolicy::parse(""), Ok(CorsPolicy::Off));
+        assert_eq!(CorsPolicy::parse(" * "), Ok(CorsPolicy::AnyOrigin));
+        let list = CorsPolicy::parse("https://a.example, http://localhost:3000/").unwrap();
         assert!(list.allows("http://localhost:3000") && list.allows("https://a.example"));
         assert!(!list.allows("https://evil.example"));
+        assert!(CorsPolicy::parse("HTTP://[::1]:8080").unwrap().allows("http://[::1]:8080"));
+    }
+
+    #[test]
+    fn entries_that_are_not_origins_are_refused_by_name() {
+        for bad in [
+            "example.com",
+            "ftp://a.example",
+            "https://a.example/app",
+            "https://a.example:80x",
+            "https://",
+            "https://u@a.example",
+        ] {
+            assert_eq!(
+                CorsPolicy::parse(&format!("https://ok.example,{bad}")),
+                Err(BadOrigin(bad.to_owned())),
+                "{bad}"
+            );
+        }
     }
 }

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod keys;
 pub mod push;
 pub mod settings;
+pub mod sqlite_file;
 pub mod startup;
 
 pub use settings::Settings;

@@ -10,12 +10,12 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> std::process::ExitCode {
     let cli = rookery::cli::Cli::parse();
-    rookery::cli::init_tracing();
-    match rookery::cli::run(cli) {
+    match rookery::cli::init_tracing().and_then(|()| rookery::cli::run(cli)) {
         Ok(code) => code,
         Err(error) => {
-            tracing::error!("{error:#}");
-            eprintln!("error: {error:#}");
+            // Once, on stderr, on one line: not through the log as well, where it would
+            // show a second time.
+            eprintln!("error: {}", rookery::cli::one_line(&error));
             std::process::ExitCode::FAILURE
         }
     }

@@ -63,12 +63,21 @@ pub struct PushSettings {
 #[derive(Debug, Clone, Args)]
 pub struct StreamSettings {
     /// Seconds between heartbeat comments on idle streams.
-    #[arg(long, env = "ROOKERY_SSE_HEARTBEAT_SECS", default_value_t = 15)]
+    #[arg(long, env = "ROOKERY_SSE_HEARTBEAT_SECS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..))]
     pub heartbeat_secs: u64,
 
     /// Most streams one account may hold open.
-    #[arg(long, env = "ROOKERY_SSE_MAX_STREAMS_PER_ACCOUNT", default_value_t = 8)]
+    #[arg(long, env = "ROOKERY_SSE_MAX_STREAMS_PER_ACCOUNT", default_value_t = 8, value_parser = at_least_one)]
     pub max_streams_per_account: usize,
+}
+
+/// A count that 0 would make meaningless (no streams at all, a pool of no connections).
+fn at_least_one(raw: &str) -> Result<usize, String> {
+    match raw.trim().parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_owned()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 impl StreamSettings {
@@ -100,7 +109,7 @@ pub struct DatabaseSettings {
     pub read_url: Option<String>,
 
     /// Most database connections open at once.
-    #[arg(long, env = "ROOKERY_DB_MAX_CONNECTIONS", default_value_t = 16, global = true)]
+    #[arg(long, env = "ROOKERY_DB_MAX_CONNECTIONS", default_value_t = 16, global = true, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
     /// Writer threads that commit concurrent graph changes together (group commit);
     /// default 1 on SQLite, 2 on PostgreSQL; 0 commits each change on its own.

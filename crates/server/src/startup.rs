@@ -11,6 +11,7 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use rookery_domain::ports::{NoNotifier, SystemClock, UuidV7};
 use rookery_domain::{FollowQuota, GraphService};
+use rookery_http::auth::VerificationKey;
 use rookery_http::cors::CorsPolicy;
 use rookery_http::observe::{Gauges, Metrics};
 use rookery_http::sse::{Hub, HubEvent, HubNotifier, deliver};
@@ -18,9 +19,10 @@ use rookery_http::{Dialects, HttpState, JwtVerifier, Readiness};
 use rookery_store::events::{StoreEvent, spawn_listener};
 use rookery_store::{Backend, Database, DatabaseOptions};
 
-use crate::keys::verification_key;
+use crate::keys::{configured_public_key, signing_secret};
 use crate::push::fcm::{FcmClient, FcmConfig};
 use crate::settings::{DatabaseSettings, Settings};
+use crate::sqlite_file::{ServeLock, SqliteFile};
 
 /// The service as the server wires it: notifications go to the live streams.
 pub type Graph = GraphService<Database, Database, Database, SystemClock, UuidV7, HubNotifier>;
@@ -28,10 +30,12 @@ pub type Graph = GraphService<Database, Database, Database, SystemClock, UuidV7,
 /// How long in-flight requests get to finish after SIGTERM/SIGINT.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-/// Opens the database named by the settings and runs its pending migrations.
+/// Opens the database named by the settings and runs its pending migrations,
+/// creating a SQLite file if there is none (in a directory that must exist).
 ///
 /// # Errors
-/// Bad URL, unreachable database, failed migration.
+/// Bad URL, missing directory, unreachable database, a database migrated by a newer
+/// binary, failed migration.
 pub fn open_database(settings: &DatabaseSettings) -> anyhow::Result<Database> {
     open_database_with(settings, false)
 }
@@ -41,22 +45,70 @@ pub fn open_database(settings: &DatabaseSettings) -> anyhow::Result<Database> {
 /// # Errors
 /// As [`open_database`].
 pub fn open_database_with(settings: &DatabaseSettings, push_outbox: bool) -> anyhow::Result<Database> {
+    if let Some(file) = SqliteFile::from_url(&settings.url) {
+        file.require_directory()?;
+    }
+    let db = connect(settings, push_outbox)?;
+    let ran = db.migrate().context("migrating the database")?;
+    if ran > 0 {
+        tracing::info!(migrations = ran, "database migrated");
+    }
+    with_replica(db, settings)
+}
+
+/// Opens a database that must already exist and be at this binary's schema version,
+/// for commands that only read (`check`, `export`, `token`): they never create a
+/// database, nor migrate one (a newer binary's `check` must not migrate the database
+/// under an older server).
+///
+/// # Errors
+/// The SQLite file does not exist; the database was never migrated, is behind this
+/// binary (run `rookery migrate`) or carries a migration it does not know.
+pub fn open_existing(settings: &DatabaseSettings) -> anyhow::Result<Database> {
+    if let Some(file) = SqliteFile::from_url(&settings.url) {
+        file.require_existing()?;
+    }
+    let db = connect(settings, false)?;
+    let status = db.schema_status().context("reading the schema version")?;
+    if status.is_empty() {
+        anyhow::bail!("{} holds no Rookery database (it was never migrated): check the URL", redacted(&settings.url));
+    }
+    let unknown = status.unknown();
+    if !unknown.is_empty() {
+        return Err(rookery_store::OpenError::UnknownMigrations(unknown).into());
+    }
+    let pending = status.pending();
+    if !pending.is_empty() {
+        anyhow::bail!(
+            "the database lacks migration {} of this binary: run `rookery migrate` first",
+            pending.join(", ")
+        );
+    }
+    with_replica(db, settings)
+}
+
+fn connect(settings: &DatabaseSettings, push_outbox: bool) -> anyhow::Result<Database> {
     let options = DatabaseOptions {
         max_connections: settings.max_connections,
         push_outbox,
         writers: settings.writers,
         ..DatabaseOptions::default()
     };
-    let mut db = Database::open(&settings.url, options).context("opening the database")?;
-    let ran = db.migrate().context("migrating the database")?;
-    if ran > 0 {
-        tracing::info!(migrations = ran, "database migrated");
-    }
-    if let Some(replica) = &settings.read_url {
-        db = db.with_read_replica(replica, options).context("opening the read replica")?;
-        tracing::info!("list reads go to the read replica");
-    }
+    Database::open(&settings.url, options).context("opening the database")
+}
+
+fn with_replica(db: Database, settings: &DatabaseSettings) -> anyhow::Result<Database> {
+    let Some(replica) = &settings.read_url else { return Ok(db) };
+    let options = DatabaseOptions { max_connections: settings.max_connections, ..DatabaseOptions::default() };
+    let db = db.with_read_replica(replica, options).context("opening the read replica")?;
+    tracing::info!("list reads go to the read replica");
     Ok(db)
+}
+
+/// A database URL fit for an error message: a SQLite path as is, a PostgreSQL URL
+/// without its password.
+fn redacted(url: &str) -> String {
+    rookery_store::connection::Target::parse(url).map_or_else(|_| url.to_owned(), |target| target.to_string())
 }
 
 /// The use cases over a database, for commands that serve no streams.
@@ -123,6 +175,8 @@ impl Gauges for RuntimeGauges {
 pub struct Application {
     port: u16,
     server: Server,
+    /// The SQLite file's serve lock, held until the server stops.
+    _lock: Option<ServeLock>,
 }
 
 impl Application {
@@ -131,22 +185,38 @@ impl Application {
     /// # Errors
     /// Anything that keeps the service from starting, with context.
     pub fn build(settings: &Settings) -> anyhow::Result<Self> {
-        let fcm = match &settings.push.service_account {
-            Some(path) => {
-                let config = FcmConfig::load(path, settings.push.token_url.clone(), settings.push.send_url.clone())?;
-                Some(Arc::new(FcmClient::new(config)?))
+        // Every setting first: nothing is created, locked or migrated for settings
+        // that cannot start.
+        let dialects = Dialects::parse(&settings.dialects).context("ROOKERY_DIALECTS")?;
+        let cors = CorsPolicy::parse(settings.cors_origins.as_deref().unwrap_or_default())?;
+        let public_key = configured_public_key(&settings.jwt)?;
+        let fcm_config = match &settings.push.service_account {
+            Some(path) => Some(FcmConfig::load(path, settings.push.token_url.clone(), settings.push.send_url.clone())?),
+            None => None,
+        };
+        // Bound before the database is touched: a bad or busy address fails first.
+        let listener =
+            TcpListener::bind(&settings.bind).with_context(|| format!("ROOKERY_BIND: binding {}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let lock = match SqliteFile::from_url(&settings.database.url) {
+            Some(file) => {
+                file.require_directory()?;
+                Some(file.lock_for_serving()?)
             }
             None => None,
         };
+        let fcm = fcm_config.map(FcmClient::new).transpose()?.map(Arc::new);
         let db = open_database_with(&settings.database, fcm.is_some())?;
         if let Some(fcm) = fcm {
             tokio::spawn(crate::push::dispatcher::run(db.clone(), fcm));
             tracing::info!("push delivery through FCM is on");
         }
-        let key = verification_key(&settings.jwt, &settings.database.url)?;
+        let key = match public_key {
+            Some(key) => key,
+            None => VerificationKey::Hs256(signing_secret(&settings.jwt, &settings.database.url)?),
+        };
         let verifier = JwtVerifier::new(&key, settings.jwt.issuer.as_deref(), settings.jwt.audience.as_deref())
             .context("loading the JWT key")?;
-        let dialects = Dialects::parse(&settings.dialects).context("reading ROOKERY_DIALECTS")?;
         let (hub, events) = Hub::new(settings.streams.hub_config());
         let notifier = live_events(&db, &settings.database.url, &hub)?;
         let mut service = GraphService::new(db.clone(), db.clone(), db.clone(), SystemClock, UuidV7, notifier);
@@ -161,14 +231,12 @@ impl Application {
             readiness: Arc::new(DatabaseReadiness(db.clone())),
             dialects,
             hub: Arc::clone(&hub),
-            cors: CorsPolicy::parse(settings.cors_origins.as_deref().unwrap_or_default()),
+            cors,
             metrics: web::Data::new(Metrics::new(vec![Arc::new(RuntimeGauges {
                 db: db.clone(),
                 hub: Arc::clone(&hub),
             })])),
         };
-        let listener = TcpListener::bind(&settings.bind).with_context(|| format!("binding {}", settings.bind))?;
-        let port = listener.local_addr()?.port();
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(rookery_http::cors::cors))
@@ -183,7 +251,15 @@ impl Application {
         let server = server.listen(listener)?.run();
         tokio::spawn(stop_on_signal(server.handle(), hub));
         tracing::info!(port, %dialects, "rookery listening");
-        Ok(Self { port, server })
+        Ok(Self { port, server, _lock: lock })
+    }
+
+    /// A handle that stops the server (as SIGTERM would, without closing the
+    /// streams first); the SQLite serve lock is released when
+    /// [`Application::run_until_stopped`] returns.
+    #[must_use]
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
     }
 
     /// The port actually bound (useful with port 0).
@@ -198,7 +274,10 @@ impl Application {
     /// # Errors
     /// The server failed.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Self { server, _lock: lock, .. } = self;
+        let outcome = server.await;
+        drop(lock);
+        outcome
     }
 }
 

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-const SECRET: &str = "crash-test-secret";
+const SECRET: &str = "crash-test-secret-of-at-least-32-bytes";
 const BIN: &str = env!("CARGO_BIN_EXE_rookery");
 
 /// A database for one test: a SQLite file, or a PostgreSQL database dropped after.
@@ -96,7 +96,7 @@ impl Server {
 
 fn token(db: &Db, id: uuid::Uuid) -> String {
     let out = Command::new(BIN)
-        .args(["token", &id.to_string()])
+        .args(["token", &id.to_string(), "--provision"])
         .env("DATABASE_URL", &db.url)
         .env("ROOKERY_JWT_SECRET", SECRET)
         .output()

@@ -32,7 +32,7 @@ fn sigterm_closes_streams_and_exits_cleanly() {
     let url = format!("sqlite://{}", dir.path().join("r.db").display());
     let port = free_port();
     let bin = env!("CARGO_BIN_EXE_rookery");
-    let secret = "shutdown-test-secret";
+    let secret = "shutdown-test-secret-of-at-least-32-bytes";
     let mut server = Command::new(bin)
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
         .env("DATABASE_URL", &url)
@@ -43,7 +43,7 @@ fn sigterm_closes_streams_and_exits_cleanly() {
         .unwrap();
     wait_until_serving(port);
     let token = Command::new(bin)
-        .args(["token", &uuid::Uuid::now_v7().to_string()])
+        .args(["token", &uuid::Uuid::now_v7().to_string(), "--provision"])
         .env("DATABASE_URL", &url)
         .env("ROOKERY_JWT_SECRET", secret)
         .output()

@@ -83,6 +83,33 @@ pub enum Target {
     Postgres(String),
 }
 
+impl std::fmt::Display for Target {
+    /// The SQLite path, or the PostgreSQL URL without its password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite(path) => write!(f, "SQLite database {path}"),
+            Self::Postgres(url) => write!(f, "PostgreSQL {}", redact_password(url)),
+        }
+    }
+}
+
+/// `postgres://user:secret@host/db` as `postgres://user:***@host/db`.
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let (authority, tail) = rest.split_once('/').map_or((rest, None), |(a, t)| (a, Some(t)));
+    let authority = match authority.rsplit_once('@') {
+        Some((user_info, host)) => match user_info.split_once(':') {
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None => authority.to_owned(),
+        },
+        None => authority.to_owned(),
+    };
+    match tail {
+        Some(tail) => format!("{scheme}://{authority}/{tail}"),
+        None => format!("{scheme}://{authority}"),
+    }
+}
+
 impl Target {
     /// Reads `sqlite://path`, `sqlite:path`, `sqlite::memory:`, `postgres://...` or
     /// `postgresql://...`.
@@ -153,6 +180,38 @@ impl r2d2::ManageConnection for Manager {
 }
 
 impl Manager {
+    /// Opens one connection before the pool is built, so that an error retrying cannot
+    /// fix (a SQLite path that cannot be opened, a PostgreSQL role, password or
+    /// database that does not exist, an unknown host) fails at once, naming the
+    /// database. An error that may pass (the server refusing connections while it
+    /// restarts, or starting up) is retried until `patience` has passed, and then
+    /// named the same way.
+    ///
+    /// # Errors
+    /// [`crate::OpenError::Connect`] naming the target (a PostgreSQL URL without its
+    /// password).
+    pub fn probe(&self, patience: Duration) -> Result<(), crate::OpenError> {
+        // What may pass: PostgreSQL restarting, SQLite's lock held past the busy timeout.
+        const TRANSIENT: [&str; 6] = [
+            "Connection refused",
+            "starting up",
+            "shutting down",
+            "timeout expired",
+            "too many clients",
+            "database is locked",
+        ];
+        let deadline = std::time::Instant::now() + patience;
+        loop {
+            let Err(error) = self.open() else { return Ok(()) };
+            let message = error.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
+            let transient = TRANSIENT.iter().any(|t| message.contains(t));
+            if !transient || std::time::Instant::now() >= deadline {
+                return Err(crate::OpenError::Connect(format!("{}: {message}", self.target)));
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }
+
     fn open(&self) -> Result<DbConnection, diesel::r2d2::Error> {
         match &self.target {
             Target::Postgres(url) => {
@@ -166,9 +225,11 @@ impl Manager {
                 // Memory-mapped reads: every commit invalidates each other connection's
                 // page cache, and a mapped page is re-read without a copy or a syscall.
                 // Checkpoints run on a thread of their own (see `checkpoint`).
+                // The busy timeout first: switching to WAL takes a lock that another
+                // process (a writer, a checkpoint) may hold for a moment.
                 let pragmas = format!(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-                     PRAGMA busy_timeout = {}; PRAGMA mmap_size = {SQLITE_MMAP_BYTES}; \
+                    "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA mmap_size = {SQLITE_MMAP_BYTES}; \
                      PRAGMA wal_autocheckpoint = {};",
                     self.busy_timeout.as_millis(),
                     if self.target.is_memory() { 1000 } else { 0 }
@@ -518,5 +579,22 @@ mod tests {
         assert!(matches!(Target::parse("postgres://localhost/x").unwrap(), Target::Postgres(_)));
         assert!(Target::parse("mysql://x").is_err());
         assert!(Target::parse("sqlite://").is_err());
+    }
+
+    #[test]
+    fn targets_name_themselves_without_a_password() {
+        let show = |url: &str| Target::parse(url).unwrap().to_string();
+        assert_eq!(show("postgres://app:s3cret@db:5432/rookery"), "PostgreSQL postgres://app:***@db:5432/rookery");
+        assert_eq!(show("postgres://app@db/rookery"), "PostgreSQL postgres://app@db/rookery");
+        assert_eq!(show("sqlite:///var/lib/r.db"), "SQLite database /var/lib/r.db");
+    }
+
+    #[test]
+    fn a_missing_directory_fails_at_once_naming_the_path() {
+        let started = std::time::Instant::now();
+        let manager = Manager::new(Target::Sqlite("/nonexistent-dir/r.db".into()), Duration::from_secs(5));
+        let error = manager.probe(Duration::from_secs(5)).unwrap_err().to_string();
+        assert!(error.contains("/nonexistent-dir/r.db"), "{error}");
+        assert!(started.elapsed() < Duration::from_secs(1));
     }
 }

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use rookery_domain::pending::{Pending, PendingApply};
 use rookery_domain::ports::StoreError;
 use rookery_domain::relationship::{Applied, Transition};
@@ -19,13 +18,6 @@ use crate::group_commit::CommitQueue;
 use crate::offload::Offload;
 pub use crate::pool::Backend;
 use crate::pool::Connections;
-
-const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
-const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
-
-/// An arbitrary key for the advisory lock that keeps two instances starting at once
-/// from running the same migrations concurrently.
-const MIGRATION_LOCK_KEY: i64 = 0x0072_6f6f_6b65_7279;
 
 /// Pool settings.
 #[derive(Debug, Clone, Copy)]
@@ -134,6 +126,7 @@ impl Database {
             builder = builder.idle_timeout(None).max_lifetime(None);
         }
         let manager = Manager::new(target, options.busy_timeout);
+        manager.probe(options.connection_timeout)?;
         let connect = |e: &dyn std::fmt::Display| OpenError::Connect(e.to_string());
         let pool = builder.build(manager.clone()).map_err(|e| connect(&e))?;
         let write_gate = (backend == Backend::Sqlite && !memory).then(WriteGate::default);
@@ -201,26 +194,9 @@ impl Database {
         self.offload.run(move || work(&conns))
     }
 
-    /// Runs the embedded migrations of this backend that have not run yet and returns
-    /// how many ran.
-    ///
-    /// # Errors
-    /// [`OpenError::Migrate`].
-    pub fn migrate(&self) -> Result<usize, OpenError> {
-        let mut conn = self.conns.pool.get().map_err(|e| OpenError::Connect(e.to_string()))?;
-        let migrate = |e: &dyn std::fmt::Display| OpenError::Migrate(e.to_string());
-        match &mut **conn {
-            DbConnection::Sqlite(c) => {
-                c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()).map_err(|e| migrate(&e))
-            }
-            DbConnection::Postgres(c) => {
-                c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")).map_err(|e| migrate(&e))?;
-                let ran = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()).map_err(|e| migrate(&e));
-                c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
-                    .map_err(|e| migrate(&e))?;
-                ran
-            }
-        }
+    /// The primary's pool.
+    pub(crate) const fn pool(&self) -> &r2d2::Pool<Manager> {
+        &self.conns.pool
     }
 
     /// Whether notifications fill the push outbox.
@@ -271,8 +247,10 @@ impl Database {
         if !same_backend {
             return Err(OpenError::Url(format!("{url} (the read replica must use the primary's backend)")));
         }
+        let manager = Manager::new(target, options.busy_timeout);
+        manager.probe(options.connection_timeout)?;
         let pool = pool_builder(options.max_connections.max(1), &options)
-            .build(Manager::new(target, options.busy_timeout))
+            .build(manager)
             .map_err(|e| OpenError::Connect(e.to_string()))?;
         self.replica = Some(pool);
         Ok(self)

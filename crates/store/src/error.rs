@@ -16,6 +16,13 @@ pub enum OpenError {
     /// A migration failed.
     #[error("migration failed: {0}")]
     Migrate(String),
+    /// The database carries migrations this binary does not embed.
+    #[error(
+        "the database carries migration {} that this binary does not know: a newer Rookery migrated it; \
+         run that version, or roll back with its `rookery migrate --to <version>` (docs/operations.md)",
+        .0.join(", ")
+    )]
+    UnknownMigrations(Vec<String>),
 }
 
 /// Maps a query error: unique violations become conflicts (a racing duplicate the

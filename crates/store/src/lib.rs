@@ -29,6 +29,7 @@ mod graph;
 mod group_commit;
 mod lists;
 pub mod maintenance;
+mod migrations;
 mod notifications;
 mod offload;
 mod pg_arrays;
@@ -41,3 +42,4 @@ mod transitions;
 
 pub use database::{Backend, Database, DatabaseOptions, POSTGRES_WRITERS};
 pub use error::OpenError;
+pub use migrations::{MigrationSteps, SchemaStatus};

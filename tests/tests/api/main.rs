@@ -22,3 +22,4 @@ mod push;
 mod rate_limits;
 mod requests;
 mod rgram;
+mod transfer;

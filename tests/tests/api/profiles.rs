@@ -150,3 +150,38 @@ async fn going_public_accepts_every_pending_request() {
     app.call(Method::PATCH, "/profiles/me", &bob, Some(json!({ "is_private": true }))).await;
     assert_eq!(app.counts(&bob).await, (3, 0));
 }
+
+#[tokio::test]
+async fn image_urls_must_be_http_or_https_on_every_route_that_writes_them() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let admin = app.admin("root").await;
+    for field in ["profile_image_url", "banner_image_url"] {
+        for bad in [
+            "javascript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "ftp://a.example/x.png",
+            "//a.example/x.png",
+        ] {
+            for (method, path) in
+                [(Method::PATCH, "/profiles/me"), (Method::PUT, "/profiles"), (Method::POST, "/profiles")]
+            {
+                let reply = app.call(method.clone(), path, &alice, Some(json!({ field: bad }))).await;
+                assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{method} {path} {field}={bad}: {reply:?}");
+                assert_eq!(reply.body["message"], format!("{field} must be an http or https URL"));
+            }
+            let admin_put =
+                app.admin_call(Method::PUT, &format!("/users/{}", alice.id), &admin, Some(json!({ field: bad }))).await;
+            assert_eq!(admin_put.status, StatusCode::BAD_REQUEST, "admin {field}={bad}: {admin_put:?}");
+        }
+        // Nothing was stored, and web URLs still are; an empty string clears the field.
+        let profile = app.call(Method::GET, "/profiles/me", &alice, None).await;
+        assert_eq!(profile.data()[field], serde_json::Value::Null);
+        let ok =
+            app.call(Method::PATCH, "/profiles/me", &alice, Some(json!({ field: "HTTPS://cdn.example/a.png" }))).await;
+        assert_eq!(ok.status, StatusCode::OK, "{ok:?}");
+        assert_eq!(ok.data()[field], "HTTPS://cdn.example/a.png");
+        let cleared = app.call(Method::PATCH, "/profiles/me", &alice, Some(json!({ field: "" }))).await;
+        assert_eq!(cleared.data()[field], serde_json::Value::Null);
+    }
+}

@@ -2,7 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use rookery_domain::{ProfilePatch, SocialGraph, Username};
+use rookery_domain::{ProfilePatch, SocialGraph, Username, WebUrl};
 use serde::{Deserialize, Deserializer};
 
 use super::envelope::{self, ApiError};
@@ -56,13 +56,25 @@ impl ProfileBody {
             username,
             full_name: self.full_name,
             bio: self.bio,
-            profile_image_url: self.profile_image_url,
-            banner_image_url: self.banner_image_url,
+            profile_image_url: web_url("profile_image_url", self.profile_image_url)?,
+            banner_image_url: web_url("banner_image_url", self.banner_image_url)?,
             is_private: self.is_private,
             // Badges and post counts are the administrators' and the host app's to set.
             is_verified: None,
             posts_count: None,
         })
+    }
+}
+
+/// An image URL field of a body: `null` (or an empty string, as form-based clients
+/// send) clears it; anything else must be an `http` or `https` URL.
+fn web_url(field: &str, value: Option<Option<String>>) -> Result<Option<Option<WebUrl>>, ApiError> {
+    let Some(value) = value else { return Ok(None) };
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(Some(None)),
+        Some(raw) => {
+            WebUrl::parse(raw).map(|url| Some(Some(url))).map_err(|e| ApiError::bad_request(format!("{field} {e}")))
+        }
     }
 }
 
@@ -127,7 +139,7 @@ pub async fn show<G: SocialGraph>(
     request_body = ProfileBody,
     responses(
         (status = 200, description = "`Profile updated successfully`: the profile as it now is.", body = crate::openapi::ProfileEnvelope),
-        (status = 400, description = "`Invalid username: ...`, `full_name must be at most 100 characters`, `bio must be at most 500 characters`, `profile_image_url must be at most 2048 characters`, `banner_image_url must be at most 2048 characters`, `Malformed JSON: ...`, `Invalid request body: ...`.", body = crate::openapi::ErrorEnvelope),
+        (status = 400, description = "`Invalid username: ...`, `full_name must be at most 100 characters`, `bio must be at most 500 characters`, `profile_image_url must be an http or https URL`, `profile_image_url must be at most 2048 characters` (the same for `banner_image_url`), `Malformed JSON: ...`, `Invalid request body: ...`.", body = crate::openapi::ErrorEnvelope),
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 403, response = crate::openapi::AccountDeleted),
         (status = 409, description = "`Username already taken`.", body = crate::openapi::ErrorEnvelope),
@@ -159,7 +171,7 @@ pub async fn update<G: SocialGraph>(
     request_body = ProfileBody,
     responses(
         (status = 201, description = "`Profile created successfully`: the profile as it now is.", body = crate::openapi::ProfileEnvelope),
-        (status = 400, description = "`Invalid username: ...`, `full_name must be at most 100 characters`, `bio must be at most 500 characters`, `profile_image_url must be at most 2048 characters`, `banner_image_url must be at most 2048 characters`, `Malformed JSON: ...`, `Invalid request body: ...`.", body = crate::openapi::ErrorEnvelope),
+        (status = 400, description = "`Invalid username: ...`, `full_name must be at most 100 characters`, `bio must be at most 500 characters`, `profile_image_url must be an http or https URL`, `profile_image_url must be at most 2048 characters` (the same for `banner_image_url`), `Malformed JSON: ...`, `Invalid request body: ...`.", body = crate::openapi::ErrorEnvelope),
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 403, response = crate::openapi::AccountDeleted),
         (status = 409, description = "`Username already taken`.", body = crate::openapi::ErrorEnvelope),

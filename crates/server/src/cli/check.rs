@@ -14,7 +14,7 @@ use rookery_store::Database;
 use rookery_store::maintenance::{IntegrityReport, RepairSummary};
 
 use crate::settings::DatabaseSettings;
-use crate::startup::open_database;
+use crate::startup::{open_database, open_existing};
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -31,12 +31,29 @@ pub struct CheckArgs {
 /// it), and a larger pool refills itself in the background the moment that connection
 /// is taken: on PostgreSQL a refill still connecting when the process exits crashes
 /// it in libpq's teardown.
-pub(super) fn open_for_maintenance(settings: &DatabaseSettings) -> anyhow::Result<Database> {
-    open_database(&DatabaseSettings { max_connections: 1, ..settings.clone() })
+///
+/// `check` and `export` only read: they open an existing database at this binary's
+/// schema version and never create or migrate one; `import` writes, and migrates.
+pub(super) fn open_for_maintenance(settings: &DatabaseSettings, access: Access) -> anyhow::Result<Database> {
+    let settings = DatabaseSettings { max_connections: 1, ..settings.clone() };
+    match access {
+        Access::Read => open_existing(&settings),
+        Access::Write => open_database(&settings),
+    }
+}
+
+/// What a maintenance command does to the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Access {
+    /// Reads only.
+    Read,
+    /// Writes (and so may create and migrate it).
+    Write,
 }
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
-    let db = open_for_maintenance(&args.database)?;
+    // Even with --repair: a repair mends an existing database, it never creates one.
+    let db = open_for_maintenance(&args.database, Access::Read)?;
     let mut out = std::io::stdout().lock();
 
     let started = Instant::now();

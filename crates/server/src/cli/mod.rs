@@ -1,17 +1,19 @@
 //! The command line: `serve`, `migrate`, `token`, `user add`, `check`, `export`, `import`.
 
 mod check;
+mod migrate;
 mod token;
 mod transfer;
 mod user;
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
-use crate::settings::{DatabaseSettings, Settings};
-use crate::startup::{Application, open_database};
+use crate::settings::Settings;
+use crate::startup::Application;
 
 /// Rookery: a social-graph service.
 #[derive(Debug, Parser)]
@@ -25,11 +27,8 @@ pub struct Cli {
 enum Command {
     /// Serve the HTTP API (migrates the database first).
     Serve(Settings),
-    /// Run pending database migrations and exit.
-    Migrate {
-        #[command(flatten)]
-        database: DatabaseSettings,
-    },
+    /// Run pending database migrations and exit (--to VERSION rolls back or forward).
+    Migrate(migrate::MigrateArgs),
     /// Print a signed access token for an account (HS256).
     Token(token::TokenArgs),
     /// Manage accounts.
@@ -45,15 +44,38 @@ enum Command {
     Import(transfer::ImportArgs),
 }
 
-/// Logs to stderr, filtered by `ROOKERY_LOG` (default `info`).
-pub fn init_tracing() {
-    let filter = EnvFilter::try_from_env("ROOKERY_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = if std::env::var("ROOKERY_LOG_FORMAT").is_ok_and(|f| f == "json") {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
+/// Logs to stderr, filtered by `ROOKERY_LOG` (default `info`), as text or JSON
+/// (`ROOKERY_LOG_FORMAT`), coloured only when stderr is a terminal and `NO_COLOR` is
+/// unset (a log file or journald gets no escape codes).
+///
+/// # Errors
+/// `ROOKERY_LOG` is not a valid filter or `ROOKERY_LOG_FORMAT` is neither `text` nor
+/// `json`: refused rather than silently replaced by the default.
+pub fn init_tracing() -> anyhow::Result<()> {
+    let filter = match std::env::var("ROOKERY_LOG") {
+        Ok(directives) if !directives.trim().is_empty() => EnvFilter::builder()
+            .parse(&directives)
+            .map_err(|e| anyhow::anyhow!("ROOKERY_LOG {directives:?} is not a log filter: {e}"))?,
+        _ => EnvFilter::new("info"),
     };
+    let json = match std::env::var("ROOKERY_LOG_FORMAT").as_deref().map(str::trim) {
+        Err(_) | Ok("" | "text") => false,
+        Ok("json") => true,
+        Ok(other) => anyhow::bail!("ROOKERY_LOG_FORMAT {other:?} is not a log format: use text or json"),
+    };
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let builder =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colour && !json);
+    // Already set (a test harness starting several servers): keep the first.
+    let _ = if json { builder.json().try_init() } else { builder.try_init() };
+    Ok(())
+}
+
+/// An error and its causes on one line: `{:#}` joins the chain with `: `, and line
+/// breaks inside a cause (libpq ends its messages with one) become spaces.
+#[must_use]
+pub fn one_line(error: &anyhow::Error) -> String {
+    format!("{error:#}").split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Runs a parsed command.
@@ -63,11 +85,7 @@ pub fn init_tracing() {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(settings) => serve(&settings),
-        Command::Migrate { database } => {
-            open_database(&database)?;
-            tracing::info!("migrations up to date");
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Migrate(args) => migrate::run(&args),
         Command::Token(args) => token::run(&args),
         Command::User { command } => user::run(command),
         Command::Check(args) => check::run(&args),

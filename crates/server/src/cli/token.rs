@@ -6,12 +6,12 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Args;
 use rookery_domain::service::Accounts;
-use rookery_domain::{AccountId, Username};
+use rookery_domain::{AccountId, GraphError, Username};
 use rookery_http::auth::{Claims, issue_hs256};
 
 use crate::keys::signing_secret;
 use crate::settings::{DatabaseSettings, JwtSettings};
-use crate::startup::{graph, open_database};
+use crate::startup::{graph, open_existing};
 
 #[derive(Debug, Args)]
 pub struct TokenArgs {
@@ -23,6 +23,13 @@ pub struct TokenArgs {
     /// Give the token the admin role.
     #[arg(long)]
     admin: bool,
+    /// Mint for an id that has no account yet: the account is provisioned when the
+    /// token is first used (from its `username` claim, or `--username`).
+    #[arg(long)]
+    provision: bool,
+    /// The `username` claim of a token minted with `--provision`.
+    #[arg(long, requires = "provision")]
+    username: Option<String>,
     #[command(flatten)]
     database: DatabaseSettings,
     #[command(flatten)]
@@ -30,14 +37,31 @@ pub struct TokenArgs {
 }
 
 pub fn run(args: &TokenArgs) -> anyhow::Result<ExitCode> {
+    // The settings, then the database: it must exist, so that a typo mints nothing
+    // and generates no secret beside a database that is not there.
+    args.jwt.validate()?;
+    let db = open_existing(&args.database)?;
     let secret = signing_secret(&args.jwt, &args.database.url)?;
+    let graph = graph(&db);
     let (id, username) = match args.user.parse::<AccountId>() {
-        Ok(id) => (id, None),
+        Ok(id) if args.provision => {
+            let username = args.username.as_deref().map(Username::parse).transpose().context("--username")?;
+            (id, username.map(|name| name.to_string()))
+        }
+        Ok(id) => {
+            let account = graph.account(id).map_err(|e| match e {
+                GraphError::UserNotFound => {
+                    anyhow::anyhow!("no account with id {id}: `rookery token {id} --provision` mints for a new one")
+                }
+                other => anyhow::Error::new(other).context(format!("reading account {id}")),
+            })?;
+            (id, Some(account.username.to_string()))
+        }
+        Err(_) if args.provision => bail!("--provision needs an account id (a UUID), not {:?}", args.user),
         Err(_) => {
             let name = Username::parse(&args.user)
                 .with_context(|| format!("{:?} is neither a UUID nor a username", args.user))?;
-            let db = open_database(&args.database)?;
-            let account = graph(&db).account_by_username(&name).with_context(|| format!("no account named {name}"))?;
+            let account = graph.account_by_username(&name).with_context(|| format!("no account named {name}"))?;
             (account.id, Some(account.username.to_string()))
         }
     };

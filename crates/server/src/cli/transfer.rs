@@ -1,11 +1,13 @@
-//! `rookery export [--output FILE]` and `rookery import FILE`: accounts and follow
-//! edges as JSON Lines (see [`jsonl`]). Export streams pages read in key order;
-//! import sends batches of lines to the store, one transaction each, and recomputes
-//! the counts once at the end. A progress bar shows on stderr when it is a terminal.
+//! `rookery export [--output FILE]` and `rookery import FILE [--strict]`: every table
+//! as JSON Lines (see [`jsonl`]). Export streams pages read in key order; import sends
+//! batches of lines to the store, one transaction per kind of record per batch, and
+//! recomputes the counts once at the end. A progress bar shows on stderr when it is a
+//! terminal.
 
 mod jsonl;
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -16,9 +18,9 @@ use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use rookery_store::Database;
-use rookery_store::maintenance::{AccountRecord, BatchOutcome, ExportError, ExportSink, FollowRecord};
+use rookery_store::maintenance::{BatchOutcome, ExportError, ExportSink, Record, RecordKind};
 
-use super::check::open_for_maintenance;
+use super::check::{Access, open_for_maintenance};
 use crate::settings::DatabaseSettings;
 
 /// Rows per page read by export.
@@ -43,6 +45,10 @@ pub struct ImportArgs {
     /// Lines per transaction.
     #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u32).range(1..))]
     batch_size: u32,
+    /// Exit with status 1 when any line was skipped (what could be imported still is:
+    /// each batch commits on its own).
+    #[arg(long)]
+    strict: bool,
     #[command(flatten)]
     database: DatabaseSettings,
 }
@@ -78,38 +84,35 @@ fn seconds(took: Duration) -> f64 {
 struct JsonlSink<W: Write> {
     out: W,
     bar: ProgressBar,
-    accounts: u64,
-    follows: u64,
-}
-
-impl<W: Write> JsonlSink<W> {
-    fn tick(&self) {
-        self.bar.set_message(format!("{} accounts, {} follows", self.accounts, self.follows));
-    }
+    written: u64,
 }
 
 impl<W: Write> ExportSink for JsonlSink<W> {
-    fn accounts(&mut self, page: &[AccountRecord]) -> std::io::Result<()> {
+    fn records(&mut self, page: &[Record]) -> std::io::Result<()> {
         for record in page {
-            jsonl::write_account(&mut self.out, record)?;
+            jsonl::write(&mut self.out, record)?;
         }
-        self.accounts += u64::try_from(page.len()).unwrap_or(u64::MAX);
-        self.tick();
-        Ok(())
-    }
-
-    fn follows(&mut self, page: &[FollowRecord]) -> std::io::Result<()> {
-        for record in page {
-            jsonl::write_follow(&mut self.out, record)?;
+        self.written += u64::try_from(page.len()).unwrap_or(u64::MAX);
+        if let Some(first) = page.first() {
+            self.bar.set_message(format!("{} records ({})", self.written, first.kind().plural()));
         }
-        self.follows += u64::try_from(page.len()).unwrap_or(u64::MAX);
-        self.tick();
         Ok(())
     }
 }
 
+/// `5 accounts, 6 follows, 1 blocks`: the kinds with records, in export order.
+fn per_kind(counts: impl Fn(RecordKind) -> u64) -> String {
+    let parts: Vec<String> = RecordKind::ALL
+        .iter()
+        .map(|&kind| (kind, counts(kind)))
+        .filter(|&(_, n)| n > 0)
+        .map(|(kind, n)| format!("{n} {}", kind.plural()))
+        .collect();
+    if parts.is_empty() { "nothing".to_owned() } else { parts.join(", ") }
+}
+
 pub fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
-    let db = open_for_maintenance(&args.database)?;
+    let db = open_for_maintenance(&args.database, Access::Read)?;
     let started = Instant::now();
     let summary = match args.output.as_deref().filter(|path| !is_stdio(path)) {
         Some(path) => {
@@ -120,20 +123,14 @@ pub fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
     }?;
     // stdout may be the export itself: the summary goes to stderr.
     let mut err = std::io::stderr().lock();
-    writeln!(
-        err,
-        "exported {} accounts and {} follows in {:.2}s",
-        summary.accounts,
-        summary.follows,
-        seconds(started.elapsed())
-    )?;
+    writeln!(err, "exported {} in {:.2}s", per_kind(|kind| summary.of(kind)), seconds(started.elapsed()))?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn export_to<W: Write>(db: &Database, out: W) -> anyhow::Result<rookery_store::maintenance::ExportSummary> {
     let bar = progress(None);
     bar.enable_steady_tick(Duration::from_millis(200));
-    let mut sink = JsonlSink { out, bar, accounts: 0, follows: 0 };
+    let mut sink = JsonlSink { out, bar, written: 0 };
     let summary = db.export(EXPORT_PAGE, &mut sink).map_err(|e| match e {
         ExportError::Store(e) => anyhow::Error::new(e).context("reading the database"),
         ExportError::Sink(e) => anyhow::Error::new(e).context("writing the export"),
@@ -148,20 +145,25 @@ fn export_to<W: Write>(db: &Database, out: W) -> anyhow::Result<rookery_store::m
 /// What an import did, line by line.
 #[derive(Default)]
 struct Tally {
-    accounts: BatchTally,
-    follows: BatchTally,
+    per_kind: BTreeMap<RecordKind, BatchTally>,
     skipped: BTreeMap<&'static str, u64>,
     skipped_total: u64,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone, Copy)]
 struct BatchTally {
     inserted: u64,
     present: u64,
 }
 
 impl Tally {
-    fn skip(&mut self, bar: &ProgressBar, line: u64, category: &'static str, why: &dyn std::fmt::Display) {
+    fn of(&self, kind: RecordKind) -> BatchTally {
+        self.per_kind.get(&kind).copied().unwrap_or_default()
+    }
+
+    /// Reports skipped lines, in line order (the caller sorts a batch's), the first
+    /// [`SHOWN_SKIPS`] one by one, the rest only in the tally.
+    fn skip(&mut self, bar: &ProgressBar, line: u64, category: &'static str, why: &str) {
         *self.skipped.entry(category).or_default() += 1;
         self.skipped_total += 1;
         if self.skipped_total <= SHOWN_SKIPS {
@@ -174,52 +176,86 @@ impl Tally {
             });
         }
     }
+}
 
-    fn absorb(&mut self, bar: &ProgressBar, outcome: &BatchOutcome, lines: &[u64], follows: bool) {
-        let side = if follows { &mut self.follows } else { &mut self.accounts };
-        side.inserted += outcome.inserted;
-        side.present += outcome.present;
-        for skip in &outcome.skipped {
-            let line = lines.get(skip.index).copied().unwrap_or(0);
-            self.skip(bar, line, skip.reason.describe(), &skip.reason.describe());
-        }
-    }
+/// A skipped line waiting for its batch to be reported in line order.
+struct Skipped {
+    line: u64,
+    category: &'static str,
+    why: String,
 }
 
 /// Lines read but not yet sent, with their line numbers for reporting skips.
 #[derive(Default)]
 struct Pending {
-    accounts: Vec<AccountRecord>,
-    account_lines: Vec<u64>,
-    follows: Vec<FollowRecord>,
-    follow_lines: Vec<u64>,
+    records: BTreeMap<RecordKind, (Vec<Record>, Vec<u64>)>,
+    skipped: Vec<Skipped>,
+    len: usize,
+}
+
+/// A bad line as the skip message quotes it: enough to find it, never a whole
+/// megabyte of it.
+fn excerpt(line: &[u8]) -> String {
+    const SHOWN: usize = 120;
+    let text = String::from_utf8_lossy(line);
+    match text.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("{}...", text.get(..cut).unwrap_or_default()),
+        None => text.into_owned(),
+    }
 }
 
 impl Pending {
-    fn len(&self) -> usize {
-        self.accounts.len() + self.follows.len()
+    fn push(&mut self, line: u64, record: Record) {
+        let (records, lines) = self.records.entry(record.kind()).or_default();
+        records.push(record);
+        lines.push(line);
+        self.len += 1;
     }
 
-    /// Sends accounts before edges: an edge may name an account of the same batch.
+    /// Sends each kind in [`RecordKind::ALL`] order (accounts before what names them),
+    /// then reports the batch's skipped lines in line order.
     fn flush(&mut self, db: &Database, tally: &mut Tally, bar: &ProgressBar) -> anyhow::Result<()> {
-        if !self.accounts.is_empty() {
-            let outcome = db.import_accounts(&self.accounts).context("importing accounts")?;
-            tally.absorb(bar, &outcome, &self.account_lines, false);
-            self.accounts.clear();
-            self.account_lines.clear();
+        for (kind, (records, lines)) in std::mem::take(&mut self.records) {
+            let outcome = send(db, kind, &records).with_context(|| format!("importing {}", kind.plural()))?;
+            let side = tally.per_kind.entry(kind).or_default();
+            side.inserted += outcome.inserted;
+            side.present += outcome.present;
+            for skip in &outcome.skipped {
+                let line = lines.get(skip.index).copied().unwrap_or(0);
+                let what = records.get(skip.index).map(jsonl::describe).unwrap_or_default();
+                let reason = skip.reason.describe();
+                self.skipped.push(Skipped { line, category: reason, why: format!("{what}: {reason}") });
+            }
         }
-        if !self.follows.is_empty() {
-            let outcome = db.import_follows(&self.follows).context("importing follows")?;
-            tally.absorb(bar, &outcome, &self.follow_lines, true);
-            self.follows.clear();
-            self.follow_lines.clear();
+        self.skipped.sort_by_key(|skip| skip.line);
+        for skip in std::mem::take(&mut self.skipped) {
+            tally.skip(bar, skip.line, skip.category, &skip.why);
         }
-        bar.set_message(format!(
-            "{} accounts, {} follows",
-            tally.accounts.inserted + tally.accounts.present,
-            tally.follows.inserted + tally.follows.present
-        ));
+        self.len = 0;
+        bar.set_message(format!("{} records", tally.per_kind.values().map(|t| t.inserted + t.present).sum::<u64>()));
         Ok(())
+    }
+}
+
+fn send(
+    db: &Database,
+    kind: RecordKind,
+    records: &[Record],
+) -> Result<BatchOutcome, rookery_domain::ports::StoreError> {
+    match kind {
+        RecordKind::Account => {
+            let accounts: Vec<_> = records
+                .iter()
+                .filter_map(|r| if let Record::Account(a) = r { Some(a.clone()) } else { None })
+                .collect();
+            db.import_accounts(&accounts)
+        }
+        RecordKind::Follow => {
+            let follows: Vec<_> =
+                records.iter().filter_map(|r| if let Record::Follow(f) = r { Some(*f) } else { None }).collect();
+            db.import_follows(&follows)
+        }
+        other => db.import_records(other, records),
     }
 }
 
@@ -231,7 +267,7 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
         let len = file.metadata().ok().map(|m| m.len());
         (Box::new(BufReader::with_capacity(IO_BUFFER, file)), len)
     };
-    let db = open_for_maintenance(&args.database)?;
+    let db = open_for_maintenance(&args.database, Access::Write)?;
     let started = Instant::now();
     let bar = progress(total);
     let tally = read_batches(&db, input, usize::try_from(args.batch_size).unwrap_or(usize::MAX), &bar)?;
@@ -241,13 +277,22 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
 
     let mut out = std::io::stdout().lock();
-    writeln!(out, "accounts: {} imported, {} already present", tally.accounts.inserted, tally.accounts.present)?;
-    writeln!(out, "follows: {} imported, {} already present", tally.follows.inserted, tally.follows.present)?;
-    let reasons: Vec<String> = tally.skipped.iter().map(|(why, n)| format!("{n} {why}")).collect();
+    for kind in RecordKind::ALL {
+        let t = tally.of(kind);
+        // Accounts and follows always (scripts read them); other kinds when present.
+        if t.inserted + t.present > 0 || matches!(kind, RecordKind::Account | RecordKind::Follow) {
+            writeln!(out, "{}: {} imported, {} already present", kind.plural(), t.inserted, t.present)?;
+        }
+    }
+    let mut reasons = String::new();
+    for (why, n) in &tally.skipped {
+        let sep = if reasons.is_empty() { "" } else { ", " };
+        write!(reasons, "{sep}{n} {why}")?;
+    }
     if reasons.is_empty() {
         writeln!(out, "skipped: 0 lines")?;
     } else {
-        writeln!(out, "skipped: {} lines ({})", tally.skipped_total, reasons.join(", "))?;
+        writeln!(out, "skipped: {} lines ({reasons})", tally.skipped_total)?;
     }
     writeln!(
         out,
@@ -256,6 +301,10 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
         counts.accounts
     )?;
     writeln!(out, "done in {:.2}s", seconds(started.elapsed()))?;
+    if args.strict && tally.skipped_total > 0 {
+        writeln!(std::io::stderr().lock(), "--strict: {} lines were skipped", tally.skipped_total)?;
+        return Ok(ExitCode::FAILURE);
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -283,17 +332,14 @@ fn read_batches(
             continue;
         }
         match jsonl::parse(line, now) {
-            Ok(jsonl::Line::Account(record)) => {
-                pending.accounts.push(record);
-                pending.account_lines.push(line_no);
-            }
-            Ok(jsonl::Line::Follow(record)) => {
-                pending.follows.push(record);
-                pending.follow_lines.push(line_no);
-            }
-            Err(error) => tally.skip(bar, line_no, error.category(), &error),
+            Ok(record) => pending.push(line_no, record),
+            Err(error) => pending.skipped.push(Skipped {
+                line: line_no,
+                category: error.category(),
+                why: format!("{error}: {}", excerpt(line)),
+            }),
         }
-        if pending.len() >= batch_size {
+        if pending.len >= batch_size {
             pending.flush(db, &mut tally, bar)?;
         }
     }

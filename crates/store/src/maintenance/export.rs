@@ -1,43 +1,51 @@
-//! Export: live accounts, then the edges between them, streamed page by page in
-//! primary-key order from one snapshot, so memory stays flat however large the graph
-//! (but for the set of deleted account ids) and the edges written always name
-//! accounts written before them.
+//! Export: every table, one after the other in [`RecordKind::ALL`] order, streamed
+//! page by page in primary-key order from one snapshot, so memory stays flat however
+//! large the graph (but for the set of deleted account ids) and every row written
+//! names only accounts written before it.
+//!
+//! Text keys (device tokens) are ordered by their bytes on both backends (`COLLATE
+//! "C"` on PostgreSQL, SQLite's default), so an export reads the same whichever
+//! backend it came from.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
 use rookery_domain::ports::StoreError;
-use rookery_domain::{AccountId, Username};
+use rookery_domain::{AccountId, NotificationId, NotificationKind, RequestId, RequestStatus, Username};
 
 use crate::database::Database;
-use crate::maintenance::records::{AccountRecord, FollowRecord};
+use crate::maintenance::records::{
+    AccountRecord, BlockRecord, DeviceRecord, FollowRecord, NotificationRecord, PushRecord, QuotaRecord, Record,
+    RecordKind, RequestRecord,
+};
 use crate::maintenance::tally;
-use crate::schema::{accounts, follows};
+use crate::schema::{accounts, blocks, devices, follow_quota, follow_requests, follows, notifications, push_outbox};
 use crate::sql_types::{DbTime, DbUuid};
 
-/// Where [`Database::export`] writes its pages, in order: every account page, then
-/// every edge page.
+/// Where [`Database::export`] writes its pages, in [`RecordKind::ALL`] order.
 pub trait ExportSink {
-    /// Writes a page of live accounts, in id order.
+    /// Writes a page of records of one kind, in key order.
     ///
     /// # Errors
     /// The write failed; the export stops.
-    fn accounts(&mut self, page: &[AccountRecord]) -> std::io::Result<()>;
-
-    /// Writes a page of edges between live accounts, in (follower, followee) order.
-    ///
-    /// # Errors
-    /// The write failed; the export stops.
-    fn follows(&mut self, page: &[FollowRecord]) -> std::io::Result<()>;
+    fn records(&mut self, page: &[Record]) -> std::io::Result<()>;
 }
 
-/// How much [`Database::export`] wrote.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// How much [`Database::export`] wrote, per kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExportSummary {
-    /// Accounts written.
-    pub accounts: u64,
-    /// Edges written.
-    pub follows: u64,
+    /// Records written per kind (kinds with none are absent).
+    pub written: BTreeMap<RecordKind, u64>,
+}
+
+impl ExportSummary {
+    /// Records of `kind` written.
+    #[must_use]
+    pub fn of(&self, kind: RecordKind) -> u64 {
+        self.written.get(&kind).copied().unwrap_or(0)
+    }
 }
 
 /// Why an export stopped.
@@ -64,11 +72,13 @@ struct AccountExportRow {
     is_verified: bool,
     posts_count: i64,
     created_at: DbTime,
+    updated_at: DbTime,
+    deleted_at: Option<DbTime>,
 }
 
-impl From<AccountExportRow> for AccountRecord {
+impl From<AccountExportRow> for Record {
     fn from(row: AccountExportRow) -> Self {
-        Self {
+        Self::Account(AccountRecord {
             id: AccountId::from_uuid(row.id.0),
             username: Username::from_trusted(row.username),
             full_name: row.full_name,
@@ -79,65 +89,268 @@ impl From<AccountExportRow> for AccountRecord {
             is_verified: row.is_verified,
             posts_count: row.posts_count,
             created_at: row.created_at.0,
-        }
+            updated_at: row.updated_at.0,
+            deleted_at: row.deleted_at.map(|at| at.0),
+        })
     }
 }
 
-fn follow_record((follower, followee, created_at): (DbUuid, DbUuid, DbTime)) -> FollowRecord {
-    FollowRecord {
-        follower_id: AccountId::from_uuid(follower.0),
-        followee_id: AccountId::from_uuid(followee.0),
-        created_at: created_at.0,
-    }
+fn account(id: DbUuid) -> AccountId {
+    AccountId::from_uuid(id.0)
 }
 
-/// Paged reads in key order, written once for both backends.
+/// A stored enum value the schema's CHECK constraint admits but this binary cannot
+/// read: a failed read rather than a guess.
+fn unreadable(what: &str, value: &str) -> diesel::result::Error {
+    diesel::result::Error::DeserializationError(format!("unknown {what} {value:?}").into())
+}
+
+/// How each backend orders text keys by their bytes.
+pub(crate) trait ByteOrder {
+    /// Appended to a text column in ORDER BY and comparisons.
+    const BYTES: &'static str;
+}
+
+impl ByteOrder for diesel::sqlite::SqliteConnection {
+    const BYTES: &'static str = "";
+}
+
+impl ByteOrder for diesel::pg::PgConnection {
+    const BYTES: &'static str = " COLLATE \"C\"";
+}
+
+type Page = QueryResult<Vec<Record>>;
+
+/// Paged reads in key order, written once for both backends. Each takes the last
+/// record of the previous page (of its own kind) as the cursor.
 pub(crate) trait ExportQueries {
-    fn account_page(&mut self, after: Option<DbUuid>, limit: i64) -> QueryResult<Vec<AccountRecord>>;
     fn deleted_accounts(&mut self) -> QueryResult<HashSet<DbUuid>>;
-    fn follow_page(
-        &mut self,
-        after: Option<(DbUuid, DbUuid)>,
-        limit: i64,
-    ) -> QueryResult<Vec<(DbUuid, DbUuid, DbTime)>>;
+    fn account_page(&mut self, after: Option<&Record>, limit: i64) -> Page;
+    fn block_page(&mut self, after: Option<&Record>, limit: i64) -> Page;
+    fn follow_page(&mut self, after: Option<&Record>, limit: i64) -> QueryResult<Vec<FollowRecord>>;
+    fn request_page(&mut self, after: Option<&Record>, limit: i64) -> Page;
+    fn notification_page(&mut self, after: Option<&Record>, limit: i64) -> Page;
+    fn device_page(&mut self, after: Option<&Record>, limit: i64) -> Page;
+    fn push_page(&mut self, after: Option<&Record>, limit: i64) -> Page;
+    fn quota_page(&mut self, after: Option<&Record>, limit: i64) -> Page;
 }
 
 for_each_backend! {
 impl ExportQueries {
-    fn account_page(&mut self, after: Option<DbUuid>, limit: i64) -> QueryResult<Vec<AccountRecord>> {
-        let mut query = accounts::table
-            .filter(accounts::deleted_at.is_null())
-            .order(accounts::id)
-            .limit(limit)
-            .select(AccountExportRow::as_select())
-            .into_boxed();
-        if let Some(after) = after {
-            query = query.filter(accounts::id.gt(after));
-        }
-        Ok(query.load(self)?.into_iter().map(AccountRecord::from).collect())
-    }
-
     fn deleted_accounts(&mut self) -> QueryResult<HashSet<DbUuid>> {
         Ok(accounts::table.filter(accounts::deleted_at.is_not_null()).select(accounts::id).load::<DbUuid>(self)?.into_iter().collect())
     }
 
-    fn follow_page(&mut self, after: Option<(DbUuid, DbUuid)>, limit: i64) -> QueryResult<Vec<(DbUuid, DbUuid, DbTime)>> {
+    fn account_page(&mut self, after: Option<&Record>, limit: i64) -> Page {
+        let mut query = accounts::table.order(accounts::id).limit(limit).select(AccountExportRow::as_select()).into_boxed();
+        if let Some(Record::Account(last)) = after {
+            query = query.filter(accounts::id.gt(DbUuid::from(last.id)));
+        }
+        Ok(query.load(self)?.into_iter().map(Record::from).collect())
+    }
+
+    fn block_page(&mut self, after: Option<&Record>, limit: i64) -> Page {
+        let mut query = blocks::table
+            .order((blocks::blocker_id, blocks::blocked_id))
+            .limit(limit)
+            .select((blocks::blocker_id, blocks::blocked_id, blocks::reason, blocks::created_at))
+            .into_boxed();
+        if let Some(Record::Block(last)) = after {
+            let (a, b) = (DbUuid::from(last.blocker_id), DbUuid::from(last.blocked_id));
+            query = query.filter(blocks::blocker_id.ge(a).and(blocks::blocker_id.gt(a).or(blocks::blocked_id.gt(b))));
+        }
+        Ok(query
+            .load::<(DbUuid, DbUuid, Option<String>, DbTime)>(self)?
+            .into_iter()
+            .map(|(blocker, blocked, reason, at)| {
+                Record::Block(BlockRecord { blocker_id: account(blocker), blocked_id: account(blocked), reason, created_at: at.0 })
+            })
+            .collect())
+    }
+
+    fn follow_page(&mut self, after: Option<&Record>, limit: i64) -> QueryResult<Vec<FollowRecord>> {
         let mut query = follows::table
             .order((follows::follower_id, follows::followee_id))
             .limit(limit)
             .select((follows::follower_id, follows::followee_id, follows::created_at))
             .into_boxed();
-        if let Some((a, b)) = after {
+        if let Some(Record::Follow(last)) = after {
+            let (a, b) = (DbUuid::from(last.follower_id), DbUuid::from(last.followee_id));
             // The range on the key's first column lets both backends start the scan
             // at the cursor; the OR only trims the rest of that follower's edges.
             query = query.filter(follows::follower_id.ge(a).and(follows::follower_id.gt(a).or(follows::followee_id.gt(b))));
         }
-        query.load(self)
+        Ok(query
+            .load::<(DbUuid, DbUuid, DbTime)>(self)?
+            .into_iter()
+            .map(|(follower, followee, at)| FollowRecord { follower_id: account(follower), followee_id: account(followee), created_at: at.0 })
+            .collect())
+    }
+
+    fn request_page(&mut self, after: Option<&Record>, limit: i64) -> Page {
+        let mut query = follow_requests::table
+            .order(follow_requests::id)
+            .limit(limit)
+            .select((
+                follow_requests::id,
+                follow_requests::requester_id,
+                follow_requests::target_id,
+                follow_requests::status,
+                follow_requests::created_at,
+                follow_requests::updated_at,
+            ))
+            .into_boxed();
+        if let Some(Record::Request(last)) = after {
+            query = query.filter(follow_requests::id.gt(DbUuid::from(last.id)));
+        }
+        query
+            .load::<(DbUuid, DbUuid, DbUuid, String, DbTime, Option<DbTime>)>(self)?
+            .into_iter()
+            .map(|(id, requester, target, status, created_at, updated_at)| {
+                Ok(Record::Request(RequestRecord {
+                    id: RequestId::from_uuid(id.0),
+                    requester_id: account(requester),
+                    target_id: account(target),
+                    status: RequestStatus::parse(&status).ok_or_else(|| unreadable("request status", &status))?,
+                    created_at: created_at.0,
+                    updated_at: updated_at.map(|at| at.0),
+                }))
+            })
+            .collect()
+    }
+
+    fn notification_page(&mut self, after: Option<&Record>, limit: i64) -> Page {
+        let mut query = notifications::table
+            .order(notifications::id)
+            .limit(limit)
+            .select((
+                notifications::id,
+                notifications::recipient_id,
+                notifications::actor_id,
+                notifications::kind,
+                notifications::created_at,
+                notifications::read_at,
+            ))
+            .into_boxed();
+        if let Some(Record::Notification(last)) = after {
+            query = query.filter(notifications::id.gt(DbUuid::from(last.id)));
+        }
+        query
+            .load::<(DbUuid, DbUuid, DbUuid, String, DbTime, Option<DbTime>)>(self)?
+            .into_iter()
+            .map(|(id, recipient, actor, kind, created_at, read_at)| {
+                Ok(Record::Notification(NotificationRecord {
+                    id: NotificationId::from_uuid(id.0),
+                    recipient_id: account(recipient),
+                    actor_id: account(actor),
+                    kind: NotificationKind::parse(&kind).ok_or_else(|| unreadable("notification kind", &kind))?,
+                    created_at: created_at.0,
+                    read_at: read_at.map(|at| at.0),
+                }))
+            })
+            .collect()
+    }
+
+    fn device_page(&mut self, after: Option<&Record>, limit: i64) -> Page {
+        let mut query = devices::table
+            .order(sql::<Text>(&format!("token{}", Self::BYTES)))
+            .limit(limit)
+            .select((devices::token, devices::account_id, devices::platform, devices::created_at, devices::updated_at))
+            .into_boxed();
+        if let Some(Record::Device(last)) = after {
+            query = query.filter(sql::<Bool>(&format!("token{} > ", Self::BYTES)).bind::<Text, _>(last.token.clone()));
+        }
+        Ok(query
+            .load::<(String, DbUuid, String, DbTime, DbTime)>(self)?
+            .into_iter()
+            .map(|(token, owner, platform, created_at, updated_at)| {
+                Record::Device(DeviceRecord { token, account_id: account(owner), platform, created_at: created_at.0, updated_at: updated_at.0 })
+            })
+            .collect())
+    }
+
+    fn push_page(&mut self, after: Option<&Record>, limit: i64) -> Page {
+        let mut query = push_outbox::table
+            .order((push_outbox::notification_id, sql::<Text>(&format!("device_token{}", Self::BYTES))))
+            .limit(limit)
+            .select((
+                push_outbox::notification_id,
+                push_outbox::device_token,
+                push_outbox::attempts,
+                push_outbox::next_attempt_at,
+                push_outbox::created_at,
+            ))
+            .into_boxed();
+        if let Some(Record::Push(last)) = after {
+            let id = DbUuid(last.notification_id);
+            let later_token = sql::<Bool>(&format!("device_token{} > ", Self::BYTES)).bind::<Text, _>(last.device_token.clone());
+            query = query.filter(push_outbox::notification_id.gt(id).or(push_outbox::notification_id.eq(id).and(later_token)));
+        }
+        Ok(query
+            .load::<(DbUuid, String, i32, DbTime, DbTime)>(self)?
+            .into_iter()
+            .map(|(id, device_token, attempts, next_attempt_at, created_at)| {
+                Record::Push(PushRecord { notification_id: id.0, device_token, attempts, next_attempt_at: next_attempt_at.0, created_at: created_at.0 })
+            })
+            .collect())
+    }
+
+    fn quota_page(&mut self, after: Option<&Record>, limit: i64) -> Page {
+        let mut query = follow_quota::table
+            .order(follow_quota::account_id)
+            .limit(limit)
+            .select((follow_quota::account_id, follow_quota::window_start, follow_quota::used))
+            .into_boxed();
+        if let Some(Record::Quota(last)) = after {
+            query = query.filter(follow_quota::account_id.gt(DbUuid::from(last.account_id)));
+        }
+        Ok(query
+            .load::<(DbUuid, DbTime, i32)>(self)?
+            .into_iter()
+            .map(|(owner, window_start, used)| Record::Quota(QuotaRecord { account_id: account(owner), window_start: window_start.0, used }))
+            .collect())
     }
 }
 }
 
-/// Runs the two paged scans. A sink error is parked in `failed` and turned into a
+/// One page of `kind` after `after`. Edges of deleted accounts are dropped here
+/// (`rookery check --repair` removes them; a file must not carry them over):
+/// joining every edge to both its accounts costs two index lookups per edge (20 s for
+/// a million on PostgreSQL), the deleted ids one query.
+fn page_of<C: ExportQueries>(
+    conn: &mut C,
+    kind: RecordKind,
+    after: Option<&Record>,
+    limit: i64,
+    deleted: &HashSet<DbUuid>,
+) -> QueryResult<(Vec<Record>, Option<Record>)> {
+    if kind == RecordKind::Follow {
+        let rows = conn.follow_page(after, limit)?;
+        let last = rows.last().copied().map(Record::Follow);
+        let live = rows
+            .into_iter()
+            .filter(|edge| {
+                !deleted.contains(&DbUuid::from(edge.follower_id)) && !deleted.contains(&DbUuid::from(edge.followee_id))
+            })
+            .map(Record::Follow)
+            .collect();
+        return Ok((live, last));
+    }
+    let page = match kind {
+        RecordKind::Account => conn.account_page(after, limit)?,
+        RecordKind::Block => conn.block_page(after, limit)?,
+        RecordKind::Follow => Vec::new(),
+        RecordKind::Request => conn.request_page(after, limit)?,
+        RecordKind::Notification => conn.notification_page(after, limit)?,
+        RecordKind::Device => conn.device_page(after, limit)?,
+        RecordKind::Push => conn.push_page(after, limit)?,
+        RecordKind::Quota => conn.quota_page(after, limit)?,
+    };
+    let last = page.last().cloned();
+    Ok((page, last))
+}
+
+/// Runs the paged scans. A sink error is parked in `failed` and turned into a
 /// rollback, since the transaction's error type is Diesel's.
 fn pages<C: ExportQueries>(
     conn: &mut C,
@@ -150,39 +363,25 @@ fn pages<C: ExportQueries>(
         *failed = Some(e);
         diesel::result::Error::RollbackTransaction
     };
-    let mut after = None;
-    loop {
-        let page = conn.account_page(after, page_size)?;
-        let Some(last) = page.last() else { break };
-        after = Some(DbUuid::from(last.id));
-        sink.accounts(&page).map_err(&mut park)?;
-        summary.accounts += tally(page.len());
-    }
-    // Edges are read alone, in key order, and those of deleted accounts dropped here:
-    // joining every edge to both its accounts costs two index lookups per edge
-    // (20 s for a million on PostgreSQL), the deleted ids one query.
     let deleted = conn.deleted_accounts()?;
-    let mut after = None;
-    loop {
-        let rows = conn.follow_page(after, page_size)?;
-        let Some(&(follower, followee, _)) = rows.last() else { break };
-        after = Some((follower, followee));
-        let page: Vec<FollowRecord> = rows
-            .into_iter()
-            .filter(|(follower, followee, _)| !deleted.contains(follower) && !deleted.contains(followee))
-            .map(follow_record)
-            .collect();
-        if !page.is_empty() {
-            sink.follows(&page).map_err(&mut park)?;
-            summary.follows += tally(page.len());
+    for kind in RecordKind::ALL {
+        let mut after: Option<Record> = None;
+        loop {
+            let (page, last) = page_of(conn, kind, after.as_ref(), page_size, &deleted)?;
+            let Some(last) = last else { break };
+            after = Some(last);
+            if !page.is_empty() {
+                sink.records(&page).map_err(&mut park)?;
+                *summary.written.entry(kind).or_default() += tally(page.len());
+            }
         }
     }
     Ok(summary)
 }
 
 impl Database {
-    /// Streams every live account, then every edge between live accounts, to `sink`
-    /// in pages of `page_size` rows read in primary-key order, all from one snapshot.
+    /// Streams every table to `sink` in [`RecordKind::ALL`] order, in pages of
+    /// `page_size` rows read in primary-key order, all from one snapshot.
     ///
     /// # Errors
     /// [`ExportError::Store`] when reading fails, [`ExportError::Sink`] when the sink

@@ -19,7 +19,7 @@ use crate::maintenance::tally;
 use crate::schema::accounts;
 use crate::sql_types::{DbTime, DbUuid, db_time};
 
-/// Rows per multi-row INSERT of accounts: 12 columns, under SQLite's 32766 variables.
+/// Rows per multi-row INSERT of accounts: 13 columns, under SQLite's 32766 variables.
 const ACCOUNT_CHUNK: usize = 2_000;
 /// Rows per multi-row INSERT of staged edges: 4 columns.
 const FOLLOW_CHUNK: usize = 8_000;
@@ -39,6 +39,10 @@ pub enum SkipReason {
     UnknownAccount,
     /// One of the two accounts blocks the other.
     Blocked,
+    /// An account the record names is unknown (or deleted, where it must be live).
+    MissingAccount,
+    /// Another pending request exists for the same pair.
+    PendingExists,
 }
 
 impl SkipReason {
@@ -51,6 +55,8 @@ impl SkipReason {
             Self::SelfFollow => "self-follow",
             Self::UnknownAccount => "follower or followee unknown or deleted",
             Self::Blocked => "one account blocks the other",
+            Self::MissingAccount => "names an unknown or deleted account",
+            Self::PendingExists => "another pending request for the same pair",
         }
     }
 }
@@ -231,9 +237,11 @@ impl ImportWrites {
                 outcome.present += 1;
                 continue;
             }
+            // A deleted account's username is free: only live ones are unique.
+            let live = record.deleted_at.is_none();
             let reason = if record.posts_count < 0 {
                 Some(SkipReason::NegativePostsCount)
-            } else if owners.get(&key).is_some_and(|owner| *owner != id) {
+            } else if live && owners.get(&key).is_some_and(|owner| *owner != id) {
                 Some(SkipReason::UsernameTaken)
             } else {
                 None
@@ -243,8 +251,9 @@ impl ImportWrites {
                 continue;
             }
             known.insert(id);
-            owners.insert(key.clone(), id);
-            let created_at = db_time(record.created_at);
+            if live {
+                owners.insert(key.clone(), id);
+            }
             // Column assignments rather than an Insertable struct: its `None`s would
             // be DEFAULT, which SQLite's multi-row VALUES cannot carry.
             rows.push((
@@ -258,8 +267,9 @@ impl ImportWrites {
                 accounts::is_private.eq(record.is_private),
                 accounts::is_verified.eq(record.is_verified),
                 accounts::posts_count.eq(record.posts_count),
-                accounts::created_at.eq(created_at),
-                accounts::updated_at.eq(created_at),
+                accounts::created_at.eq(db_time(record.created_at)),
+                accounts::updated_at.eq(db_time(record.updated_at)),
+                accounts::deleted_at.eq(record.deleted_at.map(db_time)),
             ));
         }
         let mut inserted = 0;
@@ -320,7 +330,7 @@ const SQLITE_BULK_OFF: &str = "PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoi
 
 /// Runs `batch` in a `BEGIN IMMEDIATE` transaction with [`SQLITE_BULK_ON`] in force,
 /// and sets this same connection back afterwards whatever happened.
-fn sqlite_bulk<T>(
+pub(super) fn sqlite_bulk<T>(
     conn: &mut diesel::sqlite::SqliteConnection,
     batch: impl FnOnce(&mut diesel::sqlite::SqliteConnection) -> QueryResult<T>,
 ) -> QueryResult<T> {
@@ -390,7 +400,7 @@ const FIRST_ANALYZE_ROWS: i64 = 10_000;
 /// once the table held 50,000 accounts. Analyzing whenever the table doubled keeps
 /// the plans right for a logarithmic number of `ANALYZE`s (each samples at most 30,000
 /// rows). `table` is one of this store's own table names, never input.
-fn analyze_when_grown(c: &mut diesel::pg::PgConnection, table: &'static str) -> QueryResult<()> {
+pub(super) fn analyze_when_grown(c: &mut diesel::pg::PgConnection, table: &'static str) -> QueryResult<()> {
     let growth: Option<Growth> = sql_query(
         "SELECT s.n_mod_since_analyze AS changed, GREATEST(c.reltuples, 0)::bigint AS known \
          FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid WHERE s.relname = $1",

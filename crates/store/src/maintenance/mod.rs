@@ -1,10 +1,9 @@
 //! Whole-database maintenance: the invariant check and count repair, and bulk import
-//! and export of accounts and follow edges as JSON Lines.
+//! and export of every table (the JSON Lines format belongs to the CLI).
 //!
 //! Everything here is set-based: a statement per invariant or per batch, never a
 //! round trip per account, so it runs in seconds on millions of edges. The file format
-//! itself belongs to the CLI; the store deals in [`AccountRecord`]s and
-//! [`FollowRecord`]s.
+//! itself belongs to the CLI; the store deals in [`Record`]s.
 
 /// Runs `$body` in a read-only transaction that sees one snapshot of the whole
 /// database, so a report or an export taken while the server writes is consistent:
@@ -36,13 +35,17 @@ mod check;
 mod counts;
 mod export;
 mod import;
+mod import_rest;
 mod records;
 
 pub use check::{CountDrift, IntegrityReport, RepairSummary};
 pub use counts::CountsFixed;
 pub use export::{ExportError, ExportSink, ExportSummary};
 pub use import::{BatchOutcome, Skip, SkipReason};
-pub use records::{AccountRecord, FollowRecord};
+pub use records::{
+    AccountRecord, BlockRecord, DeviceRecord, FollowRecord, NotificationRecord, PushRecord, QuotaRecord, Record,
+    RecordKind, RequestRecord,
+};
 
 /// A row count as the reports carry it (`usize` and `u64` are the same width on every
 /// platform Rookery builds for; the fallback only keeps the conversion total).

@@ -1,8 +1,10 @@
-//! What bulk transfer moves: accounts and follow edges, without counts (they follow
-//! from the edges and are recomputed after an import) and without anything of
-//! soft-deleted accounts.
+//! What bulk transfer moves: every table, row for row, but for the counts (they follow
+//! from the edges and are recomputed after an import). Deleted accounts travel too,
+//! with their `deleted_at`: their ids stay taken, so a token still naming one cannot
+//! provision it anew on the other side.
 
-use rookery_domain::{AccountId, Timestamp, Username};
+use rookery_domain::{AccountId, NotificationId, NotificationKind, RequestId, RequestStatus, Timestamp, Username};
+use uuid::Uuid;
 
 /// An account's identity and profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +29,10 @@ pub struct AccountRecord {
     pub posts_count: i64,
     /// When the account was created.
     pub created_at: Timestamp,
+    /// When its profile last changed.
+    pub updated_at: Timestamp,
+    /// When it was soft-deleted, if it was.
+    pub deleted_at: Option<Timestamp>,
 }
 
 /// A follow edge: `follower_id` follows `followee_id`.
@@ -38,4 +44,182 @@ pub struct FollowRecord {
     pub followee_id: AccountId,
     /// When the edge was made.
     pub created_at: Timestamp,
+}
+
+/// A follow request in any status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestRecord {
+    /// The request id.
+    pub id: RequestId,
+    /// Who asked.
+    pub requester_id: AccountId,
+    /// Who was asked.
+    pub target_id: AccountId,
+    /// Pending, accepted or declined.
+    pub status: RequestStatus,
+    /// When it was made.
+    pub created_at: Timestamp,
+    /// When it was answered.
+    pub updated_at: Option<Timestamp>,
+}
+
+/// A block: `blocker_id` blocks `blocked_id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockRecord {
+    /// Who blocks.
+    pub blocker_id: AccountId,
+    /// Who is blocked.
+    pub blocked_id: AccountId,
+    /// Why, as the blocker said.
+    pub reason: Option<String>,
+    /// When.
+    pub created_at: Timestamp,
+}
+
+/// A notification with its read state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotificationRecord {
+    /// The notification id (time-ordered).
+    pub id: NotificationId,
+    /// Who it is for.
+    pub recipient_id: AccountId,
+    /// Who caused it.
+    pub actor_id: AccountId,
+    /// What happened.
+    pub kind: NotificationKind,
+    /// When.
+    pub created_at: Timestamp,
+    /// When the recipient read it, if they did.
+    pub read_at: Option<Timestamp>,
+}
+
+/// A registered push device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRecord {
+    /// The push token (the key).
+    pub token: String,
+    /// Whose device it is.
+    pub account_id: AccountId,
+    /// `android`, `ios` or `web`.
+    pub platform: String,
+    /// When it was registered.
+    pub created_at: Timestamp,
+    /// When it was last registered again.
+    pub updated_at: Timestamp,
+}
+
+/// A push still to be delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushRecord {
+    /// The notification to push.
+    pub notification_id: Uuid,
+    /// The device to push it to.
+    pub device_token: String,
+    /// Attempts made so far.
+    pub attempts: i32,
+    /// When the next attempt is due.
+    pub next_attempt_at: Timestamp,
+    /// When it was queued.
+    pub created_at: Timestamp,
+}
+
+/// An account's follow budget in its current window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuotaRecord {
+    /// Whose budget.
+    pub account_id: AccountId,
+    /// When the window started.
+    pub window_start: Timestamp,
+    /// Follows spent in it.
+    pub used: i32,
+}
+
+/// One row of any table, as export writes it and import reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Record {
+    /// An account.
+    Account(AccountRecord),
+    /// A block.
+    Block(BlockRecord),
+    /// A follow edge.
+    Follow(FollowRecord),
+    /// A follow request.
+    Request(RequestRecord),
+    /// A notification.
+    Notification(NotificationRecord),
+    /// A push device.
+    Device(DeviceRecord),
+    /// A queued push.
+    Push(PushRecord),
+    /// A follow budget.
+    Quota(QuotaRecord),
+}
+
+/// The kinds of records, in the order export writes them and import applies a batch:
+/// accounts before everything that names them, blocks before the follows and requests
+/// they forbid, notifications and devices before the pushes that name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RecordKind {
+    /// [`AccountRecord`].
+    Account,
+    /// [`BlockRecord`].
+    Block,
+    /// [`FollowRecord`].
+    Follow,
+    /// [`RequestRecord`].
+    Request,
+    /// [`NotificationRecord`].
+    Notification,
+    /// [`DeviceRecord`].
+    Device,
+    /// [`PushRecord`].
+    Push,
+    /// [`QuotaRecord`].
+    Quota,
+}
+
+impl RecordKind {
+    /// Every kind, in export order.
+    pub const ALL: [Self; 8] = [
+        Self::Account,
+        Self::Block,
+        Self::Follow,
+        Self::Request,
+        Self::Notification,
+        Self::Device,
+        Self::Push,
+        Self::Quota,
+    ];
+
+    /// The plural the reports use.
+    #[must_use]
+    pub const fn plural(self) -> &'static str {
+        match self {
+            Self::Account => "accounts",
+            Self::Block => "blocks",
+            Self::Follow => "follows",
+            Self::Request => "follow requests",
+            Self::Notification => "notifications",
+            Self::Device => "devices",
+            Self::Push => "queued pushes",
+            Self::Quota => "follow quotas",
+        }
+    }
+}
+
+impl Record {
+    /// Which kind it is.
+    #[must_use]
+    pub const fn kind(&self) -> RecordKind {
+        match self {
+            Self::Account(_) => RecordKind::Account,
+            Self::Block(_) => RecordKind::Block,
+            Self::Follow(_) => RecordKind::Follow,
+            Self::Request(_) => RecordKind::Request,
+            Self::Notification(_) => RecordKind::Notification,
+            Self::Device(_) => RecordKind::Device,
+            Self::Push(_) => RecordKind::Push,
+            Self::Quota(_) => RecordKind::Quota,
+        }
+    }
 }

@@ -1,81 +1,187 @@
 //! The JSON Lines format of `rookery export` and `rookery import`: one object per
-//! line, `"type": "account"` or `"type": "follow"`, ids as hyphenated UUIDs and
-//! instants as RFC 3339 UTC. docs/operations.md describes it for users.
+//! line, its `"type"` naming the table (`account`, `block`, `follow`,
+//! `follow_request`, `notification`, `device`, `push`, `follow_quota`), ids as
+//! hyphenated UUIDs and instants as RFC 3339 UTC with up to microseconds.
+//! docs/operations.md describes it for users.
 
 use std::borrow::Cow;
 use std::fmt;
 use std::io::Write;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rookery_domain::{AccountId, Timestamp, Username};
-use rookery_store::maintenance::{AccountRecord, FollowRecord};
+use rookery_domain::{
+    AccountId, DeviceToken, NotificationId, NotificationKind, Platform, RequestId, RequestStatus, Timestamp, Username,
+};
+use rookery_store::maintenance::{
+    AccountRecord, BlockRecord, DeviceRecord, FollowRecord, NotificationRecord, PushRecord, QuotaRecord, Record,
+    RequestRecord,
+};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Serialize)]
-struct AccountOut<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    id: Uuid,
-    username: &'a str,
-    full_name: Option<&'a str>,
-    bio: Option<&'a str>,
-    profile_image_url: Option<&'a str>,
-    banner_image_url: Option<&'a str>,
-    is_private: bool,
-    is_verified: bool,
-    posts_count: i64,
-    created_at: String,
-}
-
-#[derive(Serialize)]
-struct FollowOut {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    follower_id: Uuid,
-    followee_id: Uuid,
-    created_at: String,
-}
-
+/// How an instant is written.
 fn rfc3339(at: Timestamp) -> String {
     at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
-/// Writes one account line.
+fn opt_rfc3339(at: Option<Timestamp>) -> Option<String> {
+    at.map(rfc3339)
+}
+
+/// A line as written, field order fixed per type (what export writes).
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Out<'a> {
+    Account {
+        id: Uuid,
+        username: &'a str,
+        full_name: Option<&'a str>,
+        bio: Option<&'a str>,
+        profile_image_url: Option<&'a str>,
+        banner_image_url: Option<&'a str>,
+        is_private: bool,
+        is_verified: bool,
+        posts_count: i64,
+        created_at: String,
+        updated_at: String,
+        deleted_at: Option<String>,
+    },
+    Block {
+        blocker_id: Uuid,
+        blocked_id: Uuid,
+        reason: Option<&'a str>,
+        created_at: String,
+    },
+    Follow {
+        follower_id: Uuid,
+        followee_id: Uuid,
+        created_at: String,
+    },
+    FollowRequest {
+        id: Uuid,
+        requester_id: Uuid,
+        target_id: Uuid,
+        status: &'static str,
+        created_at: String,
+        updated_at: Option<String>,
+    },
+    Notification {
+        id: Uuid,
+        recipient_id: Uuid,
+        actor_id: Uuid,
+        kind: &'static str,
+        created_at: String,
+        read_at: Option<String>,
+    },
+    Device {
+        token: &'a str,
+        account_id: Uuid,
+        platform: &'a str,
+        created_at: String,
+        updated_at: String,
+    },
+    Push {
+        notification_id: Uuid,
+        device_token: &'a str,
+        attempts: i32,
+        next_attempt_at: String,
+        created_at: String,
+    },
+    FollowQuota {
+        account_id: Uuid,
+        window_start: String,
+        used: i32,
+    },
+}
+
+fn line_of(record: &Record) -> Out<'_> {
+    match record {
+        Record::Account(a) => Out::Account {
+            id: a.id.as_uuid(),
+            username: a.username.as_str(),
+            full_name: a.full_name.as_deref(),
+            bio: a.bio.as_deref(),
+            profile_image_url: a.profile_image_url.as_deref(),
+            banner_image_url: a.banner_image_url.as_deref(),
+            is_private: a.is_private,
+            is_verified: a.is_verified,
+            posts_count: a.posts_count,
+            created_at: rfc3339(a.created_at),
+            updated_at: rfc3339(a.updated_at),
+            deleted_at: opt_rfc3339(a.deleted_at),
+        },
+        Record::Block(b) => Out::Block {
+            blocker_id: b.blocker_id.as_uuid(),
+            blocked_id: b.blocked_id.as_uuid(),
+            reason: b.reason.as_deref(),
+            created_at: rfc3339(b.created_at),
+        },
+        Record::Follow(f) => Out::Follow {
+            follower_id: f.follower_id.as_uuid(),
+            followee_id: f.followee_id.as_uuid(),
+            created_at: rfc3339(f.created_at),
+        },
+        Record::Request(r) => Out::FollowRequest {
+            id: r.id.as_uuid(),
+            requester_id: r.requester_id.as_uuid(),
+            target_id: r.target_id.as_uuid(),
+            status: r.status.as_str(),
+            created_at: rfc3339(r.created_at),
+            updated_at: opt_rfc3339(r.updated_at),
+        },
+        Record::Notification(n) => Out::Notification {
+            id: n.id.as_uuid(),
+            recipient_id: n.recipient_id.as_uuid(),
+            actor_id: n.actor_id.as_uuid(),
+            kind: n.kind.as_str(),
+            created_at: rfc3339(n.created_at),
+            read_at: opt_rfc3339(n.read_at),
+        },
+        Record::Device(d) => Out::Device {
+            token: &d.token,
+            account_id: d.account_id.as_uuid(),
+            platform: &d.platform,
+            created_at: rfc3339(d.created_at),
+            updated_at: rfc3339(d.updated_at),
+        },
+        Record::Push(p) => Out::Push {
+            notification_id: p.notification_id,
+            device_token: &p.device_token,
+            attempts: p.attempts,
+            next_attempt_at: rfc3339(p.next_attempt_at),
+            created_at: rfc3339(p.created_at),
+        },
+        Record::Quota(q) => {
+            Out::FollowQuota { account_id: q.account_id.as_uuid(), window_start: rfc3339(q.window_start), used: q.used }
+        }
+    }
+}
+
+/// Writes one line.
 ///
 /// # Errors
 /// The writer failed.
-pub fn write_account(out: &mut impl Write, record: &AccountRecord) -> std::io::Result<()> {
-    let line = AccountOut {
-        kind: "account",
-        id: record.id.as_uuid(),
-        username: record.username.as_str(),
-        full_name: record.full_name.as_deref(),
-        bio: record.bio.as_deref(),
-        profile_image_url: record.profile_image_url.as_deref(),
-        banner_image_url: record.banner_image_url.as_deref(),
-        is_private: record.is_private,
-        is_verified: record.is_verified,
-        posts_count: record.posts_count,
-        created_at: rfc3339(record.created_at),
-    };
-    serde_json::to_writer(&mut *out, &line)?;
+pub fn write(out: &mut impl Write, record: &Record) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *out, &line_of(record))?;
     out.write_all(b"\n")
 }
 
-/// Writes one follow line.
-///
-/// # Errors
-/// The writer failed.
-pub fn write_follow(out: &mut impl Write, record: &FollowRecord) -> std::io::Result<()> {
-    let line = FollowOut {
-        kind: "follow",
-        follower_id: record.follower_id.as_uuid(),
-        followee_id: record.followee_id.as_uuid(),
-        created_at: rfc3339(record.created_at),
-    };
-    serde_json::to_writer(&mut *out, &line)?;
-    out.write_all(b"\n")
+/// The values that identify a record, for messages about it.
+pub fn describe(record: &Record) -> String {
+    match record {
+        Record::Account(a) => format!("account {} ({})", a.id, a.username),
+        Record::Block(b) => format!("block {} -> {}", b.blocker_id, b.blocked_id),
+        Record::Follow(f) => format!("follow {} -> {}", f.follower_id, f.followee_id),
+        Record::Request(r) => {
+            format!("follow_request {} ({} -> {}, {})", r.id, r.requester_id, r.target_id, r.status.as_str())
+        }
+        Record::Notification(n) => {
+            format!("notification {} ({} for {}, by {})", n.id, n.kind.as_str(), n.recipient_id, n.actor_id)
+        }
+        Record::Device(d) => format!("device {} of {}", d.token, d.account_id),
+        Record::Push(p) => format!("push of {} to {}", p.notification_id, p.device_token),
+        Record::Quota(q) => format!("follow_quota of {}", q.account_id),
+    }
 }
 
 /// One line as read: every field optional, so that a missing one is reported by
@@ -99,16 +205,42 @@ struct RawLine<'a> {
     #[serde(borrow)]
     followee_id: Option<Cow<'a, str>>,
     #[serde(borrow)]
+    blocker_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    blocked_id: Option<Cow<'a, str>>,
+    reason: Option<String>,
+    #[serde(borrow)]
+    requester_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    target_id: Option<Cow<'a, str>>,
+    status: Option<String>,
+    #[serde(borrow)]
+    recipient_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    actor_id: Option<Cow<'a, str>>,
+    #[serde(rename = "kind")]
+    notification_kind: Option<String>,
+    token: Option<String>,
+    #[serde(borrow)]
+    account_id: Option<Cow<'a, str>>,
+    platform: Option<String>,
+    #[serde(borrow)]
+    notification_id: Option<Cow<'a, str>>,
+    device_token: Option<String>,
+    attempts: Option<i32>,
+    used: Option<i32>,
+    #[serde(borrow)]
     created_at: Option<Cow<'a, str>>,
-}
-
-/// A line that could be read.
-#[derive(Debug)]
-pub enum Line {
-    /// An account.
-    Account(AccountRecord),
-    /// A follow edge.
-    Follow(FollowRecord),
+    #[serde(borrow)]
+    updated_at: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    deleted_at: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    read_at: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    next_attempt_at: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    window_start: Option<Cow<'a, str>>,
 }
 
 /// Why a line was skipped before reaching the database.
@@ -116,7 +248,7 @@ pub enum Line {
 pub enum LineError {
     /// Not a JSON object of the expected shape.
     Json(String),
-    /// `type` missing or neither `account` nor `follow`.
+    /// `type` missing or not one of the record types.
     Type(Option<String>),
     /// A required field is absent.
     Missing(&'static str),
@@ -124,10 +256,12 @@ pub enum LineError {
     Uuid(&'static str, String),
     /// The username fails the domain's rules.
     Username(String),
-    /// `created_at` is not RFC 3339.
-    Instant(String),
-    /// Follower and followee are the same account.
-    SelfFollow,
+    /// An instant is not RFC 3339.
+    Instant(&'static str, String),
+    /// A field holds a value outside its set (status, kind, platform, token).
+    Value(&'static str, String),
+    /// The two accounts of an edge, block or request are the same.
+    SelfEdge,
 }
 
 impl LineError {
@@ -139,8 +273,9 @@ impl LineError {
             Self::Missing(_) => "missing field",
             Self::Uuid(..) => "bad UUID",
             Self::Username(_) => "invalid username",
-            Self::Instant(_) => "bad created_at",
-            Self::SelfFollow => "self-follow",
+            Self::Instant(..) => "bad timestamp",
+            Self::Value(..) => "bad value",
+            Self::SelfEdge => "self-follow",
         }
     }
 }
@@ -149,36 +284,63 @@ impl fmt::Display for LineError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Json(e) => write!(f, "bad JSON: {e}"),
-            Self::Type(Some(t)) => write!(f, "unknown type {t:?} (expected \"account\" or \"follow\")"),
+            Self::Type(Some(t)) => write!(f, "unknown type {t:?}"),
             Self::Type(None) => f.write_str("missing \"type\""),
             Self::Missing(field) => write!(f, "missing {field:?}"),
             Self::Uuid(field, value) => write!(f, "{field} {value:?} is not a UUID"),
-            Self::Username(e) => write!(f, "invalid username: {e}"),
-            Self::Instant(value) => write!(f, "created_at {value:?} is not an RFC 3339 timestamp"),
-            Self::SelfFollow => f.write_str("self-follow"),
+            Self::Username(e) => write!(f, "invalid username {e}"),
+            Self::Instant(field, value) => write!(f, "{field} {value:?} is not an RFC 3339 timestamp"),
+            Self::Value(field, value) => write!(f, "{field} {value:?} is not valid"),
+            Self::SelfEdge => f.write_str("self-follow (both ids are the same account)"),
         }
     }
 }
 
+fn instant(field: &'static str, value: Option<&str>) -> Result<Option<Timestamp>, LineError> {
+    value
+        .map(|text| {
+            DateTime::parse_from_rfc3339(text)
+                .map(|at| at.with_timezone(&Utc))
+                .map_err(|_| LineError::Instant(field, text.to_owned()))
+        })
+        .transpose()
+}
+
+fn uuid(field: &'static str, value: Option<&str>) -> Result<Uuid, LineError> {
+    let text = value.ok_or(LineError::Missing(field))?;
+    Uuid::try_parse(text).map_err(|_| LineError::Uuid(field, text.to_owned()))
+}
+
+fn account_id(field: &'static str, value: Option<&str>) -> Result<AccountId, LineError> {
+    uuid(field, value).map(AccountId::from_uuid)
+}
+
+fn pair(a: (&'static str, Option<&str>), b: (&'static str, Option<&str>)) -> Result<(AccountId, AccountId), LineError> {
+    let (a, b) = (account_id(a.0, a.1)?, account_id(b.0, b.1)?);
+    if a == b {
+        return Err(LineError::SelfEdge);
+    }
+    Ok((a, b))
+}
+
+fn required<T>(field: &'static str, value: Option<T>) -> Result<T, LineError> {
+    value.ok_or(LineError::Missing(field))
+}
+
 /// Reads one line (without its line break). `now` stands in for a missing
-/// `created_at`.
+/// `created_at` (files written by hand, or by older versions for other fields).
 ///
 /// # Errors
 /// Why the line cannot be imported.
-pub fn parse(line: &[u8], now: Timestamp) -> Result<Line, LineError> {
+pub fn parse(line: &[u8], now: Timestamp) -> Result<Record, LineError> {
     let raw: RawLine<'_> = serde_json::from_slice(line).map_err(|e| LineError::Json(e.to_string()))?;
-    let created_at = match raw.created_at.as_deref() {
-        None => now,
-        Some(text) => DateTime::parse_from_rfc3339(text)
-            .map(|at| at.with_timezone(&Utc))
-            .map_err(|_| LineError::Instant(text.to_owned()))?,
-    };
+    let created_at = instant("created_at", raw.created_at.as_deref())?.unwrap_or(now);
     match raw.kind.as_deref() {
         Some("account") => {
             let id = account_id("id", raw.id.as_deref())?;
-            let name = raw.username.ok_or(LineError::Missing("username"))?;
+            let name = required("username", raw.username)?;
             let username = Username::parse(&name).map_err(|e| LineError::Username(format!("{name:?}: {e}")))?;
-            Ok(Line::Account(AccountRecord {
+            Ok(Record::Account(AccountRecord {
                 id,
                 username,
                 full_name: raw.full_name,
@@ -189,23 +351,73 @@ pub fn parse(line: &[u8], now: Timestamp) -> Result<Line, LineError> {
                 is_verified: raw.is_verified.unwrap_or(false),
                 posts_count: raw.posts_count.unwrap_or(0),
                 created_at,
+                updated_at: instant("updated_at", raw.updated_at.as_deref())?.unwrap_or(created_at),
+                deleted_at: instant("deleted_at", raw.deleted_at.as_deref())?,
             }))
         }
         Some("follow") => {
-            let follower_id = account_id("follower_id", raw.follower_id.as_deref())?;
-            let followee_id = account_id("followee_id", raw.followee_id.as_deref())?;
-            if follower_id == followee_id {
-                return Err(LineError::SelfFollow);
+            let (follower_id, followee_id) =
+                pair(("follower_id", raw.follower_id.as_deref()), ("followee_id", raw.followee_id.as_deref()))?;
+            Ok(Record::Follow(FollowRecord { follower_id, followee_id, created_at }))
+        }
+        Some("block") => {
+            let (blocker_id, blocked_id) =
+                pair(("blocker_id", raw.blocker_id.as_deref()), ("blocked_id", raw.blocked_id.as_deref()))?;
+            Ok(Record::Block(BlockRecord { blocker_id, blocked_id, reason: raw.reason, created_at }))
+        }
+        Some("follow_request") => {
+            let id = RequestId::from_uuid(uuid("id", raw.id.as_deref())?);
+            let (requester_id, target_id) =
+                pair(("requester_id", raw.requester_id.as_deref()), ("target_id", raw.target_id.as_deref()))?;
+            let status = required("status", raw.status)?;
+            let status = RequestStatus::parse(&status).ok_or(LineError::Value("status", status))?;
+            let updated_at = instant("updated_at", raw.updated_at.as_deref())?;
+            Ok(Record::Request(RequestRecord { id, requester_id, target_id, status, created_at, updated_at }))
+        }
+        Some("notification") => {
+            let id = NotificationId::from_uuid(uuid("id", raw.id.as_deref())?);
+            let recipient_id = account_id("recipient_id", raw.recipient_id.as_deref())?;
+            let actor_id = account_id("actor_id", raw.actor_id.as_deref())?;
+            let kind = required("kind", raw.notification_kind)?;
+            let kind = NotificationKind::parse(&kind).ok_or(LineError::Value("kind", kind))?;
+            let read_at = instant("read_at", raw.read_at.as_deref())?;
+            Ok(Record::Notification(NotificationRecord { id, recipient_id, actor_id, kind, created_at, read_at }))
+        }
+        Some("device") => {
+            let token = required("token", raw.token)?;
+            let token = DeviceToken::parse(&token).map_err(|_| LineError::Value("token", token))?;
+            let account_id = account_id("account_id", raw.account_id.as_deref())?;
+            let platform = required("platform", raw.platform)?;
+            let platform = Platform::parse(&platform).map_err(|_| LineError::Value("platform", platform))?;
+            Ok(Record::Device(DeviceRecord {
+                token: token.as_str().to_owned(),
+                account_id,
+                platform: platform.as_str().to_owned(),
+                created_at,
+                updated_at: instant("updated_at", raw.updated_at.as_deref())?.unwrap_or(created_at),
+            }))
+        }
+        Some("push") => {
+            let notification_id = uuid("notification_id", raw.notification_id.as_deref())?;
+            let device_token = required("device_token", raw.device_token)?;
+            let attempts = raw.attempts.unwrap_or(0);
+            if attempts < 0 {
+                return Err(LineError::Value("attempts", attempts.to_string()));
             }
-            Ok(Line::Follow(FollowRecord { follower_id, followee_id, created_at }))
+            let next_attempt_at = instant("next_attempt_at", raw.next_attempt_at.as_deref())?.unwrap_or(created_at);
+            Ok(Record::Push(PushRecord { notification_id, device_token, attempts, next_attempt_at, created_at }))
+        }
+        Some("follow_quota") => {
+            let account_id = account_id("account_id", raw.account_id.as_deref())?;
+            let window_start = required("window_start", instant("window_start", raw.window_start.as_deref())?)?;
+            let used = required("used", raw.used)?;
+            if used < 0 {
+                return Err(LineError::Value("used", used.to_string()));
+            }
+            Ok(Record::Quota(QuotaRecord { account_id, window_start, used }))
         }
         other => Err(LineError::Type(other.map(str::to_owned))),
     }
-}
-
-fn account_id(field: &'static str, value: Option<&str>) -> Result<AccountId, LineError> {
-    let text = value.ok_or(LineError::Missing(field))?;
-    Uuid::try_parse(text).map(AccountId::from_uuid).map_err(|_| LineError::Uuid(field, text.to_owned()))
 }
 
 #[cfg(test)]
@@ -216,55 +428,100 @@ mod tests {
         DateTime::from_timestamp(1_700_000_000, 0).unwrap()
     }
 
-    #[test]
-    fn an_exported_account_reads_back_the_same() {
-        let record = AccountRecord {
-            id: AccountId::from_uuid(Uuid::now_v7()),
-            username: Username::parse("Ada.L").unwrap(),
-            full_name: Some("Ada \"L\" Lovelace".into()),
-            bio: None,
-            profile_image_url: Some("https://example.com/a.png".into()),
-            banner_image_url: None,
-            is_private: true,
-            is_verified: false,
-            posts_count: 7,
-            created_at: DateTime::from_timestamp_micros(1_700_000_000_123_456).unwrap(),
-        };
+    fn at(micros: i64) -> Timestamp {
+        DateTime::from_timestamp_micros(micros).unwrap()
+    }
+
+    fn round_trip(record: &Record) -> String {
         let mut out = Vec::new();
-        write_account(&mut out, &record).unwrap();
+        write(&mut out, record).unwrap();
         assert_eq!(out.last(), Some(&b'\n'));
-        let Line::Account(back) = parse(&out[..out.len() - 1], now()).unwrap() else { panic!("not an account") };
-        assert_eq!(back, record);
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(&parse(text.trim_end().as_bytes(), now()).unwrap(), record, "{text}");
+        text
     }
 
     #[test]
-    fn an_exported_follow_reads_back_the_same() {
-        let record = FollowRecord {
-            follower_id: AccountId::from_uuid(Uuid::now_v7()),
-            followee_id: AccountId::from_uuid(Uuid::now_v7()),
-            created_at: DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
-        };
-        let mut out = Vec::new();
-        write_follow(&mut out, &record).unwrap();
-        let text = String::from_utf8(out).unwrap();
-        assert!(text.starts_with(r#"{"type":"follow","follower_id":""#), "{text}");
-        assert!(text.ends_with("\"created_at\":\"2023-11-14T22:13:20Z\"}\n"), "{text}");
-        let Line::Follow(back) = parse(text.trim_end().as_bytes(), now()).unwrap() else { panic!("not a follow") };
-        assert_eq!(back, record);
+    fn every_record_reads_back_the_same() {
+        let (a, b) = (AccountId::from_uuid(Uuid::now_v7()), AccountId::from_uuid(Uuid::now_v7()));
+        let records = [
+            Record::Account(AccountRecord {
+                id: a,
+                username: Username::parse("Ada.L").unwrap(),
+                full_name: Some("Ada \"L\" Lovelace".into()),
+                bio: None,
+                profile_image_url: Some("https://example.com/a.png".into()),
+                banner_image_url: None,
+                is_private: true,
+                is_verified: false,
+                posts_count: 7,
+                created_at: at(1_700_000_000_123_456),
+                updated_at: at(1_700_000_100_000_000),
+                deleted_at: Some(at(1_700_000_200_000_001)),
+            }),
+            Record::Block(BlockRecord { blocker_id: a, blocked_id: b, reason: Some("spam".into()), created_at: now() }),
+            Record::Follow(FollowRecord { follower_id: a, followee_id: b, created_at: now() }),
+            Record::Request(RequestRecord {
+                id: RequestId::from_uuid(Uuid::now_v7()),
+                requester_id: a,
+                target_id: b,
+                status: RequestStatus::Declined,
+                created_at: now(),
+                updated_at: Some(at(1_700_000_000_000_001)),
+            }),
+            Record::Notification(NotificationRecord {
+                id: NotificationId::from_uuid(Uuid::now_v7()),
+                recipient_id: b,
+                actor_id: a,
+                kind: NotificationKind::FollowRequestAccepted,
+                created_at: now(),
+                read_at: None,
+            }),
+            Record::Device(DeviceRecord {
+                token: "tok:en-1_x".into(),
+                account_id: a,
+                platform: "ios".into(),
+                created_at: now(),
+                updated_at: now(),
+            }),
+            Record::Push(PushRecord {
+                notification_id: Uuid::now_v7(),
+                device_token: "tok:en-1_x".into(),
+                attempts: 2,
+                next_attempt_at: now(),
+                created_at: now(),
+            }),
+            Record::Quota(QuotaRecord { account_id: a, window_start: now(), used: 3 }),
+        ];
+        for record in &records {
+            round_trip(record);
+        }
+        let follow = round_trip(&records[2]);
+        assert!(follow.starts_with(r#"{"type":"follow","follower_id":""#), "{follow}");
+        assert!(follow.ends_with("\"created_at\":\"2023-11-14T22:13:20Z\"}\n"), "{follow}");
     }
 
     #[test]
     fn bad_lines_say_why() {
         let id = Uuid::now_v7();
-        let cases: [(&str, &str); 8] = [
+        let cases: [(&str, &str); 10] = [
             ("{not json", "bad JSON"),
             (r#"{"type":"post"}"#, "unknown type"),
             (r#"{"type":"account","username":"x"}"#, "missing field"),
             (r#"{"type":"account","id":"nope","username":"x"}"#, "bad UUID"),
             (&format!(r#"{{"type":"account","id":"{id}","username":"no spaces"}}"#), "invalid username"),
-            (&format!(r#"{{"type":"account","id":"{id}","username":"x","created_at":"yesterday"}}"#), "bad created_at"),
+            (&format!(r#"{{"type":"account","id":"{id}","username":"x","created_at":"yesterday"}}"#), "bad timestamp"),
             (&format!(r#"{{"type":"follow","follower_id":"{id}","followee_id":"{id}"}}"#), "self-follow"),
             (r#"{"type":"follow","follower_id":"x"}"#, "bad UUID"),
+            (
+                &format!(
+                    r#"{{"type":"follow_request","id":"{id}","requester_id":"{}","target_id":"{}","status":"maybe"}}"#,
+                    Uuid::now_v7(),
+                    Uuid::now_v7()
+                ),
+                "bad value",
+            ),
+            (&format!(r#"{{"type":"device","token":"t","account_id":"{id}","platform":"palm"}}"#), "bad value"),
         ];
         for (line, category) in cases {
             let error = parse(line.as_bytes(), now()).unwrap_err();
@@ -276,9 +533,9 @@ mod tests {
     fn defaults_fill_optional_fields() {
         let id = Uuid::now_v7();
         let line = format!(r#"{{"type":"account","id":"{id}","username":"@bob","extra":1}}"#);
-        let Line::Account(record) = parse(line.as_bytes(), now()).unwrap() else { panic!("not an account") };
+        let Record::Account(record) = parse(line.as_bytes(), now()).unwrap() else { panic!("not an account") };
         assert_eq!(record.username.as_str(), "bob");
-        assert_eq!(record.created_at, now());
+        assert_eq!((record.created_at, record.updated_at, record.deleted_at), (now(), now(), None));
         assert!(!record.is_private && record.posts_count == 0 && record.full_name.is_none());
     }
 }

@@ -1,0 +1,255 @@
+//! Export and import carry every table: a database holding rows of each (a deleted
+//! account, requests in every status, blocks, read and unread notifications, devices,
+//! queued pushes, follow budgets) survives export, import into an empty database and
+//! export again byte for byte, SQLite to PostgreSQL and back.
+
+use uuid::Uuid;
+
+use super::{Backend, Sql, TestDb, backends, describe, postgres_enabled};
+
+/// The ids of the graph [`populate`] writes.
+struct Graph {
+    alice: Uuid,
+    bob: Uuid,
+    carol: Uuid,
+    gone: Uuid,
+}
+
+impl Sql {
+    /// An instant literal: microseconds on SQLite, `timestamptz` on PostgreSQL.
+    fn at(&self, micros: i64) -> String {
+        match self {
+            Self::Sqlite(_) => micros.to_string(),
+            Self::Postgres(_) => {
+                let at = chrono::DateTime::from_timestamp_micros(micros).unwrap();
+                format!("'{}'::timestamptz", at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+            }
+        }
+    }
+
+    fn boolean(&self, value: bool) -> &'static str {
+        match (self, value) {
+            (Self::Sqlite(_), true) => "1",
+            (Self::Sqlite(_), false) => "0",
+            (Self::Postgres(_), true) => "true",
+            (Self::Postgres(_), false) => "false",
+        }
+    }
+}
+
+const T0: i64 = 1_714_557_600_123_456;
+
+/// Writes a graph with rows in every table, as the server would have left them
+/// (counts included, so that `rookery check` finds it clean).
+fn populate(db: &TestDb) -> Graph {
+    // A database the binary created and migrated.
+    db.ok(&["migrate"]);
+    let mut sql = db.connect();
+    let [alice, bob, carol, gone] = [(); 4].map(|()| Uuid::now_v7());
+    let accounts = [
+        (alice, "alice", false, 1, 1, None),
+        (bob, "bob", true, 1, 1, None),
+        (carol, "carol", false, 0, 0, None),
+        (gone, "alice_old", false, 0, 0, Some(T0 + 9_000_000)),
+    ];
+    for (id, name, private, followers, following, deleted) in accounts {
+        let deleted = deleted.map_or_else(|| "NULL".to_owned(), |at| sql.at(at));
+        sql.execute(&format!(
+            "INSERT INTO accounts (id, username, username_key, full_name, bio, profile_image_url, is_private, is_verified, \
+             posts_count, followers_count, following_count, created_at, updated_at, deleted_at) VALUES \
+             ({}, '{name}', '{name}', 'Ünïcode \"{name}\"', NULL, 'https://cdn.example/{name}.png', {}, {}, 4, {followers}, {following}, {}, {}, {deleted})",
+            sql.uuid(id),
+            sql.boolean(private),
+            sql.boolean(name == "carol"),
+            sql.at(T0),
+            sql.at(T0 + 1),
+        ));
+    }
+    let (a, b, c) = (sql.uuid(alice), sql.uuid(bob), sql.uuid(carol));
+    sql.execute(&format!(
+        "INSERT INTO follows (follower_id, followee_id, created_at) VALUES ({a}, {b}, {})",
+        sql.at(T0 + 2)
+    ));
+    sql.execute(&format!(
+        "INSERT INTO follows (follower_id, followee_id, created_at) VALUES ({b}, {a}, {})",
+        sql.at(T0 + 3)
+    ));
+    sql.execute(&format!(
+        "INSERT INTO blocks (blocker_id, blocked_id, reason, created_at) VALUES ({c}, {b}, 'spam', {})",
+        sql.at(T0 + 4)
+    ));
+    let requests = [
+        (alice, bob, "accepted", Some(T0 + 5)),
+        (carol, alice, "declined", Some(T0 + 6)),
+        (alice, carol, "pending", None),
+    ];
+    for (from, to, status, answered) in requests {
+        let answered = answered.map_or_else(|| "NULL".to_owned(), |at| sql.at(at));
+        sql.execute(&format!(
+            "INSERT INTO follow_requests (id, requester_id, target_id, status, created_at, updated_at) VALUES ({}, {}, {}, '{status}', {}, {answered})",
+            sql.uuid(Uuid::now_v7()),
+            sql.uuid(from),
+            sql.uuid(to),
+            sql.at(T0 + 2),
+        ));
+    }
+    let notification = Uuid::now_v7();
+    let notifications = [
+        (notification, bob, alice, "follow_request", Some(T0 + 7)),
+        (Uuid::now_v7(), alice, bob, "follow_request_accepted", None),
+        (Uuid::now_v7(), alice, bob, "follow", None),
+        (Uuid::now_v7(), carol, alice, "follow_request", None),
+    ];
+    for (id, to, by, kind, read) in notifications {
+        let read = read.map_or_else(|| "NULL".to_owned(), |at| sql.at(at));
+        sql.execute(&format!(
+            "INSERT INTO notifications (id, recipient_id, actor_id, kind, created_at, read_at) VALUES ({}, {}, {}, '{kind}', {}, {read})",
+            sql.uuid(id),
+            sql.uuid(to),
+            sql.uuid(by),
+            sql.at(T0 + 8),
+        ));
+    }
+    // Tokens whose byte order differs from a locale's (`-` and `_` sort apart).
+    for (token, owner) in [("a-b:1", alice), ("a_b:2", bob), ("A:3", alice)] {
+        sql.execute(&format!(
+            "INSERT INTO devices (token, account_id, platform, created_at, updated_at) VALUES ('{token}', {}, 'android', {}, {})",
+            sql.uuid(owner),
+            sql.at(T0),
+            sql.at(T0 + 10),
+        ));
+    }
+    for token in ["a-b:1", "A:3"] {
+        sql.execute(&format!(
+            "INSERT INTO push_outbox (notification_id, device_token, attempts, next_attempt_at, created_at) VALUES ({}, '{token}', 2, {}, {})",
+            sql.uuid(notification),
+            sql.at(T0 + 11),
+            sql.at(T0 + 8),
+        ));
+    }
+    sql.execute(&format!("INSERT INTO follow_quota (account_id, window_start, used) VALUES ({a}, {}, 3)", sql.at(T0)));
+    assert_eq!(db.rookery(&["check"]).status.code(), Some(0), "the populated graph is clean");
+    Graph { alice, bob, carol, gone }
+}
+
+fn lines_of<'a>(export: &'a str, kind: &str) -> Vec<&'a str> {
+    let prefix = format!(r#"{{"type":"{kind}","#);
+    export.lines().filter(|l| l.starts_with(&prefix)).collect()
+}
+
+#[test]
+fn every_table_survives_a_round_trip_between_backends() {
+    let mut pairs = vec![(Backend::Sqlite, Backend::Sqlite)];
+    if postgres_enabled() {
+        pairs.extend([
+            (Backend::Sqlite, Backend::Postgres),
+            (Backend::Postgres, Backend::Sqlite),
+            (Backend::Postgres, Backend::Postgres),
+        ]);
+    }
+    for (from, to) in pairs {
+        let source = TestDb::new(from);
+        let graph = populate(&source);
+        let exported = source.export("source.jsonl");
+        for (kind, n) in [
+            ("account", 4),
+            ("block", 1),
+            ("follow", 2),
+            ("follow_request", 3),
+            ("notification", 4),
+            ("device", 3),
+            ("push", 2),
+            ("follow_quota", 1),
+        ] {
+            assert_eq!(lines_of(&exported, kind).len(), n, "{from:?}: {kind}:\n{exported}");
+        }
+        // Kinds in order, tokens in byte order, states and instants as stored.
+        let kinds: Vec<&str> = exported.lines().map(|l| l.split('"').nth(3).unwrap()).collect();
+        let mut sorted = kinds.clone();
+        let order = ["account", "block", "follow", "follow_request", "notification", "device", "push", "follow_quota"];
+        sorted.sort_by_key(|k| order.iter().position(|o| o == k));
+        assert_eq!(kinds, sorted, "{from:?}");
+        let tokens: Vec<&str> = lines_of(&exported, "device").iter().map(|l| l.split('"').nth(7).unwrap()).collect();
+        assert_eq!(tokens, ["A:3", "a-b:1", "a_b:2"], "{from:?}");
+        for status in ["pending", "accepted", "declined"] {
+            assert!(exported.contains(&format!(r#""status":"{status}""#)), "{from:?}: {status}");
+        }
+        assert!(exported.contains(r#""read_at":"2024-05-01T10:00:00.123463Z""#), "{from:?}:\n{exported}");
+        assert!(exported.contains(&format!(r#""id":"{}","username":"alice_old""#, graph.gone)));
+        assert!(exported.contains(r#""deleted_at":"2024-05-01T10:00:09.123456Z""#), "{exported}");
+
+        // Small batches: kinds meet batch boundaries, and rows come in batches after
+        // the accounts they name.
+        let target = TestDb::new(to);
+        let report =
+            target.ok(&["import", source.file("source.jsonl").to_str().unwrap(), "--batch-size", "3", "--strict"]);
+        assert!(report.contains("skipped: 0 lines"), "{from:?} -> {to:?}: {report}");
+        assert!(report.contains("notifications: 4 imported, 0 already present"), "{report}");
+        assert!(report.contains("follow requests: 3 imported"), "{report}");
+        assert_eq!(target.export("target.jsonl"), exported, "{from:?} -> {to:?}");
+        let check = target.rookery(&["check"]);
+        assert_eq!(check.status.code(), Some(0), "{from:?} -> {to:?}: {}", describe(&check));
+        let mut sql = target.connect();
+        assert_eq!(sql.counts("alice"), (1, 1));
+        assert_eq!(sql.counts("carol"), (0, 0));
+
+        // Idempotent: everything is already there.
+        let again = target.import(&source.file("source.jsonl"));
+        assert!(again.contains("blocks: 0 imported, 1 already present"), "{again}");
+        assert!(again.contains("queued pushes: 0 imported, 2 already present"), "{again}");
+        assert!(again.contains("skipped: 0 lines"), "{again}");
+        assert_eq!(target.export("again.jsonl"), exported);
+        let _ = (graph.alice, graph.bob, graph.carol);
+    }
+}
+
+#[test]
+fn a_block_survives_the_move_and_still_forbids_following() {
+    for backend in backends() {
+        let source = TestDb::new(backend);
+        let graph = populate(&source);
+        let exported = source.export("graph.jsonl");
+        let target = TestDb::new(backend);
+        target.import(&source.file("graph.jsonl"));
+        // A file that tries to add a follow across the carried block is refused.
+        let sneaky = format!(
+            r#"{{"type":"follow","follower_id":"{}","followee_id":"{}","created_at":"2024-05-01T10:00:00Z"}}"#,
+            graph.bob, graph.carol
+        );
+        let path = target.file("sneaky.jsonl");
+        std::fs::write(&path, sneaky).unwrap();
+        let report = target.import(&path);
+        assert!(report.contains("1 one account blocks the other"), "{report}");
+        assert_eq!(target.export("after.jsonl"), exported);
+    }
+}
+
+#[test]
+fn strict_import_fails_on_skips_reported_in_line_order_with_their_values() {
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let (known, unknown) = (Uuid::now_v7(), Uuid::now_v7());
+        let lines = [
+            format!(r#"{{"type":"account","id":"{known}","username":"known"}}"#),
+            // Line 2: a block naming an account that does not exist (found by the store).
+            format!(r#"{{"type":"block","blocker_id":"{known}","blocked_id":"{unknown}"}}"#),
+            // Line 3: unreadable (found while reading, before line 2's batch is sent).
+            r#"{"type":"device","token":"t1","account_id":"not-a-uuid","platform":"ios"}"#.to_owned(),
+            // Line 4: a follow to the unknown account.
+            format!(r#"{{"type":"follow","follower_id":"{known}","followee_id":"{unknown}"}}"#),
+        ];
+        let path = db.file("bad.jsonl");
+        std::fs::write(&path, lines.join("\n")).unwrap();
+
+        let lenient = db.rookery(&["import", path.to_str().unwrap()]);
+        assert_eq!(lenient.status.code(), Some(0), "{}", describe(&lenient));
+        let strict = db.rookery(&["import", "--strict", path.to_str().unwrap()]);
+        assert_eq!(strict.status.code(), Some(1), "{backend:?}: {}", describe(&strict));
+        let stderr = String::from_utf8(strict.stderr).unwrap();
+        let skips: Vec<&str> = stderr.lines().filter(|l| l.starts_with("line ")).collect();
+        assert_eq!(skips.len(), 3, "{stderr}");
+        assert!(skips[0].starts_with("line 2: skipped: block ") && skips[0].contains(&unknown.to_string()), "{stderr}");
+        assert!(skips[1].starts_with("line 3: skipped: account_id \"not-a-uuid\" is not a UUID"), "{stderr}");
+        assert!(skips[2].starts_with(&format!("line 4: skipped: follow {known} -> {unknown}")), "{stderr}");
+    }
+}
