@@ -147,6 +147,7 @@ fn settings_for(database_url: &str, secret: &str) -> Settings {
         database: DatabaseSettings { url: database_url.to_owned(), read_url: None, max_connections: 8, writers: None },
         jwt: JwtSettings { secret: Some(secret.to_owned()), ..JwtSettings::default() },
         streams: StreamSettings::default(),
+        shutdown_grace_secs: 10,
         push: PushSettings::default(),
     }
 }

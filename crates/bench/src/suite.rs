@@ -144,6 +144,7 @@ pub fn run(backend: Backend, config: &Config) -> anyhow::Result<BackendReport> {
             },
             jwt: JwtSettings { secret: Some(secret.clone()), ..JwtSettings::default() },
             streams: StreamSettings::default(),
+            shutdown_grace_secs: 10,
             push: PushSettings::default(),
         };
         // The in-process server keeps serving (idle) until the process exits: actix

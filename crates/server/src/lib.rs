@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod keys;
+pub mod logging;
 pub mod push;
 pub mod settings;
 pub mod startup;

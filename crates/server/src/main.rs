@@ -1,5 +1,7 @@
 //! `rookery`: parse the command line, set up logging, run the command.
 
+use std::io::Write;
+
 use clap::Parser;
 
 /// jemalloc rather than glibc's malloc: with a thread per request in flight, glibc's
@@ -11,12 +13,15 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 fn main() -> std::process::ExitCode {
     let cli = rookery::cli::Cli::parse();
     rookery::cli::init_tracing();
-    match rookery::cli::run(cli) {
+    let code = match rookery::cli::run(cli) {
         Ok(code) => code,
         Err(error) => {
             tracing::error!("{error:#}");
-            eprintln!("error: {error:#}");
+            // Not `eprintln!`, which panics when stderr is closed.
+            let _ = writeln!(std::io::stderr(), "error: {error:#}");
             std::process::ExitCode::FAILURE
         }
-    }
+    };
+    rookery::logging::flush();
+    code
 }

@@ -19,8 +19,14 @@ pub enum OpenError {
 }
 
 /// Maps a query error: unique violations become conflicts (a racing duplicate the
-/// caller can act on), lock timeouts become "unavailable", the rest failures.
+/// caller can act on), lock timeouts and lost connections become "unavailable" (the
+/// caller may retry: a lost database is a 503, never a 500), the rest failures.
 pub fn from_diesel(error: DieselError) -> StoreError {
+    if is_connection_lost(&error) {
+        // The server's own words may name its host; the caller only needs to know.
+        tracing::warn!(%error, "database connection lost");
+        return StoreError::Unavailable("the database connection was lost".into());
+    }
     match error {
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
             StoreError::Conflict(info.constraint_name().unwrap_or_else(|| info.message()).to_owned())
@@ -39,6 +45,43 @@ pub fn is_retryable(error: &DieselError) -> bool {
         DieselError::DatabaseError(_, info) => info.message().contains("deadlock detected"),
         _ => false,
     }
+}
+
+/// Whether `error` says the connection itself is gone: the server closed it (a restart,
+/// a failover, `pg_terminate_backend`, a proxy), so nothing more can run on it. Diesel
+/// marks most of these `ClosedConnection`; a backend terminated while idle reports its
+/// reason as an ordinary error on the next statement, so the messages count too.
+pub fn is_connection_lost(error: &DieselError) -> bool {
+    match error {
+        DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _) => {
+            true
+        }
+        DieselError::DatabaseError(_, info) => is_lost_message(info.message()),
+        DieselError::RollbackErrorOnCommit { rollback_error, commit_error } => {
+            is_connection_lost(rollback_error) || is_connection_lost(commit_error)
+        }
+        // A transaction on this connection could not be rolled back: it is unusable.
+        DieselError::BrokenTransactionManager => true,
+        _ => false,
+    }
+}
+
+/// libpq's and PostgreSQL's words for a connection that went away (SQLSTATE classes
+/// 08 and 57, which Diesel does not expose).
+fn is_lost_message(message: &str) -> bool {
+    const LOST: [&str; 10] = [
+        "terminating connection",
+        "server closed the connection",
+        "no connection to the server",
+        "could not receive data from server",
+        "could not send data to server",
+        "connection to server",
+        "the database system is shutting down",
+        "the database system is starting up",
+        "the database system is in recovery mode",
+        "SSL connection has been closed",
+    ];
+    LOST.iter().any(|words| message.contains(words))
 }
 
 fn is_transient(message: &str) -> bool {

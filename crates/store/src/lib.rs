@@ -28,6 +28,7 @@ pub mod maintenance;
 mod notifications;
 mod pg_arrays;
 pub mod push;
+mod reconnect;
 mod rows;
 mod schema;
 mod sql_types;

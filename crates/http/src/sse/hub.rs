@@ -180,6 +180,17 @@ impl Hub {
         self.closing.store(true, Ordering::Release);
         self.slots().clear();
     }
+
+    /// Ends every open stream but keeps accepting new ones, and returns how many were
+    /// ended: for when live events may have been missed (the store's listener lost its
+    /// connection), so that no stream stays open silently short of an event. Clients
+    /// reconnect with `Last-Event-ID` and replay what they missed from the store.
+    pub fn end_streams(&self) -> usize {
+        let mut slots = self.slots();
+        let ended = slots.values().map(Vec::len).sum();
+        slots.clear();
+        ended
+    }
 }
 
 /// The domain's notifier, feeding the hub in-process. On PostgreSQL it stays silent

@@ -8,7 +8,6 @@ mod user;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use tracing_subscriber::EnvFilter;
 
 use crate::settings::{DatabaseSettings, Settings};
 use crate::startup::{Application, open_database};
@@ -45,15 +44,10 @@ enum Command {
     Import(transfer::ImportArgs),
 }
 
-/// Logs to stderr, filtered by `ROOKERY_LOG` (default `info`).
+/// Logs to stderr, filtered by `ROOKERY_LOG` (default `info`); never blocks or stops
+/// the process (see [`crate::logging`]).
 pub fn init_tracing() {
-    let filter = EnvFilter::try_from_env("ROOKERY_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = if std::env::var("ROOKERY_LOG_FORMAT").is_ok_and(|f| f == "json") {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
-    };
+    crate::logging::init();
 }
 
 /// Runs a parsed command.
