@@ -105,10 +105,14 @@ impl Hub {
         self.config
     }
 
-    /// Queues an event for delivery without waiting; callable from any thread.
+    /// Queues an event for delivery without waiting; callable from any thread. When
+    /// the queue is full the event is lost to the live streams, so they are all ended
+    /// rather than left open short of it: their clients reconnect with
+    /// `Last-Event-ID` and replay it from the store.
     pub fn push(&self, event: HubEvent) {
         if let Err(error) = self.events.try_send(event) {
-            tracing::warn!(%error, "live event dropped; clients catch up on reconnect");
+            let ended = self.end_streams();
+            tracing::warn!(%error, ended, "live event dropped; streams ended so clients replay on reconnect");
         }
     }
 
@@ -143,6 +147,14 @@ impl Hub {
             if mine.is_empty() {
                 slots.remove(&account);
             }
+        }
+    }
+
+    /// Ends the streams of `accounts` (they could not be given an event).
+    fn end_streams_of(&self, accounts: &[AccountId]) {
+        let mut slots = self.slots();
+        for account in accounts {
+            slots.remove(account);
         }
     }
 
@@ -232,10 +244,14 @@ pub async fn deliver<G: SocialGraph>(hub: Arc<Hub>, graph: web::Data<G>, mut eve
     let mut batch = Vec::with_capacity(EVENT_BATCH);
     while events.recv_many(&mut batch, EVENT_BATCH).await > 0 {
         let mut wanted = Vec::new();
+        let mut recipients = Vec::new();
         for event in batch.drain(..) {
             match event {
                 HubEvent::Unread { recipient, count } => hub.send(recipient, &frames::unread(count)),
-                HubEvent::Notification { recipient, id } if hub.has_streams(recipient) => wanted.push(id),
+                HubEvent::Notification { recipient, id } if hub.has_streams(recipient) => {
+                    wanted.push(id);
+                    recipients.push(recipient);
+                }
                 HubEvent::Notification { .. } => {}
             }
         }
@@ -264,7 +280,12 @@ pub async fn deliver<G: SocialGraph>(hub: Arc<Hub>, graph: web::Data<G>, mut eve
                     hub.send(recipient, &frame);
                 }
             }
-            Ok(Err(error)) => tracing::warn!(%error, "could not load notifications for live delivery"),
+            Ok(Err(error)) => {
+                // The database is unavailable: these streams would silently miss the
+                // events. Ended, their clients replay them with `Last-Event-ID`.
+                hub.end_streams_of(&recipients);
+                tracing::warn!(%error, "could not load notifications for live delivery; their streams ended");
+            }
             Err(_) => return,
         }
     }
