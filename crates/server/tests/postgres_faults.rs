@@ -88,7 +88,7 @@ struct Instance {
 impl Instance {
     async fn start(url: &str) -> Self {
         let port = free_port();
-        let child = Command::new(BIN)
+        let mut child = Command::new(BIN)
             .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--workers", "2"])
             .env("DATABASE_URL", url)
             .env("ROOKERY_JWT_SECRET", SECRET)
@@ -105,6 +105,8 @@ impl Instance {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("the instance did not come up");
     }
 }
