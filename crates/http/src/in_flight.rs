@@ -44,6 +44,12 @@ impl InFlight {
         self.count.load(Ordering::Acquire)
     }
 
+    /// Whether the server is draining for shutdown.
+    #[must_use]
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::Acquire)
+    }
+
     /// From now on every answer says `Connection: close`.
     pub fn start_draining(&self) {
         self.draining.store(true, Ordering::Release);

@@ -102,11 +102,15 @@ fn hub_event(event: StoreEvent) -> HubEvent {
     }
 }
 
-/// `/readyz`: the database answers.
-struct DatabaseReadiness(Database);
+/// `/readyz`: not shutting down, and the database answers.
+struct DatabaseReadiness(Database, Arc<InFlight>);
 
 impl Readiness for DatabaseReadiness {
     fn check(&self) -> Result<(), String> {
+        if self.1.is_draining() {
+            // A load balancer probing over a kept-alive connection takes us out.
+            return Err("shutting down".to_owned());
+        }
         self.0.ping_within(READINESS_WAIT).map_err(|error| {
             tracing::warn!(%error, "not ready");
             // Anyone may read the reason: the error's own words may name host and port.
@@ -179,10 +183,11 @@ impl Application {
         }
         let graph = web::Data::new(service);
         tokio::spawn(deliver(Arc::clone(&hub), graph.clone(), events));
+        let in_flight = InFlight::new();
         let state = HttpState {
             graph,
             verifier: web::Data::new(verifier),
-            readiness: Arc::new(DatabaseReadiness(db.clone())),
+            readiness: Arc::new(DatabaseReadiness(db.clone(), Arc::clone(&in_flight))),
             dialects,
             hub: Arc::clone(&hub),
             cors: CorsPolicy::parse(settings.cors_origins.as_deref().unwrap_or_default()),
@@ -193,7 +198,6 @@ impl Application {
         };
         let listener = TcpListener::bind(&settings.bind).with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();
-        let in_flight = InFlight::new();
         let counted = web::Data::from(Arc::clone(&in_flight));
         let mut server = HttpServer::new(move || {
             App::new()
