@@ -348,6 +348,9 @@ pub struct SseStream {
     buffer: String,
     /// Comment lines seen so far (heartbeats).
     pub comments: usize,
+    /// The last `id:` seen, with or without data: what an `EventSource` would send as
+    /// `Last-Event-ID` when it reconnects.
+    pub last_id: Option<String>,
 }
 
 impl SseStream {
@@ -358,7 +361,7 @@ impl SseStream {
             return Err(TestApp::reply(response).await);
         }
         assert_eq!(response.headers()[reqwest::header::CONTENT_TYPE], "text/event-stream");
-        Ok(Self { response, buffer: String::new(), comments: 0 })
+        Ok(Self { response, buffer: String::new(), comments: 0, last_id: None })
     }
 
     /// The next event, or `None` when none arrives within `wait` (or the stream ends).
@@ -379,6 +382,7 @@ impl SseStream {
                 for line in block.lines() {
                     if let Some(rest) = line.strip_prefix("id:") {
                         id = Some(rest.trim().to_owned());
+                        self.last_id = id.clone();
                     } else if let Some(rest) = line.strip_prefix("data:") {
                         data = Some(serde_json::from_str(rest.trim()).expect("data lines are JSON"));
                     } else if line.starts_with(':') {

@@ -196,9 +196,13 @@ async fn a_stream_never_silently_misses_an_event_when_the_listener_is_lost() {
     let fans = futures::future::join_all((0..3).map(|i| first.user_owned(format!("fan{i}")))).await;
     let mut stream = second.stream(&bob).await;
     stream.expect("connected").await;
+    // No event yet on this stream, but a resume point all the same (a block with an
+    // id and no data, right after `connected`).
+    assert!(stream.next_within(Duration::from_millis(300)).await.is_none());
+    let last_id = stream.last_id.clone().expect("a stream starts with a resume point");
+    assert_eq!(last_id, uuid::Uuid::nil().to_string(), "bob has no notification yet: from the first");
     first.follow(&fans[0], &bob).await;
-    let seen = stream.expect("follow").await;
-    let last_id = seen.id.expect("events carry ids");
+    assert_eq!(stream.expect("follow").await.data["actor"]["id"], fans[0].id.to_string());
 
     // Both instances lose every connection; the follow is acknowledged through the
     // first right after, while the second's listener is reconnecting.
@@ -222,7 +226,7 @@ async fn a_stream_never_silently_misses_an_event_when_the_listener_is_lost() {
             .client
             .get(second.community("/notifications/stream"))
             .bearer_auth(&bob.token)
-            .header("Last-Event-ID", &last_id);
+            .header("Last-Event-ID", stream.last_id.clone().expect("the first follow's id"));
         let mut again = SseStream::open(request).await.expect("the stream reopens");
         again.expect("connected").await;
         assert_eq!(again.expect("follow").await.data["actor"]["id"], fans[1].id.to_string());
