@@ -31,6 +31,11 @@ pub fn from_diesel(error: DieselError) -> StoreError {
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
             StoreError::Conflict(info.constraint_name().unwrap_or_else(|| info.message()).to_owned())
         }
+        // A server that became read-only (a primary demoted in a failover): the
+        // write will succeed on the new primary, so the caller should retry.
+        DieselError::DatabaseError(DatabaseErrorKind::ReadOnlyTransaction, ref info) => {
+            StoreError::Unavailable(info.message().to_owned())
+        }
         DieselError::DatabaseError(_, ref info) if is_transient(info.message()) => {
             StoreError::Unavailable(info.message().to_owned())
         }
@@ -93,4 +98,31 @@ fn is_transient(message: &str) -> bool {
 /// Maps a pool error: no connection in time means the store is unavailable.
 pub fn from_pool(error: &r2d2::Error) -> StoreError {
     StoreError::Unavailable(format!("no database connection available: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn database_error(kind: DatabaseErrorKind, message: &str) -> DieselError {
+        DieselError::DatabaseError(kind, Box::new(message.to_owned()))
+    }
+
+    #[test]
+    fn a_lost_connection_is_unavailable_never_a_failure() {
+        for error in [
+            database_error(DatabaseErrorKind::ClosedConnection, "server closed the connection unexpectedly"),
+            database_error(DatabaseErrorKind::UnableToSendCommand, "no connection to the server"),
+            database_error(DatabaseErrorKind::Unknown, "terminating connection due to administrator command"),
+            database_error(DatabaseErrorKind::Unknown, "FATAL:  the database system is shutting down"),
+            database_error(DatabaseErrorKind::ReadOnlyTransaction, "cannot execute INSERT in a read-only transaction"),
+        ] {
+            assert!(matches!(from_diesel(error), StoreError::Unavailable(_)));
+        }
+        let unique = database_error(DatabaseErrorKind::UniqueViolation, "duplicate key");
+        assert!(matches!(from_diesel(unique), StoreError::Conflict(_)));
+        let other = database_error(DatabaseErrorKind::Unknown, "division by zero");
+        assert!(!is_connection_lost(&other));
+        assert!(matches!(from_diesel(other), StoreError::Failure(_)));
+    }
 }
