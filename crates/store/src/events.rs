@@ -100,8 +100,11 @@ pub fn spawn_listener(url: String, on: impl Fn(Heard) + Send + 'static) -> std::
     })
 }
 
-/// How long the listener waits before connecting again.
-const RECONNECT: Duration = Duration::from_millis(250);
+/// How long the listener waits before connecting again. Streams are ended when it
+/// loses its connection, so this delays live events, never loses them; and a thread
+/// inside libpq's connect when the process exits can crash it (a test process that
+/// dropped its database meanwhile did), so it does not try more often than this.
+const RECONNECT: Duration = Duration::from_secs(1);
 
 /// How often an idle listener checks that its connection still answers: a server that
 /// vanished without closing the socket (a network partition) is noticed within this.

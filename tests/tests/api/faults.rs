@@ -231,8 +231,8 @@ async fn a_stream_never_silently_misses_an_event_when_the_listener_is_lost() {
         again.expect("connected").await;
         assert_eq!(again.expect("follow").await.data["actor"]["id"], fans[1].id.to_string());
     }
-    // Once the listener is back (it retries every 250 ms), streams are live again.
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    // Once the listener is back (it retries every second), streams are live again.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     let mut live = second.stream(&bob).await;
     live.expect("connected").await;
     first.follow(&fans[2], &bob).await;
