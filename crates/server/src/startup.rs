@@ -267,10 +267,23 @@ async fn stop_on_signal(server: ServerHandle, hub: Arc<Hub>, in_flight: Arc<InFl
     in_flight.start_draining();
     hub.close_all();
     server.pause().await;
-    if in_flight.drained(grace).await {
+    let deadline = tokio::time::Instant::now() + grace;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if !in_flight.drained(left).await {
+            tracing::warn!(
+                in_flight = in_flight.count(),
+                grace_secs = grace.as_secs(),
+                "grace period over; cutting off"
+            );
+            break;
+        }
         tokio::time::sleep(SETTLE).await;
-    } else {
-        tracing::warn!(in_flight = in_flight.count(), grace_secs = grace.as_secs(), "grace period over; cutting off");
+        // A request may have come in meanwhile on a connection kept alive from before
+        // the signal (every answer since says `Connection: close`): serve it too.
+        if in_flight.count() == 0 {
+            break;
+        }
     }
     server.stop(false).await;
 }

@@ -75,9 +75,14 @@ impl Drop for Db {
 }
 
 fn serve(db: &Db, stderr: Stdio) -> (Child, String) {
+    serve_with(db, stderr, "10")
+}
+
+fn serve_with(db: &Db, stderr: Stdio, grace_secs: &str) -> (Child, String) {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new(BIN)
         .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--workers", "2"])
+        .env("ROOKERY_SHUTDOWN_GRACE_SECS", grace_secs)
         .env("DATABASE_URL", &db.url)
         .env("ROOKERY_JWT_SECRET", SECRET)
         .env("ROOKERY_LOG", "info")
@@ -217,6 +222,56 @@ async fn a_closed_log_pipe_stops_neither_requests_nor_sigterm() {
         .unwrap();
     assert!(dropped >= 50.0, "{dropped} lines dropped");
 
+    sigterm(&server);
+    let status = tokio::task::spawn_blocking(move || exit_within(&mut server, Duration::from_secs(5))).await.unwrap();
+    assert!(status.success(), "exit status {status}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_grace_period_is_configurable_and_bounds_the_wait() {
+    let db = Db::new();
+    let (mut server, base) = serve_with(&db, Stdio::null(), "1");
+    wait_ready(&base).await;
+    let accounts = provision(&base, 2).await;
+    let (release, released) = mpsc::channel();
+    let holder = db.hold_lock(released);
+    let (target, token) = (accounts[0].0, accounts[1].1.clone());
+    let stuck = tokio::spawn(async move {
+        reqwest::Client::new()
+            .post(format!("{base}/api/v1/community/follow"))
+            .bearer_auth(token)
+            .json(&json!({ "user_id": target }))
+            .send()
+            .await
+            .map(|reply| reply.status().as_u16())
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let signalled = Instant::now();
+    sigterm(&server);
+    let status = tokio::task::spawn_blocking(move || exit_within(&mut server, Duration::from_secs(5))).await.unwrap();
+    let waited = signalled.elapsed();
+    assert!(status.success(), "exit status {status}");
+    assert!(waited >= Duration::from_millis(900) && waited < Duration::from_secs(3), "waited {waited:?}");
+    // Past the grace the request is cut off, never answered as if it had failed.
+    assert!(!matches!(stuck.await.unwrap(), Ok(status) if status != 200));
+    release.send(()).unwrap();
+    holder.join().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_log_pipe_nobody_reads_stops_nothing() {
+    let db = Db::new();
+    // stderr is a pipe that is never read: it fills after a few hundred lines.
+    let (mut server, base) = serve(&db, Stdio::piped());
+    let _unread = server.stderr.take().unwrap();
+    wait_ready(&base).await;
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    for _ in 0..2000 {
+        let reply = client.get(format!("{base}/healthz")).send().await.unwrap();
+        assert_eq!(reply.status(), 200);
+    }
+    assert!(started.elapsed() < Duration::from_secs(30), "took {:?}", started.elapsed());
     sigterm(&server);
     let status = tokio::task::spawn_blocking(move || exit_within(&mut server, Duration::from_secs(5))).await.unwrap();
     assert!(status.success(), "exit status {status}");
