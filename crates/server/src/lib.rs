@@ -6,6 +6,7 @@ pub mod keys;
 pub mod logging;
 pub mod push;
 pub mod settings;
+mod shutdown;
 pub mod startup;
 
 pub use settings::Settings;
