@@ -22,6 +22,7 @@ use rookery_store::{Backend, Database, DatabaseOptions};
 use crate::keys::verification_key;
 use crate::push::fcm::{FcmClient, FcmConfig};
 use crate::settings::{DatabaseSettings, Settings};
+use crate::shutdown::Signals;
 
 /// The service as the server wires it: notifications go to the live streams.
 pub type Graph = GraphService<Database, Database, Database, SystemClock, UuidV7, HubNotifier>;
@@ -218,7 +219,7 @@ impl Application {
         }
         let server = server.listen(listener)?.run();
         let grace = Duration::from_secs(settings.shutdown_grace_secs);
-        tokio::spawn(crate::shutdown::stop_on_signal(server.handle(), hub, in_flight, grace));
+        tokio::spawn(crate::shutdown::stop_on_signal(Signals::new(), server.handle(), hub, in_flight, grace));
         tracing::info!(port, %dialects, "rookery listening");
         Ok(Self { port, server })
     }

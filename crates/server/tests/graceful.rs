@@ -276,3 +276,34 @@ async fn a_log_pipe_nobody_reads_stops_nothing() {
     let status = tokio::task::spawn_blocking(move || exit_within(&mut server, Duration::from_secs(5))).await.unwrap();
     assert!(status.success(), "exit status {status}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_second_signal_cuts_the_wait_short() {
+    let db = Db::new();
+    let (mut server, base) = serve(&db, Stdio::null());
+    wait_ready(&base).await;
+    let accounts = provision(&base, 2).await;
+    let (release, released) = mpsc::channel();
+    let holder = db.hold_lock(released);
+    let (target, token) = (accounts[0].0, accounts[1].1.clone());
+    let stuck = tokio::spawn(async move {
+        reqwest::Client::new()
+            .post(format!("{base}/api/v1/community/follow"))
+            .bearer_auth(token)
+            .json(&json!({ "user_id": target }))
+            .send()
+            .await
+            .map(|reply| reply.status().as_u16())
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    sigterm(&server);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let again = Instant::now();
+    assert!(Command::new("kill").args(["-INT", &server.id().to_string()]).status().unwrap().success());
+    let status = tokio::task::spawn_blocking(move || exit_within(&mut server, Duration::from_secs(5))).await.unwrap();
+    assert!(status.success(), "exit status {status}");
+    assert!(again.elapsed() < Duration::from_secs(2), "took {:?} after the second signal", again.elapsed());
+    assert!(!matches!(stuck.await.unwrap(), Ok(status) if status != 200));
+    release.send(()).unwrap();
+    holder.join().unwrap();
+}
