@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 pub mod fake_fcm;
+pub mod pg_faults;
 
 use std::sync::LazyLock;
 
@@ -37,7 +38,8 @@ pub fn backend() -> TestBackend {
     }
 }
 
-fn postgres_admin_url() -> String {
+/// The PostgreSQL server tests create their databases on.
+pub fn postgres_admin_url() -> String {
     std::env::var("ROOKERY_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
@@ -147,6 +149,7 @@ fn settings_for(database_url: &str, secret: &str) -> Settings {
         database: DatabaseSettings { url: database_url.to_owned(), read_url: None, max_connections: 8, writers: None },
         jwt: JwtSettings { secret: Some(secret.to_owned()), ..JwtSettings::default() },
         streams: StreamSettings::default(),
+        shutdown_grace_secs: 10,
         push: PushSettings::default(),
     }
 }
@@ -328,12 +331,26 @@ pub struct SseEvent {
     pub data: Value,
 }
 
+/// What a stream did next.
+#[derive(Debug)]
+pub enum Next {
+    /// It sent an event.
+    Event(SseEvent),
+    /// The server ended it.
+    Ended,
+    /// It stayed open and sent no event.
+    Silent,
+}
+
 /// An open event stream, read event by event.
 pub struct SseStream {
     response: reqwest::Response,
     buffer: String,
     /// Comment lines seen so far (heartbeats).
     pub comments: usize,
+    /// The last `id:` seen, with or without data: what an `EventSource` would send as
+    /// `Last-Event-ID` when it reconnects.
+    pub last_id: Option<String>,
 }
 
 impl SseStream {
@@ -344,11 +361,19 @@ impl SseStream {
             return Err(TestApp::reply(response).await);
         }
         assert_eq!(response.headers()[reqwest::header::CONTENT_TYPE], "text/event-stream");
-        Ok(Self { response, buffer: String::new(), comments: 0 })
+        Ok(Self { response, buffer: String::new(), comments: 0, last_id: None })
     }
 
     /// The next event, or `None` when none arrives within `wait` (or the stream ends).
     pub async fn next_within(&mut self, wait: std::time::Duration) -> Option<SseEvent> {
+        match self.next_or_end(wait).await {
+            Next::Event(event) => Some(event),
+            Next::Ended | Next::Silent => None,
+        }
+    }
+
+    /// The next event, or whether the stream ended or stayed silent for `wait`.
+    pub async fn next_or_end(&mut self, wait: std::time::Duration) -> Next {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             if let Some(end) = self.buffer.find("\n\n") {
@@ -357,6 +382,7 @@ impl SseStream {
                 for line in block.lines() {
                     if let Some(rest) = line.strip_prefix("id:") {
                         id = Some(rest.trim().to_owned());
+                        self.last_id = id.clone();
                     } else if let Some(rest) = line.strip_prefix("data:") {
                         data = Some(serde_json::from_str(rest.trim()).expect("data lines are JSON"));
                     } else if line.starts_with(':') {
@@ -366,12 +392,15 @@ impl SseStream {
                     }
                 }
                 match data {
-                    Some(data) => return Some(SseEvent { id, data }),
+                    Some(data) => return Next::Event(SseEvent { id, data }),
                     None => continue,
                 }
             }
-            let chunk = tokio::time::timeout_at(deadline, self.response.chunk()).await.ok()?.ok()??;
-            self.buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+            match tokio::time::timeout_at(deadline, self.response.chunk()).await {
+                Err(_) => return Next::Silent,
+                Ok(Ok(Some(chunk))) => self.buffer.push_str(std::str::from_utf8(&chunk).unwrap()),
+                Ok(Ok(None) | Err(_)) => return Next::Ended,
+            }
         }
     }
 

@@ -172,6 +172,7 @@ pub fn run(backend: Backend, config: &Config) -> anyhow::Result<BackendReport> {
             },
             jwt: JwtSettings { secret: Some(secret.clone()), ..JwtSettings::default() },
             streams: StreamSettings::default(),
+            shutdown_grace_secs: 10,
             push: PushSettings::default(),
         };
         // The server users run: the limit on, never tripping here. Stopped once

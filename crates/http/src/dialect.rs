@@ -118,8 +118,17 @@ impl<D: Dialect> FromRequest for MaybeAuthed<D> {
     }
 }
 
-/// Adds `Retry-After` to a refusal that has one.
+/// Seconds a 503 asks the client to wait: a lost database connection is replaced on
+/// the next try, and a restarting database or instance is back within seconds.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 1;
+
+/// Adds `Retry-After` to a refusal that has one, and to every 503 (a lost database, a
+/// server shutting down), in every dialect: the client is told the failure is
+/// temporary and when to try again.
 pub fn add_retry_after(response: &mut actix_web::HttpResponse, seconds: Option<u64>) {
+    let seconds = seconds.or_else(|| {
+        (response.status() == actix_web::http::StatusCode::SERVICE_UNAVAILABLE).then_some(UNAVAILABLE_RETRY_AFTER_SECS)
+    });
     if let Some(seconds) = seconds
         && let Ok(value) = actix_web::http::header::HeaderValue::from_str(&seconds.to_string())
     {

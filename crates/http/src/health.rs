@@ -5,7 +5,9 @@ use serde_json::json;
 
 /// Whether the service can do its work (the database answers).
 pub trait Readiness: Send + Sync + 'static {
-    /// `Err` with a reason when not ready. May block briefly.
+    /// `Err` with a reason when not ready. May block briefly (well under a second: a
+    /// probe that waits is no probe); the reason is shown to anyone, so it names no
+    /// host, port or credential.
     ///
     /// # Errors
     /// The reason the service is not ready.
@@ -48,13 +50,12 @@ async fn healthz() -> HttpResponse {
 )]
 async fn readyz(readiness: web::Data<dyn Readiness>) -> HttpResponse {
     let readiness = readiness.into_inner();
-    match web::block(move || readiness.check()).await {
-        Ok(Ok(())) => HttpResponse::Ok().json(json!({ "status": "ready" })),
-        Ok(Err(reason)) => {
-            HttpResponse::ServiceUnavailable().json(json!({ "status": "unavailable", "reason": reason }))
-        }
-        Err(_) => {
-            HttpResponse::ServiceUnavailable().json(json!({ "status": "unavailable", "reason": "shutting down" }))
-        }
-    }
+    let reason = match web::block(move || readiness.check()).await {
+        Ok(Ok(())) => return HttpResponse::Ok().json(json!({ "status": "ready" })),
+        Ok(Err(reason)) => reason,
+        Err(_) => "shutting down".to_owned(),
+    };
+    let mut response = HttpResponse::ServiceUnavailable().json(json!({ "status": "unavailable", "reason": reason }));
+    crate::dialect::add_retry_after(&mut response, None);
+    response
 }

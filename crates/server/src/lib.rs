@@ -3,8 +3,10 @@
 
 pub mod cli;
 pub mod keys;
+pub mod logging;
 pub mod push;
 pub mod settings;
+mod shutdown;
 pub mod sqlite_file;
 pub mod startup;
 

@@ -1,5 +1,7 @@
 //! `rookery`: parse the command line, set up logging, run the command.
 
+use std::io::Write;
+
 use clap::Parser;
 
 /// jemalloc rather than glibc's malloc: with a thread per request in flight, glibc's
@@ -10,13 +12,15 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> std::process::ExitCode {
     let cli = rookery::cli::Cli::parse();
-    match rookery::cli::init_tracing().and_then(|()| rookery::cli::run(cli)) {
+    let code = match rookery::cli::init_tracing().and_then(|()| rookery::cli::run(cli)) {
         Ok(code) => code,
         Err(error) => {
             // Once, on stderr, on one line: not through the log as well, where it would
-            // show a second time.
-            eprintln!("error: {}", rookery::cli::one_line(&error));
+            // show a second time. Not `eprintln!`, which panics when stderr is closed.
+            let _ = writeln!(std::io::stderr(), "error: {}", rookery::cli::one_line(&error));
             std::process::ExitCode::FAILURE
         }
-    }
+    };
+    rookery::logging::flush();
+    code
 }

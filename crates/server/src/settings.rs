@@ -30,6 +30,10 @@ pub struct Settings {
     #[arg(long, env = "ROOKERY_DIALECTS", default_value = "community,drf,rgram,anchor")]
     pub dialects: String,
 
+    /// Seconds that requests already received get to finish after SIGTERM/SIGINT.
+    #[arg(long, env = "ROOKERY_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
+    pub shutdown_grace_secs: u64,
+
     #[command(flatten)]
     pub database: DatabaseSettings,
 

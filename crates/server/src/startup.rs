@@ -13,22 +13,25 @@ use rookery_domain::ports::{NoNotifier, SystemClock, UuidV7};
 use rookery_domain::{FollowQuota, GraphService};
 use rookery_http::auth::VerificationKey;
 use rookery_http::cors::CorsPolicy;
+use rookery_http::in_flight::InFlight;
 use rookery_http::observe::{Gauges, Metrics};
 use rookery_http::sse::{Hub, HubEvent, HubNotifier, deliver};
 use rookery_http::{Dialects, HttpState, JwtVerifier, Readiness};
-use rookery_store::events::{StoreEvent, spawn_listener};
+use rookery_store::events::{Heard, StoreEvent, spawn_listener};
 use rookery_store::{Backend, Database, DatabaseOptions};
 
 use crate::keys::{configured_public_key, signing_secret};
 use crate::push::fcm::{FcmClient, FcmConfig};
 use crate::settings::{DatabaseSettings, Settings};
+use crate::shutdown::Signals;
 use crate::sqlite_file::{ServeLock, SqliteFile};
 
 /// The service as the server wires it: notifications go to the live streams.
 pub type Graph = GraphService<Database, Database, Database, SystemClock, UuidV7, HubNotifier>;
 
-/// How long in-flight requests get to finish after SIGTERM/SIGINT.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// How long `/readyz` waits for a database connection before answering "unavailable":
+/// a probe must answer at once, not after the pool's 5 s timeout.
+const READINESS_WAIT: Duration = Duration::from_millis(500);
 
 /// Opens the database named by the settings and runs its pending migrations,
 /// creating a SQLite file if there is none (in a directory that must exist).
@@ -125,8 +128,21 @@ fn live_events(db: &Database, url: &str, hub: &Arc<Hub>) -> anyhow::Result<HubNo
         Backend::Sqlite => Ok(HubNotifier::new(Arc::clone(hub), true)),
         Backend::Postgres => {
             let listening = Arc::clone(hub);
-            spawn_listener(url.to_owned(), move |event| listening.push(hub_event(event)))
-                .context("starting the event listener")?;
+            spawn_listener(url.to_owned(), move |heard| match heard {
+                Heard::Event(event) => listening.push(hub_event(event)),
+                // Events committed while the listener was deaf never reach the hub, so
+                // no stream open meanwhile may stay open as if nothing was missed: end
+                // them when it goes deaf (their clients reconnect with `Last-Event-ID`
+                // and replay from the notifications table), and again when it hears
+                // again, for streams opened in between.
+                Heard::Lost | Heard::Listening => {
+                    let ended = listening.end_streams();
+                    if ended > 0 {
+                        tracing::info!(ended, ?heard, "ended notification streams that may have missed events");
+                    }
+                }
+            })
+            .context("starting the event listener")?;
             Ok(HubNotifier::new(Arc::clone(hub), false))
         }
     }
@@ -139,12 +155,20 @@ fn hub_event(event: StoreEvent) -> HubEvent {
     }
 }
 
-/// `/readyz`: the database answers.
-struct DatabaseReadiness(Database);
+/// `/readyz`: not shutting down, and the database answers.
+struct DatabaseReadiness(Database, Arc<InFlight>);
 
 impl Readiness for DatabaseReadiness {
     fn check(&self) -> Result<(), String> {
-        self.0.ping().map_err(|e| e.to_string())
+        if self.1.is_draining() {
+            // A load balancer probing over a kept-alive connection takes us out.
+            return Err("shutting down".to_owned());
+        }
+        self.0.ping_within(READINESS_WAIT).map_err(|error| {
+            tracing::warn!(%error, "not ready");
+            // Anyone may read the reason: the error's own words may name host and port.
+            "the database is unavailable".to_owned()
+        })
     }
 }
 
@@ -166,6 +190,11 @@ impl Gauges for RuntimeGauges {
                 "rookery_sse_open_streams",
                 "Notification streams open.",
                 f64::from(u32::try_from(self.hub.open_streams()).unwrap_or(u32::MAX)),
+            ),
+            (
+                "rookery_log_lines_dropped",
+                "Log lines dropped because stderr was closed, full or failing (counted since start).",
+                f64::from(u32::try_from(crate::logging::dropped_lines()).unwrap_or(u32::MAX)),
             ),
         ]
     }
@@ -225,10 +254,11 @@ impl Application {
         }
         let graph = web::Data::new(service);
         tokio::spawn(deliver(Arc::clone(&hub), graph.clone(), events));
+        let in_flight = InFlight::new();
         let state = HttpState {
             graph,
             verifier: web::Data::new(verifier),
-            readiness: Arc::new(DatabaseReadiness(db.clone())),
+            readiness: Arc::new(DatabaseReadiness(db.clone(), Arc::clone(&in_flight))),
             dialects,
             hub: Arc::clone(&hub),
             cors,
@@ -237,19 +267,27 @@ impl Application {
                 hub: Arc::clone(&hub),
             })])),
         };
+        let counted = web::Data::from(Arc::clone(&in_flight));
         let mut server = HttpServer::new(move || {
             App::new()
+                .app_data(counted.clone())
                 .wrap(from_fn(rookery_http::cors::cors))
                 .wrap(from_fn(rookery_http::observe::observe))
+                .wrap(from_fn(rookery_http::drain::drain_unread_body))
+                .wrap(from_fn(rookery_http::in_flight::track))
                 .configure(rookery_http::configure(state.clone()))
         })
-        .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
+        .shutdown_timeout(settings.shutdown_grace_secs)
+        // A client that closed its end is gone: end its connection (and a stream's
+        // slot with it) as soon as its FIN arrives, not when a heartbeat write fails.
+        .h1_allow_half_closed(false)
         .disable_signals();
         if settings.workers > 0 {
             server = server.workers(settings.workers);
         }
         let server = server.listen(listener)?.run();
-        tokio::spawn(stop_on_signal(server.handle(), hub));
+        let grace = Duration::from_secs(settings.shutdown_grace_secs);
+        tokio::spawn(crate::shutdown::stop_on_signal(Signals::new(), server.handle(), hub, in_flight, grace));
         tracing::info!(port, %dialects, "rookery listening");
         Ok(Self { port, server, _lock: lock })
     }
@@ -279,27 +317,4 @@ impl Application {
         drop(lock);
         outcome
     }
-}
-
-/// On SIGTERM or SIGINT: end every stream (they would otherwise hold the server open
-/// until the grace period runs out), then stop gracefully.
-async fn stop_on_signal(server: ServerHandle, hub: Arc<Hub>) {
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::warn!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        () = terminate => {}
-    }
-    tracing::info!(open_streams = hub.open_streams(), "shutting down");
-    hub.close_all();
-    server.stop(true).await;
 }

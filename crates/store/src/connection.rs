@@ -6,7 +6,11 @@
 //! `with_conn!`/`write_tx!` macros) keeps every query compiled against each backend.
 
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+
+use diesel::connection::{Instrumentation, InstrumentationEvent};
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
@@ -36,7 +40,8 @@ pub enum DbConnection {
     Postgres(PgConnection),
 }
 
-/// A connection as the pool holds it, with whether it was found dead.
+/// A connection as the pool holds it, with whether it was found dead and whether its
+/// last transaction sent `COMMIT`.
 ///
 /// The pool does not test connections on checkout (a `SELECT 1` per checkout is a
 /// round trip per use case on PostgreSQL); instead a query that finds the connection
@@ -44,19 +49,41 @@ pub enum DbConnection {
 pub struct Pooled {
     conn: DbConnection,
     lost: bool,
+    /// Set by the connection's instrumentation when a top-level `COMMIT` is sent: a
+    /// write that failed after that may have committed, so it must not be run again.
+    commit_sent: Arc<AtomicBool>,
 }
 
 impl Pooled {
     /// Marks the connection dead when `result` says it is, so the pool replaces it.
     pub(crate) fn note<T>(&mut self, result: &QueryResult<T>) {
-        use diesel::result::{DatabaseErrorKind, Error};
-        if let Err(Error::DatabaseError(
-            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
-            _,
-        )) = result
-        {
-            self.lost = true;
+        if let Err(error) = result {
+            if crate::error::is_connection_lost(error) {
+                self.lost = true;
+            }
         }
+    }
+
+    /// Whether the connection was found dead.
+    pub(crate) const fn is_lost(&self) -> bool {
+        self.lost
+    }
+
+    /// Forgets any earlier `COMMIT`, before a write transaction starts.
+    pub(crate) fn reset_commit_sent(&self) {
+        self.commit_sent.store(false, Ordering::Relaxed);
+    }
+
+    /// Whether a top-level `COMMIT` was sent since [`Pooled::reset_commit_sent`].
+    pub(crate) fn commit_sent(&self) -> bool {
+        self.commit_sent.load(Ordering::Relaxed)
+    }
+
+    /// Whether the connection answers a trivial statement; marks it dead when not.
+    pub(crate) fn probe(&mut self) -> bool {
+        let result = with_conn!(&mut self.conn, |c| c.batch_execute("SELECT 1"));
+        self.note(&result);
+        result.is_ok()
     }
 }
 
@@ -166,7 +193,13 @@ impl r2d2::ManageConnection for Manager {
     type Error = diesel::r2d2::Error;
 
     fn connect(&self) -> Result<Pooled, Self::Error> {
-        self.open().map(|conn| Pooled { conn, lost: false })
+        let mut conn = self.open()?;
+        let commit_sent = Arc::new(AtomicBool::new(false));
+        if let DbConnection::Postgres(pg) = &mut conn {
+            // Only a server connection can be lost mid-transaction; SQLite needs no flag.
+            pg.set_instrumentation(CommitWatch(Arc::clone(&commit_sent)));
+        }
+        Ok(Pooled { conn, lost: false, commit_sent })
     }
 
     fn is_valid(&self, conn: &mut Pooled) -> Result<(), Self::Error> {
@@ -176,6 +209,19 @@ impl r2d2::ManageConnection for Manager {
     fn has_broken(&self, conn: &mut Pooled) -> bool {
         // Also a connection left inside a transaction it could not roll back.
         conn.lost || with_conn!(&mut conn.conn, |c| diesel::r2d2::R2D2Connection::is_broken(c))
+    }
+}
+
+/// Raises its flag when a top-level `COMMIT` is about to be sent.
+struct CommitWatch(Arc<AtomicBool>);
+
+impl Instrumentation for CommitWatch {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::CommitTransaction { depth, .. } = event {
+            if depth.get() == 1 {
+                self.0.store(true, Ordering::Relaxed);
+            }
+        }
     }
 }
 

@@ -13,7 +13,7 @@ use rookery_domain::relationship::{Applied, Transition};
 
 use crate::checkpoint::{Checkpointer, WriteGate};
 use crate::connection::{DbConnection, Manager, Target};
-use crate::error::{OpenError, from_diesel, from_pool};
+use crate::error::OpenError;
 use crate::group_commit::CommitQueue;
 use crate::offload::Offload;
 pub use crate::pool::Backend;
@@ -231,6 +231,15 @@ impl Database {
         self.read(|conn| with_conn!(conn, |c| c.batch_execute("SELECT 1")))
     }
 
+    /// As [`Database::ping`], but gives up after `wait` rather than the pool's full
+    /// connection timeout: for readiness probes, which must answer at once.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`].
+    pub fn ping_within(&self, wait: Duration) -> Result<(), StoreError> {
+        crate::reconnect::ping_within(&self.conns.pool, wait)
+    }
+
     /// Sends list reads (followers and following pages, request and block lists,
     /// relations, the notification list) to a read replica. Reads that decide a
     /// change, and everything written, stay on the primary: a lagging replica may show
@@ -256,18 +265,20 @@ impl Database {
         Ok(self)
     }
 
-    /// Runs a list read on the replica when there is one, else on the primary.
-    pub(crate) fn read_list<T>(&self, f: impl FnOnce(&mut DbConnection) -> QueryResult<T>) -> Result<T, StoreError> {
-        let pool = self.replica.as_ref().unwrap_or(&self.conns.pool);
-        let mut conn = pool.get().map_err(|e| from_pool(&e))?;
-        let result = f(&mut conn);
-        conn.note(&result);
-        result.map_err(from_diesel)
+    /// Runs a list read on the replica when there is one, else on the primary (again
+    /// on a fresh connection when the first was dead).
+    pub(crate) fn read_list<T>(&self, f: impl FnMut(&mut DbConnection) -> QueryResult<T>) -> Result<T, StoreError> {
+        crate::reconnect::read(self.replica.as_ref().unwrap_or(&self.conns.pool), f)
     }
 
-    /// Runs `f` on a pooled connection.
-    pub(crate) fn read<T>(&self, f: impl FnOnce(&mut DbConnection) -> QueryResult<T>) -> Result<T, StoreError> {
+    /// As [`Connections::read`].
+    pub(crate) fn read<T>(&self, f: impl FnMut(&mut DbConnection) -> QueryResult<T>) -> Result<T, StoreError> {
         self.conns.read(f)
+    }
+
+    /// Runs `f` once, never again: for a read that hands rows on as it goes.
+    pub(crate) fn read_once<T>(&self, f: impl FnOnce(&mut DbConnection) -> QueryResult<T>) -> Result<T, StoreError> {
+        crate::reconnect::read_once(&self.conns.pool, f)
     }
 
     /// As [`Connections::write`].

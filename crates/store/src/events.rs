@@ -5,7 +5,7 @@
 //! one listener connection that turns those into [`StoreEvent`]s for its own streams.
 
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
@@ -61,37 +61,73 @@ impl StoreEvent {
     }
 }
 
+/// What the listener reports to its owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Heard {
+    /// An event committed by some instance.
+    Event(StoreEvent),
+    /// The `LISTEN` connection is established (again): from now on every committed
+    /// event is heard. Events committed before, while it was down, were not.
+    Listening,
+    /// The `LISTEN` connection was lost: events committed from now until the next
+    /// [`Heard::Listening`] are not heard.
+    Lost,
+}
+
 /// Listens on a PostgreSQL database for [`StoreEvent`]s from every instance (this one
-/// included) and hands each to `deliver`, on a thread of its own; reconnects after
-/// failures. Returns at once.
+/// included) and hands each to `on`, on a thread of its own, with
+/// [`Heard::Listening`] whenever the connection is (re)established and
+/// [`Heard::Lost`] whenever it fails; it reconnects until the process ends. Returns
+/// at once.
 ///
 /// # Errors
 /// The thread could not be started.
-pub fn spawn_listener(
-    url: String,
-    deliver: impl Fn(StoreEvent) + Send + 'static,
-) -> std::io::Result<thread::JoinHandle<()>> {
+pub fn spawn_listener(url: String, on: impl Fn(Heard) + Send + 'static) -> std::io::Result<thread::JoinHandle<()>> {
     thread::Builder::new().name("rookery-listener".into()).spawn(move || {
+        let mut listening = false;
         loop {
-            if let Err(error) = listen(&url, &deliver) {
-                tracing::warn!(%error, "event listener lost its connection; reconnecting");
+            if let Err(error) = listen(&url, &on, &mut listening) {
+                if listening {
+                    tracing::warn!(%error, "event listener lost its connection; reconnecting");
+                    on(Heard::Lost);
+                    listening = false;
+                } else {
+                    tracing::debug!(%error, "event listener cannot connect yet");
+                }
             }
-            thread::sleep(Duration::from_secs(1));
+            thread::sleep(RECONNECT);
         }
     })
 }
 
-fn listen(url: &str, deliver: &impl Fn(StoreEvent)) -> Result<(), diesel::result::Error> {
+/// How long the listener waits before connecting again. Streams are ended when it
+/// loses its connection, so this delays live events, never loses them; and a thread
+/// inside libpq's connect when the process exits can crash it (a test process that
+/// dropped its database meanwhile did), so it does not try more often than this.
+const RECONNECT: Duration = Duration::from_secs(1);
+
+/// How often an idle listener checks that its connection still answers: a server that
+/// vanished without closing the socket (a network partition) is noticed within this.
+const PROBE: Duration = Duration::from_secs(5);
+
+fn listen(url: &str, on: &impl Fn(Heard), listening: &mut bool) -> Result<(), diesel::result::Error> {
     let mut conn = PgConnection::establish(url).map_err(|e| diesel::result::Error::QueryBuilderError(Box::new(e)))?;
     conn.batch_execute(&format!("LISTEN {CHANNEL}"))?;
     tracing::info!("listening for events from other instances");
+    *listening = true;
+    on(Heard::Listening);
+    let mut probed = Instant::now();
     loop {
         for notification in conn.notifications_iter() {
             let notification = notification?;
             match StoreEvent::decode(&notification.payload) {
-                Some(event) => deliver(event),
+                Some(event) => on(Heard::Event(event)),
                 None => tracing::warn!(payload = %notification.payload, "unreadable event"),
             }
+        }
+        if probed.elapsed() >= PROBE {
+            conn.batch_execute("SELECT 1")?;
+            probed = Instant::now();
         }
         thread::sleep(POLL);
     }

@@ -155,7 +155,11 @@ fn commit(conns: &Connections, batch: Vec<Job>) {
                 job.reply.send(Ok(outcome));
             }
         }
-        Err(error) if batch.len() == 1 => {
+        // One job, or the database is unreachable or lost the connection (possibly
+        // after COMMIT was sent): applying the jobs one by one cannot help, would
+        // wait out the pool's timeout once per job, and could run a committed batch
+        // twice. Every caller gets the 503.
+        Err(error) if batch.len() == 1 || matches!(error, StoreError::Unavailable(_)) => {
             for job in batch {
                 job.reply.send(Err(error.clone()));
             }

@@ -35,6 +35,7 @@ mod offload;
 mod pg_arrays;
 mod pool;
 pub mod push;
+mod reconnect;
 mod rows;
 mod schema;
 mod sql_types;

@@ -11,6 +11,7 @@ mod concurrency;
 mod dialects;
 mod drf;
 mod errors;
+mod faults;
 mod follows;
 mod lists;
 mod mobile_app;

@@ -64,6 +64,16 @@ pub fn connected(unread_count: i64) -> Frame {
     data(None, &json!({ "type": "connected", "unread_count": unread_count }))
 }
 
+/// A block with an `id:` and no `data:`: it fires no event, but sets the client's
+/// last event id, so that a client whose stream ends before any notification reached
+/// it still reconnects with a `Last-Event-ID` to replay from (a browser's
+/// `EventSource` updates `lastEventId` even for a block without data). `None` (the
+/// account had no notification yet) resumes from the very first.
+pub fn resume_point(newest: Option<NotificationId>) -> Bytes {
+    let id = newest.map_or_else(|| uuid::Uuid::nil().to_string(), |id| id.to_string());
+    Bytes::from(format!("id: {id}\n\n"))
+}
+
 /// Sent to every stream of an account when its unread count drops.
 pub fn unread(count: i64) -> Frame {
     data(None, &json!({ "type": "unread_count", "count": count }))

@@ -105,10 +105,14 @@ impl Hub {
         self.config
     }
 
-    /// Queues an event for delivery without waiting; callable from any thread.
+    /// Queues an event for delivery without waiting; callable from any thread. When
+    /// the queue is full the event is lost to the live streams, so they are all ended
+    /// rather than left open short of it: their clients reconnect with
+    /// `Last-Event-ID` and replay it from the store.
     pub fn push(&self, event: HubEvent) {
         if let Err(error) = self.events.try_send(event) {
-            tracing::warn!(%error, "live event dropped; clients catch up on reconnect");
+            let ended = self.end_streams();
+            tracing::warn!(%error, ended, "live event dropped; streams ended so clients replay on reconnect");
         }
     }
 
@@ -146,6 +150,14 @@ impl Hub {
         }
     }
 
+    /// Ends the streams of `accounts` (they could not be given an event).
+    fn end_streams_of(&self, accounts: &[AccountId]) {
+        let mut slots = self.slots();
+        for account in accounts {
+            slots.remove(account);
+        }
+    }
+
     fn has_streams(&self, account: AccountId) -> bool {
         self.slots().get(&account).is_some_and(|mine| !mine.is_empty())
     }
@@ -179,6 +191,17 @@ impl Hub {
     pub fn close_all(&self) {
         self.closing.store(true, Ordering::Release);
         self.slots().clear();
+    }
+
+    /// Ends every open stream but keeps accepting new ones, and returns how many were
+    /// ended: for when live events may have been missed (the store's listener lost its
+    /// connection), so that no stream stays open silently short of an event. Clients
+    /// reconnect with `Last-Event-ID` and replay what they missed from the store.
+    pub fn end_streams(&self) -> usize {
+        let mut slots = self.slots();
+        let ended = slots.values().map(Vec::len).sum();
+        slots.clear();
+        ended
     }
 }
 
@@ -221,10 +244,14 @@ pub async fn deliver<G: SocialGraph>(hub: Arc<Hub>, graph: web::Data<G>, mut eve
     let mut batch = Vec::with_capacity(EVENT_BATCH);
     while events.recv_many(&mut batch, EVENT_BATCH).await > 0 {
         let mut wanted = Vec::new();
+        let mut recipients = Vec::new();
         for event in batch.drain(..) {
             match event {
                 HubEvent::Unread { recipient, count } => hub.send(recipient, &frames::unread(count)),
-                HubEvent::Notification { recipient, id } if hub.has_streams(recipient) => wanted.push(id),
+                HubEvent::Notification { recipient, id } if hub.has_streams(recipient) => {
+                    wanted.push(id);
+                    recipients.push(recipient);
+                }
                 HubEvent::Notification { .. } => {}
             }
         }
@@ -253,7 +280,12 @@ pub async fn deliver<G: SocialGraph>(hub: Arc<Hub>, graph: web::Data<G>, mut eve
                     hub.send(recipient, &frame);
                 }
             }
-            Ok(Err(error)) => tracing::warn!(%error, "could not load notifications for live delivery"),
+            Ok(Err(error)) => {
+                // The database is unavailable: these streams would silently miss the
+                // events. Ended, their clients replay them with `Last-Event-ID`.
+                hub.end_streams_of(&recipients);
+                tracing::warn!(%error, "could not load notifications for live delivery; their streams ended");
+            }
             Err(_) => return,
         }
     }

@@ -9,7 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse};
 use futures_core::Stream;
-use rookery_domain::{AccountId, NotificationId, SocialGraph};
+use rookery_domain::{AccountId, KindFilter, NotificationId, SocialGraph};
 use serde::Deserialize;
 use tokio::sync::mpsc;
 use tokio::time::{Interval, MissedTickBehavior};
@@ -56,18 +56,22 @@ pub async fn stream<G: SocialGraph>(
         OpenError::Closing => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "The server is shutting down"),
     })?;
     let guard = SlotGuard { hub: Arc::clone(&hub), account, slot };
-    let (unread, missed) = run(&graph, &caller, move |g, me| {
-        let unread = g.unread_count(me)?;
-        let missed = match resume_from {
-            Some(after) => g.missed_since(me, after)?,
-            None => Vec::new(),
-        };
-        Ok((unread, missed))
+    let (unread, missed, start) = run(&graph, &caller, move |g, me| match resume_from {
+        Some(after) => Ok((g.unread_count(me)?, g.missed_since(me, after)?, None)),
+        None => {
+            // The newest notification so far: where a reconnect must replay from.
+            let newest = g.inbox(me, KindFilter::All, 1, 0)?;
+            let start = newest.items.first().map(|view| view.notification.id);
+            Ok((newest.unread, Vec::new(), Some(start)))
+        }
     })
     .await?;
 
-    let mut queued: VecDeque<Bytes> = VecDeque::with_capacity(missed.len() + 1);
+    let mut queued: VecDeque<Bytes> = VecDeque::with_capacity(missed.len() + 2);
     queued.push_back(frames::connected(unread).bytes);
+    if let Some(start) = start {
+        queued.push_back(frames::resume_point(start));
+    }
     let floor = missed.last().map(|v| v.notification.id).or(resume_from);
     for view in &missed {
         queued.push_back(frames::notification(view, unread).bytes);

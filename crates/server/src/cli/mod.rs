@@ -6,11 +6,9 @@ mod token;
 mod transfer;
 mod user;
 
-use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use tracing_subscriber::EnvFilter;
 
 use crate::settings::Settings;
 use crate::startup::Application;
@@ -45,30 +43,14 @@ enum Command {
 }
 
 /// Logs to stderr, filtered by `ROOKERY_LOG` (default `info`), as text or JSON
-/// (`ROOKERY_LOG_FORMAT`), coloured only when stderr is a terminal and `NO_COLOR` is
-/// unset (a log file or journald gets no escape codes).
+/// (`ROOKERY_LOG_FORMAT`), coloured only on a terminal; never blocks or stops the
+/// process (see [`crate::logging`]).
 ///
 /// # Errors
 /// `ROOKERY_LOG` is not a valid filter or `ROOKERY_LOG_FORMAT` is neither `text` nor
 /// `json`: refused rather than silently replaced by the default.
 pub fn init_tracing() -> anyhow::Result<()> {
-    let filter = match std::env::var("ROOKERY_LOG") {
-        Ok(directives) if !directives.trim().is_empty() => EnvFilter::builder()
-            .parse(&directives)
-            .map_err(|e| anyhow::anyhow!("ROOKERY_LOG {directives:?} is not a log filter: {e}"))?,
-        _ => EnvFilter::new("info"),
-    };
-    let json = match std::env::var("ROOKERY_LOG_FORMAT").as_deref().map(str::trim) {
-        Err(_) | Ok("" | "text") => false,
-        Ok("json") => true,
-        Ok(other) => anyhow::bail!("ROOKERY_LOG_FORMAT {other:?} is not a log format: use text or json"),
-    };
-    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let builder =
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colour && !json);
-    // Already set (a test harness starting several servers): keep the first.
-    let _ = if json { builder.json().try_init() } else { builder.try_init() };
-    Ok(())
+    crate::logging::init()
 }
 
 /// An error and its causes on one line: `{:#}` joins the chain with `: `, and line

@@ -389,7 +389,7 @@ impl Database {
     pub fn export(&self, page_size: usize, sink: &mut dyn ExportSink) -> Result<ExportSummary, ExportError> {
         let limit = i64::try_from(page_size.max(1)).unwrap_or(i64::MAX);
         let mut failed = None;
-        let result = self.read(|conn| snapshot!(conn, |c| pages(c, limit, sink, &mut failed)));
+        let result = self.read_once(|conn| snapshot!(conn, |c| pages(c, limit, sink, &mut failed)));
         match (result, failed) {
             (_, Some(e)) => Err(ExportError::Sink(e)),
             (Ok(summary), None) => Ok(summary),
