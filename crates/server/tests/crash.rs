@@ -213,11 +213,13 @@ async fn sigkill_mid_load_loses_nothing_acknowledged() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "PostgreSQL only: `make test-postgres` runs it"]
 async fn two_instances_under_conflicting_load_stay_consistent() {
     let db = Db::new();
-    if !db.is_postgres() {
-        return; // Several instances share a PostgreSQL; SQLite has one serving process.
-    }
+    assert!(
+        db.is_postgres(),
+        "run with ROOKERY_TEST_DATABASE=postgres: Several instances share a PostgreSQL; SQLite has one serving process."
+    );
     let (first, second) = (Server::start(&db).await, Server::start(&db).await);
     let accounts = Arc::new(accounts(&db, &first, 6).await);
     // Accounts 0 and 1 are private, so follows become requests that others answer.

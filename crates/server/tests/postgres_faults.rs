@@ -265,10 +265,8 @@ async fn watch(base: String, star: Account, first_event: Arc<AtomicBool>, stop: 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "PostgreSQL only: `make test-postgres` runs it"]
 async fn restarts_and_terminated_backends_lose_nothing() {
-    if std::env::var("ROOKERY_TEST_DATABASE").as_deref() != Ok("postgres") {
-        return; // The PostgreSQL run (`make test-postgres`) covers it.
-    }
     let cluster = Cluster::start();
     let url = cluster.url();
     let first = Instance::start(&url).await;

@@ -107,10 +107,12 @@ async fn a_closed_stream_frees_its_slot_within_a_second() {
 }
 
 #[tokio::test]
+#[ignore = "PostgreSQL only: `make test-postgres` runs it"]
 async fn connections_the_server_closed_are_replaced_without_an_error() {
-    if backend() != TestBackend::Postgres {
-        return; // A SQLite file has no server to close connections.
-    }
+    assert!(
+        backend() == TestBackend::Postgres,
+        "run with ROOKERY_TEST_DATABASE=postgres: A SQLite file has no server to close connections."
+    );
     let app = spawn_app().await;
     let users = futures::future::join_all((0..6).map(|i| app.user_owned(format!("user{i}")))).await;
     for round in 0..5 {
@@ -187,10 +189,12 @@ async fn a_database_that_is_down_answers_503_with_retry_after_and_readyz_at_once
 }
 
 #[tokio::test]
+#[ignore = "PostgreSQL only: `make test-postgres` runs it"]
 async fn a_stream_never_silently_misses_an_event_when_the_listener_is_lost() {
-    if backend() != TestBackend::Postgres {
-        return; // One SQLite process publishes in-process: there is no listener to lose.
-    }
+    assert!(
+        backend() == TestBackend::Postgres,
+        "run with ROOKERY_TEST_DATABASE=postgres: One SQLite process publishes in-process: there is no listener to lose."
+    );
     let first = spawn_app().await;
     let second = first.sibling().await;
     let bob = first.user("bob").await;

@@ -251,10 +251,12 @@ async fn streams_per_account_are_capped_and_heartbeats_flow() {
 }
 
 #[tokio::test]
+#[ignore = "PostgreSQL only: `make test-postgres` runs it"]
 async fn instances_on_one_postgres_share_their_events() {
-    if rookery_tests::backend() != rookery_tests::TestBackend::Postgres {
-        return; // One SQLite file has one serving process: nothing to fan out.
-    }
+    assert!(
+        rookery_tests::backend() == rookery_tests::TestBackend::Postgres,
+        "run with ROOKERY_TEST_DATABASE=postgres: One SQLite file has one serving process: nothing to fan out."
+    );
     let first = spawn_app().await;
     let second = first.sibling().await;
     let (alice, bob) = (first.user("alice").await, first.user("bob").await);

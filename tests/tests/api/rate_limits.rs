@@ -89,10 +89,12 @@ async fn the_limit_answers_429_with_retry_after_in_every_dialect() {
 }
 
 #[tokio::test]
+#[ignore = "PostgreSQL only: `make test-postgres` runs it"]
 async fn the_limit_holds_across_instances() {
-    if rookery_tests::backend() != rookery_tests::TestBackend::Postgres {
-        return; // One SQLite file has one serving process (a second one refuses to start).
-    }
+    assert!(
+        rookery_tests::backend() == rookery_tests::TestBackend::Postgres,
+        "run with ROOKERY_TEST_DATABASE=postgres: One SQLite file has one serving process (a second one refuses to start)."
+    );
     let first = limited(3).await;
     let second = first.sibling().await;
     let me = first.user("me").await;
