@@ -1,28 +1,69 @@
-//! Which key verifies tokens: a configured secret or public key, or else a random
-//! secret generated once and kept beside the SQLite file (never a built-in constant).
+//! Which keys verify tokens, in this order: an identity provider's JWK Set URL,
+//! public key files, a shared secret, an issuer whose OIDC discovery document names
+//! its JWK Set, or else a random secret generated once and kept beside the SQLite file
+//! (never a built-in constant).
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use rookery_http::auth::VerificationKey;
+use rookery_http::auth::{
+    ClaimRules, KeyLocation, KeySource, StaticKey, VerificationKey, VerifierConfig, public_keys_in_pem,
+};
 
 use crate::settings::JwtSettings;
 
 /// Bytes of entropy in a generated secret.
 const SECRET_BYTES: usize = 32;
 
-/// Resolves the verification key for these settings and database URL.
+/// Everything that decides which tokens these settings accept.
 ///
 /// # Errors
 /// Unreadable or unparsable key files; no key configured for PostgreSQL.
-pub fn verification_key(jwt: &JwtSettings, database_url: &str) -> anyhow::Result<VerificationKey> {
-    if let Some(path) = &jwt.public_key {
-        let pem = fs::read(path).with_context(|| format!("reading ROOKERY_JWT_PUBLIC_KEY {}", path.display()))?;
-        return public_key(pem);
+pub fn verifier_config(jwt: &JwtSettings, database_url: &str) -> anyhow::Result<VerifierConfig> {
+    Ok(VerifierConfig {
+        keys: key_source(jwt, database_url)?,
+        rules: ClaimRules { issuer: jwt.issuer.clone(), audience: jwt.audience.clone() },
+        subjects: jwt.subject,
+        jwks_timing: jwt.jwks_timing,
+    })
+}
+
+/// Where the keys come from.
+///
+/// # Errors
+/// As [`verifier_config`].
+pub fn key_source(jwt: &JwtSettings, database_url: &str) -> anyhow::Result<KeySource> {
+    if let Some(url) = jwt.jwks_url.as_deref().filter(|u| !u.is_empty()) {
+        return Ok(KeySource::Provider(KeyLocation::JwksUrl(url.to_owned())));
     }
-    Ok(VerificationKey::Hs256(signing_secret(jwt, database_url)?))
+    if !jwt.public_key.is_empty() {
+        let mut keys = Vec::new();
+        for path in &jwt.public_key {
+            keys.extend(public_keys(path)?);
+        }
+        return Ok(KeySource::Static(keys));
+    }
+    if jwt.secret.as_deref().is_none_or(str::is_empty)
+        && let Some(issuer) = jwt.issuer.as_deref().filter(|i| !i.is_empty())
+    {
+        return Ok(KeySource::Provider(KeyLocation::Issuer(issuer.to_owned())));
+    }
+    let secret = VerificationKey::Hs256(signing_secret(jwt, database_url)?);
+    Ok(KeySource::Static(vec![StaticKey { kid: None, key: secret }]))
+}
+
+/// The keys of one PEM file. A file holding one key is named, for tokens' `kid`, by
+/// its file name without extension; a bundle's keys have no name (tried in turn).
+fn public_keys(path: &Path) -> anyhow::Result<Vec<StaticKey>> {
+    let pem = fs::read(path).with_context(|| format!("reading ROOKERY_JWT_PUBLIC_KEY {}", path.display()))?;
+    let keys = public_keys_in_pem(&pem).with_context(|| format!("reading ROOKERY_JWT_PUBLIC_KEY {}", path.display()))?;
+    let kid = match keys.as_slice() {
+        [_] => path.file_stem().map(|stem| stem.to_string_lossy().into_owned()),
+        _ => None,
+    };
+    Ok(keys.into_iter().map(|key| StaticKey { kid: kid.clone(), key }).collect())
 }
 
 /// The HS256 secret: configured, or generated beside the SQLite file.
@@ -34,8 +75,11 @@ pub fn signing_secret(jwt: &JwtSettings, database_url: &str) -> anyhow::Result<V
     if let Some(secret) = jwt.secret.as_deref().filter(|s| !s.is_empty()) {
         return Ok(secret.as_bytes().to_vec());
     }
-    if jwt.public_key.is_some() {
+    if !jwt.public_key.is_empty() {
         bail!("tokens are verified with ROOKERY_JWT_PUBLIC_KEY: sign them with the matching private key");
+    }
+    if jwt.jwks_url.is_some() || jwt.issuer.is_some() {
+        bail!("tokens are verified with the identity provider's keys: it issues them");
     }
     match secret_file(database_url) {
         Some(path) => load_or_create(&path),
@@ -87,27 +131,6 @@ fn random_secret() -> anyhow::Result<Vec<u8>> {
     let mut bytes = [0u8; SECRET_BYTES];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness available: {e}"))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>().into_bytes())
-}
-
-/// An RSA key means RS256, an EC key ES256.
-fn public_key(pem: Vec<u8>) -> anyhow::Result<VerificationKey> {
-    let text = String::from_utf8_lossy(&pem);
-    if text.contains("BEGIN EC PUBLIC KEY") {
-        return Ok(VerificationKey::Es256(pem));
-    }
-    if text.contains("BEGIN RSA PUBLIC KEY") {
-        return Ok(VerificationKey::Rs256(pem));
-    }
-    // A SubjectPublicKeyInfo PEM names no algorithm: try RSA, then EC.
-    let rsa = VerificationKey::Rs256(pem.clone());
-    if rookery_http::JwtVerifier::new(&rsa, None, None).is_ok() {
-        return Ok(rsa);
-    }
-    let ec = VerificationKey::Es256(pem);
-    if rookery_http::JwtVerifier::new(&ec, None, None).is_ok() {
-        return Ok(ec);
-    }
-    bail!("ROOKERY_JWT_PUBLIC_KEY is neither an RSA nor an EC P-256 public key in PEM")
 }
 
 #[cfg(test)]

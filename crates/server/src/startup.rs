@@ -18,7 +18,7 @@ use rookery_http::{Dialects, HttpState, JwtVerifier, Readiness};
 use rookery_store::events::{StoreEvent, spawn_listener};
 use rookery_store::{Backend, Database, DatabaseOptions};
 
-use crate::keys::verification_key;
+use crate::keys::verifier_config;
 use crate::push::fcm::{FcmClient, FcmConfig};
 use crate::settings::{DatabaseSettings, Settings};
 
@@ -143,9 +143,8 @@ impl Application {
             tokio::spawn(crate::push::dispatcher::run(db.clone(), fcm));
             tracing::info!("push delivery through FCM is on");
         }
-        let key = verification_key(&settings.jwt, &settings.database.url)?;
-        let verifier = JwtVerifier::new(&key, settings.jwt.issuer.as_deref(), settings.jwt.audience.as_deref())
-            .context("loading the JWT key")?;
+        let verifier = JwtVerifier::new(verifier_config(&settings.jwt, &settings.database.url)?)
+            .context("loading the JWT keys")?;
         let dialects = Dialects::parse(&settings.dialects).context("reading ROOKERY_DIALECTS")?;
         let (hub, events) = Hub::new(settings.streams.hub_config());
         let notifier = live_events(&db, &settings.database.url, &hub)?;

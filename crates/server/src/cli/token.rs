@@ -46,6 +46,7 @@ pub fn run(args: &TokenArgs) -> anyhow::Result<ExitCode> {
         sub: id.to_string(),
         exp: now.saturating_add(args.ttl.as_secs()),
         iat: Some(now),
+        iss: args.jwt.issuer.clone(),
         username,
         preferred_username: None,
         name: None,
