@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use rookery_http::auth::{JwksTiming, SubjectMode};
+pub use rookery_http::auth::{JwksTiming, SubjectMode};
 
 /// Where the database lives; every command reads it.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://rookery.db";

@@ -12,6 +12,7 @@ mod dialects;
 mod drf;
 mod errors;
 mod follows;
+mod identity_providers;
 mod lists;
 mod mobile_app;
 mod notifications;
