@@ -11,8 +11,8 @@ use actix_web::{FromRequest, HttpRequest, ResponseError};
 use rookery_domain::GraphError;
 
 use crate::BODY_LIMIT;
-use crate::auth::{AuthError, Authenticating, authenticating};
 use crate::auth::Caller;
+use crate::auth::{AuthError, Authenticating, authenticating};
 
 /// Input refused before a handler ran, or a request no handler takes.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -58,7 +58,8 @@ pub fn key_source(jwt: &JwtSettings, database_url: &str) -> anyhow::Result<KeySo
 /// its file name without extension; a bundle's keys have no name (tried in turn).
 fn public_keys(path: &Path) -> anyhow::Result<Vec<StaticKey>> {
     let pem = fs::read(path).with_context(|| format!("reading ROOKERY_JWT_PUBLIC_KEY {}", path.display()))?;
-    let keys = public_keys_in_pem(&pem).with_context(|| format!("reading ROOKERY_JWT_PUBLIC_KEY {}", path.display()))?;
+    let keys =
+        public_keys_in_pem(&pem).with_context(|| format!("reading ROOKERY_JWT_PUBLIC_KEY {}", path.display()))?;
     let kid = match keys.as_slice() {
         [_] => path.file_stem().map(|stem| stem.to_string_lossy().into_owned()),
         _ => None,

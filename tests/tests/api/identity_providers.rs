@@ -103,12 +103,8 @@ fn b64(bytes: &[u8]) -> String {
 
 #[tokio::test]
 async fn jwks_keys_are_found_by_kid_each_with_its_own_algorithm() {
-    let idp = FakeIdp::start(vec![
-        public_jwk(RSA_A, "rsa"),
-        public_jwk(EC_P256, "ec"),
-        public_jwk(ED25519, "ed"),
-    ])
-    .await;
+    let idp =
+        FakeIdp::start(vec![public_jwk(RSA_A, "rsa"), public_jwk(EC_P256, "ec"), public_jwk(ED25519, "ed")]).await;
     let app = app_with_jwks(&idp, quick(Duration::ZERO)).await;
 
     for (key, kid) in [(RSA_A, "rsa"), (EC_P256, "ec"), (ED25519, "ed")] {
@@ -261,7 +257,8 @@ async fn subjects_that_are_not_uuids_map_to_stable_accounts() {
     })
     .await;
     let token = |sub: &str, username: &str| {
-        let claims = json!({ "sub": sub, "iss": idp.issuer, "exp": now_secs() + 600, "nickname": "x", "username": username });
+        let claims =
+            json!({ "sub": sub, "iss": idp.issuer, "exp": now_secs() + 600, "nickname": "x", "username": username });
         sign(RSA_A, Some("k1"), &claims)
     };
     // The documented mapping: uuid5(uuid5(NAMESPACE_URL, iss), sub).
@@ -311,8 +308,7 @@ async fn several_static_keys_are_each_found_by_kid() {
 
     // A kid naming one key refuses another's signature; forgeries stay forgeries.
     assert_refused_in_every_dialect(&app, &sign(RSA_B, Some("rsa-a"), &claims("x"))).await;
-    let confused =
-        app.token_with(Algorithm::HS256, &claims("y"), &EncodingKey::from_secret(&fixture("rsa-a.pub")));
+    let confused = app.token_with(Algorithm::HS256, &claims("y"), &EncodingKey::from_secret(&fixture("rsa-a.pub")));
     assert_refused_in_every_dialect(&app, &confused).await;
     assert_refused_in_every_dialect(&app, &unsigned(&claims("z"), "rsa-a")).await;
 }

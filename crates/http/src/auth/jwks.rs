@@ -178,7 +178,12 @@ impl ProviderKeys {
                 return None;
             }
         };
-        tracing::info!(url = %fetched.jwks_uri, keys = ring.len(), "fetched the identity provider's keys");
+        let kids: Vec<&str> = ring.all().iter().filter_map(|key| key.kid.as_deref()).collect();
+        if self.ring().same_keys(&ring) {
+            tracing::debug!(url = %fetched.jwks_uri, ?kids, "the identity provider's keys are unchanged");
+        } else {
+            tracing::info!(url = %fetched.jwks_uri, keys = ring.len(), ?kids, "trusting the identity provider's keys");
+        }
         state.jwks_uri = Some(fetched.jwks_uri);
         *self.ring.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(ring);
         let fresh = fetched.max_age.map_or(self.timing.default_fresh, |age| {
@@ -224,11 +229,8 @@ async fn fetch_key_set(
         (None, KeyLocation::Issuer(issuer)) => discover(&client, issuer).await?,
     };
     let response = get(&client, &jwks_uri).await?;
-    let max_age = response
-        .headers()
-        .get(reqwest::header::CACHE_CONTROL)
-        .and_then(|value| value.to_str().ok())
-        .and_then(max_age);
+    let max_age =
+        response.headers().get(reqwest::header::CACHE_CONTROL).and_then(|value| value.to_str().ok()).and_then(max_age);
     let document = body(response).await?;
     Ok(Fetched { jwks_uri, document, max_age })
 }

@@ -46,6 +46,12 @@ impl KeyRing {
         self.fingerprints.contains(&fingerprint)
     }
 
+    /// Whether both rings hold the same keys.
+    #[must_use]
+    pub fn same_keys(&self, other: &Self) -> bool {
+        self.fingerprints == other.fingerprints
+    }
+
     /// How many keys it holds.
     #[must_use]
     pub fn len(&self) -> usize {

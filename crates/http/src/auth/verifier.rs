@@ -129,7 +129,9 @@ impl JwtVerifier {
             return Attempt::Settled(Err(AuthError::Invalid));
         };
         let ring = match &self.keys {
-            Keys::Static(ring) => return Attempt::Settled(self.check(token, candidates(ring, header.kid.as_deref(), true), now)),
+            Keys::Static(ring) => {
+                return Attempt::Settled(self.check(token, candidates(ring, header.kid.as_deref(), true), now));
+            }
             Keys::Provider(provider) => provider.ring(),
         };
         match (header.kid.as_deref(), ring.is_empty()) {
