@@ -157,4 +157,27 @@ mod tests {
         assert!(signing_secret(&JwtSettings::default(), "postgres://localhost/x").is_err());
         fs::remove_dir_all(dir).unwrap();
     }
+
+    #[test]
+    fn key_sources_are_taken_in_their_documented_order() {
+        let pem = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/idp/rsa-a.pub");
+        let all = JwtSettings {
+            secret: Some("s".into()),
+            public_key: vec![pem.into()],
+            jwks_url: Some("https://idp.example/jwks.json".into()),
+            issuer: Some("https://idp.example".into()),
+            ..JwtSettings::default()
+        };
+        let source = |jwt: &JwtSettings| format!("{:?}", key_source(jwt, "sqlite::memory:").unwrap());
+        assert!(source(&all).contains("JwksUrl(\"https://idp.example/jwks.json\")"));
+        let keys = JwtSettings { jwks_url: None, ..all.clone() };
+        assert!(source(&keys).contains("kid: Some(\"rsa-a\"), key: Rs256(..)"), "{}", source(&keys));
+        let secret = JwtSettings { public_key: vec![], ..keys.clone() };
+        assert!(source(&secret).contains("Hs256(..)"));
+        let issuer = JwtSettings { secret: None, ..secret.clone() };
+        assert!(source(&issuer).contains("Issuer(\"https://idp.example\")"));
+        assert!(signing_secret(&issuer, "sqlite::memory:").is_err(), "the provider issues the tokens");
+        let nothing = JwtSettings { issuer: None, ..issuer };
+        assert!(source(&nothing).contains("Hs256(..)"), "a generated secret");
+    }
 }

@@ -312,3 +312,70 @@ async fn several_static_keys_are_each_found_by_kid() {
     assert_refused_in_every_dialect(&app, &confused).await;
     assert_refused_in_every_dialect(&app, &unsigned(&claims("z"), "rsa-a")).await;
 }
+
+/// Runs a `rookery` command line off the async runtime (the commands block).
+async fn rookery(args: Vec<String>) {
+    use clap::Parser;
+    let cli = rookery::cli::Cli::try_parse_from(std::iter::once("rookery".to_owned()).chain(args)).unwrap();
+    let code = tokio::task::spawn_blocking(move || rookery::cli::run(cli)).await.unwrap().unwrap();
+    assert_eq!(code, std::process::ExitCode::SUCCESS);
+}
+
+#[tokio::test]
+async fn mapped_subjects_name_the_same_accounts_after_export_and_import() {
+    let idp = FakeIdp::start(vec![public_jwk(RSA_A, "k1")]).await;
+    let mapped = |issuer: String| {
+        move |s: &mut rookery::Settings| {
+            s.jwt.secret = None;
+            s.jwt.issuer = Some(issuer);
+            s.jwt.subject = SubjectMode::Map;
+            s.jwt.jwks_timing = quick(Duration::ZERO);
+        }
+    };
+    let token = |sub: &str| {
+        let claims =
+            json!({ "sub": sub, "iss": idp.issuer, "exp": now_secs() + 600, "username": sub.replace('|', "_") });
+        sign(RSA_A, Some("k1"), &claims)
+    };
+    let source = spawn_app_with(mapped(idp.issuer.clone())).await;
+    let grace = me(&source, &token("firebase-uid-0000000000000001")).await.data()["user_id"].clone();
+    let follow = source
+        .send(
+            source
+                .client
+                .post(source.community("/follow"))
+                .bearer_auth(token("auth0|ada"))
+                .json(&json!({ "user_id": grace })),
+        )
+        .await;
+    assert_eq!(follow.status, StatusCode::OK, "{follow:?}");
+
+    let dump = tempfile::NamedTempFile::new().unwrap();
+    let path = dump.path().display().to_string();
+    rookery(vec![
+        "export".into(),
+        "--output".into(),
+        path.clone(),
+        "--database-url".into(),
+        source.database_url.clone(),
+    ])
+    .await;
+    let (_target_db, target_url) = rookery_tests::TestDatabase::create();
+    let url = target_url.clone();
+    let issuer = idp.issuer.clone();
+    let target = spawn_app_with(move |s| {
+        mapped(issuer)(s);
+        s.database.url = url;
+    })
+    .await;
+    rookery(vec!["import".into(), path, "--database-url".into(), target_url]).await;
+
+    // The same subjects name the same accounts, with their follows.
+    let ada = me(&target, &token("auth0|ada")).await;
+    assert_eq!(ada.status, StatusCode::OK, "{ada:?}");
+    assert_eq!(ada.data()["username"], "auth0_ada");
+    assert_eq!(ada.data()["following_count"], 1);
+    let grace_again = me(&target, &token("firebase-uid-0000000000000001")).await;
+    assert_eq!(grace_again.data()["user_id"], grace);
+    assert_eq!(grace_again.data()["followers_count"], 1);
+}
