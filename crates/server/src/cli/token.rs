@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use rookery_domain::service::Accounts;
 use rookery_domain::{AccountId, Username};
-use rookery_http::auth::{Claims, issue_hs256};
+use rookery_http::auth::{Claims, SubjectMode, issue_hs256};
 
 use crate::keys::signing_secret;
 use crate::settings::{DatabaseSettings, JwtSettings};
@@ -30,6 +30,11 @@ pub struct TokenArgs {
 }
 
 pub fn run(args: &TokenArgs) -> anyhow::Result<ExitCode> {
+    if args.jwt.subject == SubjectMode::Map {
+        bail!(
+            "with ROOKERY_JWT_SUBJECT=map tokens name the identity provider's subjects, not accounts: the provider issues them"
+        );
+    }
     let secret = signing_secret(&args.jwt, &args.database.url)?;
     let (id, username) = match args.user.parse::<AccountId>() {
         Ok(id) => (id, None),
