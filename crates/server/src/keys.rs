@@ -41,7 +41,9 @@ pub fn key_source(jwt: &JwtSettings, database_url: &str) -> anyhow::Result<KeySo
     if !jwt.public_key.is_empty() {
         let mut keys = Vec::new();
         for path in &jwt.public_key {
-            keys.extend(public_keys(path)?);
+            for file in pem_files(path)? {
+                keys.extend(public_keys(&file)?);
+            }
         }
         return Ok(KeySource::Static(keys));
     }
@@ -52,6 +54,27 @@ pub fn key_source(jwt: &JwtSettings, database_url: &str) -> anyhow::Result<KeySo
     }
     let secret = VerificationKey::Hs256(signing_secret(jwt, database_url)?);
     Ok(KeySource::Static(vec![StaticKey { kid: None, key: secret }]))
+}
+
+/// A file, or the `*.pem` files of a directory (in name order), so that a key is
+/// added or retired by adding or removing its file.
+fn pem_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_owned()]);
+    }
+    let entries = fs::read_dir(path).with_context(|| format!("reading ROOKERY_JWT_PUBLIC_KEY {}", path.display()))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let file = entry.with_context(|| format!("reading ROOKERY_JWT_PUBLIC_KEY {}", path.display()))?.path();
+        if file.extension().is_some_and(|ext| ext == "pem") && file.is_file() {
+            files.push(file);
+        }
+    }
+    if files.is_empty() {
+        bail!("ROOKERY_JWT_PUBLIC_KEY {} holds no .pem file", path.display());
+    }
+    files.sort();
+    Ok(files)
 }
 
 /// The keys of one PEM file. A file holding one key is named, for tokens' `kid`, by
@@ -179,5 +202,21 @@ mod tests {
         assert!(signing_secret(&issuer, "sqlite::memory:").is_err(), "the provider issues the tokens");
         let nothing = JwtSettings { issuer: None, ..issuer };
         assert!(source(&nothing).contains("Hs256(..)"), "a generated secret");
+    }
+
+    #[test]
+    fn a_directory_of_pem_files_names_each_key_by_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/idp/");
+        fs::copy(format!("{fixtures}rsa-a.pub"), dir.path().join("2024-12.pem")).unwrap();
+        fs::copy(format!("{fixtures}ed25519.pub"), dir.path().join("2025-06.pem")).unwrap();
+        fs::write(dir.path().join("README"), "not a key").unwrap();
+        let jwt = JwtSettings { public_key: vec![dir.path().to_owned()], ..JwtSettings::default() };
+        let source = format!("{:?}", key_source(&jwt, "sqlite::memory:").unwrap());
+        assert!(source.contains("kid: Some(\"2024-12\"), key: Rs256(..)"), "{source}");
+        assert!(source.contains("kid: Some(\"2025-06\"), key: EdDsa(..)"), "{source}");
+        let empty = tempfile::tempdir().unwrap();
+        let jwt = JwtSettings { public_key: vec![empty.path().to_owned()], ..JwtSettings::default() };
+        assert!(key_source(&jwt, "sqlite::memory:").is_err());
     }
 }

@@ -118,9 +118,10 @@ pub struct JwtSettings {
     #[arg(long, env = "ROOKERY_JWT_SECRET", hide_env_values = true, global = true)]
     pub secret: Option<String>,
 
-    /// PEM files with public keys, comma-separated (RSA: RS256, EC P-256: ES256,
-    /// Ed25519: EdDSA); a file may bundle several. A file holding one key is named by
-    /// its file name without extension, matched against tokens' `kid`.
+    /// PEM files (or directories of `*.pem` files) with public keys, comma-separated
+    /// (RSA: RS256, EC P-256: ES256, Ed25519: EdDSA); a file may bundle several. A
+    /// file holding one key is named by its file name without extension, matched
+    /// against tokens' `kid`.
     #[arg(long, env = "ROOKERY_JWT_PUBLIC_KEY", value_delimiter = ',', global = true)]
     pub public_key: Vec<PathBuf>,
 
