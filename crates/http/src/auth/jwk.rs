@@ -60,7 +60,7 @@ fn trusted_key(value: &serde_json::Value, rules: &ClaimRules) -> Result<TrustedK
     {
         return Err("not a signature key".into());
     }
-    let algorithm = bound_algorithm(&jwk)?;
+    let algorithm = bound_algorithm(&jwk, value.get("alg").and_then(serde_json::Value::as_str))?;
     let key = DecodingKey::from_jwk(&jwk).map_err(|e| format!("unusable: {e}"))?;
     let material = serde_json::to_vec(&jwk.algorithm).map_err(|e| e.to_string())?;
     let kid = jwk.common.key_id.clone();
@@ -72,8 +72,8 @@ fn trusted_key(value: &serde_json::Value, rules: &ClaimRules) -> Result<TrustedK
     Ok(TrustedKey::new(kid, algorithm, key, fingerprint, rules))
 }
 
-/// The one algorithm a JWK verifies.
-fn bound_algorithm(jwk: &Jwk) -> Result<Algorithm, String> {
+/// The one algorithm a JWK verifies, given the `alg` it names.
+fn bound_algorithm(jwk: &Jwk, named: Option<&str>) -> Result<Algorithm, String> {
     let (default, allowed): (Algorithm, &[Algorithm]) = match &jwk.algorithm {
         AlgorithmParameters::RSA(_) => (
             Algorithm::RS256,
@@ -97,10 +97,12 @@ fn bound_algorithm(jwk: &Jwk) -> Result<Algorithm, String> {
         AlgorithmParameters::OctetKeyPair(_) => return Err("unsupported curve".into()),
         AlgorithmParameters::OctetKey(_) => return Err("symmetric keys are never taken from a JWK Set".into()),
     };
-    match jwk.common.key_algorithm {
+    match named {
         None => Ok(default),
-        Some(named) => {
-            let named = Algorithm::from_str(&named.to_string()).map_err(|_| format!("unknown alg {named}"))?;
+        // RFC 9864's fully-specified name for EdDSA over Ed25519.
+        Some("Ed25519") if default == Algorithm::EdDSA => Ok(Algorithm::EdDSA),
+        Some(name) => {
+            let named = Algorithm::from_str(name).map_err(|_| format!("unknown alg {name:?}"))?;
             if allowed.contains(&named) { Ok(named) } else { Err(format!("alg {named:?} does not fit the key type")) }
         }
     }
@@ -134,12 +136,14 @@ mod tests {
             fixture_jwk("rsa-b", json!({ "kid": "p", "alg": "PS256" })),
             fixture_jwk("ec-p256", json!({ "kid": "e", "use": "sig" })),
             fixture_jwk("ed25519", json!({ "kid": "d", "alg": "EdDSA" })),
+            fixture_jwk("ed25519", json!({ "kid": "d2", "alg": "Ed25519" })),
         ]);
         let alg = |kid: &str| set.find(kid).and_then(|k| k.algorithm());
         assert_eq!(alg("r"), Some(Algorithm::RS256));
         assert_eq!(alg("p"), Some(Algorithm::PS256));
         assert_eq!(alg("e"), Some(Algorithm::ES256));
         assert_eq!(alg("d"), Some(Algorithm::EdDSA));
+        assert_eq!(alg("d2"), Some(Algorithm::EdDSA));
     }
 
     #[test]
@@ -149,6 +153,8 @@ mod tests {
             fixture_jwk("rsa-a", json!({ "kid": "enc", "use": "enc" })),
             fixture_jwk("rsa-a", json!({ "kid": "hs", "alg": "HS256" })),
             fixture_jwk("ec-p256", json!({ "kid": "ec-as-rsa", "alg": "RS256" })),
+            fixture_jwk("rsa-a", json!({ "kid": "none", "alg": "none" })),
+            fixture_jwk("rsa-a", json!({ "kid": "future", "alg": "ML-DSA-44" })),
             json!({ "kty": "EC", "kid": "k1", "crv": "secp256k1", "x": "AA", "y": "AA" }),
             json!({ "kty": "weird", "kid": "w" }),
             fixture_jwk("rsa-b", json!({ "kid": "good" })),
