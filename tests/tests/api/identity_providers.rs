@@ -208,9 +208,14 @@ async fn keys_fetched_earlier_outlive_an_outage() {
     assert_eq!(me(&app, &sign(EC_P256, Some("ec"), &claims("during"))).await.status, StatusCode::OK);
     // A key that cannot be found answers 401.
     assert_refused_in_every_dialect(&app, &sign(RSA_A, Some("unknown"), &claims("nobody"))).await;
+    // Back, but serving an empty set (a broken cache in front of it): still the old keys.
+    idp.publish(vec![]);
+    idp.set_down(false);
+    let fetched = idp.jwks_fetches();
+    idp.wait_for_fetches(fetched + 2).await;
+    assert_eq!(me(&app, &sign(EC_P256, Some("ec"), &claims("empty_set"))).await.status, StatusCode::OK);
 
     idp.publish(vec![public_jwk(EC_P256, "ec"), public_jwk(ED25519, "ed")]);
-    idp.set_down(false);
     assert_eq!(me(&app, &sign(ED25519, Some("ed"), &claims("after"))).await.status, StatusCode::OK);
 }
 

@@ -3,8 +3,9 @@
 //!
 //! - The set is fetched in the background at start and again when it goes stale: after
 //!   the response's `Cache-Control: max-age`, bounded by [`JwksTiming`] (1 min to 1 h;
-//!   5 min without one). A failed fetch is retried after `retry`; the keys fetched
-//!   earlier keep verifying meanwhile, however long the provider is down.
+//!   5 min without one). A failed fetch (an error, an unreadable document, or a set
+//!   without one usable key) is retried after `retry`; the keys fetched earlier keep
+//!   verifying meanwhile, however long the provider is down.
 //! - A token naming a `kid` the set lacks makes one refetch, at most once per
 //!   `unknown_kid_refetch` (30 s) whatever the traffic: concurrent requests wait for
 //!   the fetch in flight instead of starting their own, and past that any request with
@@ -172,6 +173,12 @@ impl ProviderKeys {
             }
         };
         let ring = match key_ring(&fetched.document, &self.rules) {
+            // No provider publishes a set without keys: a misbehaving proxy or cache
+            // does. Taking it would refuse every token.
+            Ok(ring) if ring.is_empty() => {
+                tracing::warn!(url = %fetched.jwks_uri, "the identity provider's JWK Set holds no usable key; the keys fetched earlier stay");
+                return None;
+            }
             Ok(ring) => ring,
             Err(error) => {
                 tracing::warn!(%error, url = %fetched.jwks_uri, "the identity provider's JWK Set is unreadable; the keys fetched earlier stay");
