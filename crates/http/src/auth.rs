@@ -28,7 +28,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use rookery_domain::Identity;
 use serde::{Deserialize, Serialize};
 
-pub use jwks::{JwksTiming, KeyLocation};
+pub use jwks::{JwksTiming, KeyLocation, ProviderStatus};
 pub use static_keys::{StaticKey, VerificationKey, public_keys_in_pem};
 pub use subject::{SubjectMode, UnknownSubjectMode, mapped_account_id};
 pub use trusted_key::ClaimRules;

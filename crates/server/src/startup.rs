@@ -96,16 +96,18 @@ impl Readiness for DatabaseReadiness {
     }
 }
 
-/// What `/metrics` reads at scrape time: the pool and the streams.
+/// What `/metrics` reads at scrape time: the pool, the streams, and the identity
+/// provider's keys.
 struct RuntimeGauges {
     db: Database,
     hub: Arc<Hub>,
+    verifier: web::Data<JwtVerifier>,
 }
 
 impl Gauges for RuntimeGauges {
     fn read(&self) -> Vec<(&'static str, &'static str, f64)> {
         let (open, idle) = self.db.pool_state();
-        vec![
+        let mut gauges = vec![
             ("rookery_db_pool_connections", "Database connections open.", f64::from(open)),
             ("rookery_db_pool_idle_connections", "Database connections idle.", f64::from(idle)),
             ("rookery_db_pool_in_use", "Database connections in use.", f64::from(open.saturating_sub(idle))),
@@ -115,7 +117,21 @@ impl Gauges for RuntimeGauges {
                 "Notification streams open.",
                 f64::from(u32::try_from(self.hub.open_streams()).unwrap_or(u32::MAX)),
             ),
-        ]
+        ];
+        if let Some(provider) = self.verifier.provider_status() {
+            gauges.push((
+                "rookery_jwt_provider_keys",
+                "Keys of the identity provider's JWK Set trusted now.",
+                f64::from(u32::try_from(provider.keys).unwrap_or(u32::MAX)),
+            ));
+            // -1 until the first fetch succeeds: alert on it, or on a large value.
+            gauges.push((
+                "rookery_jwt_provider_key_age_seconds",
+                "Seconds since the identity provider's JWK Set was last fetched successfully (-1: never).",
+                provider.seconds_since_fetch.unwrap_or(-1.0),
+            ));
+        }
+        gauges
     }
 }
 
@@ -154,9 +170,10 @@ impl Application {
         }
         let graph = web::Data::new(service);
         tokio::spawn(deliver(Arc::clone(&hub), graph.clone(), events));
+        let verifier = web::Data::new(verifier);
         let state = HttpState {
             graph,
-            verifier: web::Data::new(verifier),
+            verifier: verifier.clone(),
             readiness: Arc::new(DatabaseReadiness(db.clone())),
             dialects,
             hub: Arc::clone(&hub),
@@ -164,6 +181,7 @@ impl Application {
             metrics: web::Data::new(Metrics::new(vec![Arc::new(RuntimeGauges {
                 db: db.clone(),
                 hub: Arc::clone(&hub),
+                verifier,
             })])),
         };
         let listener = TcpListener::bind(&settings.bind).with_context(|| format!("binding {}", settings.bind))?;

@@ -113,6 +113,9 @@ async fn jwks_keys_are_found_by_kid_each_with_its_own_algorithm() {
     }
     // No kid: each key of the set is tried, each with its own algorithm.
     assert_eq!(me(&app, &sign(EC_P256, None, &claims("no_kid"))).await.status, StatusCode::OK);
+    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.lines().any(|l| l == "rookery_jwt_provider_keys 3"), "{metrics}");
+    assert!(metrics.contains("rookery_jwt_provider_key_age_seconds 0."), "{metrics}");
 
     // A kid names a key; another key's signature under it is refused.
     assert_refused_in_every_dialect(&app, &sign(RSA_B, Some("rsa"), &claims("wrong_key"))).await;

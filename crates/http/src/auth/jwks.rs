@@ -89,6 +89,17 @@ pub struct ProviderKeys {
     fetching: Arc<Mutex<FetchState>>,
     /// Fetches attempted so far, successful or not.
     attempts: AtomicU64,
+    /// When a fetch last succeeded.
+    last_success: RwLock<Option<Instant>>,
+}
+
+/// How a provider's keys are kept, for `/metrics`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProviderStatus {
+    /// Keys trusted now.
+    pub keys: usize,
+    /// Seconds since a fetch last succeeded; `None` before the first.
+    pub seconds_since_fetch: Option<f64>,
 }
 
 impl ProviderKeys {
@@ -118,6 +129,7 @@ impl ProviderKeys {
             ring: RwLock::new(Arc::new(KeyRing::default())),
             fetching: Arc::new(Mutex::new(FetchState { jwks_uri, last_unknown_kid_refetch: None })),
             attempts: AtomicU64::new(0),
+            last_success: RwLock::new(None),
         });
         // Taken before the first request can come: requests arriving before the first
         // fetch ends wait for it rather than fetching themselves.
@@ -138,6 +150,13 @@ impl ProviderKeys {
     #[must_use]
     pub fn holds(&self, fingerprint: KeyFingerprint) -> bool {
         self.ring.read().unwrap_or_else(PoisonError::into_inner).holds(fingerprint)
+    }
+
+    /// How many keys are trusted, and how old they are.
+    #[must_use]
+    pub fn status(&self) -> ProviderStatus {
+        let last = *self.last_success.read().unwrap_or_else(PoisonError::into_inner);
+        ProviderStatus { keys: self.ring().len(), seconds_since_fetch: last.map(|at| at.elapsed().as_secs_f64()) }
     }
 
     /// A token named a key the set lacks: fetch the set again, unless a fetch ended
@@ -193,6 +212,7 @@ impl ProviderKeys {
         }
         state.jwks_uri = Some(fetched.jwks_uri);
         *self.ring.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(ring);
+        *self.last_success.write().unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
         let fresh = fetched.max_age.map_or(self.timing.default_fresh, |age| {
             age.clamp(self.timing.min_fresh, self.timing.max_fresh.max(self.timing.min_fresh))
         });

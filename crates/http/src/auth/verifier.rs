@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use super::jwks::{JwksTiming, KeyLocation, ProviderKeys};
+use super::jwks::{JwksTiming, KeyLocation, ProviderKeys, ProviderStatus};
 use super::key_ring::KeyRing;
 use super::static_keys::StaticKey;
 use super::subject::SubjectMode;
@@ -138,6 +138,15 @@ impl JwtVerifier {
             (Some(kid), _) if ring.find(kid).is_none() => Attempt::UnknownKey,
             (None, true) => Attempt::UnknownKey,
             (kid, _) => Attempt::Settled(self.check(token, candidates(&ring, kid, false), now)),
+        }
+    }
+
+    /// The identity provider's keys, when they come from one.
+    #[must_use]
+    pub fn provider_status(&self) -> Option<ProviderStatus> {
+        match &self.keys {
+            Keys::Static(_) => None,
+            Keys::Provider(provider) => Some(provider.status()),
         }
     }
 
