@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 pub mod fake_fcm;
+pub mod fake_idp;
 pub mod pg_faults;
 
 use std::sync::LazyLock;

@@ -54,7 +54,8 @@ macro_rules! uuid_id {
 }
 
 uuid_id!(
-    /// Identifies an account. It is the `sub` of the account's tokens.
+    /// Identifies an account. It is the `sub` of the account's tokens, or, with mapped
+    /// subjects, derived from their `iss` and `sub`.
     AccountId
 );
 uuid_id!(

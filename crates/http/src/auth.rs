@@ -1,21 +1,38 @@
 //! Bearer-token authentication.
 //!
-//! The algorithm is fixed by configuration, never read from the token: a token
-//! signed with anything else (`alg: none`, HS256 against an RSA key, ...) is refused.
-//! `exp` is required and checked with 30 s of leeway; `sub` must be a UUID. A token
-//! that verified is remembered until it expires (`verified`), so a client's next
-//! request skips the signature check.
+//! The algorithm is fixed by the key, never read from the token: a token signed with
+//! anything else (`alg: none`, HS256 against an RSA key, ...) is refused. The keys are
+//! a shared secret, public keys known at start, or an identity provider's JWK Set
+//! (`jwks`), each key found by the token's `kid`. `exp` is required and checked with
+//! 30 s of leeway; `sub` must name an account (`subject`). A token that verified is
+//! remembered until it expires (`verified`), so a client's next request skips the
+//! signature check.
 
+mod cache_control;
+mod jwk;
+mod jwks;
+mod key_ring;
+mod static_keys;
+mod subject;
+mod trusted_key;
 mod verified;
+mod verifier;
 
-use std::future::{Ready, ready};
+use std::future::Future;
+use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use rookery_domain::{AccountId, Identity};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use rookery_domain::Identity;
 use serde::{Deserialize, Serialize};
+
+pub use jwks::{JwksTiming, KeyLocation, ProviderStatus};
+pub use static_keys::{StaticKey, VerificationKey, public_keys_in_pem};
+pub use subject::{SubjectMode, UnknownSubjectMode, mapped_account_id};
+pub use trusted_key::ClaimRules;
+pub use verifier::{Attempt, JwtVerifier, KeySource, VerifierConfig};
 
 use crate::community::envelope;
 
@@ -25,13 +42,16 @@ pub const LEEWAY_SECS: u64 = 30;
 /// The claims Rookery reads. Unknown claims are ignored.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
-    /// The account id (a UUID).
+    /// The account id (a UUID), or with [`SubjectMode::Map`] any subject.
     pub sub: String,
     /// Expiry, seconds since the epoch.
     pub exp: u64,
     /// Issued at.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iat: Option<u64>,
+    /// The issuer; with [`SubjectMode::Map`] it namespaces the subject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
     /// A username for provisioning.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
@@ -46,100 +66,10 @@ pub struct Claims {
     pub role: Option<String>,
 }
 
-/// The key that verifies tokens, which also fixes the algorithm.
-#[derive(Clone)]
-pub enum VerificationKey {
-    /// HS256 with a shared secret.
-    Hs256(Vec<u8>),
-    /// RS256 with an RSA public key (PEM).
-    Rs256(Vec<u8>),
-    /// ES256 with an EC P-256 public key (PEM).
-    Es256(Vec<u8>),
-}
-
-impl std::fmt::Debug for VerificationKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never print key material.
-        f.write_str(match self {
-            Self::Hs256(_) => "Hs256(..)",
-            Self::Rs256(_) => "Rs256(..)",
-            Self::Es256(_) => "Es256(..)",
-        })
-    }
-}
-
 /// A key that could not be used.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid JWT key: {0}")]
 pub struct KeyError(String);
-
-/// Verifies bearer tokens.
-pub struct JwtVerifier {
-    key: DecodingKey,
-    validation: Validation,
-    verified: verified::VerifiedTokens,
-}
-
-impl JwtVerifier {
-    /// A verifier for `key`, optionally also checking `iss` and `aud`.
-    ///
-    /// # Errors
-    /// [`KeyError`] when a PEM key does not parse or a secret is empty.
-    pub fn new(key: &VerificationKey, issuer: Option<&str>, audience: Option<&str>) -> Result<Self, KeyError> {
-        let (algorithm, key) = match key {
-            VerificationKey::Hs256(secret) if secret.is_empty() => return Err(KeyError("empty secret".into())),
-            VerificationKey::Hs256(secret) => (Algorithm::HS256, DecodingKey::from_secret(secret)),
-            VerificationKey::Rs256(pem) => {
-                (Algorithm::RS256, DecodingKey::from_rsa_pem(pem).map_err(|e| KeyError(e.to_string()))?)
-            }
-            VerificationKey::Es256(pem) => {
-                (Algorithm::ES256, DecodingKey::from_ec_pem(pem).map_err(|e| KeyError(e.to_string()))?)
-            }
-        };
-        let mut validation = Validation::new(algorithm);
-        validation.leeway = LEEWAY_SECS;
-        validation.validate_nbf = true;
-        // A configured issuer or audience must be present, not merely right when present.
-        let mut required = vec!["exp", "sub"];
-        match audience {
-            Some(aud) => {
-                validation.set_audience(&[aud]);
-                required.push("aud");
-            }
-            None => validation.validate_aud = false,
-        }
-        if let Some(iss) = issuer {
-            validation.set_issuer(&[iss]);
-            required.push("iss");
-        }
-        validation.set_required_spec_claims(&required);
-        Ok(Self { key, validation, verified: verified::VerifiedTokens::default() })
-    }
-
-    /// Verifies a token and reads the caller from it.
-    ///
-    /// # Errors
-    /// [`AuthError::Invalid`] for any bad token: wrong algorithm or signature,
-    /// expired, not yet valid, wrong issuer or audience, or a `sub` that is no UUID.
-    pub fn verify(&self, token: &str) -> Result<Caller, AuthError> {
-        let now = jsonwebtoken::get_current_timestamp();
-        if let Some(caller) = self.verified.get(token, now) {
-            return Ok(caller);
-        }
-        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).map_err(|e| {
-            tracing::debug!(error = %e, "token refused");
-            AuthError::Invalid
-        })?;
-        let claims = data.claims;
-        let id: AccountId = claims.sub.parse().map_err(|_| AuthError::Invalid)?;
-        let caller = Caller {
-            identity: Identity { id, username: claims.username.or(claims.preferred_username), name: claims.name },
-            is_admin: claims.role.as_deref() == Some("admin"),
-        };
-        self.verified.insert(token, caller.clone(), claims.exp.saturating_add(LEEWAY_SECS), now);
-        Ok(caller)
-    }
-}
 
 /// Signs an HS256 token, for `rookery token` and tests.
 ///
@@ -200,8 +130,8 @@ pub fn bearer_token(req: &HttpRequest) -> Result<&str, AuthError> {
 ///
 /// # Errors
 /// [`AuthError::Missing`] without a token, [`AuthError::Invalid`] for a bad one.
-pub fn authenticate(req: &HttpRequest) -> Result<Caller, AuthError> {
-    authenticate_with(req, None)
+pub async fn authenticate(req: &HttpRequest) -> Result<Caller, AuthError> {
+    authenticate_with(req, None).await
 }
 
 /// As [`authenticate`], also accepting a token from elsewhere (a query parameter)
@@ -209,23 +139,36 @@ pub fn authenticate(req: &HttpRequest) -> Result<Caller, AuthError> {
 ///
 /// # Errors
 /// As [`authenticate`].
-pub fn authenticate_with(req: &HttpRequest, fallback: Option<&str>) -> Result<Caller, AuthError> {
+pub async fn authenticate_with(req: &HttpRequest, fallback: Option<&str>) -> Result<Caller, AuthError> {
     let token = match (bearer_token(req), fallback.filter(|t| !t.is_empty())) {
         (Err(AuthError::Missing), Some(token)) => token,
         (result, _) => result?,
     };
     let verifier = req.app_data::<web::Data<JwtVerifier>>().ok_or(AuthError::Invalid)?;
-    verifier.verify(token)
+    verifier.verify(token).await
+}
+
+/// What the extractors return: most requests settle at once; one naming a key the
+/// provider's set lacks waits for the refetch.
+pub type Authenticating<T, E> = Pin<Box<dyn Future<Output = Result<T, E>>>>;
+
+/// Authenticates `req`, then turns the outcome into the extractor's own.
+pub fn authenticating<T: 'static, E: 'static>(
+    req: &HttpRequest,
+    finish: impl FnOnce(Result<Caller, AuthError>) -> Result<T, E> + 'static,
+) -> Authenticating<T, E> {
+    let req = req.clone();
+    Box::pin(async move { finish(authenticate(&req).await) })
 }
 
 /// The canonical dialect's extractor; other dialects use
 /// [`crate::dialect::Authed`] to answer in their own envelope.
 impl FromRequest for Caller {
     type Error = AuthError;
-    type Future = Ready<Result<Self, AuthError>>;
+    type Future = Authenticating<Self, AuthError>;
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        authenticating(req, |result| result)
     }
 }
 
@@ -238,10 +181,24 @@ mod tests {
             sub: sub.into(),
             exp,
             iat: None,
+            iss: None,
             username: Some("jane".into()),
             preferred_username: None,
             name: None,
             role: None,
+        }
+    }
+
+    fn hs256(secret: &[u8]) -> JwtVerifier {
+        let key = StaticKey { kid: None, key: VerificationKey::Hs256(secret.to_vec()) };
+        JwtVerifier::new(VerifierConfig::with_keys(vec![key])).unwrap()
+    }
+
+    /// Static keys never wait: every check settles at once.
+    fn verify(verifier: &JwtVerifier, token: &str) -> Result<Caller, AuthError> {
+        match verifier.attempt(token) {
+            Attempt::Settled(result) => result,
+            Attempt::UnknownKey => panic!("static keys never wait for a fetch"),
         }
     }
 
@@ -251,44 +208,44 @@ mod tests {
 
     #[test]
     fn accepts_a_good_token_and_refuses_forgeries() {
-        let verifier = JwtVerifier::new(&VerificationKey::Hs256(b"secret".to_vec()), None, None).unwrap();
+        let verifier = hs256(b"secret");
         let sub = uuid::Uuid::now_v7().to_string();
         let good = issue_hs256(b"secret", &claims(&sub, now() + 60)).unwrap();
-        assert_eq!(verifier.verify(&good).unwrap().identity.username.as_deref(), Some("jane"));
+        assert_eq!(verify(&verifier, &good).unwrap().identity.username.as_deref(), Some("jane"));
 
         let foreign = issue_hs256(b"other", &claims(&sub, now() + 60)).unwrap();
-        assert_eq!(verifier.verify(&foreign), Err(AuthError::Invalid));
+        assert_eq!(verify(&verifier, &foreign), Err(AuthError::Invalid));
         let expired = issue_hs256(b"secret", &claims(&sub, now() - 120)).unwrap();
-        assert_eq!(verifier.verify(&expired), Err(AuthError::Invalid));
+        assert_eq!(verify(&verifier, &expired), Err(AuthError::Invalid));
         let within_leeway = issue_hs256(b"secret", &claims(&sub, now() - 10)).unwrap();
-        assert!(verifier.verify(&within_leeway).is_ok());
+        assert!(verify(&verifier, &within_leeway).is_ok());
         let not_uuid = issue_hs256(b"secret", &claims("42", now() + 60)).unwrap();
-        assert_eq!(verifier.verify(&not_uuid), Err(AuthError::Invalid));
+        assert_eq!(verify(&verifier, &not_uuid), Err(AuthError::Invalid));
     }
 
     #[test]
     fn a_remembered_token_proves_nothing_for_its_forgeries() {
-        let verifier = JwtVerifier::new(&VerificationKey::Hs256(b"secret".to_vec()), None, None).unwrap();
+        let verifier = hs256(b"secret");
         let sub = uuid::Uuid::now_v7().to_string();
         let good = issue_hs256(b"secret", &claims(&sub, now() + 60)).unwrap();
-        let first = verifier.verify(&good).unwrap();
-        assert_eq!(verifier.verify(&good), Ok(first), "the second check answers as the first");
+        let first = verify(&verifier, &good).unwrap();
+        assert_eq!(verify(&verifier, &good), Ok(first), "the second check answers as the first");
 
         // The same header and claims under another key's signature.
         let foreign = issue_hs256(b"other", &claims(&sub, now() + 60)).unwrap();
         let (signed, _) = good.rsplit_once('.').unwrap();
         let (_, signature) = foreign.rsplit_once('.').unwrap();
-        assert_eq!(verifier.verify(&format!("{signed}.{signature}")), Err(AuthError::Invalid));
-        assert_eq!(verifier.verify(&format!("{signed}.")), Err(AuthError::Invalid));
+        assert_eq!(verify(&verifier, &format!("{signed}.{signature}")), Err(AuthError::Invalid));
+        assert_eq!(verify(&verifier, &format!("{signed}.")), Err(AuthError::Invalid));
     }
 
     #[test]
     fn refuses_alg_none() {
         use base64_like::encode;
-        let verifier = JwtVerifier::new(&VerificationKey::Hs256(b"secret".to_vec()), None, None).unwrap();
+        let verifier = hs256(b"secret");
         let header = encode(br#"{"alg":"none","typ":"JWT"}"#);
         let body = encode(format!(r#"{{"sub":"{}","exp":{}}}"#, uuid::Uuid::now_v7(), now() + 60).as_bytes());
-        assert_eq!(verifier.verify(&format!("{header}.{body}.")), Err(AuthError::Invalid));
+        assert_eq!(verify(&verifier, &format!("{header}.{body}.")), Err(AuthError::Invalid));
     }
 
     /// URL-safe base64 without padding, enough to forge a token by hand.

@@ -2,7 +2,6 @@
 //! tokens and refused input in the dialect's own envelope. Handlers of every dialect
 //! run the same use cases; only parsing and rendering differ.
 
-use std::future::{Ready, ready};
 use std::marker::PhantomData;
 
 use actix_web::dev::Payload;
@@ -12,7 +11,8 @@ use actix_web::{FromRequest, HttpRequest, ResponseError};
 use rookery_domain::GraphError;
 
 use crate::BODY_LIMIT;
-use crate::auth::{AuthError, Caller, authenticate};
+use crate::auth::Caller;
+use crate::auth::{AuthError, Authenticating, authenticating};
 
 /// Input refused before a handler ran, or a request no handler takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,10 +93,10 @@ pub struct Authed<D>(pub Caller, PhantomData<D>);
 
 impl<D: Dialect> FromRequest for Authed<D> {
     type Error = D::Error;
-    type Future = Ready<Result<Self, D::Error>>;
+    type Future = Authenticating<Self, D::Error>;
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        ready(authenticate(req).map(|caller| Self(caller, PhantomData)).map_err(D::Error::from))
+        authenticating(req, |result| result.map(|caller| Self(caller, PhantomData)).map_err(D::Error::from))
     }
 }
 
@@ -106,15 +106,14 @@ pub struct MaybeAuthed<D>(pub Option<Caller>, PhantomData<D>);
 
 impl<D: Dialect> FromRequest for MaybeAuthed<D> {
     type Error = D::Error;
-    type Future = Ready<Result<Self, D::Error>>;
+    type Future = Authenticating<Self, D::Error>;
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        let result = match authenticate(req) {
+        authenticating(req, |result| match result {
             Ok(caller) => Ok(Self(Some(caller), PhantomData)),
             Err(AuthError::Missing) => Ok(Self(None, PhantomData)),
             Err(error) => Err(D::Error::from(error)),
-        };
-        ready(result)
+        })
     }
 }
 

@@ -1,12 +1,16 @@
-//! Which key verifies tokens: a configured secret or public key, or else a random
-//! secret generated once and kept beside the SQLite file (never a built-in constant).
+//! Which keys verify tokens, in this order: an identity provider's JWK Set URL,
+//! public key files, a shared secret, an issuer whose OIDC discovery document names
+//! its JWK Set, or else a random secret generated once and kept beside the SQLite file
+//! (never a built-in constant).
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use rookery_http::auth::VerificationKey;
+use rookery_http::auth::{
+    ClaimRules, KeyLocation, KeySource, StaticKey, VerificationKey, VerifierConfig, public_keys_in_pem,
+};
 
 use crate::settings::JwtSettings;
 use crate::sqlite_file::SqliteFile;
@@ -20,17 +24,22 @@ const SECRET_BYTES: usize = 32;
 pub const MIN_SECRET_BYTES: usize = 32;
 
 impl JwtSettings {
-    /// Refuses settings that cannot be meant: a secret and a public key both set
-    /// (which one verifies?), or a secret too short to be safe.
+    /// Refuses settings that cannot be meant: a secret together with a public key or a
+    /// JWK Set (which one verifies?), or a secret too short to be safe.
     ///
     /// # Errors
     /// Naming the setting.
     pub fn validate(&self) -> anyhow::Result<()> {
         let Some(secret) = self.configured_secret() else { return Ok(()) };
-        if let Some(key) = &self.public_key {
+        if let Some(key) = self.public_key.first() {
             bail!(
-                "ROOKERY_JWT_SECRET and ROOKERY_JWT_PUBLIC_KEY ({}) are both set: set one (a secret for HS256, a public key for RS256/ES256)",
+                "ROOKERY_JWT_SECRET and ROOKERY_JWT_PUBLIC_KEY ({}) are both set: set one (a secret for HS256, public keys for RS256/ES256/EdDSA)",
                 key.display()
+            );
+        }
+        if let Some(url) = self.jwks_url.as_deref().filter(|u| !u.is_empty()) {
+            bail!(
+                "ROOKERY_JWT_SECRET and ROOKERY_JWT_JWKS_URL ({url}) are both set: set one (a secret for HS256, a JWK Set for an identity provider)"
             );
         }
         if secret.len() < MIN_SECRET_BYTES {
@@ -48,28 +57,101 @@ impl JwtSettings {
     }
 }
 
-/// Reads the configured public key, if any, without touching anything else, so that
-/// `serve` can refuse a bad key file before it opens the database.
+/// The key source configured, read without touching anything else (no secret file is
+/// generated), so that `serve` can refuse a bad key file before it opens the
+/// database: `None` when tokens are verified with the HS256 secret (configured, or
+/// generated beside the SQLite file), which [`verifier_config`] resolves later.
 ///
 /// # Errors
-/// Invalid settings, an unreadable or unparsable key file.
-pub fn configured_public_key(jwt: &JwtSettings) -> anyhow::Result<Option<VerificationKey>> {
+/// Invalid settings, unreadable or unparsable key files.
+pub fn configured_key_source(jwt: &JwtSettings) -> anyhow::Result<Option<KeySource>> {
     jwt.validate()?;
-    let Some(path) = &jwt.public_key else { return Ok(None) };
-    let pem = fs::read(path).with_context(|| format!("reading ROOKERY_JWT_PUBLIC_KEY {}", path.display()))?;
-    public_key(pem).map(Some)
+    if let Some(url) = jwt.jwks_url.as_deref().filter(|u| !u.is_empty()) {
+        return Ok(Some(KeySource::Provider(KeyLocation::JwksUrl(url.to_owned()))));
+    }
+    if !jwt.public_key.is_empty() {
+        let mut keys = Vec::new();
+        for path in &jwt.public_key {
+            for file in pem_files(path)? {
+                keys.extend(public_keys(&file)?);
+            }
+        }
+        return Ok(Some(KeySource::Static(keys)));
+    }
+    if jwt.configured_secret().is_none()
+        && let Some(issuer) = jwt.issuer.as_deref().filter(|i| !i.is_empty())
+    {
+        return Ok(Some(KeySource::Provider(KeyLocation::Issuer(issuer.to_owned()))));
+    }
+    Ok(None)
 }
 
-/// Resolves the verification key for these settings and database URL.
+/// Everything that decides which tokens these settings accept.
 ///
 /// # Errors
 /// Invalid settings, unreadable or unparsable key files; no key configured for
 /// PostgreSQL.
-pub fn verification_key(jwt: &JwtSettings, database_url: &str) -> anyhow::Result<VerificationKey> {
-    if let Some(key) = configured_public_key(jwt)? {
-        return Ok(key);
+pub fn verifier_config(jwt: &JwtSettings, database_url: &str) -> anyhow::Result<VerifierConfig> {
+    verifier_config_with(configured_key_source(jwt)?, jwt, database_url)
+}
+
+/// As [`verifier_config`], with the source [`configured_key_source`] already read;
+/// `None` resolves the HS256 secret (generating it beside a SQLite file if needed).
+///
+/// # Errors
+/// As [`verifier_config`].
+pub fn verifier_config_with(
+    source: Option<KeySource>,
+    jwt: &JwtSettings,
+    database_url: &str,
+) -> anyhow::Result<VerifierConfig> {
+    let keys = match source {
+        Some(source) => source,
+        None => KeySource::Static(vec![StaticKey {
+            kid: None,
+            key: VerificationKey::Hs256(signing_secret(jwt, database_url)?),
+        }]),
+    };
+    Ok(VerifierConfig {
+        keys,
+        rules: ClaimRules { issuer: jwt.issuer.clone(), audience: jwt.audience.clone() },
+        subjects: jwt.subject,
+        jwks_timing: jwt.jwks_timing,
+    })
+}
+
+/// A file, or the `*.pem` files of a directory (in name order), so that a key is
+/// added or retired by adding or removing its file.
+fn pem_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_owned()]);
     }
-    Ok(VerificationKey::Hs256(signing_secret(jwt, database_url)?))
+    let entries = fs::read_dir(path).with_context(|| format!("reading ROOKERY_JWT_PUBLIC_KEY {}", path.display()))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let file = entry.with_context(|| format!("reading ROOKERY_JWT_PUBLIC_KEY {}", path.display()))?.path();
+        if file.extension().is_some_and(|ext| ext == "pem") && file.is_file() {
+            files.push(file);
+        }
+    }
+    if files.is_empty() {
+        bail!("ROOKERY_JWT_PUBLIC_KEY {} holds no .pem file", path.display());
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// The keys of one PEM file. A file holding one key is named, for tokens' `kid`, by
+/// its file name without extension; a bundle's keys have no name (tried in turn).
+fn public_keys(path: &Path) -> anyhow::Result<Vec<StaticKey>> {
+    let pem = fs::read(path).with_context(|| format!("reading ROOKERY_JWT_PUBLIC_KEY {}", path.display()))?;
+    let keys =
+        public_keys_in_pem(&pem).with_context(|| format!("reading ROOKERY_JWT_PUBLIC_KEY {}", path.display()))?;
+    let kid = match keys.as_slice() {
+        [_] => path.file_stem().map(|stem| stem.to_string_lossy().into_owned()),
+        _ => None,
+    };
+    Ok(keys.into_iter().map(|key| StaticKey { kid: kid.clone(), key }).collect())
 }
 
 /// The HS256 secret: configured, or generated beside the SQLite file.
@@ -83,8 +165,11 @@ pub fn signing_secret(jwt: &JwtSettings, database_url: &str) -> anyhow::Result<V
     if let Some(secret) = jwt.configured_secret() {
         return Ok(secret.as_bytes().to_vec());
     }
-    if jwt.public_key.is_some() {
+    if !jwt.public_key.is_empty() {
         bail!("tokens are verified with ROOKERY_JWT_PUBLIC_KEY: sign them with the matching private key");
+    }
+    if jwt.jwks_url.is_some() || jwt.issuer.is_some() {
+        bail!("tokens are verified with the identity provider's keys: it issues them");
     }
     match secret_file(database_url) {
         Some(path) => load_or_create(&path),
@@ -133,40 +218,9 @@ fn random_secret() -> anyhow::Result<Vec<u8>> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>().into_bytes())
 }
 
-/// An RSA key means RS256, an EC key ES256.
-fn public_key(pem: Vec<u8>) -> anyhow::Result<VerificationKey> {
-    let text = String::from_utf8_lossy(&pem);
-    if text.contains("BEGIN EC PUBLIC KEY") {
-        return Ok(VerificationKey::Es256(pem));
-    }
-    if text.contains("BEGIN RSA PUBLIC KEY") {
-        return Ok(VerificationKey::Rs256(pem));
-    }
-    // A SubjectPublicKeyInfo PEM names no algorithm: try RSA, then EC.
-    let rsa = VerificationKey::Rs256(pem.clone());
-    if rookery_http::JwtVerifier::new(&rsa, None, None).is_ok() {
-        return Ok(rsa);
-    }
-    let ec = VerificationKey::Es256(pem);
-    if rookery_http::JwtVerifier::new(&ec, None, None).is_ok() {
-        return Ok(ec);
-    }
-    bail!("ROOKERY_JWT_PUBLIC_KEY is neither an RSA nor an EC P-256 public key in PEM")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn short_secrets_and_two_keys_are_refused() {
-        let short = JwtSettings { secret: Some("x".into()), ..JwtSettings::default() };
-        assert!(short.validate().unwrap_err().to_string().contains("ROOKERY_JWT_SECRET is 1 bytes"));
-        let long = JwtSettings { secret: Some("k".repeat(MIN_SECRET_BYTES)), ..JwtSettings::default() };
-        assert!(long.validate().is_ok());
-        let both = JwtSettings { public_key: Some(PathBuf::from("/k.pem")), ..long };
-        assert!(both.validate().unwrap_err().to_string().contains("both set"));
-    }
 
     #[test]
     fn secret_files_sit_beside_sqlite_databases() {
@@ -181,11 +235,56 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("rookery-keys-{}", uuid::Uuid::now_v7()));
         fs::create_dir_all(&dir).unwrap();
         let url = format!("sqlite://{}", dir.join("g.db").display());
-        let none = JwtSettings::default();
-        let first = signing_secret(&none, &url).unwrap();
+        let first = signing_secret(&JwtSettings::default(), &url).unwrap();
         assert_eq!(first.len(), SECRET_BYTES * 2);
-        assert_eq!(signing_secret(&none, &url).unwrap(), first);
-        assert!(signing_secret(&none, "postgres://localhost/x").is_err());
+        assert_eq!(signing_secret(&JwtSettings::default(), &url).unwrap(), first);
+        assert!(signing_secret(&JwtSettings::default(), "postgres://localhost/x").is_err());
         fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn key_sources_are_taken_in_their_documented_order() {
+        let pem = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/idp/rsa-a.pub");
+        let all = JwtSettings {
+            secret: None,
+            public_key: vec![pem.into()],
+            jwks_url: Some("https://idp.example/jwks.json".into()),
+            issuer: Some("https://idp.example".into()),
+            ..JwtSettings::default()
+        };
+        let source = |jwt: &JwtSettings| format!("{:?}", verifier_config(jwt, "sqlite::memory:").unwrap().keys);
+        assert!(source(&all).contains("JwksUrl(\"https://idp.example/jwks.json\")"));
+        let keys = JwtSettings { jwks_url: None, ..all.clone() };
+        assert!(source(&keys).contains("kid: Some(\"rsa-a\"), key: Rs256(..)"), "{}", source(&keys));
+        let secret = JwtSettings {
+            public_key: vec![],
+            secret: Some("a-secret-of-thirty-two-bytes-or-more".into()),
+            ..keys.clone()
+        };
+        assert!(source(&secret).contains("Hs256(..)"));
+        assert!(configured_key_source(&all).is_ok(), "a JWK Set over public keys over an issuer, no secret");
+        let both = JwtSettings { jwks_url: all.jwks_url.clone(), ..secret.clone() };
+        assert!(configured_key_source(&both).is_err(), "a secret and a JWK Set are refused");
+        let issuer = JwtSettings { secret: None, ..secret.clone() };
+        assert!(source(&issuer).contains("Issuer(\"https://idp.example\")"));
+        assert!(signing_secret(&issuer, "sqlite::memory:").is_err(), "the provider issues the tokens");
+        let nothing = JwtSettings { issuer: None, ..issuer };
+        assert!(source(&nothing).contains("Hs256(..)"), "a generated secret");
+    }
+
+    #[test]
+    fn a_directory_of_pem_files_names_each_key_by_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/idp/");
+        fs::copy(format!("{fixtures}rsa-a.pub"), dir.path().join("2024-12.pem")).unwrap();
+        fs::copy(format!("{fixtures}ed25519.pub"), dir.path().join("2025-06.pem")).unwrap();
+        fs::write(dir.path().join("README"), "not a key").unwrap();
+        let jwt = JwtSettings { public_key: vec![dir.path().to_owned()], ..JwtSettings::default() };
+        let source = format!("{:?}", verifier_config(&jwt, "sqlite::memory:").unwrap().keys);
+        assert!(source.contains("kid: Some(\"2024-12\"), key: Rs256(..)"), "{source}");
+        assert!(source.contains("kid: Some(\"2025-06\"), key: EdDsa(..)"), "{source}");
+        let empty = tempfile::tempdir().unwrap();
+        let jwt = JwtSettings { public_key: vec![empty.path().to_owned()], ..JwtSettings::default() };
+        assert!(verifier_config(&jwt, "sqlite::memory:").is_err());
     }
 }

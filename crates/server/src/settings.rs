@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
+pub use rookery_http::auth::{JwksTiming, SubjectMode};
 
 /// Where the database lives; every command reads it.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://rookery.db";
@@ -121,23 +122,41 @@ pub struct DatabaseSettings {
     pub writers: Option<usize>,
 }
 
-/// Token verification. Without a secret or key, SQLite deployments get a generated
-/// secret kept beside the database file.
+/// Token verification: one source of keys, the first set of a JWK Set URL, public
+/// key files, a secret, or an issuer (OIDC discovery). Without any, SQLite
+/// deployments get a generated secret kept beside the database file.
 #[derive(Debug, Clone, Default, Args)]
 pub struct JwtSettings {
     /// HS256 shared secret.
     #[arg(long, env = "ROOKERY_JWT_SECRET", hide_env_values = true, global = true)]
     pub secret: Option<String>,
 
-    /// PEM file with an RSA (RS256) or EC P-256 (ES256) public key.
-    #[arg(long, env = "ROOKERY_JWT_PUBLIC_KEY", global = true)]
-    pub public_key: Option<PathBuf>,
+    /// PEM files (or directories of `*.pem` files) with public keys, comma-separated
+    /// (RSA: RS256, EC P-256: ES256, Ed25519: EdDSA); a file may bundle several. A
+    /// file holding one key is named by its file name without extension, matched
+    /// against tokens' `kid`.
+    #[arg(long, env = "ROOKERY_JWT_PUBLIC_KEY", value_delimiter = ',', global = true)]
+    pub public_key: Vec<PathBuf>,
 
-    /// Required `iss` claim, when set.
+    /// An identity provider's JWK Set URL: keys picked by `kid`, kept fresh.
+    #[arg(long = "jwks-url", env = "ROOKERY_JWT_JWKS_URL", global = true)]
+    pub jwks_url: Option<String>,
+
+    /// Required `iss` claim, when set. Alone (no JWKS URL, key or secret), its OIDC
+    /// discovery document names the JWK Set.
     #[arg(long, env = "ROOKERY_JWT_ISSUER", global = true)]
     pub issuer: Option<String>,
 
     /// Required `aud` claim, when set.
     #[arg(long, env = "ROOKERY_JWT_AUDIENCE", global = true)]
     pub audience: Option<String>,
+
+    /// How `sub` names an account: `uuid` (it is the account id) or `map` (any
+    /// subject; the account id is uuid5(uuid5(NAMESPACE_URL, iss), sub)).
+    #[arg(long = "subject", env = "ROOKERY_JWT_SUBJECT", default_value = "uuid", global = true)]
+    pub subject: SubjectMode,
+
+    /// How often a provider's keys are fetched (production values; tests shorten them).
+    #[arg(skip)]
+    pub jwks_timing: JwksTiming,
 }

@@ -11,7 +11,6 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use rookery_domain::ports::{NoNotifier, SystemClock, UuidV7};
 use rookery_domain::{FollowQuota, GraphService};
-use rookery_http::auth::VerificationKey;
 use rookery_http::cors::CorsPolicy;
 use rookery_http::in_flight::InFlight;
 use rookery_http::observe::{Gauges, Metrics};
@@ -20,7 +19,7 @@ use rookery_http::{Dialects, HttpState, JwtVerifier, Readiness};
 use rookery_store::events::{Heard, StoreEvent, spawn_listener};
 use rookery_store::{Backend, Database, DatabaseOptions};
 
-use crate::keys::{configured_public_key, signing_secret};
+use crate::keys::{configured_key_source, verifier_config_with};
 use crate::push::fcm::{FcmClient, FcmConfig};
 use crate::settings::{DatabaseSettings, Settings};
 use crate::shutdown::Signals;
@@ -172,16 +171,18 @@ impl Readiness for DatabaseReadiness {
     }
 }
 
-/// What `/metrics` reads at scrape time: the pool and the streams.
+/// What `/metrics` reads at scrape time: the pool, the streams, and the identity
+/// provider's keys.
 struct RuntimeGauges {
     db: Database,
     hub: Arc<Hub>,
+    verifier: web::Data<JwtVerifier>,
 }
 
 impl Gauges for RuntimeGauges {
     fn read(&self) -> Vec<(&'static str, &'static str, f64)> {
         let (open, idle) = self.db.pool_state();
-        vec![
+        let mut gauges = vec![
             ("rookery_db_pool_connections", "Database connections open.", f64::from(open)),
             ("rookery_db_pool_idle_connections", "Database connections idle.", f64::from(idle)),
             ("rookery_db_pool_in_use", "Database connections in use.", f64::from(open.saturating_sub(idle))),
@@ -196,7 +197,21 @@ impl Gauges for RuntimeGauges {
                 "Log lines dropped because stderr was closed, full or failing (counted since start).",
                 f64::from(u32::try_from(crate::logging::dropped_lines()).unwrap_or(u32::MAX)),
             ),
-        ]
+        ];
+        if let Some(provider) = self.verifier.provider_status() {
+            gauges.push((
+                "rookery_jwt_provider_keys",
+                "Keys of the identity provider's JWK Set trusted now.",
+                f64::from(u32::try_from(provider.keys).unwrap_or(u32::MAX)),
+            ));
+            // -1 until the first fetch succeeds: alert on it, or on a large value.
+            gauges.push((
+                "rookery_jwt_provider_key_age_seconds",
+                "Seconds since the identity provider's JWK Set was last fetched successfully (-1: never).",
+                provider.seconds_since_fetch.unwrap_or(-1.0),
+            ));
+        }
+        gauges
     }
 }
 
@@ -218,7 +233,7 @@ impl Application {
         // that cannot start.
         let dialects = Dialects::parse(&settings.dialects).context("ROOKERY_DIALECTS")?;
         let cors = CorsPolicy::parse(settings.cors_origins.as_deref().unwrap_or_default())?;
-        let public_key = configured_public_key(&settings.jwt)?;
+        let key_source = configured_key_source(&settings.jwt)?;
         let fcm_config = match &settings.push.service_account {
             Some(path) => Some(FcmConfig::load(path, settings.push.token_url.clone(), settings.push.send_url.clone())?),
             None => None,
@@ -240,12 +255,9 @@ impl Application {
             tokio::spawn(crate::push::dispatcher::run(db.clone(), fcm));
             tracing::info!("push delivery through FCM is on");
         }
-        let key = match public_key {
-            Some(key) => key,
-            None => VerificationKey::Hs256(signing_secret(&settings.jwt, &settings.database.url)?),
-        };
-        let verifier = JwtVerifier::new(&key, settings.jwt.issuer.as_deref(), settings.jwt.audience.as_deref())
-            .context("loading the JWT key")?;
+        // The generated secret, if that is the key, only now that the database is known.
+        let verifier = JwtVerifier::new(verifier_config_with(key_source, &settings.jwt, &settings.database.url)?)
+            .context("loading the JWT keys")?;
         let (hub, events) = Hub::new(settings.streams.hub_config());
         let notifier = live_events(&db, &settings.database.url, &hub)?;
         let mut service = GraphService::new(db.clone(), db.clone(), db.clone(), SystemClock, UuidV7, notifier);
@@ -255,9 +267,10 @@ impl Application {
         let graph = web::Data::new(service);
         tokio::spawn(deliver(Arc::clone(&hub), graph.clone(), events));
         let in_flight = InFlight::new();
+        let verifier = web::Data::new(verifier);
         let state = HttpState {
             graph,
-            verifier: web::Data::new(verifier),
+            verifier: verifier.clone(),
             readiness: Arc::new(DatabaseReadiness(db.clone(), Arc::clone(&in_flight))),
             dialects,
             hub: Arc::clone(&hub),
@@ -265,6 +278,7 @@ impl Application {
             metrics: web::Data::new(Metrics::new(vec![Arc::new(RuntimeGauges {
                 db: db.clone(),
                 hub: Arc::clone(&hub),
+                verifier,
             })])),
         };
         let counted = web::Data::from(Arc::clone(&in_flight));

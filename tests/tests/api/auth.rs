@@ -141,7 +141,7 @@ async fn an_rs256_deployment_refuses_hs256_tokens_signed_with_its_public_key() {
     let public = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/fcm-test-service-account.pub");
     let app = rookery_tests::spawn_app_with(|s| {
         s.jwt.secret = None;
-        s.jwt.public_key = Some(public.into());
+        s.jwt.public_key = vec![public.into()];
     })
     .await;
     let private = include_bytes!("../../fixtures/fcm-test-service-account.key");

@@ -36,7 +36,7 @@ pub async fn stream<G: SocialGraph>(
     hub: web::Data<Hub>,
     query: web::Query<StreamQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = authenticate_with(&req, query.access_token.as_deref()).map_err(ApiError::from)?;
+    let caller = authenticate_with(&req, query.access_token.as_deref()).await.map_err(ApiError::from)?;
     let resume_from = req
         .headers()
         .get("Last-Event-ID")

@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use rookery_domain::service::Accounts;
 use rookery_domain::{AccountId, GraphError, Username};
-use rookery_http::auth::{Claims, issue_hs256};
+use rookery_http::auth::{Claims, SubjectMode, issue_hs256};
 
 use crate::keys::signing_secret;
 use crate::settings::{DatabaseSettings, JwtSettings};
@@ -37,6 +37,11 @@ pub struct TokenArgs {
 }
 
 pub fn run(args: &TokenArgs) -> anyhow::Result<ExitCode> {
+    if args.jwt.subject == SubjectMode::Map {
+        bail!(
+            "with ROOKERY_JWT_SUBJECT=map tokens name the identity provider's subjects, not accounts: the provider issues them"
+        );
+    }
     // The settings, then the database: it must exist, so that a typo mints nothing
     // and generates no secret beside a database that is not there.
     args.jwt.validate()?;
@@ -70,6 +75,7 @@ pub fn run(args: &TokenArgs) -> anyhow::Result<ExitCode> {
         sub: id.to_string(),
         exp: now.saturating_add(args.ttl.as_secs()),
         iat: Some(now),
+        iss: args.jwt.issuer.clone(),
         username,
         preferred_username: None,
         name: None,
