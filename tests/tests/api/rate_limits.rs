@@ -78,10 +78,11 @@ async fn the_limit_answers_429_with_retry_after_in_every_dialect() {
     assert_eq!(anchor.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(TestApp::reply(anchor).await.body["code"], "RATE_LIMITED");
 
-    // Nothing was created past the limit; re-following and unfollowing stay allowed.
+    // Nothing was created past the limit. An account past it is refused without a
+    // commit (SPEC section 8), whatever the follow; unfollowing stays allowed.
     assert_eq!(app.counts(&me).await, (0, 2));
     let again: Reply = app.follow(&me, &targets[0]).await;
-    assert_eq!((again.status, again.body["message"].clone()), (StatusCode::OK, json!("Already following this user")));
+    assert_eq!(again.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(app.unfollow(&me, &targets[0]).await.status, StatusCode::OK);
     // Other accounts have their own budget.
     let other = app.user("other").await;
@@ -126,8 +127,9 @@ async fn only_changes_spend_the_budget() {
     let private = app.private_user("private").await;
     assert_eq!(app.follow(&me, &private).await.body["message"], "Follow request sent");
     assert_eq!(app.follow(&me, &targets[1]).await.status, StatusCode::TOO_MANY_REQUESTS);
-    // Past the limit, an idempotent follow is still answered as one.
-    assert_eq!(app.follow(&me, &targets[0]).await.body["message"], "Already following this user");
+    // Past the limit every follow is refused at once (nothing read or written), and
+    // the window is unchanged: the idempotent follows before it spent nothing.
+    assert_eq!(app.follow(&me, &targets[0]).await.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(app.counts(&me).await, (0, 1));
 }
 

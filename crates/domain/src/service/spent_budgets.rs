@@ -3,10 +3,11 @@
 //! write transaction (a 429 writes nothing, and should cost next to nothing).
 //!
 //! Only a spend refused by the store is remembered, with the end of the window the
-//! store reported. A window that is used up cannot renew before its end, and nothing
-//! but time renews it, so this memory can only err toward trying: a forgotten entry
-//! (the memory is per process and bounded) sends the follow to the store, whose guard
-//! decides as always.
+//! store reported, and the account's follows are refused until then without a read.
+//! A window that is used up cannot renew before its end, and nothing but time renews
+//! it, so this memory never refuses what the store would grant; it can only err toward
+//! trying: a forgotten entry (the memory is per process and bounded) sends the follow
+//! to the store, whose guard decides as always.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
