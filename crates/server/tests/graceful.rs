@@ -213,14 +213,23 @@ async fn a_closed_log_pipe_stops_neither_requests_nor_sigterm() {
         let reply = client.get(format!("{base}/healthz")).send().await.unwrap();
         assert_eq!(reply.status(), 200);
     }
-    let metrics = client.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
-    let dropped: f64 = metrics
-        .lines()
-        .find_map(|line| line.strip_prefix("rookery_log_lines_dropped "))
-        .expect("the dropped lines are counted")
-        .parse()
-        .unwrap();
-    assert!(dropped >= 50.0, "{dropped} lines dropped");
+    // Lines are dropped by the log writer thread as it meets the closed pipe: wait for
+    // it to have met them all.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let metrics = client.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
+        let dropped: f64 = metrics
+            .lines()
+            .find_map(|line| line.strip_prefix("rookery_log_lines_dropped "))
+            .expect("the dropped lines are counted")
+            .parse()
+            .unwrap();
+        if dropped >= 50.0 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{dropped} lines dropped");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     sigterm(&server);
     let status = tokio::task::spawn_blocking(move || exit_within(&mut server, Duration::from_secs(5))).await.unwrap();

@@ -6,7 +6,8 @@ use diesel::prelude::*;
 use rookery_domain::ports::StoreError;
 use rookery_domain::relationship::{Applied, Transition};
 
-use crate::connection::{BackendSql, standing_of, window_of};
+use crate::budget::WindowReads;
+use crate::connection::{BackendSql, standing_of};
 use crate::follow_run::{AccountStates, FollowRun, LockedAccount, RunFollow};
 use crate::pool::Connections;
 use crate::push::PushQueries;
@@ -38,8 +39,16 @@ impl Connections {
                 let mut states: AccountStates = c
                     .lock_accounts(&accounts)?
                     .iter()
-                    .map(|row| (row.0, LockedAccount { standing: standing_of(row), window: window_of(row) }))
+                    .map(|row| (row.0, LockedAccount { standing: standing_of(row), window: None }))
                     .collect();
+                // After the locks (see `budget`), and only when something spends; a batch
+                // of one job locks (and reads) in its transition instead.
+                let spenders = if states.is_empty() { Vec::new() } else { spenders(jobs) };
+                for (id, window) in c.quota_windows(&spenders)? {
+                    if let Some(account) = states.get_mut(&id) {
+                        account.window = Some(window);
+                    }
+                }
                 let outcomes = apply_in_runs(c, jobs, &mut states)?;
                 let stored: Vec<_> = jobs
                     .iter()
@@ -59,9 +68,25 @@ impl Connections {
     }
 }
 
+/// The accounts of a batch whose transitions spend from their budget, sorted.
+fn spenders(jobs: &[&[Transition]]) -> Vec<DbUuid> {
+    let mut ids: Vec<DbUuid> = jobs
+        .iter()
+        .flat_map(|job| job.iter())
+        .filter_map(|transition| match transition {
+            Transition::Follow { edge, spend: Some(_), .. } => Some(DbUuid::from(edge.follower)),
+            Transition::Request { request, spend: Some(_), .. } => Some(DbUuid::from(request.requester)),
+            _ => None,
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
 /// Walks the jobs in order, gathering consecutive single-follow jobs on distinct pairs
 /// into runs; everything else is applied a transition at a time.
-fn apply_in_runs<C: FollowRun + TransitionWrites + BackendSql>(
+fn apply_in_runs<C: FollowRun + TransitionWrites + WindowReads>(
     c: &mut C,
     jobs: &[&[Transition]],
     states: &mut AccountStates,
@@ -94,7 +119,7 @@ fn apply_in_runs<C: FollowRun + TransitionWrites + BackendSql>(
 /// A request applied alone spends from its requester's window in the database; the
 /// batch's later runs must see that, so the window is read again (requests that spend
 /// are few beside follows).
-fn reread_spent_windows<C: BackendSql>(
+fn reread_spent_windows<C: WindowReads>(
     c: &mut C,
     job: &[Transition],
     applied: &[Applied],
@@ -103,8 +128,9 @@ fn reread_spent_windows<C: BackendSql>(
     for (transition, outcome) in job.iter().zip(applied) {
         if let (Transition::Request { request, spend: Some(_), .. }, Applied::Changed) = (transition, outcome) {
             let requester = DbUuid::from(request.requester);
-            if let (Some(row), Some(account)) = (c.lock_accounts(&[requester])?.first(), states.get_mut(&requester)) {
-                account.window = window_of(row);
+            let window = c.quota_windows(&[requester])?.remove(&requester);
+            if let Some(account) = states.get_mut(&requester) {
+                account.window = window;
             }
         }
     }

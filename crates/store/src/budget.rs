@@ -6,15 +6,45 @@
 //!
 //! A spend is taken only for a change that really happens, after its guard held, and
 //! only while the spender's account row is locked by the transaction (every path here
-//! locks the accounts of its transitions first, reading their windows in the same
-//! statement: `lock_pair`, or `lock_accounts` for a batch), so two transactions never
-//! spend from one window at once, across instances too.
+//! locks the accounts of its transitions first: `lock_pair`, or `lock_accounts` for a
+//! batch), so two transactions never spend from one window at once, across instances
+//! too. The windows are read by a statement of their own, after the lock: on
+//! PostgreSQL a statement that waited for a row lock sees the locked row as committed
+//! by the transaction it waited for, but any other table as it was when the statement
+//! began, so a window read with the lock could miss the spend of the transaction that
+//! held it (a race test over two writers granted seven of five units that way).
 
 use std::collections::HashMap;
 
+use diesel::prelude::*;
 use rookery_domain::quota::{QuotaWindow, Spend};
 
+use crate::schema::follow_quota;
 use crate::sql_types::{DbTime, DbUuid, db_time};
+
+/// Reading the windows, written once for both backends.
+pub(crate) trait WindowReads {
+    /// The stored windows of `ids` (accounts the transaction has locked); an account
+    /// that never spent has none.
+    fn quota_windows(&mut self, ids: &[DbUuid]) -> QueryResult<HashMap<DbUuid, QuotaWindow>>;
+}
+
+for_each_backend! {
+impl WindowReads {
+    fn quota_windows(&mut self, ids: &[DbUuid]) -> QueryResult<HashMap<DbUuid, QuotaWindow>> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        Ok(follow_quota::table
+            .filter(follow_quota::account_id.eq_any(ids))
+            .select((follow_quota::account_id, follow_quota::window_start, follow_quota::used))
+            .load::<(DbUuid, DbTime, i32)>(self)?
+            .into_iter()
+            .map(|(id, start, used)| (id, QuotaWindow { start: start.0, used: u32::try_from(used).unwrap_or(0) }))
+            .collect())
+    }
+}
+}
 
 /// What a spend got: taken, or refused with how long until the window renews.
 pub(crate) type SpendOutcome = Result<(), chrono::Duration>;

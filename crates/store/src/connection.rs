@@ -18,7 +18,6 @@ use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 
 use rookery_domain::Standing;
-use rookery_domain::quota::QuotaWindow;
 
 use crate::pg_arrays::{AddToCounts, InsertEdges, InsertNotifications, Notify, StoreQuotaWindows};
 use crate::rows::{FollowRow, NotificationRow};
@@ -292,20 +291,13 @@ impl Manager {
 }
 
 /// An account as a write transaction read it when locking it: its id, whether
-/// private, when deleted, and its follow budget window (start, used), if it has one.
-pub type LockedRow = (DbUuid, bool, Option<DbTime>, Option<DbTime>, Option<i32>);
-
-/// The follow budget window of a locked account.
-#[must_use]
-pub fn window_of(row: &LockedRow) -> Option<QuotaWindow> {
-    let (_, _, _, start, used) = row;
-    Some(QuotaWindow { start: (*start)?.0, used: u32::try_from((*used)?).unwrap_or(0) })
-}
+/// private, when deleted.
+pub type LockedRow = (DbUuid, bool, Option<DbTime>);
 
 /// How a locked account stands.
 #[must_use]
 pub fn standing_of(row: &LockedRow) -> Standing {
-    let (_, is_private, deleted_at, _, _) = row;
+    let (_, is_private, deleted_at) = row;
     Standing::of(deleted_at.is_none().then_some(*is_private))
 }
 
@@ -316,8 +308,6 @@ pub struct LockedPair {
     pub first: Standing,
     /// How the second account stands.
     pub second: Standing,
-    /// The first account's follow budget window (the first is the one that spends).
-    pub first_window: Option<QuotaWindow>,
 }
 
 impl LockedPair {
@@ -330,27 +320,14 @@ impl LockedPair {
     fn from_rows(first: DbUuid, second: DbUuid, rows: &[LockedRow]) -> Self {
         let row = |id: DbUuid| rows.iter().find(|row| row.0 == id);
         let standing = |id: DbUuid| row(id).map_or(Standing::Missing, standing_of);
-        Self { first: standing(first), second: standing(second), first_window: row(first).and_then(window_of) }
+        Self { first: standing(first), second: standing(second) }
     }
 }
 
-/// The columns of a [`LockedRow`]: the account's, and its budget window read by
-/// correlated subqueries (so that PostgreSQL's row lock covers the accounts only).
+/// The columns of a [`LockedRow`].
 macro_rules! locked_columns {
     () => {
-        (
-            accounts::id,
-            accounts::is_private,
-            accounts::deleted_at,
-            follow_quota::table
-                .filter(follow_quota::account_id.eq(accounts::id))
-                .select(follow_quota::window_start)
-                .single_value(),
-            follow_quota::table
-                .filter(follow_quota::account_id.eq(accounts::id))
-                .select(follow_quota::used)
-                .single_value(),
-        )
+        (accounts::id, accounts::is_private, accounts::deleted_at)
     };
 }
 
@@ -364,11 +341,9 @@ pub trait BackendSql {
     /// serialises writers, so there it is a plain read.
     fn lock_pair(&mut self, first: DbUuid, second: DbUuid) -> QueryResult<LockedPair>;
 
-    /// Reads the accounts of `ids` (sorted, without duplicates), with their follow
-    /// budget windows. On PostgreSQL the account rows stay locked until the end of the
-    /// transaction, taken in id order; SQLite's write lock already covers them. The
-    /// windows are read in the same statement: every spend happens under its
-    /// account's lock, so they cannot change until the transaction ends.
+    /// Reads the accounts of `ids` (sorted, without duplicates). On PostgreSQL the rows
+    /// stay locked until the end of the transaction, taken in id order; SQLite's write
+    /// lock already covers them.
     fn lock_accounts(&mut self, ids: &[DbUuid]) -> QueryResult<Vec<LockedRow>>;
 
     /// Announces an event to every instance listening on this database, as part of

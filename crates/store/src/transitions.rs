@@ -8,7 +8,7 @@ use diesel::sql_types::BigInt;
 use rookery_domain::relationship::{Applied, PairState, Transition, request_guard};
 use rookery_domain::{FollowRequest, Notification, RequestStatus};
 
-use crate::budget::take_spends;
+use crate::budget::{WindowReads, take_spends};
 use crate::connection::BackendSql;
 use crate::events::StoreEvent;
 use crate::follow_run::{AccountStates, FollowRun, LockedAccount, RunFollow};
@@ -46,9 +46,10 @@ impl TransitionWrites {
                 // A run of one: the guard and the spend are the run's.
                 let (a, b) = (DbUuid::from(edge.follower), DbUuid::from(edge.followee));
                 let pair = self.lock_pair(a, b)?;
+                let window = if spend.is_some() { self.quota_windows(&[a])?.remove(&a) } else { None };
                 let mut states = AccountStates::from([
                     (b, LockedAccount { standing: pair.second, window: None }),
-                    (a, LockedAccount { standing: pair.first, window: pair.first_window }),
+                    (a, LockedAccount { standing: pair.first, window }),
                 ]);
                 let run = [RunFollow { edge, notification, spend: *spend }];
                 Ok(self.apply_follow_run(&run, &mut states)?.pop().unwrap_or(Applied::Unchanged))
@@ -77,7 +78,7 @@ impl TransitionWrites {
                     return Ok(Applied::Unchanged);
                 }
                 if let Some(spend) = spend {
-                    let mut windows = std::collections::HashMap::from([(a, pair.first_window)]);
+                    let mut windows = std::collections::HashMap::from([(a, self.quota_windows(&[a])?.remove(&a))]);
                     let (mut outcomes, rows) = take_spends(&mut windows, &[(a, *spend)]);
                     if let Some(Err(retry_after)) = outcomes.pop() {
                         diesel::delete(follow_requests::table.find(DbUuid::from(request.id))).execute(self)?;
