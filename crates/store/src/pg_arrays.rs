@@ -72,8 +72,8 @@ array_statement! {
 
 array_statement! {
     /// Moves the counts of several accounts, each by its own deltas, and stores the
-    /// follow budget windows its spends changed: one statement, so a batch that spends
-    /// costs no round trip more than one that does not. The ids of each part must be
+    /// follow budget windows its spends changed: one statement, so storing the spends
+    /// costs no round trip of its own. The ids of each part must be
     /// distinct: an `UPDATE ... FROM` that joins a row twice updates it once.
     AddToCounts {
         "WITH spent AS (INSERT INTO follow_quota (account_id, window_start, used) SELECT * FROM unnest(",
