@@ -88,8 +88,18 @@ pub trait Dialect: 'static {
     type Error: ResponseError + From<GraphError> + From<AuthError> + From<BadInput> + 'static;
 }
 
-/// The authenticated caller, refused in dialect `D`'s envelope.
+/// The authenticated caller, refused in dialect `D`'s envelope: the one extractor
+/// of every dialect (authentication itself knows no dialect).
 pub struct Authed<D>(pub Caller, PhantomData<D>);
+
+/// A handler reads the caller through its extractor as it would the caller itself.
+impl<D> std::ops::Deref for Authed<D> {
+    type Target = Caller;
+
+    fn deref(&self) -> &Caller {
+        &self.0
+    }
+}
 
 impl<D: Dialect> FromRequest for Authed<D> {
     type Error = D::Error;

@@ -1,7 +1,11 @@
 //! Liveness and readiness probes.
 
 use actix_web::{HttpResponse, web};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa::openapi::Object;
+
+use crate::community::answers::constant;
 
 /// Whether the service can do its work (the database answers).
 pub trait Readiness: Send + Sync + 'static {
@@ -15,10 +19,47 @@ pub trait Readiness: Send + Sync + 'static {
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    use crate::community::envelope::Community;
+    use crate::community::errors::Community;
     use crate::fallback::resource;
-    cfg.service(resource::<Community>("/healthz").route(web::get().to(healthz)))
-        .service(resource::<Community>("/readyz").route(web::get().to(readyz)));
+    cfg.service(resource::<Community>("/healthz").get(healthz)).service(resource::<Community>("/readyz").get(readyz));
+}
+
+/// `GET /healthz`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Alive {
+    /// Always `ok`.
+    #[schema(schema_with = ok_tag)]
+    status: &'static str,
+}
+
+fn ok_tag() -> Object {
+    constant("ok")
+}
+
+/// `GET /readyz` when the database answers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Ready {
+    /// Always `ready`.
+    #[schema(schema_with = ready_tag)]
+    status: &'static str,
+}
+
+fn ready_tag() -> Object {
+    constant("ready")
+}
+
+/// `GET /readyz` when it does not.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotReady {
+    /// Always `unavailable`.
+    #[schema(schema_with = unavailable_tag)]
+    status: &'static str,
+    /// Why, for operators.
+    reason: String,
+}
+
+fn unavailable_tag() -> Object {
+    constant("unavailable")
 }
 
 /// The process is up and serving HTTP.
@@ -29,11 +70,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     operation_id = "healthz",
     summary = "Liveness: the process is up and serving HTTP",
     responses(
-        (status = 200, description = "Always, while the process serves.", body = crate::openapi::Alive),
+        (status = 200, description = "Always, while the process serves.", body = Alive),
     ),
 )]
 async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "status": "ok" }))
+    HttpResponse::Ok().json(Alive { status: "ok" })
 }
 
 /// The process can reach its database.
@@ -44,18 +85,18 @@ async fn healthz() -> HttpResponse {
     operation_id = "readyz",
     summary = "Readiness: the process can reach its database",
     responses(
-        (status = 200, description = "The database answers.", body = crate::openapi::Ready),
-        (status = 503, description = "It does not, or the server is shutting down.", body = crate::openapi::NotReady),
+        (status = 200, description = "The database answers.", body = Ready),
+        (status = 503, description = "It does not, or the server is shutting down.", body = NotReady),
     ),
 )]
 async fn readyz(readiness: web::Data<dyn Readiness>) -> HttpResponse {
     let readiness = readiness.into_inner();
     let reason = match web::block(move || readiness.check()).await {
-        Ok(Ok(())) => return HttpResponse::Ok().json(json!({ "status": "ready" })),
+        Ok(Ok(())) => return HttpResponse::Ok().json(Ready { status: "ready" }),
         Ok(Err(reason)) => reason,
         Err(_) => "shutting down".to_owned(),
     };
-    let mut response = HttpResponse::ServiceUnavailable().json(json!({ "status": "unavailable", "reason": reason }));
+    let mut response = HttpResponse::ServiceUnavailable().json(NotReady { status: "unavailable", reason });
     crate::dialect::add_retry_after(&mut response, None);
     response
 }

@@ -108,6 +108,6 @@ async fn not_found(req: actix_web::HttpRequest) -> actix_web::HttpResponse {
     } else if anchor::owns(path) {
         fallback::not_found::<anchor::Anchor>(req).await
     } else {
-        fallback::not_found::<community::envelope::Community>(req).await
+        fallback::not_found::<community::errors::Community>(req).await
     }
 }

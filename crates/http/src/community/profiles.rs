@@ -5,11 +5,13 @@ use actix_web::{HttpResponse, web};
 use rookery_domain::{ProfilePatch, SocialGraph, Username, WebUrl};
 use serde::{Deserialize, Deserializer};
 
-use super::envelope::{self, ApiError};
-use super::ids::user_id;
+use super::answers;
+use super::errors::ApiError;
+use super::errors::Community;
+use super::input::user_id;
 use super::profile_object::ProfileObject;
-use crate::auth::Caller;
 use crate::blocking::run;
+use crate::dialect::Authed;
 
 /// The editable fields. Absent leaves a field alone; `null` clears a text field.
 /// Unknown fields (the app sends `settings`) are ignored.
@@ -79,7 +81,7 @@ fn web_url(field: &str, value: Option<Option<String>>) -> Result<Option<Option<W
 }
 
 fn profile_answer(status: StatusCode, message: &str, view: &rookery_domain::ProfileView) -> HttpResponse {
-    envelope::ok(status, message, ProfileObject::from(view))
+    answers::ok(status, message, ProfileObject::from(view))
 }
 
 #[utoipa::path(
@@ -89,14 +91,14 @@ fn profile_answer(status: StatusCode, message: &str, view: &rookery_domain::Prof
     operation_id = "my_profile",
     summary = "The caller's profile object",
     responses(
-        (status = 200, description = "The caller's profile (`is_self: true`).", body = crate::openapi::ProfileEnvelope),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::AccountDeleted),
-        (status = 503, response = crate::openapi::Unavailable),
+        (status = 200, description = "The caller's profile (`is_self: true`).", body = crate::community::answers::Envelope<crate::community::profile_object::ProfileObject>),
+        (status = 401, response = crate::community::errors::Unauthorized),
+        (status = 403, response = crate::community::errors::AccountDeleted),
+        (status = 503, response = crate::community::errors::Unavailable),
     ),
     security(("bearer" = [])),
 )]
-pub async fn me<G: SocialGraph>(graph: web::Data<G>, caller: Caller) -> Result<HttpResponse, ApiError> {
+pub async fn me<G: SocialGraph>(graph: web::Data<G>, caller: Authed<Community>) -> Result<HttpResponse, ApiError> {
     let view = run(&graph, &caller, |g, me| g.profile(me, me)).await?;
     Ok(profile_answer(StatusCode::OK, "Profile retrieved successfully", &view))
 }
@@ -109,18 +111,18 @@ pub async fn me<G: SocialGraph>(graph: web::Data<G>, caller: Caller) -> Result<H
     summary = "An account's profile object, as the caller sees it",
     params(("user_id" = uuid::Uuid, Path, description = "The account's id; anything but a UUID is 400.")),
     responses(
-        (status = 200, description = "The profile, with the caller's relation to it.", body = crate::openapi::ProfileEnvelope),
-        (status = 400, description = "`Invalid user ID: must be a UUID`.", body = crate::openapi::ErrorEnvelope),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::AccountDeleted),
-        (status = 404, description = "`User not found`: no live account with that id.", body = crate::openapi::ErrorEnvelope),
-        (status = 503, response = crate::openapi::Unavailable),
+        (status = 200, description = "The profile, with the caller's relation to it.", body = crate::community::answers::Envelope<crate::community::profile_object::ProfileObject>),
+        (status = 400, description = "`Invalid user ID: must be a UUID`.", body = crate::community::errors::ErrorEnvelope),
+        (status = 401, response = crate::community::errors::Unauthorized),
+        (status = 403, response = crate::community::errors::AccountDeleted),
+        (status = 404, description = "`User not found`: no live account with that id.", body = crate::community::errors::ErrorEnvelope),
+        (status = 503, response = crate::community::errors::Unavailable),
     ),
     security(("bearer" = [])),
 )]
 pub async fn show<G: SocialGraph>(
     graph: web::Data<G>,
-    caller: Caller,
+    caller: Authed<Community>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let target = user_id(&path)?;
@@ -138,20 +140,20 @@ pub async fn show<G: SocialGraph>(
     description = "A field left out is left alone; `null` clears a text field; unknown fields are ignored. Switching `is_private` from true to false accepts every pending request at once. Also answered at `PUT /profiles/me` and at `PUT` and `PATCH /profiles`, as seed 002's app calls it.",
     request_body = ProfileBody,
     responses(
-        (status = 200, description = "`Profile updated successfully`: the profile as it now is.", body = crate::openapi::ProfileEnvelope),
-        (status = 400, description = "`Invalid username: ...`, `full_name must be at most 100 characters`, `bio must be at most 500 characters`, `profile_image_url must be an http or https URL`, `profile_image_url must be at most 2048 characters` (the same for `banner_image_url`), `Malformed JSON: ...`, `Invalid request body: ...`.", body = crate::openapi::ErrorEnvelope),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::AccountDeleted),
-        (status = 409, description = "`Username already taken`.", body = crate::openapi::ErrorEnvelope),
-        (status = 413, response = crate::openapi::TooLarge),
-        (status = 415, response = crate::openapi::NotJson),
-        (status = 503, response = crate::openapi::Unavailable),
+        (status = 200, description = "`Profile updated successfully`: the profile as it now is.", body = crate::community::answers::Envelope<crate::community::profile_object::ProfileObject>),
+        (status = 400, description = "`Invalid username: ...`, `full_name must be at most 100 characters`, `bio must be at most 500 characters`, `profile_image_url must be an http or https URL`, `profile_image_url must be at most 2048 characters` (the same for `banner_image_url`), `Malformed JSON: ...`, `Invalid request body: ...`.", body = crate::community::errors::ErrorEnvelope),
+        (status = 401, response = crate::community::errors::Unauthorized),
+        (status = 403, response = crate::community::errors::AccountDeleted),
+        (status = 409, description = "`Username already taken`.", body = crate::community::errors::ErrorEnvelope),
+        (status = 413, response = crate::community::errors::TooLarge),
+        (status = 415, response = crate::community::errors::NotJson),
+        (status = 503, response = crate::community::errors::Unavailable),
     ),
     security(("bearer" = [])),
 )]
 pub async fn update<G: SocialGraph>(
     graph: web::Data<G>,
-    caller: Caller,
+    caller: Authed<Community>,
     body: web::Json<ProfileBody>,
 ) -> Result<HttpResponse, ApiError> {
     let patch = body.into_inner().into_patch()?;
@@ -170,20 +172,20 @@ pub async fn update<G: SocialGraph>(
     description = "The account itself is provisioned from the token; this sets its fields, as `PATCH /profiles/me` does, and answers 201 as seed 002's app expects.",
     request_body = ProfileBody,
     responses(
-        (status = 201, description = "`Profile created successfully`: the profile as it now is.", body = crate::openapi::ProfileEnvelope),
-        (status = 400, description = "`Invalid username: ...`, `full_name must be at most 100 characters`, `bio must be at most 500 characters`, `profile_image_url must be an http or https URL`, `profile_image_url must be at most 2048 characters` (the same for `banner_image_url`), `Malformed JSON: ...`, `Invalid request body: ...`.", body = crate::openapi::ErrorEnvelope),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::AccountDeleted),
-        (status = 409, description = "`Username already taken`.", body = crate::openapi::ErrorEnvelope),
-        (status = 413, response = crate::openapi::TooLarge),
-        (status = 415, response = crate::openapi::NotJson),
-        (status = 503, response = crate::openapi::Unavailable),
+        (status = 201, description = "`Profile created successfully`: the profile as it now is.", body = crate::community::answers::Envelope<crate::community::profile_object::ProfileObject>),
+        (status = 400, description = "`Invalid username: ...`, `full_name must be at most 100 characters`, `bio must be at most 500 characters`, `profile_image_url must be an http or https URL`, `profile_image_url must be at most 2048 characters` (the same for `banner_image_url`), `Malformed JSON: ...`, `Invalid request body: ...`.", body = crate::community::errors::ErrorEnvelope),
+        (status = 401, response = crate::community::errors::Unauthorized),
+        (status = 403, response = crate::community::errors::AccountDeleted),
+        (status = 409, description = "`Username already taken`.", body = crate::community::errors::ErrorEnvelope),
+        (status = 413, response = crate::community::errors::TooLarge),
+        (status = 415, response = crate::community::errors::NotJson),
+        (status = 503, response = crate::community::errors::Unavailable),
     ),
     security(("bearer" = [])),
 )]
 pub async fn create<G: SocialGraph>(
     graph: web::Data<G>,
-    caller: Caller,
+    caller: Authed<Community>,
     body: web::Json<ProfileBody>,
 ) -> Result<HttpResponse, ApiError> {
     let patch = body.into_inner().into_patch()?;

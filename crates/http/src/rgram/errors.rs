@@ -1,12 +1,10 @@
-//! Seed 003's envelope: `{"success": true, "message": ..., "data": ...}` and
-//! `{"success": false, "message": ...}`.
+//! How seed 003 refuses: `{"success": false, "message": ...}`, and the one place
+//! the domain's errors get this dialect's words.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use rookery_domain::GraphError;
 use rookery_domain::ports::StoreError;
-use serde::Serialize;
-use serde_json::json;
 
 use crate::auth::AuthError;
 use crate::dialect::{BadInput, Dialect};
@@ -17,15 +15,6 @@ pub struct Rgram;
 
 impl Dialect for Rgram {
     type Error = RgramError;
-}
-
-/// A success answer; `data` is left out when `None`.
-pub fn ok<T: Serialize>(status: StatusCode, message: &str, data: Option<T>) -> HttpResponse {
-    let body = match data {
-        Some(data) => json!({ "success": true, "message": message, "data": data }),
-        None => json!({ "success": true, "message": message }),
-    };
-    HttpResponse::build(status).json(body)
 }
 
 /// An error of this dialect.
@@ -92,13 +81,20 @@ impl RgramError {
     }
 }
 
+/// The error envelope.
+#[derive(serde::Serialize)]
+struct ErrorBody<'a> {
+    success: bool,
+    message: &'a str,
+}
+
 impl ResponseError for RgramError {
     fn status_code(&self) -> StatusCode {
         self.status
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut response = HttpResponse::build(self.status).json(json!({ "success": false, "message": self.message }));
+        let mut response = HttpResponse::build(self.status).json(ErrorBody { success: false, message: &self.message });
         crate::dialect::add_retry_after(&mut response, self.retry_after);
         response
     }

@@ -1,12 +1,11 @@
-//! Seed 004's envelope: `{"success","statusCode","message","data"}`, and on errors a
-//! machine-readable `code`.
+//! How seed 004 refuses: `{"success":false,"statusCode","message","code"}` with a
+//! machine-readable `code`, and the one place the domain's errors get its words.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use rookery_domain::GraphError;
 use rookery_domain::ports::StoreError;
 use serde::Serialize;
-use serde_json::json;
 
 use crate::auth::AuthError;
 use crate::dialect::{BadInput, Dialect};
@@ -17,11 +16,6 @@ pub struct Anchor;
 
 impl Dialect for Anchor {
     type Error = AnchorError;
-}
-
-/// A 200 answer with `data`.
-pub fn ok<T: Serialize>(data: T) -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "success": true, "statusCode": 200, "message": "success", "data": data }))
 }
 
 /// An error: status, code and message.
@@ -46,18 +40,25 @@ impl AnchorError {
     }
 }
 
+/// The error envelope, with the machine-readable `code`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorBody<'a> {
+    success: bool,
+    status_code: u16,
+    message: &'a str,
+    code: &'static str,
+}
+
 impl ResponseError for AnchorError {
     fn status_code(&self) -> StatusCode {
         self.status
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut response = HttpResponse::build(self.status).json(json!({
-            "success": false,
-            "statusCode": self.status.as_u16(),
-            "message": self.message,
-            "code": self.code,
-        }));
+        let body =
+            ErrorBody { success: false, status_code: self.status.as_u16(), message: &self.message, code: self.code };
+        let mut response = HttpResponse::build(self.status).json(body);
         crate::dialect::add_retry_after(&mut response, self.retry_after);
         response
     }

@@ -2,7 +2,7 @@
 
 use rookery_domain::{AccountId, RequestId};
 
-use super::envelope::ApiError;
+use super::errors::ApiError;
 
 /// A user id from a path segment or body field.
 pub fn user_id(raw: &str) -> Result<AccountId, ApiError> {

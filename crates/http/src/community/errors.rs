@@ -1,41 +1,54 @@
-//! Seed 002's envelope, plus the `success` flag its mobile client checks:
-//! `{"status":"success","success":true,"message":..,"data":..}` and
-//! `{"status":"error","success":false,"message":..,"status_code":N}`.
+//! How the canonical dialect refuses: seed 002's error envelope
+//! (`{"status":"error","success":false,"message":..,"status_code":N}`), the one
+//! function turning the domain's errors into it, and the refusals every operation
+//! of the document shares.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use rookery_domain::GraphError;
-
-use crate::auth::AuthError;
-use crate::dialect::{BadInput, Dialect};
 use rookery_domain::ports::StoreError;
 use serde::Serialize;
-use serde_json::json;
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, Schema, Type};
+use utoipa::openapi::{ContentBuilder, Object, Ref, RefOr};
+use utoipa::{ToResponse, ToSchema};
 
-/// The success envelope, serialized straight from `data` (through `json!` the whole
-/// answer was first copied into a `serde_json::Value` of ordered maps, a tenth of a
-/// list request's CPU).
-#[derive(Serialize)]
-struct Success<'a, T> {
+use super::answers::constant;
+use crate::auth::AuthError;
+use crate::dialect::{BadInput, Dialect};
+
+/// Seed 002's error envelope. `status_code` repeats the HTTP status.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorEnvelope {
+    /// Always `error`.
+    #[schema(schema_with = error_tag)]
     status: &'static str,
+    /// Always `false`.
+    #[schema(schema_with = false_value)]
     success: bool,
-    message: &'a str,
-    data: T,
+    /// What went wrong, for people.
+    message: String,
+    /// The HTTP status again.
+    #[schema(minimum = 400, maximum = 599)]
+    status_code: u16,
 }
 
-/// A success answer with `data`.
-pub fn ok<T: Serialize>(status: StatusCode, message: &str, data: T) -> HttpResponse {
-    HttpResponse::build(status).json(Success { status: "success", success: true, message, data })
+fn error_tag() -> Object {
+    constant("error")
+}
+
+fn false_value() -> Object {
+    ObjectBuilder::new().schema_type(Type::Boolean).enum_values(Some([false])).build()
 }
 
 /// An error answer.
 pub fn error(status: StatusCode, message: &str) -> HttpResponse {
-    HttpResponse::build(status).json(json!({
-        "status": "error",
-        "success": false,
-        "message": message,
-        "status_code": status.as_u16(),
-    }))
+    HttpResponse::build(status).json(ErrorEnvelope {
+        status: "error",
+        success: false,
+        message: message.to_owned(),
+        status_code: status.as_u16(),
+    })
 }
 
 /// An error of this dialect: a status and the message a client shows.
@@ -138,5 +151,78 @@ impl From<GraphError> for ApiError {
             tracing::error!(%error, "request failed");
         }
         Self::new(status, message)
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Refusals shared by many operations, for the document.
+
+/// An error answer with `status_code` pinned to its HTTP status.
+fn error_answer(status: u16, description: &str) -> Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content("application/json", ContentBuilder::new().schema(Some(pinned_error(status))).build())
+        .build()
+}
+
+/// `ErrorEnvelope` whose `status_code` can only be `status`.
+#[must_use]
+pub fn pinned_error(status: u16) -> Schema {
+    let pin = ObjectBuilder::new()
+        .property("status_code", ObjectBuilder::new().schema_type(Type::Integer).enum_values(Some([status])))
+        .required("status_code");
+    AllOfBuilder::new().item(Ref::from_schema_name(ErrorEnvelope::name())).item(pin).build().into()
+}
+
+/// 401: no token, or one that does not verify.
+pub struct Unauthorized;
+
+impl<'r> ToResponse<'r> for Unauthorized {
+    fn response() -> (&'r str, RefOr<Response>) {
+        let text = "`Authentication required`: no `Authorization` header. `Invalid or expired token`: a header \
+                    that is not `Bearer <token>`, a bad signature, another algorithm (`none` included), an `exp` \
+                    more than 30 s past, a `sub` that is not a UUID, or the wrong `iss`/`aud`.";
+        ("Unauthorized", error_answer(401, text).into())
+    }
+}
+
+/// 403: the caller's own account was deleted.
+pub struct AccountDeleted;
+
+impl<'r> ToResponse<'r> for AccountDeleted {
+    fn response() -> (&'r str, RefOr<Response>) {
+        (
+            "AccountDeleted",
+            error_answer(403, "`This account has been deleted`: the token's account was deleted.").into(),
+        )
+    }
+}
+
+/// 503: no database connection in time, or a relationship that kept changing.
+pub struct Unavailable;
+
+impl<'r> ToResponse<'r> for Unavailable {
+    fn response() -> (&'r str, RefOr<Response>) {
+        let text = "`Service temporarily unavailable, please retry`: no database connection in time, a \
+                    relationship that kept changing under four attempts, or shutdown.";
+        ("Unavailable", error_answer(503, text).into())
+    }
+}
+
+/// 413: a body over the limit.
+pub struct TooLarge;
+
+impl<'r> ToResponse<'r> for TooLarge {
+    fn response() -> (&'r str, RefOr<Response>) {
+        ("TooLarge", error_answer(413, "`Request body is larger than 65536 bytes`.").into())
+    }
+}
+
+/// 415: a body that is not JSON.
+pub struct NotJson;
+
+impl<'r> ToResponse<'r> for NotJson {
+    fn response() -> (&'r str, RefOr<Response>) {
+        ("NotJson", error_answer(415, "`Content-Type must be application/json`.").into())
     }
 }
