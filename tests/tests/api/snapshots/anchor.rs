@@ -157,3 +157,15 @@ async fn anchor_rate_limited() {
         call(&app, &me, Method::POST, &format!("/users/{}/follow", other.id)).json(&json!({ "action": "follow" }));
     table.run(vec![("follow_rate_limited", request)]).await;
 }
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: make test-postgres"]
+async fn anchor_unavailable_postgres() {
+    let app = spawn_app().await;
+    let (me, star) = (app.user("me").await, app.user("star").await);
+    let mut table = Table::new(&app, "anchor");
+    table.name(me.id, "me").name(star.id, "star");
+    let follow =
+        call(&app, &me, Method::POST, &format!("/users/{}/follow", star.id)).json(&json!({ "action": "follow" }));
+    super::run_without_database(&table, vec![("follow_database_down", follow)]).await;
+}

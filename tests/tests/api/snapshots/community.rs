@@ -235,3 +235,71 @@ async fn community_rate_limited() {
         )])
         .await;
 }
+
+/// The notification stream's events (`GET /notifications/stream`), as `data:` lines
+/// with their `id:`: the first event, each kind of notification, the unread count.
+#[tokio::test]
+async fn community_stream_events() {
+    let app = spawn_app().await;
+    let (alice, bob) = (app.private_user("alice").await, app.user("bob").await);
+    let mut table = Table::new(&app, "community");
+    table.name(alice.id, "alice").name(bob.id, "bob");
+    let event = |e: rookery_tests::SseEvent| json!({ "id": e.id, "data": e.data });
+
+    let (mut alices, mut bobs) = (app.stream(&alice).await, app.stream(&bob).await);
+    table.check("stream_connected", event(alices.expect("connected").await));
+    bobs.expect("connected").await;
+    app.follow(&bob, &alice).await;
+    table.check("stream_follow_request", event(alices.expect("follow_request").await));
+    let request = app.received_request_id(&alice).await;
+    app.call(Method::POST, &format!("/follow-requests/accept/{request}"), &alice, None).await;
+    table.check("stream_follow_request_accepted", event(bobs.expect("follow_request_accepted").await));
+    app.follow(&alice, &bob).await;
+    table.check("stream_follow", event(bobs.expect("follow").await));
+    app.call(Method::POST, "/notifications/mark-as-seen", &bob, None).await;
+    table.check("stream_unread_count", event(bobs.expect("unread_count").await));
+}
+
+/// The admin API (`/api/v1/admin/users/{user_id}`), in the canonical envelope.
+#[tokio::test]
+async fn community_admin_answers() {
+    let app = spawn_app().await;
+    let (admin, alice, bob) = (app.admin("root").await, app.user("alice").await, app.user("bob").await);
+    let created = Uuid::now_v7();
+    let mut table = Table::new(&app, "community");
+    table.name(admin.id, "root").name(alice.id, "alice").name(bob.id, "bob").name(created, "created");
+    let admin_path = |id: &dyn ToString| format!("{}/api/v1/admin/users/{}", app.address, id.to_string());
+    let as_admin =
+        |method: Method, id: &dyn ToString| app.client.request(method, admin_path(id)).bearer_auth(&admin.token);
+    let cases: Vec<Case> = vec![
+        ("admin_create", as_admin(Method::PUT, &created).json(&json!({ "username": "made", "is_verified": true }))),
+        ("admin_update", as_admin(Method::PUT, &created).json(&json!({ "posts_count": 3, "bio": "made by root" }))),
+        ("admin_create_without_username", as_admin(Method::PUT, &Uuid::nil()).json(&json!({ "bio": "x" }))),
+        ("admin_negative_posts_count", as_admin(Method::PUT, &created).json(&json!({ "posts_count": -1 }))),
+        ("admin_username_taken", as_admin(Method::PUT, &created).json(&json!({ "username": "bob" }))),
+        ("admin_invalid_id", as_admin(Method::PUT, &"12").json(&json!({ "bio": "x" }))),
+        ("admin_malformed_json", as_admin(Method::PUT, &created).header("Content-Type", "application/json").body("{")),
+        (
+            "admin_not_admin",
+            app.client.put(admin_path(&created)).bearer_auth(&alice.token).json(&json!({ "bio": "x" })),
+        ),
+        ("admin_no_token", app.client.delete(admin_path(&bob.id))),
+        ("admin_wrong_method", as_admin(Method::GET, &bob.id)),
+        ("admin_delete", as_admin(Method::DELETE, &bob.id)),
+        ("admin_delete_again", as_admin(Method::DELETE, &bob.id)),
+        ("admin_update_deleted", as_admin(Method::PUT, &bob.id).json(&json!({ "bio": "x" }))),
+        ("admin_delete_invalid_id", as_admin(Method::DELETE, &"12")),
+    ];
+    table.run(cases).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: make test-postgres"]
+async fn community_unavailable_postgres() {
+    let app = spawn_app().await;
+    let (alice, bob) = (app.user("alice").await, app.user("bob").await);
+    let mut table = Table::new(&app, "community");
+    table.name(alice.id, "alice").name(bob.id, "bob");
+    let follow = call(&app, &alice, Method::POST, "/follow").json(&json!({ "user_id": bob.id }));
+    super::run_without_database(&table, vec![("follow_database_down", follow)]).await;
+}

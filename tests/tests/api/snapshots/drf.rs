@@ -103,3 +103,14 @@ async fn drf_rate_limited() {
     let request = call(&app, &me, Method::POST, "/api/follows/").json(&json!({ "followed_id": other.id }));
     table.run(vec![("follow_rate_limited", request)]).await;
 }
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: make test-postgres"]
+async fn drf_unavailable_postgres() {
+    let app = spawn_app().await;
+    let (me, star) = (app.user("me").await, app.user("star").await);
+    let mut table = Table::new(&app, "drf");
+    table.name(me.id, "me").name(star.id, "star");
+    let follow = call(&app, &me, Method::POST, "/api/follows/").json(&json!({ "followed_id": star.id }));
+    super::run_without_database(&table, vec![("follow_database_down", follow)]).await;
+}

@@ -15,7 +15,8 @@ mod drf;
 mod rgram;
 
 use reqwest::StatusCode;
-use rookery_tests::{Reply, TestApp};
+use rookery_tests::pg_faults::{allow_connections, terminate_backends};
+use rookery_tests::{Reply, TestApp, TestBackend, backend};
 use serde_json::{Map, Value, json};
 
 /// The headers a snapshot shows, when present, in this order.
@@ -86,6 +87,11 @@ impl<'a> Table<'a> {
                 }
             });
             let reply = TestApp::reply(self.app.client.execute(request).await.unwrap()).await;
+            if !reply.body.is_null() {
+                // The parsed body, keys in order, is the whole answer: nothing on the
+                // wire (spacing, escapes, numbers) is lost in the snapshot.
+                assert_eq!(serde_json::to_string(&reply.body).unwrap(), reply.text, "{name}: the wire text");
+            }
             let mut value = json!({ "request": line });
             if let Some(sent) = sent {
                 value["request_body"] = sent;
@@ -96,13 +102,22 @@ impl<'a> Table<'a> {
             let seconds = (reply.status == StatusCode::TOO_MANY_REQUESTS)
                 .then(|| reply.headers.get("retry-after").map(|v| v.to_str().unwrap().to_owned()))
                 .flatten();
-            self.redact(&mut value, seconds.as_deref(), &mut Vec::new());
-            let mut settings = insta::Settings::clone_current();
-            settings.set_snapshot_path(self.dialect);
-            settings.set_prepend_module_to_snapshot(false);
-            settings.set_omit_expression(true);
-            settings.bind(|| insta::assert_json_snapshot!(name, value));
+            self.check_with(name, value, seconds.as_deref());
         }
+    }
+
+    /// Checks anything else a dialect sends (a stream's events) against its snapshot.
+    pub fn check(&self, name: &str, value: Value) {
+        self.check_with(name, value, None);
+    }
+
+    fn check_with(&self, name: &str, mut value: Value, seconds: Option<&str>) {
+        self.redact(&mut value, seconds, &mut Vec::new());
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(self.dialect);
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_omit_expression(true);
+        settings.bind(|| insta::assert_json_snapshot!(name, value));
     }
 
     /// `others` numbers the UUIDs without a name in order of appearance, so a snapshot
@@ -171,6 +186,17 @@ fn replace_uuids(text: &str, seen: &mut Vec<String>) -> String {
         }
     }
     out
+}
+
+/// Runs `cases` with the database refusing connections, so each answers 503 (the
+/// seeds' "try again" answer). PostgreSQL only: elsewhere it fails rather than pass
+/// unseen.
+pub async fn run_without_database(table: &Table<'_>, cases: Vec<Case>) {
+    assert_eq!(backend(), TestBackend::Postgres, "needs PostgreSQL: make test-postgres");
+    allow_connections(&table.app.database_url, false);
+    terminate_backends(&table.app.database_url);
+    table.run(cases).await;
+    allow_connections(&table.app.database_url, true);
 }
 
 /// A JSON body over the 64 KiB limit: one long string `field`.

@@ -237,3 +237,14 @@ async fn rgram_rate_limited() {
         ])
         .await;
 }
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: make test-postgres"]
+async fn rgram_unavailable_postgres() {
+    let app = spawn_app().await;
+    let (me, star) = (app.user("me").await, app.user("star").await);
+    let mut table = Table::new(&app, "rgram");
+    table.name(me.id, "me").name(star.id, "star");
+    let send = call(&app, &me, Method::POST, "/api/follow-request/send").json(&json!({ "targetUserId": star.id }));
+    super::run_without_database(&table, vec![("send_database_down", send)]).await;
+}
