@@ -47,12 +47,18 @@ async fn community_answers() {
             .unwrap()
     };
     let (from_bob, from_frank) = (request_from(&bob), request_from(&frank));
+    let first = app.call(Method::GET, &format!("/users/{}/followers?limit=2", alice.id), &alice, None).await;
+    let cursor = first.body["data"]["next_cursor"].as_str().unwrap().to_owned();
 
     let mut table = Table::new(&app, "community");
     for user in [&admin, &alice, &bob, &frank, &hank, &carol, &dave, &gina, &eve, &ghost, &zed] {
         table.name(user.id, &user.username);
     }
-    table.name(unknown, "unknown").name(&from_bob, "request bob->dave").name(&from_frank, "request frank->dave");
+    table
+        .name(&cursor, "cursor")
+        .name(unknown, "unknown")
+        .name(&from_bob, "request bob->dave")
+        .name(&from_frank, "request frank->dave");
 
     let a = |method: Method, path: &str| call(&app, &alice, method, path);
     let expired =
@@ -156,6 +162,10 @@ async fn community_answers() {
         // GET /users/{user_id}/followers|following, GET /relationships
         ("followers", a(Method::GET, &format!("/users/{}/followers", alice.id))),
         ("followers_keyset", a(Method::GET, &format!("/users/{}/followers?limit=1", alice.id))),
+        (
+            "followers_keyset_last_page",
+            a(Method::GET, &format!("/users/{}/followers?limit=2&cursor={cursor}", alice.id)),
+        ),
         ("followers_search", a(Method::GET, &format!("/users/{}/followers?search_query=FR", alice.id))),
         ("followers_of_private_refused", a(Method::GET, &format!("/users/{}/followers", dave.id))),
         ("followers_page_zero", a(Method::GET, &format!("/users/{}/followers?page=0", alice.id))),
@@ -196,6 +206,8 @@ async fn community_answers() {
         ("notifications_of_a_type", a(Method::GET, "/notifications?type=follow_request&limit=5&offset=0")),
         ("notifications_accepted", call(&app, &bob, Method::GET, "/notifications?type=follow_request_accepted")),
         ("notifications_requests", call(&app, &dave, Method::GET, "/notifications?type=follow_request")),
+        ("notifications_limit_zero", a(Method::GET, "/notifications?limit=0")),
+        ("notifications_bad_query", a(Method::GET, "/notifications?limit=x")),
         ("unread_count", a(Method::GET, "/notifications/unread-count")),
         ("mark_as_seen_invalid_id", a(Method::POST, "/notifications/mark-as-seen").json(&json!({ "ids": ["12"] }))),
         ("mark_as_seen_malformed", a(Method::POST, "/notifications/mark-as-seen").body("{")),
@@ -217,6 +229,8 @@ async fn community_answers() {
         ("remove_device_again", a(Method::DELETE, "/devices/device-token-1")),
         // No route.
         ("unknown_path", a(Method::GET, "/nowhere")),
+        ("unknown_path_trailing_slash", a(Method::POST, "/follow/").json(&json!({ "user_id": bob.id }))),
+        ("unknown_path_outside_every_dialect", app.client.get(app.url("/nothing")).bearer_auth(&alice.token)),
     ];
     table.run(cases).await;
 }
