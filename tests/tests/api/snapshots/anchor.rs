@@ -112,6 +112,7 @@ async fn anchor_answers() {
         ("status_under_api_v1", m(Method::GET, &format!("/api/v1/users/{}/follow/status", star.id))),
         ("status_invalid_id", m(Method::GET, "/users/12/follow/status")),
         ("status_unknown_user", m(Method::GET, &format!("/users/{unknown}/follow/status"))),
+        ("status_deleted_user", m(Method::GET, &format!("/users/{}/follow/status", ghost.id))),
         ("status_no_token", app.client.get(app.url(&format!("/users/{}/follow/status", star.id)))),
         ("status_wrong_method", m(Method::POST, &format!("/users/{}/follow/status", star.id))),
         // GET /users/{id}/follows?type=&page=&limit=

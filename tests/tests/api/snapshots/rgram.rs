@@ -164,6 +164,10 @@ async fn rgram_answers() {
             "reject_missing_id",
             call(&app, &pat, Method::POST, "/api/follow-request/reject").json(&json!({ "followRequestId": "" })),
         ),
+        (
+            "reject_no_token",
+            app.client.post(app.url("/api/follow-request/reject")).json(&json!({ "followRequestId": other_quinn })),
+        ),
         // DELETE /api/follow-request/cancel?followRequestId=
         ("cancel", m(Method::DELETE, &format!("/api/follow-request/cancel?followRequestId={me_sam}"))),
         ("cancel_again", m(Method::DELETE, &format!("/api/follow-request/cancel?followRequestId={me_sam}"))),
