@@ -97,6 +97,6 @@ async fn readyz(readiness: web::Data<dyn Readiness>) -> HttpResponse {
         Err(_) => "shutting down".to_owned(),
     };
     let mut response = HttpResponse::ServiceUnavailable().json(NotReady { status: "unavailable", reason });
-    crate::dialect::add_retry_after(&mut response, None);
+    crate::dialect::add_refusal_headers(&mut response, None);
     response
 }

@@ -110,7 +110,8 @@ async fn unknown_routes_and_methods() {
     {
       "status": 405,
       "headers": {
-        "content-type": "application/json"
+        "content-type": "application/json",
+        "allow": "POST"
       },
       "body": {
         "status": "error",

@@ -59,7 +59,7 @@ impl ResponseError for AnchorError {
         let body =
             ErrorBody { success: false, status_code: self.status.as_u16(), message: &self.message, code: self.code };
         let mut response = HttpResponse::build(self.status).json(body);
-        crate::dialect::add_retry_after(&mut response, self.retry_after);
+        crate::dialect::add_refusal_headers(&mut response, self.retry_after);
         response
     }
 }

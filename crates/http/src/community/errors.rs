@@ -8,6 +8,7 @@ use actix_web::{HttpResponse, ResponseError};
 use rookery_domain::GraphError;
 use rookery_domain::ports::StoreError;
 use serde::Serialize;
+use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, Schema, Type};
 use utoipa::openapi::{ContentBuilder, Object, Ref, RefOr};
@@ -82,7 +83,7 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let mut response = error(self.status, &self.message);
-        crate::dialect::add_retry_after(&mut response, self.retry_after);
+        crate::dialect::add_refusal_headers(&mut response, self.retry_after);
         response
     }
 }
@@ -182,7 +183,13 @@ impl<'r> ToResponse<'r> for Unauthorized {
         let text = "`Authentication required`: no `Authorization` header. `Invalid or expired token`: a header \
                     that is not `Bearer <token>`, a bad signature, another algorithm (`none` included), an `exp` \
                     more than 30 s past, a `sub` that is not a UUID, or the wrong `iss`/`aud`.";
-        ("Unauthorized", error_answer(401, text).into())
+        let mut answer = error_answer(401, text);
+        let challenge = HeaderBuilder::new()
+            .schema(ObjectBuilder::new().schema_type(Type::String))
+            .description(Some("`Bearer`: the scheme to authenticate with (RFC 9110)."))
+            .build();
+        answer.headers.insert("WWW-Authenticate".to_owned(), challenge);
+        ("Unauthorized", answer.into())
     }
 }
 

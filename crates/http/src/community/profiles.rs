@@ -4,6 +4,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use rookery_domain::{ProfilePatch, SocialGraph, Username, WebUrl};
 use serde::{Deserialize, Deserializer};
+use utoipa::openapi::schema::SchemaType;
+use utoipa::openapi::{Object, ObjectBuilder, Type};
 
 use super::answers;
 use super::errors::ApiError;
@@ -12,6 +14,30 @@ use super::input::user_id;
 use super::profile_object::ProfileObject;
 use crate::blocking::run;
 use crate::dialect::Authed;
+
+/// What `WebUrl::parse` accepts, for the document: `http` or `https` in any case, a
+/// host, no white space or control characters inside (surrounding white space is
+/// trimmed).
+const WEB_URL_PATTERN: &str = r"^\s*[Hh][Tt][Tt][Pp][Ss]?://([^/?#\s\x00-\x1f\x7f]*@)?[^:/?#@\s\x00-\x1f\x7f][^/?#@\s\x00-\x1f\x7f]*([/?#][^\s\x00-\x1f\x7f]*)?\s*$";
+
+/// A URL field of the body, as the document states it: a string [`WEB_URL_PATTERN`]
+/// matches, of at most 2048 characters, or `null` (clears it).
+fn web_url_field(description: &str) -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .description(Some(description))
+        .max_length(Some(WebUrl::MAX_LEN))
+        .pattern(Some(WEB_URL_PATTERN))
+        .build()
+}
+
+fn avatar_url_field() -> Object {
+    web_url_field("Avatar URL, `http` or `https`; `null` clears it.")
+}
+
+fn banner_url_field() -> Object {
+    web_url_field("Banner URL, `http` or `https`; `null` clears it.")
+}
 
 /// The editable fields. Absent leaves a field alone; `null` clears a text field.
 /// Unknown fields (the app sends `settings`) are ignored.
@@ -31,11 +57,11 @@ pub struct ProfileBody {
     bio: Option<Option<String>>,
     /// Avatar URL; `null` clears it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, max_length = 2048)]
+    #[schema(schema_with = avatar_url_field)]
     profile_image_url: Option<Option<String>>,
     /// Banner URL; `null` clears it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, max_length = 2048)]
+    #[schema(schema_with = banner_url_field)]
     banner_image_url: Option<Option<String>>,
     /// Private accounts answer follows with requests; switching to public accepts
     /// every pending one.

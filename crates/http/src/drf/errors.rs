@@ -51,7 +51,7 @@ impl ResponseError for DrfError {
             // DRF names the scheme the client should use.
             response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"api\""));
         }
-        crate::dialect::add_retry_after(&mut response, self.retry_after);
+        crate::dialect::add_refusal_headers(&mut response, self.retry_after);
         response
     }
 }

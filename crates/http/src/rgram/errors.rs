@@ -95,7 +95,7 @@ impl ResponseError for RgramError {
 
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status).json(ErrorBody { success: false, message: &self.message });
-        crate::dialect::add_retry_after(&mut response, self.retry_after);
+        crate::dialect::add_refusal_headers(&mut response, self.retry_after);
         response
     }
 }
