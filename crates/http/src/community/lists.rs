@@ -38,6 +38,9 @@ pub struct ListParams {
 impl ListParams {
     fn parse(&self) -> Result<ListQuery, ApiError> {
         let paging = if self.cursor.is_some() || self.limit.is_some() {
+            // Offset fields beside a cursor are not used, but still held to their
+            // documented range: a request the document calls invalid is refused.
+            PageRequest::new(self.page, self.page_size)?;
             Paging::keyset(self.cursor.as_deref(), self.limit)?
         } else {
             Paging::Offset(PageRequest::new(self.page, self.page_size)?)

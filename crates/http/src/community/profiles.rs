@@ -2,7 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use rookery_domain::{ProfilePatch, SocialGraph, Username, WebUrl};
+use rookery_domain::{ProfilePatch, SocialGraph, Username, WebUrl, WebUrlError};
 use serde::{Deserialize, Deserializer};
 use utoipa::openapi::schema::SchemaType;
 use utoipa::openapi::{Object, ObjectBuilder, Type};
@@ -15,10 +15,10 @@ use super::profile_object::ProfileObject;
 use crate::blocking::run;
 use crate::dialect::Authed;
 
-/// What `WebUrl::parse` accepts, for the document: `http` or `https` in any case, a
-/// host, no white space or control characters inside (surrounding white space is
-/// trimmed).
-const WEB_URL_PATTERN: &str = r"^\s*[Hh][Tt][Tt][Pp][Ss]?://([^/?#\s\x00-\x1f\x7f]*@)?[^:/?#@\s\x00-\x1f\x7f][^/?#@\s\x00-\x1f\x7f]*([/?#][^\s\x00-\x1f\x7f]*)?\s*$";
+/// What a URL field accepts, for the document: what `WebUrl::parse` accepts (`http`
+/// or `https` in any case, a host, no white space or control characters inside,
+/// surrounding white space trimmed), or nothing but white space, which clears it.
+const WEB_URL_PATTERN: &str = r"^\s*([Hh][Tt][Tt][Pp][Ss]?://([^/?#\s\x00-\x1f\x7f]*@)?[^:/?#@\s\x00-\x1f\x7f][^/?#@\s\x00-\x1f\x7f]*([/?#][^\s\x00-\x1f\x7f]*)?)?\s*$";
 
 /// A URL field of the body, as the document states it: a string [`WEB_URL_PATTERN`]
 /// matches, of at most 2048 characters, or `null` (clears it).
@@ -98,6 +98,10 @@ impl ProfileBody {
 /// send) clears it; anything else must be an `http` or `https` URL.
 fn web_url(field: &str, value: Option<Option<String>>) -> Result<Option<Option<WebUrl>>, ApiError> {
     let Some(value) = value else { return Ok(None) };
+    // The limit counts what was sent, white space included, as the document states it.
+    if value.as_deref().is_some_and(|raw| raw.chars().count() > WebUrl::MAX_LEN) {
+        return Err(ApiError::bad_request(format!("{field} {}", WebUrlError::TooLong)));
+    }
     match value.as_deref().map(str::trim) {
         None | Some("") => Ok(Some(None)),
         Some(raw) => {
