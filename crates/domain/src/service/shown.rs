@@ -184,3 +184,93 @@ where
         self.parties(self.decline_request(actor, request)?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::*;
+    use super::*;
+    use crate::pending::Pending;
+    use crate::ports::Presence;
+    use crate::relationship::{Applied, PairState, RequestStatus};
+
+    fn caller(id: AccountId) -> Identity {
+        Identity { id, username: None, name: None }
+    }
+
+    fn counted(id: AccountId, followers: i64, following: i64) -> Account {
+        Account { followers_count: followers, following_count: following, ..sample_account(id) }
+    }
+
+    /// The follow refused by its guard, then the pair read as `state`.
+    fn refused_then_read(ports: &mut Ports, state: PairState) {
+        ports.accounts.expect_presence().returning(|_| Pending::ready(Ok(Presence::Live)));
+        ports.graph.expect_pair().times(1).returning(move |_, _| Pending::ready(Ok(state)));
+    }
+
+    #[test]
+    fn a_request_already_pending_is_counted_as_asked_not_refused() {
+        let (a, b) = (account_id(), account_id());
+        let mut ports = Ports::new();
+        let pending = request(a, b, RequestStatus::Pending);
+        ports.graph.expect_apply().times(1).returning(|_| Pending::ready(Ok(vec![Applied::Unchanged])));
+        refused_then_read(&mut ports, PairState { request: Some(pending), ..pair(a, b, true) });
+        ports
+            .accounts
+            .expect_accounts_later()
+            .withf(move |ids| ids == &vec![a, b])
+            .times(1)
+            .returning(move |_| Pending::ready(Ok(vec![counted(a, 0, 3), counted(b, 9, 0)])));
+        let after = ready(ports.service().act_and_count(&caller(a), b, FollowAction::Follow)).unwrap();
+        assert!(after.pending && !after.following);
+        assert_eq!((after.actor.following_count, after.target.followers_count), (3, 9));
+    }
+
+    #[test]
+    fn an_account_gone_after_the_change_is_not_found() {
+        let (a, b) = (account_id(), account_id());
+        let mut ports = Ports::new();
+        ports.graph.expect_apply().times(1).returning(|_| Pending::ready(Ok(vec![Applied::Changed])));
+        ports.notifier.expect_publish().return_const(());
+        // The target was deleted between the follow and the read: only the caller is live.
+        ports.accounts.expect_accounts_later().returning(move |_| Pending::ready(Ok(vec![counted(a, 0, 1)])));
+        let result = ready(ports.service().act_and_count(&caller(a), b, FollowAction::Follow));
+        assert_eq!(result, Err(GraphError::UserNotFound));
+    }
+
+    #[test]
+    fn a_request_to_a_private_account_is_shown_with_both_accounts() {
+        let (a, b) = (account_id(), account_id());
+        let mut ports = Ports::new();
+        let mut order = mockall::Sequence::new();
+        ports
+            .graph
+            .expect_apply()
+            .times(1)
+            .in_sequence(&mut order)
+            .returning(|_| Pending::ready(Ok(vec![Applied::Unchanged])));
+        refused_then_read(&mut ports, pair(a, b, true));
+        ports
+            .graph
+            .expect_apply()
+            .times(1)
+            .in_sequence(&mut order)
+            .returning(|_| Pending::ready(Ok(vec![Applied::Changed])));
+        ports.notifier.expect_publish().return_const(());
+        ports
+            .accounts
+            .expect_accounts_later()
+            .returning(move |_| Pending::ready(Ok(vec![counted(a, 0, 0), counted(b, 0, 0)])));
+        let shown = ready(ports.service().follow_showing_request(&caller(a), b)).unwrap();
+        let FollowShown::Requested(shown) = shown else { panic!("{shown:?}") };
+        assert_eq!((shown.request.requester, shown.requester.id, shown.target.id), (a, a, b));
+    }
+
+    #[test]
+    fn unfollowing_oneself_is_refused_before_anything_is_written() {
+        let a = account_id();
+        let mut ports = Ports::new();
+        ports.graph.expect_apply().never();
+        let result = ready(ports.service().act_and_count(&caller(a), a, FollowAction::Unfollow));
+        assert_eq!(result, Err(GraphError::CannotFollowSelf));
+    }
+}
