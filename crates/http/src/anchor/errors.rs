@@ -102,8 +102,11 @@ impl From<GraphError> for AnchorError {
             GraphError::PrivateAccount => {
                 Self::new(StatusCode::FORBIDDEN, "PRIVATE_ACCOUNT", "This account is private")
             }
-            GraphError::Blocked | GraphError::AccountDeleted => {
-                Self::new(StatusCode::FORBIDDEN, "FORBIDDEN", "You cannot follow this user")
+            GraphError::Blocked => Self::new(StatusCode::FORBIDDEN, "FORBIDDEN", "You cannot follow this user"),
+            // The caller's own account was deleted: said as such, on every endpoint,
+            // not as a block (the seed has no code for it).
+            GraphError::AccountDeleted => {
+                Self::new(StatusCode::FORBIDDEN, "ACCOUNT_DELETED", "This account has been deleted")
             }
             GraphError::Store(StoreError::Unavailable(_)) => {
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE", "Service temporarily unavailable")
