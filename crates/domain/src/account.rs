@@ -4,7 +4,9 @@ use crate::error::GraphError;
 use crate::ids::AccountId;
 use crate::relationship::RequestStatus;
 use crate::time::Timestamp;
+use crate::mute::MuteState;
 use crate::username::Username;
+use crate::visibility::{Audience, GraphPrivacy, may_see_counts};
 use crate::web_url::WebUrl;
 
 /// A live account with its profile and its exact counts.
@@ -36,6 +38,8 @@ pub struct Account {
     pub created_at: Timestamp,
     /// When its profile last changed.
     pub updated_at: Timestamp,
+    /// Who reads its lists, and whether others see its counts.
+    pub privacy: GraphPrivacy,
 }
 
 /// The part of a live account the state machine needs to decide a follow.
@@ -94,6 +98,12 @@ pub struct ProfilePatch {
     pub is_verified: Option<bool>,
     /// New post count, kept by the host application. Administrators only.
     pub posts_count: Option<i64>,
+    /// Who may read the followers list.
+    pub followers_visibility: Option<Audience>,
+    /// Who may read the following list.
+    pub following_visibility: Option<Audience>,
+    /// Whether others see the counts.
+    pub counts_visible: Option<bool>,
 }
 
 impl ProfilePatch {
@@ -145,6 +155,8 @@ pub struct Relation {
     pub is_blocking: bool,
     /// The account blocks the viewer.
     pub is_blocked_by: bool,
+    /// The viewer's mute of the account, while it is in force (private to the viewer).
+    pub mute: Option<MuteState>,
 }
 
 impl Relation {
@@ -162,4 +174,14 @@ pub struct ProfileView {
     pub account: Account,
     /// The viewer's relation to it.
     pub relation: Relation,
+}
+
+impl ProfileView {
+    /// The follower and following counts, when this viewer may see them
+    /// ([`may_see_counts`]); `None` when the account hides them from the viewer.
+    #[must_use]
+    pub fn visible_counts(&self) -> Option<(i64, i64)> {
+        may_see_counts(&self.account, Some(&self.relation))
+            .then_some((self.account.followers_count, self.account.following_count))
+    }
 }

@@ -147,8 +147,9 @@ pub struct Listed<T = Account> {
 pub struct ListPage<T> {
     /// The items, newest first.
     pub items: Vec<Listed<T>>,
-    /// Items in the whole list (with the filter applied).
-    pub total: i64,
+    /// Items in the whole list (with the filter applied); `None` when the list's
+    /// owner hides its counts from the viewer (see [`crate::visibility`]).
+    pub total: Option<i64>,
     /// How the page was asked for.
     pub paging: Paging,
     /// Whether more items follow.

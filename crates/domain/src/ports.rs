@@ -15,6 +15,7 @@ pub use crate::error::StoreError;
 use crate::ids::{AccountId, NotificationId, RequestId};
 use crate::inbox::{Device, DeviceToken, KindFilter, NotificationView};
 use crate::listing::{Direction, ListPage, ListQuery, Listed, RequestListing};
+use crate::mute::{Mute, MutedAccount};
 use crate::notification::Notification;
 use crate::page::{Page, PageRequest};
 use crate::pending::{Pending, PendingApply};
@@ -93,8 +94,10 @@ pub trait GraphStore: Send + Sync + 'static {
 
     /// How `viewer` stands towards each of `targets` that is a live account, in the
     /// order given, without duplicates; unknown and deleted ids are left out.
-    /// `is_self` is left false (the service sets it). One round of queries, whatever
-    /// the number of targets: never a query per target.
+    /// `is_self` is left false (the service sets it). `mute` is the viewer's stored
+    /// mute of the target, expired or not: the service keeps it only while
+    /// [`crate::MuteState::in_force`]. One round of queries, whatever the number of
+    /// targets: never a query per target.
     fn relations(&self, viewer: AccountId, targets: &[AccountId]) -> Result<Vec<(AccountId, Relation)>, StoreError>;
 
     /// One page of `owner`'s followers or following, newest first (ties broken by
@@ -108,7 +111,12 @@ pub trait GraphStore: Send + Sync + 'static {
 
     /// Applies the transitions in one transaction, in order, and reports for each
     /// whether its guard held (see [`Transition`]). Notifications carried by a
-    /// transition are stored only when it changed something; a spend carried by one is
+    /// transition are stored only when it changed something, and never while their
+    /// recipient mutes their actor with notifications at the notification's time
+    /// ([`crate::MuteState::silences_notifications`]): a silenced notification is not
+    /// stored, announced nor pushed, and the change itself still happens. Answering
+    /// or withdrawing a request (accept, decline, cancel, block) writes its fate on
+    /// the `follow_request` notification and marks it read; a spend carried by one is
     /// taken only then, and a used-up budget leaves it unchanged
     /// ([`Applied::Exhausted`]). Concurrent callers' transitions may share the
     /// transaction (group commit); each caller's are applied in its order, and the
@@ -118,6 +126,28 @@ pub trait GraphStore: Send + Sync + 'static {
     /// means nothing of the transitions was committed. The answer arrives after the
     /// commit.
     fn apply(&self, transitions: Vec<Transition>) -> PendingApply;
+
+    /// Stores `mute`, replacing the pair's mute if there is one.
+    ///
+    /// MUST return `Ok(false)`, storing nothing, when either account is not live.
+    fn put_mute(&self, mute: &Mute) -> Result<bool, StoreError>;
+
+    /// Removes `muter`'s mute of `muted`; whether there was one (in force or not).
+    fn remove_mute(&self, muter: AccountId, muted: AccountId) -> Result<bool, StoreError>;
+
+    /// `muter`'s mutes in force at `now` (`expires_at` absent or after `now`), newest
+    /// first, live muted accounts only.
+    fn mutes(&self, muter: AccountId, now: Timestamp, page: PageRequest) -> Result<Page<MutedAccount>, StoreError>;
+
+    /// Which of `candidates` `muter` mutes at `now` (mutes in force only): the
+    /// predicate "accounts X mutes", for anything that must leave muted accounts out
+    /// (suggestions). One query, whatever the number of candidates.
+    fn muted_among(
+        &self,
+        muter: AccountId,
+        candidates: &[AccountId],
+        now: Timestamp,
+    ) -> Result<Vec<AccountId>, StoreError>;
 
     /// Pending requests to `target`, newest first, with each requester's account.
     fn requests_received(&self, target: AccountId, page: PageRequest) -> Result<Page<RequestListing>, StoreError>;

@@ -45,7 +45,7 @@ impl AccountQueries {
         let Some(before) = self.live_account(id)? else {
             return Ok(None);
         };
-        diesel::update(accounts::table.find(id)).set(ProfileChangeset::new(patch, at)).execute(self)?;
+        diesel::update(accounts::table.find(id)).set(ProfileChangeset::new(patch, before.privacy, at)).execute(self)?;
         let accepted = if before.is_private && patch.is_private == Some(false) {
             self.accept_all_pending(id, db_time(at))?
         } else {

@@ -30,6 +30,7 @@ mod group_commit;
 mod lists;
 pub mod maintenance;
 mod migrations;
+mod mutes;
 mod notifications;
 mod offload;
 mod pg_arrays;
