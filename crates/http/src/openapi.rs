@@ -79,6 +79,9 @@ const DESCRIPTION: &str = r#"Rookery's canonical API (the `community` dialect: s
         crate::community::blocks::unblock,
         crate::community::blocks::status,
         crate::community::blocks::list,
+        crate::community::mutes::mute,
+        crate::community::mutes::unmute,
+        crate::community::mutes::list,
         crate::community::notifications::list,
         notification_stream,
         crate::community::notifications::unread_count,
@@ -101,6 +104,7 @@ const DESCRIPTION: &str = r#"Rookery's canonical API (the `community` dialect: s
         (name = "profiles", description = "Profile objects: read one's own or another's, set one's own up."),
         (name = "lists", description = "Followers and following lists, and relationships to many accounts at once."),
         (name = "blocks", description = "Blocking, and removing followers."),
+        (name = "mutes", description = "Muting accounts, privately: for a while or until unmuted."),
         (name = "notifications", description = "The inbox, its live stream, and push targets."),
         (name = "admin", description = "The admin API: tokens whose `role` claim is `admin` only."),
         (name = "health", description = "Probes for orchestrators: no authentication."),
@@ -393,6 +397,8 @@ envelopes! {
     DeviceEnvelope => Device,
     DeviceRemovedEnvelope => DeviceRemoved,
     AccountDeletedEnvelope => AccountRemoved,
+    MuteAnswerEnvelope => crate::community::mutes::MuteAnswer,
+    MutedPageEnvelope => crate::community::mutes::MutedPage,
 }
 
 // ---------------------------------------------------------------------------------
@@ -579,9 +585,9 @@ pub struct UserPage {
     /// The accounts, as the caller sees each.
     pub users: Vec<FollowedProfile>,
     /// The list's length (the account's stored count), or the number of matches with
-    /// `search_query`.
-    #[schema(minimum = 0)]
-    pub total: i64,
+    /// `search_query`; null when the account hides its counts from the caller.
+    #[schema(minimum = 0, required = true)]
+    pub total: Option<i64>,
     /// This page's number, from 1; null when paging by cursor.
     #[schema(minimum = 1, required = true)]
     pub page: Option<u32>,
@@ -619,6 +625,13 @@ pub struct Relationship {
     pub is_blocking: bool,
     /// It blocks the caller.
     pub is_blocked_by: bool,
+    /// The caller mutes it (private to the caller).
+    pub is_muting: bool,
+    /// The caller's mute silences its notifications.
+    pub muting_notifications: bool,
+    /// When the caller's mute ends; null while not muted or muted until unmuted.
+    #[schema(format = DateTime, required = true)]
+    pub mute_expires_at: Option<String>,
 }
 
 /// Relations to the live accounts among those asked about.
@@ -729,6 +742,13 @@ pub struct NotificationItem {
     pub created_at: String,
     /// Whether it was marked seen.
     pub is_read: bool,
+    /// `follow_request` notifications only: the request's id.
+    #[schema(format = Uuid)]
+    pub request_id: Option<String>,
+    /// `follow_request` notifications only: the request as it stands now
+    /// (`pending`, `accepted`, `declined`, or `cancelled` once withdrawn).
+    #[schema(pattern = "^(pending|accepted|declined|cancelled)$")]
+    pub request_status: Option<String>,
 }
 
 /// A page of the caller's notifications, newest first.

@@ -16,6 +16,7 @@ mod follows;
 mod identity_providers;
 mod lists;
 mod mobile_app;
+mod mutes;
 mod notifications;
 mod observability;
 mod openapi;

@@ -101,6 +101,9 @@ impl From<GraphError> for AnchorError {
             GraphError::PrivateAccount => {
                 Self::new(StatusCode::FORBIDDEN, "PRIVATE_ACCOUNT", "This account is private")
             }
+            GraphError::ListHidden => {
+                Self::new(StatusCode::FORBIDDEN, "LIST_HIDDEN", "This account does not show this list to you")
+            }
             GraphError::Blocked | GraphError::AccountDeleted => {
                 Self::new(StatusCode::FORBIDDEN, "FORBIDDEN", "You cannot follow this user")
             }

@@ -68,15 +68,18 @@ pub async fn act<G: SocialGraph>(
             (false, false)
         }
     };
-    // The counts after the action, as the seed answers them.
-    let (target, me) = run(&graph, &caller.0, move |g, me| Ok((g.account(target)?, g.account(me)?))).await?;
+    // The counts after the action, as the seed answers them; the target's is `null`
+    // when it hides its counts from the caller (see docs/api.md).
+    let (view, me) = run(&graph, &caller.0, move |g, me| Ok((g.profile(me, target)?, g.account(me)?))).await?;
+    let target = &view.account;
+    let follower_count = view.visible_counts().map(|(followers, _)| followers);
     let mut data = json!({
         "isFollowing": following,
         "targetUser": {
             "id": target.id.to_string(),
-            "username": at(&target),
-            "displayName": display_name(&target),
-            "followerCount": target.followers_count,
+            "username": at(target),
+            "displayName": display_name(target),
+            "followerCount": follower_count,
         },
         "currentUser": { "followingCount": me.following_count },
     });
@@ -169,7 +172,9 @@ pub async fn list<G: SocialGraph>(
         })
         .collect();
     let limit = i64::from(page.page_size());
-    let total_pages = (listing.total + limit - 1) / limit;
+    // The seed's numbers; `null` when the owner hides its counts from the caller (a Go
+    // client decoding into an int keeps its zero value, and learns nothing).
+    let total_pages = listing.total.map(|total| (total + limit - 1) / limit);
     Ok(ok(json!({
         "data": items,
         "pagination": {

@@ -143,7 +143,7 @@ pub async fn list<G: SocialGraph>(
     let blocked = run(&graph, &caller, move |g, me| g.blocked_accounts(me, page)).await?;
     let data = UsersPage {
         users: blocked.items.iter().map(|l| listed_object(l, "blocked_at")).collect(),
-        total: blocked.total,
+        total: Some(blocked.total),
         page: Some(page.page()),
         page_size: page.page_size(),
         has_more: blocked.has_more(),

@@ -180,6 +180,9 @@ pub async fn relationships<G: SocialGraph>(
                 "incoming_request_status": status(r.incoming_request_status),
                 "is_blocking": r.is_blocking,
                 "is_blocked_by": r.is_blocked_by,
+                "is_muting": r.mute.is_some(),
+                "muting_notifications": r.mute.is_some_and(|m| m.notifications),
+                "mute_expires_at": r.mute.and_then(|m| m.expires_at).map(crate::time::rfc3339),
             })
         })
         .collect();

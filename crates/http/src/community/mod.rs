@@ -8,6 +8,7 @@ pub mod envelope;
 pub(crate) mod follows;
 pub(crate) mod ids;
 pub(crate) mod lists;
+pub(crate) mod mutes;
 pub(crate) mod notifications;
 pub(crate) mod profile_object;
 pub(crate) mod profiles;
@@ -55,6 +56,9 @@ pub fn routes<G: SocialGraph>(cfg: &mut web::ServiceConfig) {
         .service(resource("/block/status/{user_id}").route(web::get().to(blocks::status::<G>)))
         .service(resource("/block/{user_id}").route(web::delete().to(blocks::unblock::<G>)))
         .service(resource("/blocks").route(web::get().to(blocks::list::<G>)))
+        .service(resource("/mute").route(web::post().to(mutes::mute::<G>)))
+        .service(resource("/mute/{user_id}").route(web::delete().to(mutes::unmute::<G>)))
+        .service(resource("/mutes").route(web::get().to(mutes::list::<G>)))
         .service(resource("/notifications").route(web::get().to(notifications::list::<G>)))
         .service(resource("/notifications/stream").route(web::get().to(crate::sse::stream::<G>)))
         .service(resource("/notifications/unread-count").route(web::get().to(notifications::unread_count::<G>)))

@@ -61,7 +61,7 @@ pub async fn list<G: SocialGraph>(
         .iter()
         .map(|view| {
             let n = &view.notification;
-            json!({
+            let mut item = json!({
                 "id": n.id.to_string(),
                 "notification_id": n.id.to_string(),
                 "type": n.kind.as_str(),
@@ -70,7 +70,9 @@ pub async fn list<G: SocialGraph>(
                 "post_id": null,
                 "created_at": rfc3339(n.created_at),
                 "is_read": view.is_read,
-            })
+            });
+            crate::sse::add_request_fields(&mut item, view);
+            item
         })
         .collect();
     let data = json!({

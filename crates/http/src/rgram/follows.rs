@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::envelope::{Rgram, RgramError, ok};
 use super::input::{PageParams, path_user_id};
-use super::objects::{UserFields, pagination, user};
+use super::objects::{UserFields, hidden_pagination, pagination, user};
 use super::requests::populated;
 use crate::blocking::{run, run_anonymous};
 use crate::dialect::{Authed, MaybeAuthed};
@@ -83,7 +83,11 @@ async fn list<G: SocialGraph>(
         Direction::Followers => ("followers", "Followers retrieved"),
         Direction::Following => ("following", "Following retrieved"),
     };
-    let data = json!({ key: users, "pagination": pagination(page, listing.total) });
+    let paged = match listing.total {
+        Some(total) => pagination(page, total),
+        None => hidden_pagination(page, listing.has_more),
+    };
+    let data = json!({ key: users, "pagination": paged });
     Ok(ok(StatusCode::OK, message, Some(data)))
 }
 

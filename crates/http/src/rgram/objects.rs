@@ -99,6 +99,19 @@ pub fn pagination(page: PageRequest, total: i64) -> Value {
     })
 }
 
+/// The pagination block of a list whose owner hides its counts from the caller:
+/// `totalPages` and `totalCount` are `null` (see docs/api.md), the rest as usual.
+pub fn hidden_pagination(page: PageRequest, has_more: bool) -> Value {
+    let current = i64::from(page.page());
+    json!({
+        "currentPage": current,
+        "totalPages": null,
+        "totalCount": null,
+        "hasNextPage": has_more,
+        "hasPrevPage": current > 1,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

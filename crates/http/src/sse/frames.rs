@@ -43,7 +43,7 @@ pub fn actor(view: &NotificationView) -> Value {
 /// Seed 002's notification payload.
 pub fn payload(view: &NotificationView, unread_count: i64) -> Value {
     let n = &view.notification;
-    json!({
+    let mut payload = json!({
         "type": n.kind.as_str(),
         "notification_id": n.id.to_string(),
         "message": view.message(),
@@ -51,7 +51,19 @@ pub fn payload(view: &NotificationView, unread_count: i64) -> Value {
         "post_id": null,
         "created_at": rfc3339(n.created_at),
         "unread_count": unread_count,
-    })
+    });
+    add_request_fields(&mut payload, view);
+    payload
+}
+
+/// A `follow_request` notification names its request and, as it stands now, the
+/// request's fate (`pending`, `accepted`, `declined`, `cancelled`); other kinds have
+/// neither field.
+pub fn add_request_fields(object: &mut Value, view: &NotificationView) {
+    if let (Some(request), Some(map)) = (view.notification.request, object.as_object_mut()) {
+        map.insert("request_id".into(), request.to_string().into());
+        map.insert("request_status".into(), view.request_status.map(|fate| fate.as_str()).into());
+    }
 }
 
 /// A notification event.

@@ -12,6 +12,6 @@ mod frames;
 mod hub;
 mod stream;
 
-pub use self::frames::actor as actor_object;
+pub use self::frames::{actor as actor_object, add_request_fields};
 pub use self::hub::{Hub, HubConfig, HubEvent, HubNotifier, deliver};
 pub use self::stream::stream;
