@@ -24,6 +24,7 @@ pub mod pending;
 pub mod ports;
 pub mod quota;
 pub mod relationship;
+pub mod replay;
 pub mod service;
 pub mod time;
 pub mod username;
@@ -31,7 +32,7 @@ pub mod visibility;
 pub mod web_url;
 
 pub use account::{Account, AccountSummary, Identity, NewAccount, ProfilePatch, ProfileView, Relation};
-pub use error::GraphError;
+pub use error::{GraphError, StoreError};
 pub use ids::{AccountId, NotificationId, ParseIdError, RequestId};
 pub use inbox::{Device, DeviceToken, InboxPage, KindFilter, NotificationView, Platform};
 pub use listing::{Cursor, Direction, ListPage, ListQuery, Listed, Paging, ProfilePage, SearchPrefix};

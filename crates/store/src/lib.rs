@@ -37,6 +37,7 @@ mod pg_arrays;
 mod pool;
 pub mod push;
 mod reconnect;
+mod replays;
 mod rows;
 mod schema;
 mod sql_types;

@@ -13,6 +13,7 @@ mod drf;
 mod errors;
 mod faults;
 mod follows;
+mod idempotency;
 mod identity_providers;
 mod list_visibility;
 mod lists;
