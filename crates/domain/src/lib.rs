@@ -25,6 +25,7 @@ pub mod ports;
 pub mod quota;
 pub mod relationship;
 pub mod replay;
+pub mod search;
 pub mod service;
 pub mod time;
 pub mod username;

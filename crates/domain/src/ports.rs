@@ -74,6 +74,13 @@ pub trait AccountStore: Send + Sync + 'static {
         at: Timestamp,
     ) -> Result<Option<(Account, Vec<Notification>)>, StoreError>;
 
+    /// Accounts matching `query` as `viewer` searches them, best first (see
+    /// [`crate::search`]): one page after `query.after`, at most `query.limit + 1`
+    /// (one more tells whether a next page exists). Never deleted accounts, nor
+    /// accounts that block `viewer`. Display-name words are matched on the words the
+    /// store keeps with each account ([`crate::search::name_words`]).
+    fn search(&self, viewer: AccountId, query: &crate::search::SearchQuery) -> Result<Vec<crate::search::Ranked>, StoreError>;
+
     /// Soft-deletes a live account in one transaction: marks it deleted (freeing its
     /// username) and removes every edge, request, block and notification touching it,
     /// moving each counterpart's counts by the edges really removed.

@@ -74,6 +74,7 @@ const DESCRIPTION: &str = r#"Rookery's canonical API (the `community` dialect: s
         crate::community::lists::followers,
         crate::community::lists::following,
         crate::community::lists::relationships,
+        crate::community::search::search,
         crate::community::blocks::remove_follower,
         crate::community::blocks::block,
         crate::community::blocks::unblock,
@@ -399,6 +400,7 @@ envelopes! {
     AccountDeletedEnvelope => AccountRemoved,
     MuteAnswerEnvelope => crate::community::mutes::MuteAnswer,
     MutedPageEnvelope => crate::community::mutes::MutedPage,
+    SearchResultsEnvelope => crate::community::search::SearchResults,
 }
 
 // ---------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ mod reconnect;
 mod replays;
 mod rows;
 mod schema;
+mod search;
 mod sql_types;
 mod transitions;
 

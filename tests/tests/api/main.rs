@@ -28,4 +28,5 @@ mod rate_limits;
 mod request_fates;
 mod requests;
 mod rgram;
+mod search;
 mod transfer;

@@ -13,6 +13,7 @@ pub(crate) mod notifications;
 pub(crate) mod profile_object;
 pub(crate) mod profiles;
 pub(crate) mod requests;
+pub(crate) mod search;
 
 use actix_web::web;
 use rookery_domain::SocialGraph;
@@ -48,6 +49,7 @@ pub fn routes<G: SocialGraph>(cfg: &mut web::ServiceConfig) {
                 .route(web::patch().to(profiles::update::<G>)),
         )
         .service(resource("/profiles/{user_id}").route(web::get().to(profiles::show::<G>)))
+        .service(resource("/users/search").route(web::get().to(search::search::<G>)))
         .service(resource("/users/{user_id}/followers").route(web::get().to(lists::followers::<G>)))
         .service(resource("/users/{user_id}/following").route(web::get().to(lists::following::<G>)))
         .service(resource("/relationships").route(web::get().to(lists::relationships::<G>)))
