@@ -2,9 +2,9 @@
 
 use crate::error::GraphError;
 use crate::ids::AccountId;
+use crate::mute::MuteState;
 use crate::relationship::RequestStatus;
 use crate::time::Timestamp;
-use crate::mute::MuteState;
 use crate::username::Username;
 use crate::visibility::{Audience, GraphPrivacy, may_see_counts};
 use crate::web_url::WebUrl;

@@ -79,7 +79,11 @@ pub trait AccountStore: Send + Sync + 'static {
     /// (one more tells whether a next page exists). Never deleted accounts, nor
     /// accounts that block `viewer`. Display-name words are matched on the words the
     /// store keeps with each account ([`crate::search::name_words`]).
-    fn search(&self, viewer: AccountId, query: &crate::search::SearchQuery) -> Result<Vec<crate::search::Ranked>, StoreError>;
+    fn search(
+        &self,
+        viewer: AccountId,
+        query: &crate::search::SearchQuery,
+    ) -> Result<Vec<crate::search::Ranked>, StoreError>;
 
     /// Soft-deletes a live account in one transaction: marks it deleted (freeing its
     /// username) and removes every edge, request, block and notification touching it,

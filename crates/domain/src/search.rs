@@ -23,14 +23,24 @@ pub fn name_words(full_name: Option<&str>) -> Vec<String> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Tier {
     /// The username is the query.
-    ExactUsername = 0,
+    ExactUsername,
     /// The caller follows the account.
-    Followed = 1,
+    Followed,
     /// Anyone else.
-    Other = 2,
+    Other,
 }
 
 impl Tier {
+    /// Its number (0 ranks first).
+    #[must_use]
+    pub const fn number(self) -> i64 {
+        match self {
+            Self::ExactUsername => 0,
+            Self::Followed => 1,
+            Self::Other => 2,
+        }
+    }
+
     /// From its number.
     #[must_use]
     pub const fn from_number(n: i64) -> Option<Self> {
@@ -58,7 +68,7 @@ impl SearchCursor {
     /// The opaque text form.
     #[must_use]
     pub fn encode(&self) -> String {
-        format!("{}.{}.{}", self.tier as i64, self.followers, self.id.as_uuid().simple())
+        format!("{}.{}.{}", self.tier.number(), self.followers, self.id.as_uuid().simple())
     }
 
     /// Parses [`SearchCursor::encode`]'s output.
@@ -145,7 +155,8 @@ mod tests {
         assert!(SearchQuery::parse(Some(&"a".repeat(65)), None, None).is_err());
         assert!(SearchQuery::parse(Some("a"), Some(0), None).is_err());
         assert_eq!(SearchQuery::parse(Some(" @Ada"), None, None).unwrap().prefix, "ada");
-        let cursor = SearchCursor { tier: Tier::Followed, followers: 42, id: AccountId::from_uuid(uuid::Uuid::now_v7()) };
+        let cursor =
+            SearchCursor { tier: Tier::Followed, followers: 42, id: AccountId::from_uuid(uuid::Uuid::now_v7()) };
         assert_eq!(SearchCursor::parse(&cursor.encode()), Ok(cursor));
         assert!(SearchCursor::parse("9.1.x").is_err());
     }

@@ -132,7 +132,10 @@ async fn run_and_keep(
     let (head, body) = response.into_parts();
     let Ok(bytes) = to_bytes(body).await else {
         forget(store, key).await;
-        return Ok(ServiceResponse::new(request, refuse(StatusCode::INTERNAL_SERVER_ERROR, "An unexpected error occurred")));
+        return Ok(ServiceResponse::new(
+            request,
+            refuse(StatusCode::INTERNAL_SERVER_ERROR, "An unexpected error occurred"),
+        ));
     };
     if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
         forget(store, key).await;

@@ -10,7 +10,9 @@ use crate::connection::BackendSql;
 use crate::database::Database;
 use crate::push::PushQueries;
 use crate::rows::{AccountRow, NewAccountRow, ProfileChangeset};
-use crate::schema::{accounts, blocks, devices, follow_quota, follow_requests, follows, mutes, notifications, push_outbox};
+use crate::schema::{
+    accounts, blocks, devices, follow_quota, follow_requests, follows, mutes, notifications, push_outbox,
+};
 use crate::search::NameWords;
 use crate::sql_types::{DbTime, DbUuid, db_time};
 use crate::transitions::TransitionWrites;
@@ -152,7 +154,11 @@ impl AccountStore for Database {
         })
     }
 
-    fn search(&self, viewer: AccountId, query: &rookery_domain::search::SearchQuery) -> Result<Vec<rookery_domain::search::Ranked>, StoreError> {
+    fn search(
+        &self,
+        viewer: AccountId,
+        query: &rookery_domain::search::SearchQuery,
+    ) -> Result<Vec<rookery_domain::search::Ranked>, StoreError> {
         self.search_accounts(viewer, query)
     }
 

@@ -6,8 +6,8 @@ use rookery_domain::pending::{Pending, PendingApply};
 use rookery_domain::ports::{GraphStore, StoreError};
 use rookery_domain::relationship::{PairState, Standing, Transition};
 use rookery_domain::{
-    Account, AccountId, AccountSummary, Direction, FollowRequest, ListPage, ListQuery, Listed, Mute, MutedAccount, Page,
-    PageRequest, Relation, RequestId, RequestListing, RequestStatus, Timestamp,
+    Account, AccountId, AccountSummary, Direction, FollowRequest, ListPage, ListQuery, Listed, Mute, MutedAccount,
+    Page, PageRequest, Relation, RequestId, RequestListing, RequestStatus, Timestamp,
 };
 
 use crate::connection::DbConnection;
@@ -235,7 +235,12 @@ impl GraphStore for Database {
         self.mutes_of(muter, now, page)
     }
 
-    fn muted_among(&self, muter: AccountId, candidates: &[AccountId], now: Timestamp) -> Result<Vec<AccountId>, StoreError> {
+    fn muted_among(
+        &self,
+        muter: AccountId,
+        candidates: &[AccountId],
+        now: Timestamp,
+    ) -> Result<Vec<AccountId>, StoreError> {
         self.muted_among_ids(muter, candidates, now)
     }
 

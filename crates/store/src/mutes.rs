@@ -165,7 +165,12 @@ impl Database {
         self.write(|conn| write_tx!(conn, |c| diesel::delete(mutes::table.find(key)).execute(c).map(|n| n > 0)))
     }
 
-    pub(crate) fn mutes_of(&self, muter: AccountId, now: Timestamp, page: PageRequest) -> Result<Page<MutedAccount>, StoreError> {
+    pub(crate) fn mutes_of(
+        &self,
+        muter: AccountId,
+        now: Timestamp,
+        page: PageRequest,
+    ) -> Result<Page<MutedAccount>, StoreError> {
         self.read_list(|conn| with_conn!(conn, |c| c.transaction(|c| c.mute_page(muter.into(), now, page))))
     }
 

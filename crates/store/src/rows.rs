@@ -2,8 +2,8 @@
 
 use diesel::prelude::*;
 use rookery_domain::{
-    Account, AccountId, Audience, Follow, FollowRequest, GraphPrivacy, Notification, NotificationKind, RequestFate, RequestId,
-    RequestStatus, Username,
+    Account, AccountId, Audience, Follow, FollowRequest, GraphPrivacy, Notification, NotificationKind, RequestFate,
+    RequestId, RequestStatus, Username,
 };
 
 use crate::schema::{accounts, blocks, follow_requests, follows, notifications};
@@ -69,7 +69,11 @@ pub fn unpack_privacy(packed: i32) -> GraphPrivacy {
         1 => Audience::Followers,
         _ => Audience::OnlySelf,
     };
-    GraphPrivacy { followers: audience(packed), following: audience(packed >> 2), counts_visible: packed & (1 << 4) == 0 }
+    GraphPrivacy {
+        followers: audience(packed),
+        following: audience(packed >> 2),
+        counts_visible: packed & (1 << 4) == 0,
+    }
 }
 
 /// A new row of `accounts`.

@@ -80,9 +80,7 @@ const START: (i64, i64, uuid::Uuid) = (-1, i64::MAX, uuid::Uuid::nil());
 
 impl Database {
     pub(crate) fn search_accounts(&self, viewer: AccountId, query: &SearchQuery) -> Result<Vec<Ranked>, StoreError> {
-        let (tier, followers, after) = query
-            .after
-            .map_or(START, |c| (c.tier as i64, c.followers, c.id.as_uuid()));
+        let (tier, followers, after) = query.after.map_or(START, |c| (c.tier.number(), c.followers, c.id.as_uuid()));
         let limit = i64::from(query.limit) + 1;
         let me = DbUuid::from(viewer);
         let after = DbUuid(after);
@@ -125,15 +123,16 @@ impl Database {
             return Ok(Vec::new());
         }
         let ids: Vec<DbUuid> = ranked.iter().map(|r| r.id).collect();
-        let mut found: std::collections::HashMap<DbUuid, AccountRow> = self.read(|conn| {
-            with_conn!(conn, |c| accounts::table
-                .filter(accounts::id.eq_any(&ids))
-                .select(AccountRow::as_select())
-                .load::<AccountRow>(c))
-        })?
-        .into_iter()
-        .map(|row| (row.id, row))
-        .collect();
+        let mut found: std::collections::HashMap<DbUuid, AccountRow> = self
+            .read(|conn| {
+                with_conn!(conn, |c| accounts::table
+                    .filter(accounts::id.eq_any(&ids))
+                    .select(AccountRow::as_select())
+                    .load::<AccountRow>(c))
+            })?
+            .into_iter()
+            .map(|row| (row.id, row))
+            .collect();
         Ok(ranked
             .into_iter()
             .filter_map(|r| {

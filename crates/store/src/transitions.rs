@@ -13,8 +13,8 @@ use crate::connection::BackendSql;
 use crate::events::StoreEvent;
 use crate::follow_run::{AccountStates, FollowRun, LockedAccount, RunFollow};
 use crate::graph::GraphQueries;
-use crate::rows::{BlockRow, FollowRow, NotificationRow, RequestRow};
 use crate::mutes::MuteQueries;
+use crate::rows::{BlockRow, FollowRow, NotificationRow, RequestRow};
 use crate::schema::{accounts, blocks, follow_requests, follows, notifications};
 use crate::sql_types::{DbTime, DbUuid, db_time};
 

@@ -12,7 +12,8 @@ struct Answer {
 }
 
 async fn keyed(app: &TestApp, method: Method, path: &str, user: &TestUser, key: &str, body: Option<Value>) -> Answer {
-    let mut request = app.client.request(method, app.community(path)).bearer_auth(&user.token).header("Idempotency-Key", key);
+    let mut request =
+        app.client.request(method, app.community(path)).bearer_auth(&user.token).header("Idempotency-Key", key);
     if let Some(body) = body {
         request = request.json(&body);
     }

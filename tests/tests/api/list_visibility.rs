@@ -67,7 +67,12 @@ async fn every_audience_from_every_viewer_in_every_dialect() {
         assert_eq!(statuses(&replies), forbidden, "{list}: {replies:?}");
     }
 
-    set_privacy(&app, &owner, json!({ "followers_visibility": "followers", "following_visibility": "self", "counts_visible": false })).await;
+    set_privacy(
+        &app,
+        &owner,
+        json!({ "followers_visibility": "followers", "following_visibility": "self", "counts_visible": false }),
+    )
+    .await;
     let me = app.call(Method::GET, "/profiles/me", &owner, None).await;
     assert_eq!((me.data()["followers_count"].clone(), me.data()["following_count"].clone()), (json!(1), json!(1)));
 
@@ -107,7 +112,12 @@ async fn every_audience_from_every_viewer_in_every_dialect() {
     assert_eq!(acted.body["data"]["currentUser"]["followingCount"], 1);
 
     // Back to the defaults: open again.
-    set_privacy(&app, &owner, json!({ "followers_visibility": "everyone", "following_visibility": "everyone", "counts_visible": true })).await;
+    set_privacy(
+        &app,
+        &owner,
+        json!({ "followers_visibility": "everyone", "following_visibility": "everyone", "counts_visible": true }),
+    )
+    .await;
     assert_eq!(statuses(&lists(&app, None, &owner, "following").await), anonymous_ok);
     assert_eq!(app.profile(&stranger, &owner).await["followers_count"], 2);
 }
@@ -132,7 +142,11 @@ async fn a_private_account_shows_its_lists_to_followers_at_most() {
 async fn bad_visibility_values_are_refused() {
     let app = spawn_app().await;
     let owner = app.user("owner").await;
-    for body in [json!({ "followers_visibility": "friends" }), json!({ "following_visibility": 3 }), json!({ "counts_visible": "no" })] {
+    for body in [
+        json!({ "followers_visibility": "friends" }),
+        json!({ "following_visibility": 3 }),
+        json!({ "counts_visible": "no" }),
+    ] {
         let reply = app.call(Method::PATCH, "/profiles/me", &owner, Some(body.clone())).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}: {reply:?}");
     }

@@ -25,7 +25,12 @@ async fn notification_kinds(app: &TestApp, user: &TestUser) -> Vec<(String, Stri
     let items = reply.data()["notifications"].as_array().cloned().unwrap_or_default();
     items
         .iter()
-        .map(|n| (n["type"].as_str().unwrap_or_default().to_owned(), n["actor"]["username"].as_str().unwrap_or_default().to_owned()))
+        .map(|n| {
+            (
+                n["type"].as_str().unwrap_or_default().to_owned(),
+                n["actor"]["username"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
         .collect()
 }
 
@@ -73,7 +78,10 @@ async fn bad_mutes_are_refused() {
     let app = spawn_app().await;
     let me = app.user("me").await;
     let myself = mute(&app, &me, &me, json!({})).await;
-    assert_eq!((myself.status, myself.body["message"].clone()), (StatusCode::BAD_REQUEST, json!("Cannot mute yourself")));
+    assert_eq!(
+        (myself.status, myself.body["message"].clone()),
+        (StatusCode::BAD_REQUEST, json!("Cannot mute yourself"))
+    );
     let nobody = app.call(Method::POST, "/mute", &me, Some(json!({ "user_id": uuid::Uuid::now_v7() }))).await;
     assert_eq!(nobody.status, StatusCode::NOT_FOUND);
     let other = app.user("other").await;

@@ -171,9 +171,10 @@ where
                 (UnfollowDecision::Unfollow, _) => {
                     (Transition::Unfollow { follower: actor, followee: target }, UnfollowOutcome::Unfollowed)
                 }
-                (UnfollowDecision::Withdraw, UnfollowScope::FollowOrRequest) => {
-                    (Transition::Cancel { requester: actor, target, at: self.clock.now() }, UnfollowOutcome::RequestWithdrawn)
-                }
+                (UnfollowDecision::Withdraw, UnfollowScope::FollowOrRequest) => (
+                    Transition::Cancel { requester: actor, target, at: self.clock.now() },
+                    UnfollowOutcome::RequestWithdrawn,
+                ),
             };
             if self.submit(actor, transition).await? == Applied::Changed {
                 return Ok(outcome);

@@ -65,7 +65,8 @@ where
         let muted = self.graph.mutes(actor, self.clock.now(), page)?;
         let total = muted.total;
         let items = muted.items.into_iter().map(|m| Listed { since: m.mute.created_at, item: m.account }).collect();
-        let list = ListPage { items, total: Some(total), paging: Paging::Offset(page), has_more: false, next_cursor: None };
+        let list =
+            ListPage { items, total: Some(total), paging: Paging::Offset(page), has_more: false, next_cursor: None };
         let seen = self.as_seen_by(actor, list)?;
         Ok(Page { items: seen.items, total, request: page })
     }

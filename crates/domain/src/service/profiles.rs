@@ -53,7 +53,13 @@ where
         ranked.truncate(limit);
         let next_cursor = if has_more { ranked.last().map(|r| r.position) } else { None };
         let items = ranked.into_iter().map(|r| Listed { since: r.account.created_at, item: r.account }).collect();
-        let page = ListPage { items, total: None, paging: Paging::Keyset { after: None, limit: query.limit }, has_more, next_cursor: None };
+        let page = ListPage {
+            items,
+            total: None,
+            paging: Paging::Keyset { after: None, limit: query.limit },
+            has_more,
+            next_cursor: None,
+        };
         let seen = self.as_seen_by(viewer, page)?;
         Ok(SearchPage { items: seen.items.into_iter().map(|l| l.item).collect(), next_cursor })
     }

@@ -120,7 +120,8 @@ where
     fn cancel_request_by_id(&self, actor: AccountId, id: RequestId) -> Result<FollowRequest, GraphError> {
         for _ in 0..MAX_ATTEMPTS {
             let pending = check_cancellable(self.graph.request(id)?.as_ref(), actor)?;
-            let cancel = Transition::Cancel { requester: pending.requester, target: pending.target, at: self.clock.now() };
+            let cancel =
+                Transition::Cancel { requester: pending.requester, target: pending.target, at: self.clock.now() };
             if self.apply_one(cancel)? == Applied::Changed {
                 return Ok(pending);
             }

@@ -58,7 +58,14 @@ fn at() -> Timestamp {
 }
 
 fn note(recipient: AccountId, actor: AccountId, kind: NotificationKind) -> Notification {
-    Notification { id: NotificationId::from_uuid(Uuid::now_v7()), recipient, actor, kind, created_at: at(), request: None }
+    Notification {
+        id: NotificationId::from_uuid(Uuid::now_v7()),
+        recipient,
+        actor,
+        kind,
+        created_at: at(),
+        request: None,
+    }
 }
 
 /// `job` on the accounts of `set`, with ids of its own.
