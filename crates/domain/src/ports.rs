@@ -63,7 +63,10 @@ pub trait AccountStore: Send + Sync + 'static {
     /// every pending request to it, set-based: the requests turn `accepted`, their
     /// edges are created, counts move by the edges really created, and one
     /// `follow_request_accepted` notification per request is stored, made with
-    /// [`Notification::request_accepted`]. Those notifications are returned.
+    /// [`Notification::request_accepted`], unless the requester's mute silences it;
+    /// the stored ones are returned. The requests' `follow_request` notifications are
+    /// marked read and `accepted`. A new display name replaces the account's stored
+    /// name words ([`crate::search::name_words`]) in the same transaction.
     ///
     /// MUST return `Ok(None)` when the account is not live, and
     /// `Err(StoreError::Conflict)` when a new username is taken.

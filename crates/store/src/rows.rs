@@ -239,3 +239,24 @@ impl From<&Notification> for NotificationRow {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn privacy_packs_into_one_column_and_back() {
+        let all = [Audience::Everyone, Audience::Followers, Audience::OnlySelf];
+        assert_eq!(pack_privacy(GraphPrivacy::default()), 0, "the column's default is everything visible");
+        for followers in all {
+            for following in all {
+                for counts_visible in [true, false] {
+                    let privacy = GraphPrivacy { followers, following, counts_visible };
+                    let packed = pack_privacy(privacy);
+                    assert!((0..32).contains(&packed), "within the CHECK constraint");
+                    assert_eq!(unpack_privacy(packed), privacy);
+                }
+            }
+        }
+    }
+}

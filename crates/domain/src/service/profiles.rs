@@ -10,7 +10,9 @@ use crate::search::{SearchPage, SearchQuery};
 
 /// Profile use cases.
 pub trait Profiles {
-    /// `target`'s profile as `viewer` sees it. Profiles and counts are public.
+    /// `target`'s profile as `viewer` sees it. Profiles are public; the counts only
+    /// as [`crate::visibility::may_see_counts`] allows ([`ProfileView::visible_counts`]),
+    /// and the viewer's mute shows only to the viewer.
     ///
     /// # Errors
     /// [`GraphError::UserNotFound`]; store errors.
