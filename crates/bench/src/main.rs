@@ -32,6 +32,7 @@ mod raw;
 mod report;
 mod scenarios;
 mod scratch;
+mod search;
 mod seed;
 mod server;
 mod streams;
@@ -154,6 +155,10 @@ struct Options {
     /// The `rookery` binary; default: beside this one.
     #[arg(long)]
     rookery: Option<PathBuf>,
+    /// Measure only account search (a fresh database of `--followers` accounts) and
+    /// print its latencies.
+    #[arg(long)]
+    search_only: bool,
     /// Parts to leave out, comma-separated.
     #[arg(long, value_enum, value_delimiter = ',')]
     skip: Vec<Part>,
@@ -253,6 +258,19 @@ fn main() -> ExitCode {
         BackendArg::Postgres => vec![Backend::Postgres],
         BackendArg::All => vec![Backend::Sqlite, Backend::Postgres],
     };
+    if options.search_only {
+        let mut ok = true;
+        for backend in backends {
+            match search::run(backend, &config) {
+                Ok(lines) => println!("{lines}"),
+                Err(e) => {
+                    eprintln!("rookery-bench: search on {} failed: {e:#}", backend.name());
+                    ok = false;
+                }
+            }
+        }
+        return if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+    }
     let mut reports = Vec::new();
     let mut failed = Vec::new();
     for backend in backends {

@@ -2,6 +2,8 @@
 
 use crate::error::GraphError;
 use crate::ids::AccountId;
+use crate::mute::MuteState;
+use crate::privacy::{Audience, GraphPrivacy};
 use crate::relationship::RequestStatus;
 use crate::time::Timestamp;
 use crate::username::Username;
@@ -36,6 +38,8 @@ pub struct Account {
     pub created_at: Timestamp,
     /// When its profile last changed.
     pub updated_at: Timestamp,
+    /// Who reads its lists, and whether others see its counts.
+    pub privacy: GraphPrivacy,
 }
 
 /// The part of a live account the state machine needs to decide a follow.
@@ -94,6 +98,12 @@ pub struct ProfilePatch {
     pub is_verified: Option<bool>,
     /// New post count, kept by the host application. Administrators only.
     pub posts_count: Option<i64>,
+    /// Who may read the followers list.
+    pub followers_visibility: Option<Audience>,
+    /// Who may read the following list.
+    pub following_visibility: Option<Audience>,
+    /// Whether others see the counts.
+    pub counts_visible: Option<bool>,
 }
 
 impl ProfilePatch {
@@ -145,6 +155,8 @@ pub struct Relation {
     pub is_blocking: bool,
     /// The account blocks the viewer.
     pub is_blocked_by: bool,
+    /// The viewer's mute of the account, while it is in force (private to the viewer).
+    pub mute: Option<MuteState>,
 }
 
 impl Relation {

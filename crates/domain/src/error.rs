@@ -36,6 +36,13 @@ pub enum GraphError {
     /// A private account's lists, asked for by someone who does not follow it.
     #[error("this account is private")]
     PrivateAccount,
+    /// A list the account keeps from this viewer (its `*_visibility` choice, or
+    /// the account blocks the viewer).
+    #[error("this list is not visible to you")]
+    ListHidden,
+    /// An account tried to mute itself.
+    #[error("cannot mute yourself")]
+    CannotMuteSelf,
     /// An account tried to block itself.
     #[error("cannot block yourself")]
     CannotBlockSelf,

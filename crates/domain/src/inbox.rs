@@ -14,6 +14,8 @@ pub struct NotificationView {
     pub actor: Account,
     /// Whether the recipient has marked it seen.
     pub is_read: bool,
+    /// For a `follow_request` notification: where its request stands now.
+    pub request_status: Option<crate::notification::RequestFate>,
 }
 
 impl NotificationView {

@@ -5,6 +5,7 @@ use std::fmt::Write;
 use crate::account::{Account, ProfileView};
 use crate::error::GraphError;
 use crate::ids::AccountId;
+use crate::mute::Mute;
 use crate::page::PageRequest;
 use crate::relationship::FollowRequest;
 use crate::time::Timestamp;
@@ -147,8 +148,9 @@ pub struct Listed<T = Account> {
 pub struct ListPage<T> {
     /// The items, newest first.
     pub items: Vec<Listed<T>>,
-    /// Items in the whole list (with the filter applied).
-    pub total: i64,
+    /// Items in the whole list (with the filter applied); `None` when the list's
+    /// owner hides its counts from the viewer (see [`crate::visibility`]).
+    pub total: Option<i64>,
     /// How the page was asked for.
     pub paging: Paging,
     /// Whether more items follow.
@@ -159,6 +161,15 @@ pub struct ListPage<T> {
 
 /// A page of accounts as the viewer sees them.
 pub type ProfilePage = ListPage<ProfileView>;
+
+/// A muted account as the muter's list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MutedAccount {
+    /// The muted account.
+    pub account: Account,
+    /// The mute.
+    pub mute: Mute,
+}
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,6 @@
 //! Notifications that the graph's changes produce.
 
-use crate::ids::{AccountId, NotificationId};
+use crate::ids::{AccountId, NotificationId, RequestId};
 use crate::time::Timestamp;
 
 /// What happened.
@@ -50,6 +50,47 @@ pub struct Notification {
     pub kind: NotificationKind,
     /// When.
     pub created_at: Timestamp,
+    /// The follow request a `follow_request` notification is about.
+    pub request: Option<RequestId>,
+}
+
+/// Where the request of a `follow_request` notification stands now; kept on the
+/// notification and written in the transaction that answers or withdraws the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RequestFate {
+    /// Not answered yet.
+    Pending,
+    /// Accepted.
+    Accepted,
+    /// Declined.
+    Declined,
+    /// Withdrawn by its requester (or removed by a block).
+    Cancelled,
+}
+
+impl RequestFate {
+    /// The wire and storage name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Accepted => "accepted",
+            Self::Declined => "declined",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    /// Parses a stored name.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "pending" => Some(Self::Pending),
+            "accepted" => Some(Self::Accepted),
+            "declined" => Some(Self::Declined),
+            "cancelled" => Some(Self::Cancelled),
+            _ => None,
+        }
+    }
 }
 
 impl Notification {
@@ -72,6 +113,7 @@ impl Notification {
             actor: request.target,
             kind: NotificationKind::FollowRequestAccepted,
             created_at: at,
+            request: None,
         }
     }
 }

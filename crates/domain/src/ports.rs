@@ -14,7 +14,9 @@ use crate::account::{Account, NewAccount, ProfilePatch, Relation};
 pub use crate::error::StoreError;
 use crate::ids::{AccountId, NotificationId, RequestId};
 use crate::inbox::{Device, DeviceToken, KindFilter, NotificationView};
+use crate::listing::MutedAccount;
 use crate::listing::{Direction, ListPage, ListQuery, Listed, RequestListing};
+use crate::mute::Mute;
 use crate::notification::Notification;
 use crate::page::{Page, PageRequest};
 use crate::pending::{Pending, PendingApply};
@@ -68,7 +70,10 @@ pub trait AccountStore: Send + Sync + 'static {
     /// every pending request to it, set-based: the requests turn `accepted`, their
     /// edges are created, counts move by the edges really created, and one
     /// `follow_request_accepted` notification per request is stored, made with
-    /// [`Notification::request_accepted`]. Those notifications are returned.
+    /// [`Notification::request_accepted`], unless the requester's mute silences it;
+    /// the stored ones are returned. The requests' `follow_request` notifications are
+    /// marked read and `accepted`. A new display name replaces the account's stored
+    /// name words ([`crate::search::name_words`]) in the same transaction.
     ///
     /// MUST return `Ok(None)` when the account is not live, and
     /// `Err(StoreError::Conflict)` when a new username is taken.
@@ -78,6 +83,17 @@ pub trait AccountStore: Send + Sync + 'static {
         patch: &ProfilePatch,
         at: Timestamp,
     ) -> Result<Option<(Account, Vec<Notification>)>, StoreError>;
+
+    /// Accounts matching `query` as `viewer` searches them, best first (see
+    /// [`crate::search`]): one page after `query.after`, at most `query.limit + 1`
+    /// (one more tells whether a next page exists). Never deleted accounts, nor
+    /// accounts that block `viewer`. Display-name words are matched on the words the
+    /// store keeps with each account ([`crate::search::name_words`]).
+    fn search(
+        &self,
+        viewer: AccountId,
+        query: &crate::search::SearchQuery,
+    ) -> Result<Vec<crate::search::Ranked>, StoreError>;
 
     /// Soft-deletes a live account in one transaction: marks it deleted (freeing its
     /// username) and removes every edge, request, block and notification touching it,
@@ -99,8 +115,10 @@ pub trait GraphStore: Send + Sync + 'static {
 
     /// How `viewer` stands towards each of `targets` that is a live account, in the
     /// order given, without duplicates; unknown and deleted ids are left out.
-    /// `is_self` is left false (the service sets it). One round of queries, whatever
-    /// the number of targets: never a query per target.
+    /// `is_self` is left false (the service sets it). `mute` is the viewer's stored
+    /// mute of the target, expired or not: the service keeps it only while
+    /// [`crate::MuteState::in_force`]. One round of queries, whatever the number of
+    /// targets: never a query per target.
     fn relations(&self, viewer: AccountId, targets: &[AccountId]) -> Result<Vec<(AccountId, Relation)>, StoreError>;
 
     /// One page of `owner`'s followers or following, newest first (ties broken by
@@ -114,7 +132,12 @@ pub trait GraphStore: Send + Sync + 'static {
 
     /// Applies the transitions in one transaction, in order, and reports for each
     /// whether its guard held (see [`Transition`]). Notifications carried by a
-    /// transition are stored only when it changed something; a spend carried by one is
+    /// transition are stored only when it changed something, and never while their
+    /// recipient mutes their actor with notifications at the notification's time
+    /// ([`crate::MuteState::silences_notifications`]): a silenced notification is not
+    /// stored, announced nor pushed, and the change itself still happens. Answering
+    /// or withdrawing a request (accept, decline, cancel, block) writes its fate on
+    /// the `follow_request` notification and marks it read; a spend carried by one is
     /// taken only then, and a used-up budget leaves it unchanged
     /// ([`Applied::Exhausted`]). Concurrent callers' transitions may share the
     /// transaction (group commit); each caller's are applied in its order, and the
@@ -124,6 +147,28 @@ pub trait GraphStore: Send + Sync + 'static {
     /// means nothing of the transitions was committed. The answer arrives after the
     /// commit.
     fn apply(&self, transitions: Vec<Transition>) -> PendingApply;
+
+    /// Stores `mute`, replacing the pair's mute if there is one.
+    ///
+    /// MUST return `Ok(false)`, storing nothing, when either account is not live.
+    fn put_mute(&self, mute: &Mute) -> Result<bool, StoreError>;
+
+    /// Removes `muter`'s mute of `muted`; whether there was one (in force or not).
+    fn remove_mute(&self, muter: AccountId, muted: AccountId) -> Result<bool, StoreError>;
+
+    /// `muter`'s mutes in force at `now` (`expires_at` absent or after `now`), newest
+    /// first, live muted accounts only.
+    fn mutes(&self, muter: AccountId, now: Timestamp, page: PageRequest) -> Result<Page<MutedAccount>, StoreError>;
+
+    /// Which of `candidates` `muter` mutes at `now` (mutes in force only): the
+    /// predicate "accounts X mutes", for anything that must leave muted accounts out
+    /// (suggestions). One query, whatever the number of candidates.
+    fn muted_among(
+        &self,
+        muter: AccountId,
+        candidates: &[AccountId],
+        now: Timestamp,
+    ) -> Result<Vec<AccountId>, StoreError>;
 
     /// Pending requests to `target`, newest first, with each requester's account.
     fn requests_received(&self, target: AccountId, page: PageRequest) -> Result<Page<RequestListing>, StoreError>;

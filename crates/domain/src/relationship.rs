@@ -182,6 +182,8 @@ pub enum Transition {
         requester: AccountId,
         /// Whom they asked.
         target: AccountId,
+        /// When (the request's notification is marked read then).
+        at: Timestamp,
     },
     /// `blocker` blocks `blocked`: remove the edges both ways (counts adjusted) and
     /// every request between the two, both ways. Guard: both live, no such block yet.
@@ -230,7 +232,7 @@ impl Transition {
         match self {
             Self::Follow { edge, .. } | Self::Accept { edge, .. } => [edge.follower, edge.followee],
             Self::Request { request, .. } => [request.requester, request.target],
-            Self::Decline { requester, target, .. } | Self::Cancel { requester, target } => [*requester, *target],
+            Self::Decline { requester, target, .. } | Self::Cancel { requester, target, .. } => [*requester, *target],
             Self::Block { blocker, blocked, .. } | Self::Unblock { blocker, blocked } => [*blocker, *blocked],
             Self::Unfollow { follower, followee } => [*follower, *followee],
         }
@@ -376,7 +378,7 @@ pub const fn notification(
     kind: NotificationKind,
     created_at: Timestamp,
 ) -> Notification {
-    Notification { id, recipient, actor, kind, created_at }
+    Notification { id, recipient, actor, kind, created_at, request: None }
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub mod drain;
 mod drf;
 mod fallback;
 mod health;
+pub mod idempotency;
 pub mod in_flight;
 pub mod observe;
 pub mod openapi;
@@ -83,7 +84,11 @@ pub fn configure<G: SocialGraph>(state: HttpState<G>) -> impl FnOnce(&mut web::S
             .configure(openapi::routes(dialects))
             .service(web::scope("/api/v1/admin").configure(admin::routes::<G>));
         if dialects.community {
-            cfg.service(web::scope("/api/v1/community").configure(community::routes::<G>));
+            cfg.service(
+                web::scope("/api/v1/community")
+                    .wrap(actix_web::middleware::from_fn(idempotency::keep_answers))
+                    .configure(community::routes::<G>),
+            );
         }
         if dialects.drf {
             drf::routes::<G>(cfg);

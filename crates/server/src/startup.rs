@@ -282,9 +282,12 @@ impl Application {
             })])),
         };
         let counted = web::Data::from(Arc::clone(&in_flight));
+        // The community dialect's kept answers for Idempotency-Key.
+        let replays = rookery_http::idempotency::replays(Arc::new(db.clone()));
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(counted.clone())
+                .app_data(replays.clone())
                 .wrap(from_fn(rookery_http::cors::cors))
                 .wrap(from_fn(rookery_http::observe::observe))
                 .wrap(from_fn(rookery_http::drain::drain_unread_body))

@@ -10,7 +10,10 @@ use crate::connection::BackendSql;
 use crate::database::Database;
 use crate::push::PushQueries;
 use crate::rows::{AccountRow, NewAccountRow, ProfileChangeset};
-use crate::schema::{accounts, blocks, devices, follow_quota, follow_requests, follows, notifications, push_outbox};
+use crate::schema::{
+    accounts, blocks, devices, follow_quota, follow_requests, follows, mutes, notifications, push_outbox,
+};
+use crate::search::NameWords;
 use crate::sql_types::{DbTime, DbUuid, db_time};
 use crate::transitions::TransitionWrites;
 
@@ -45,7 +48,10 @@ impl AccountQueries {
         let Some(before) = self.live_account(id)? else {
             return Ok(None);
         };
-        diesel::update(accounts::table.find(id)).set(ProfileChangeset::new(patch, at)).execute(self)?;
+        diesel::update(accounts::table.find(id)).set(ProfileChangeset::new(patch, before.privacy, at)).execute(self)?;
+        if let Some(full_name) = &patch.full_name {
+            self.store_name_words(id, full_name.as_deref())?;
+        }
         let accepted = if before.is_private && patch.is_private == Some(false) {
             self.accept_all_pending(id, db_time(at))?
         } else {
@@ -74,6 +80,8 @@ impl AccountQueries {
         diesel::delete(notifications::table.filter(notifications::recipient_id.eq(id).or(notifications::actor_id.eq(id))))
             .execute(self)?;
         diesel::delete(follow_quota::table.find(id)).execute(self)?;
+        diesel::delete(mutes::table.filter(mutes::muter_id.eq(id).or(mutes::muted_id.eq(id)))).execute(self)?;
+        self.store_name_words(id, None)?;
         let tokens = devices::table.filter(devices::account_id.eq(id)).select(devices::token);
         diesel::delete(push_outbox::table.filter(push_outbox::device_token.eq_any(tokens))).execute(self)?;
         diesel::delete(devices::table.filter(devices::account_id.eq(id))).execute(self)?;
@@ -148,10 +156,22 @@ impl AccountStore for Database {
                         .on_conflict(accounts::id)
                         .do_nothing()
                         .execute(c)?;
-                    Ok(if inserted > 0 { Applied::Changed } else { Applied::Unchanged })
+                    if inserted == 0 {
+                        return Ok(Applied::Unchanged);
+                    }
+                    c.store_name_words(row.id, row.full_name.as_deref())?;
+                    Ok(Applied::Changed)
                 })
             })
         })
+    }
+
+    fn search(
+        &self,
+        viewer: AccountId,
+        query: &rookery_domain::search::SearchQuery,
+    ) -> Result<Vec<rookery_domain::search::Ranked>, StoreError> {
+        self.search_accounts(viewer, query)
     }
 
     fn soft_delete(&self, id: AccountId, at: Timestamp) -> Result<Applied, StoreError> {

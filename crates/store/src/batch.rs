@@ -9,6 +9,7 @@ use rookery_domain::relationship::{Applied, Transition};
 use crate::budget::WindowReads;
 use crate::connection::{BackendSql, standing_of};
 use crate::follow_run::{AccountStates, FollowRun, LockedAccount, RunFollow};
+use crate::mutes::MuteQueries;
 use crate::pool::Connections;
 use crate::push::PushQueries;
 use crate::sql_types::DbUuid;
@@ -58,6 +59,10 @@ impl Connections {
                     .filter_map(|(transition, _)| transition.notification())
                     .cloned()
                     .collect();
+                // One place stores the batch's notifications, so one read of the
+                // recipients' mutes decides which are silenced.
+                let stored = c.audible(stored)?;
+                c.insert_notifications(&stored)?;
                 c.announce_notifications(&stored)?;
                 if push {
                     c.enqueue_pushes(&stored)?;

@@ -577,6 +577,8 @@ impl BackendSql for PgConnection {
             recipients: rows.iter().map(|row| row.recipient_id).collect(),
             actors: rows.iter().map(|row| row.actor_id).collect(),
             created_at: rows.iter().map(|row| row.created_at).collect(),
+            request_ids: rows.iter().map(|row| row.request_id).collect(),
+            request_statuses: rows.iter().map(|row| row.request_status).collect(),
             // Last: it moves the kinds out of the rows.
             kinds: rows.into_iter().map(|row| row.kind).collect(),
         };

@@ -29,7 +29,7 @@ use rookery_domain::{Follow, Notification};
 
 use crate::budget::{WindowRow, take_spends};
 use crate::connection::BackendSql;
-use crate::rows::{FollowRow, NotificationRow};
+use crate::rows::FollowRow;
 use crate::schema::{blocks, follow_requests, follows};
 use crate::sql_types::DbUuid;
 
@@ -183,7 +183,7 @@ impl FollowRun {
         if !answered.is_empty() {
             diesel::delete(follow_requests::table.filter(follow_requests::id.eq_any(answered))).execute(self)?;
         }
-        self.insert_notification_rows(kept.iter().map(|f| NotificationRow::from(f.notification)).collect())?;
+        // The run's notifications are stored by the batch, unless a mute silences them.
         Ok(run
             .iter()
             .map(|f| match exhausted.get(&f.pair()) {

@@ -6,8 +6,8 @@ use rookery_domain::pending::{Pending, PendingApply};
 use rookery_domain::ports::{GraphStore, StoreError};
 use rookery_domain::relationship::{PairState, Standing, Transition};
 use rookery_domain::{
-    Account, AccountId, AccountSummary, Direction, FollowRequest, ListPage, ListQuery, Listed, Page, PageRequest,
-    Relation, RequestId, RequestListing, RequestStatus,
+    Account, AccountId, AccountSummary, Direction, FollowRequest, ListPage, ListQuery, Listed, Mute, MutedAccount,
+    Page, PageRequest, Relation, RequestId, RequestListing, RequestStatus, Timestamp,
 };
 
 use crate::connection::DbConnection;
@@ -221,6 +221,27 @@ impl GraphStore for Database {
 
     fn apply(&self, transitions: Vec<Transition>) -> PendingApply {
         self.submit(transitions)
+    }
+
+    fn put_mute(&self, mute: &Mute) -> Result<bool, StoreError> {
+        self.store_mute(mute)
+    }
+
+    fn remove_mute(&self, muter: AccountId, muted: AccountId) -> Result<bool, StoreError> {
+        self.delete_mute(muter, muted)
+    }
+
+    fn mutes(&self, muter: AccountId, now: Timestamp, page: PageRequest) -> Result<Page<MutedAccount>, StoreError> {
+        self.mutes_of(muter, now, page)
+    }
+
+    fn muted_among(
+        &self,
+        muter: AccountId,
+        candidates: &[AccountId],
+        now: Timestamp,
+    ) -> Result<Vec<AccountId>, StoreError> {
+        self.muted_among_ids(muter, candidates, now)
     }
 
     fn requests_received(&self, target: AccountId, page: PageRequest) -> Result<Page<RequestListing>, StoreError> {

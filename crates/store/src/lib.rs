@@ -30,14 +30,17 @@ mod group_commit;
 mod lists;
 pub mod maintenance;
 mod migrations;
+mod mutes;
 mod notifications;
 mod offload;
 mod pg_arrays;
 mod pool;
 pub mod push;
 mod reconnect;
+mod replays;
 mod rows;
 mod schema;
+mod search;
 mod sql_types;
 mod transitions;
 

@@ -12,6 +12,7 @@ use rookery_domain::{
     RequestStatus, SearchPrefix,
 };
 
+use crate::mutes::MuteQueries;
 use crate::rows::{AccountRow, RequestRow};
 use crate::schema::{accounts, blocks, follow_requests, follows};
 use crate::sql_types::{DbTime, DbUuid, Instant, Uuid, db_time};
@@ -199,6 +200,7 @@ impl ListQueries {
             .load::<DbUuid>(self)?
             .into_iter()
             .collect();
+        let mut muting = self.mutes_by(viewer, ids)?;
         Ok(ids
             .iter()
             .filter(|id| live.contains(id))
@@ -211,6 +213,7 @@ impl ListQueries {
                     incoming_request_status: incoming.get(id).copied(),
                     is_blocking: blocking.contains(id),
                     is_blocked_by: blocked_by.contains(id),
+                    mute: muting.remove(id),
                 };
                 (AccountId::from_uuid(id.0), relation)
             })
@@ -236,7 +239,7 @@ impl ListQueries {
             None
         };
         let items = rows.into_iter().map(|(account, since)| Listed { item: account.into_domain(), since: since.0 }).collect();
-        Ok(ListPage { items, total, paging: query.paging, has_more, next_cursor })
+        Ok(ListPage { items, total: Some(total), paging: query.paging, has_more, next_cursor })
     }
 
     fn block_page(&mut self, blocker: DbUuid, page: PageRequest) -> QueryResult<Page<Listed>> {

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use rookery_domain::ports::{NotificationStore, StoreError};
 use rookery_domain::{
     AccountId, Device, DeviceToken, KindFilter, Notification, NotificationId, NotificationKind, NotificationView,
-    Timestamp,
+    RequestFate, RequestId, Timestamp,
 };
 
 use crate::connection::BackendSql;
@@ -24,6 +24,8 @@ struct StoredNotification {
     kind: String,
     created_at: DbTime,
     read_at: Option<DbTime>,
+    request_id: Option<DbUuid>,
+    request_status: Option<String>,
 }
 
 fn view((row, actor): (StoredNotification, AccountRow)) -> Option<NotificationView> {
@@ -36,9 +38,11 @@ fn view((row, actor): (StoredNotification, AccountRow)) -> Option<NotificationVi
             actor: AccountId::from_uuid(row.actor_id.0),
             kind,
             created_at: row.created_at.0,
+            request: row.request_id.map(|id| RequestId::from_uuid(id.0)),
         },
         actor: actor.into_domain(),
         is_read: row.read_at.is_some(),
+        request_status: row.request_status.as_deref().and_then(RequestFate::parse),
     })
 }
 

@@ -12,7 +12,7 @@
 
 use diesel::pg::{Pg, PgConnection};
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{Array, BigInt, Integer, Text};
+use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
 use diesel::{QueryResult, RunQueryDsl};
 
 use crate::sql_types::{DbTime, DbUuid, Instant, Uuid};
@@ -93,12 +93,15 @@ array_statement! {
 array_statement! {
     /// Stores new notifications (unread).
     InsertNotifications {
-        "INSERT INTO notifications (id, recipient_id, actor_id, kind, created_at) SELECT * FROM unnest(",
+        "INSERT INTO notifications (id, recipient_id, actor_id, kind, created_at, request_id, request_status) \
+         SELECT * FROM unnest(",
         ids: Array<Uuid> = Vec<DbUuid>,
         ", ", recipients: Array<Uuid> = Vec<DbUuid>,
         ", ", actors: Array<Uuid> = Vec<DbUuid>,
         ", ", kinds: Array<Text> = Vec<String>,
-        ", ", created_at: Array<Instant> = Vec<DbTime>;
+        ", ", created_at: Array<Instant> = Vec<DbTime>,
+        ", ", request_ids: Array<Nullable<Uuid>> = Vec<Option<DbUuid>>,
+        ", ", request_statuses: Array<Nullable<Text>> = Vec<Option<&'static str>>;
         ")"
     }
 }

@@ -1,7 +1,10 @@
 //! Rows as Diesel reads and writes them, and their conversion to domain values.
 
 use diesel::prelude::*;
-use rookery_domain::{Account, AccountId, Follow, FollowRequest, Notification, RequestId, RequestStatus, Username};
+use rookery_domain::{
+    Account, AccountId, Audience, Follow, FollowRequest, GraphPrivacy, Notification, NotificationKind, RequestFate,
+    RequestId, RequestStatus, Username,
+};
 
 use crate::schema::{accounts, blocks, follow_requests, follows, notifications};
 use crate::sql_types::{DbTime, DbUuid, db_time};
@@ -23,6 +26,7 @@ pub struct AccountRow {
     pub following_count: i64,
     pub created_at: DbTime,
     pub updated_at: DbTime,
+    pub graph_privacy: i32,
 }
 
 impl AccountRow {
@@ -41,7 +45,34 @@ impl AccountRow {
             following_count: self.following_count,
             created_at: self.created_at.0,
             updated_at: self.updated_at.0,
+            privacy: unpack_privacy(self.graph_privacy),
         }
+    }
+}
+
+/// The `graph_privacy` column: bits 0-1 the followers list's audience, bits 2-3 the
+/// following list's, bit 4 set when the counts are hidden (see the migration).
+pub fn pack_privacy(privacy: GraphPrivacy) -> i32 {
+    let audience = |a: Audience| match a {
+        Audience::Everyone => 0,
+        Audience::Followers => 1,
+        Audience::OnlySelf => 2,
+    };
+    audience(privacy.followers) | (audience(privacy.following) << 2) | if privacy.counts_visible { 0 } else { 1 << 4 }
+}
+
+/// Reads [`pack_privacy`]'s encoding (the CHECK constraint keeps it in range; an
+/// unknown audience reads as the narrowest).
+pub fn unpack_privacy(packed: i32) -> GraphPrivacy {
+    let audience = |bits: i32| match bits & 0b11 {
+        0 => Audience::Everyone,
+        1 => Audience::Followers,
+        _ => Audience::OnlySelf,
+    };
+    GraphPrivacy {
+        followers: audience(packed),
+        following: audience(packed >> 2),
+        counts_visible: packed & (1 << 4) == 0,
     }
 }
 
@@ -85,11 +116,18 @@ pub struct ProfileChangeset {
     pub is_private: Option<bool>,
     pub is_verified: Option<bool>,
     pub posts_count: Option<i64>,
+    pub graph_privacy: Option<i32>,
     pub updated_at: DbTime,
 }
 
 impl ProfileChangeset {
-    pub fn new(patch: &rookery_domain::ProfilePatch, at: chrono::DateTime<chrono::Utc>) -> Self {
+    /// The columns `patch` changes on an account whose privacy was `before`.
+    pub fn new(patch: &rookery_domain::ProfilePatch, before: GraphPrivacy, at: chrono::DateTime<chrono::Utc>) -> Self {
+        let privacy = GraphPrivacy {
+            followers: patch.followers_visibility.unwrap_or(before.followers),
+            following: patch.following_visibility.unwrap_or(before.following),
+            counts_visible: patch.counts_visible.unwrap_or(before.counts_visible),
+        };
         Self {
             username: patch.username.as_ref().map(|u| u.as_str().to_owned()),
             username_key: patch.username.as_ref().map(Username::key),
@@ -100,6 +138,7 @@ impl ProfileChangeset {
             is_private: patch.is_private,
             is_verified: patch.is_verified,
             posts_count: patch.posts_count,
+            graph_privacy: (privacy != before).then(|| pack_privacy(privacy)),
             updated_at: db_time(at),
         }
     }
@@ -182,6 +221,8 @@ pub struct NotificationRow {
     pub actor_id: DbUuid,
     pub kind: String,
     pub created_at: DbTime,
+    pub request_id: Option<DbUuid>,
+    pub request_status: Option<&'static str>,
 }
 
 impl From<&Notification> for NotificationRow {
@@ -192,6 +233,30 @@ impl From<&Notification> for NotificationRow {
             actor_id: n.actor.into(),
             kind: n.kind.as_str().to_owned(),
             created_at: db_time(n.created_at),
+            request_id: n.request.map(DbUuid::from),
+            // A request's notification starts pending; answering it writes its fate.
+            request_status: (n.kind == NotificationKind::FollowRequest).then_some(RequestFate::Pending.as_str()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn privacy_packs_into_one_column_and_back() {
+        let all = [Audience::Everyone, Audience::Followers, Audience::OnlySelf];
+        assert_eq!(pack_privacy(GraphPrivacy::default()), 0, "the column's default is everything visible");
+        for followers in all {
+            for following in all {
+                for counts_visible in [true, false] {
+                    let privacy = GraphPrivacy { followers, following, counts_visible };
+                    let packed = pack_privacy(privacy);
+                    assert!((0..32).contains(&packed), "within the CHECK constraint");
+                    assert_eq!(unpack_privacy(packed), privacy);
+                }
+            }
         }
     }
 }

@@ -20,6 +20,7 @@ diesel::table! {
         created_at -> Instant,
         updated_at -> Instant,
         deleted_at -> Nullable<Instant>,
+        graph_privacy -> Integer,
     }
 }
 
@@ -71,6 +72,8 @@ diesel::table! {
         kind -> Text,
         created_at -> Instant,
         read_at -> Nullable<Instant>,
+        request_id -> Nullable<Uuid>,
+        request_status -> Nullable<Text>,
     }
 }
 
@@ -111,6 +114,45 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Instant, Uuid};
+
+    mutes (muter_id, muted_id) {
+        muter_id -> Uuid,
+        muted_id -> Uuid,
+        notifications -> Bool,
+        expires_at -> Nullable<Instant>,
+        created_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::Uuid;
+
+    account_words (word, account_id) {
+        word -> Text,
+        account_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Instant, Uuid};
+
+    idempotency_keys (account_id, key) {
+        account_id -> Uuid,
+        key -> Text,
+        method -> Text,
+        path -> Text,
+        body_hash -> Text,
+        status -> Nullable<Integer>,
+        body -> Nullable<Binary>,
+        created_at -> Instant,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     follows,
@@ -119,5 +161,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     devices,
     push_outbox,
-    follow_quota
+    follow_quota,
+    mutes,
+    account_words,
+    idempotency_keys
 );

@@ -6,15 +6,16 @@ use diesel::dsl::case_when;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use rookery_domain::relationship::{Applied, PairState, Transition, request_guard};
-use rookery_domain::{FollowRequest, Notification, RequestStatus};
+use rookery_domain::{AccountId, FollowRequest, Notification, RequestFate, RequestStatus};
 
 use crate::budget::{WindowReads, take_spends};
 use crate::connection::BackendSql;
 use crate::events::StoreEvent;
 use crate::follow_run::{AccountStates, FollowRun, LockedAccount, RunFollow};
 use crate::graph::GraphQueries;
+use crate::mutes::MuteQueries;
 use crate::rows::{BlockRow, FollowRow, NotificationRow, RequestRow};
-use crate::schema::{accounts, blocks, follow_requests, follows};
+use crate::schema::{accounts, blocks, follow_requests, follows, notifications};
 use crate::sql_types::{DbTime, DbUuid, db_time};
 
 const PENDING: &str = "pending";
@@ -32,6 +33,10 @@ pub(crate) trait TransitionWrites {
     /// other instances, once per transaction.
     fn insert_notifications(&mut self, notes: &[Notification]) -> QueryResult<()>;
     fn announce_notifications(&mut self, notes: &[Notification]) -> QueryResult<()>;
+    /// Writes the fate of answered or withdrawn requests on their `follow_request`
+    /// notifications and marks those read; a recipient whose unread count dropped is
+    /// announced.
+    fn write_fates(&mut self, requests: &[DbUuid], fate: RequestFate, at: DbTime) -> QueryResult<()>;
 }
 
 fn changed(rows: usize) -> Applied {
@@ -54,7 +59,7 @@ impl TransitionWrites {
                 let run = [RunFollow { edge, notification, spend: *spend }];
                 Ok(self.apply_follow_run(&run, &mut states)?.pop().unwrap_or(Applied::Unchanged))
             }
-            Transition::Request { request, notification, spend } => {
+            Transition::Request { request, notification: _, spend } => {
                 let (a, b) = (DbUuid::from(request.requester), DbUuid::from(request.target));
                 let pair = self.lock_pair(a, b)?;
                 let state = PairState {
@@ -87,10 +92,10 @@ impl TransitionWrites {
                     self.store_quota_windows(&rows)?;
                 }
                 self.delete_answered_requests(a, b)?;
-                self.insert_notifications(std::slice::from_ref(notification))?;
+                // Its notification is stored by the batch, unless a mute silences it.
                 Ok(Applied::Changed)
             }
-            Transition::Accept { request, edge, notification } => {
+            Transition::Accept { request, edge, notification: _ } => {
                 let (a, b) = (DbUuid::from(edge.follower), DbUuid::from(edge.followee));
                 if !self.lock_pair(a, b)?.both_live() {
                     return Ok(Applied::Unchanged);
@@ -110,7 +115,7 @@ impl TransitionWrites {
                 if inserted > 0 {
                     self.move_counts(a, b, 1)?;
                 }
-                self.insert_notifications(std::slice::from_ref(notification))?;
+                self.write_fates(&[DbUuid::from(*request)], RequestFate::Accepted, db_time(edge.created_at))?;
                 Ok(Applied::Changed)
             }
             Transition::Decline { request, requester, target, at } => {
@@ -120,17 +125,23 @@ impl TransitionWrites {
                 )
                 .set((follow_requests::status.eq(RequestStatus::Declined.as_str()), follow_requests::updated_at.eq(db_time(*at))))
                 .execute(self)?;
+                if answered > 0 {
+                    self.write_fates(&[DbUuid::from(*request)], RequestFate::Declined, db_time(*at))?;
+                }
                 Ok(changed(answered))
             }
-            Transition::Cancel { requester, target } => {
+            Transition::Cancel { requester, target, at } => {
                 self.lock_pair(DbUuid::from(*requester), DbUuid::from(*target))?;
-                let deleted = diesel::delete(follow_requests::table.filter(
-                    follow_requests::requester_id.eq(DbUuid::from(*requester))
-                        .and(follow_requests::target_id.eq(DbUuid::from(*target)))
-                        .and(follow_requests::status.eq(PENDING)),
-                ))
-                .execute(self)?;
-                Ok(changed(deleted))
+                let pending = follow_requests::requester_id.eq(DbUuid::from(*requester))
+                    .and(follow_requests::target_id.eq(DbUuid::from(*target)))
+                    .and(follow_requests::status.eq(PENDING));
+                let withdrawn: Vec<DbUuid> = follow_requests::table.filter(pending).select(follow_requests::id).load(self)?;
+                if withdrawn.is_empty() {
+                    return Ok(Applied::Unchanged);
+                }
+                diesel::delete(follow_requests::table.filter(follow_requests::id.eq_any(&withdrawn))).execute(self)?;
+                self.write_fates(&withdrawn, RequestFate::Cancelled, db_time(*at))?;
+                Ok(Applied::Changed)
             }
             Transition::Block { blocker, blocked, reason, at } => {
                 let (a, b) = (DbUuid::from(*blocker), DbUuid::from(*blocked));
@@ -147,11 +158,14 @@ impl TransitionWrites {
                         self.move_counts(follower, followee, -1)?;
                     }
                 }
-                diesel::delete(follow_requests::table.filter(
-                    follow_requests::requester_id.eq(a).and(follow_requests::target_id.eq(b))
-                        .or(follow_requests::requester_id.eq(b).and(follow_requests::target_id.eq(a))),
-                ))
-                .execute(self)?;
+                let between = follow_requests::requester_id.eq(a).and(follow_requests::target_id.eq(b))
+                    .or(follow_requests::requester_id.eq(b).and(follow_requests::target_id.eq(a)));
+                let withdrawn: Vec<DbUuid> = follow_requests::table
+                    .filter(between.and(follow_requests::status.eq(PENDING)))
+                    .select(follow_requests::id)
+                    .load(self)?;
+                diesel::delete(follow_requests::table.filter(between)).execute(self)?;
+                self.write_fates(&withdrawn, RequestFate::Cancelled, db_time(*at))?;
                 Ok(Applied::Changed)
             }
             Transition::Unblock { blocker, blocked } => {
@@ -208,7 +222,10 @@ impl TransitionWrites {
         diesel::update(follow_requests::table.filter(pending_to_target))
             .set((follow_requests::status.eq(RequestStatus::Accepted.as_str()), follow_requests::updated_at.eq(at)))
             .execute(self)?;
+        let ids: Vec<DbUuid> = requests.iter().map(|r| DbUuid::from(r.id)).collect();
+        self.write_fates(&ids, RequestFate::Accepted, at)?;
         let notes: Vec<Notification> = requests.iter().map(|r| Notification::request_accepted(r, at.0)).collect();
+        let notes = self.audible(notes)?;
         self.insert_notifications(&notes)?;
         self.announce_notifications(&notes)?;
         Ok(notes)
@@ -238,6 +255,27 @@ impl TransitionWrites {
 
     fn insert_notifications(&mut self, notes: &[Notification]) -> QueryResult<()> {
         self.insert_notification_rows(notes.iter().map(NotificationRow::from).collect())
+    }
+
+    fn write_fates(&mut self, requests: &[DbUuid], fate: RequestFate, at: DbTime) -> QueryResult<()> {
+        if requests.is_empty() {
+            return Ok(());
+        }
+        let theirs = || notifications::table.filter(notifications::request_id.eq_any(requests));
+        let unread: Vec<DbUuid> = theirs().filter(notifications::read_at.is_null()).select(notifications::recipient_id).load(self)?;
+        diesel::update(theirs()).set(notifications::request_status.eq(fate.as_str())).execute(self)?;
+        if unread.is_empty() {
+            return Ok(());
+        }
+        diesel::update(theirs().filter(notifications::read_at.is_null())).set(notifications::read_at.eq(Some(at))).execute(self)?;
+        for recipient in unread {
+            let count = notifications::table
+                .filter(notifications::recipient_id.eq(recipient).and(notifications::read_at.is_null()))
+                .count()
+                .get_result::<i64>(self)?;
+            self.announce(&StoreEvent::Unread { recipient: AccountId::from_uuid(recipient.0), count })?;
+        }
+        Ok(())
     }
 
     fn announce_notifications(&mut self, notes: &[Notification]) -> QueryResult<()> {

@@ -34,6 +34,9 @@ async fn a_profile_carries_every_field_of_the_profile_object() {
             "is_following",
             "follows_viewer",
             "follow_request_status",
+            "is_muting",
+            "muting_notifications",
+            "mute_expires_at",
             "created_at",
             "updated_at"
         ]

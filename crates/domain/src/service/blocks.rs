@@ -82,8 +82,13 @@ where
     fn blocked_accounts(&self, actor: AccountId, page: PageRequest) -> Result<Page<Listed<ProfileView>>, GraphError> {
         let blocked = self.graph.blocked_accounts(actor, page)?;
         let total = blocked.total;
-        let list =
-            ListPage { items: blocked.items, total, paging: Paging::Offset(page), has_more: false, next_cursor: None };
+        let list = ListPage {
+            items: blocked.items,
+            total: Some(total),
+            paging: Paging::Offset(page),
+            has_more: false,
+            next_cursor: None,
+        };
         let seen = self.as_seen_by(actor, list)?;
         Ok(Page { items: seen.items, total, request: page })
     }

@@ -90,6 +90,7 @@ pub fn sample_account(id: AccountId) -> Account {
         following_count: 0,
         created_at: now(),
         updated_at: now(),
+        privacy: crate::GraphPrivacy::default(),
     }
 }
 

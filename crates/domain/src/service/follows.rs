@@ -25,7 +25,7 @@ use super::{GraphService, MAX_ATTEMPTS};
 use crate::account::{Identity, Relation};
 use crate::error::GraphError;
 use crate::ids::{AccountId, NotificationId, RequestId};
-use crate::notification::NotificationKind;
+use crate::notification::{Notification, NotificationKind};
 use crate::ports::{AccountStore, Clock, GraphStore, IdSource, NotificationStore, Notifier, StoreError};
 use crate::quota::Spend;
 use crate::relationship::{
@@ -171,9 +171,10 @@ where
                 (UnfollowDecision::Unfollow, _) => {
                     (Transition::Unfollow { follower: actor, followee: target }, UnfollowOutcome::Unfollowed)
                 }
-                (UnfollowDecision::Withdraw, UnfollowScope::FollowOrRequest) => {
-                    (Transition::Cancel { requester: actor, target }, UnfollowOutcome::RequestWithdrawn)
-                }
+                (UnfollowDecision::Withdraw, UnfollowScope::FollowOrRequest) => (
+                    Transition::Cancel { requester: actor, target, at: self.clock.now() },
+                    UnfollowOutcome::RequestWithdrawn,
+                ),
             };
             if self.submit(actor, transition).await? == Applied::Changed {
                 return Ok(outcome);
@@ -232,7 +233,10 @@ where
             created_at: now,
             updated_at: None,
         };
-        let note = notification(notification_id, target, actor, NotificationKind::FollowRequest, now);
+        let note = Notification {
+            request: Some(request.id),
+            ..notification(notification_id, target, actor, NotificationKind::FollowRequest, now)
+        };
         (Transition::Request { request, notification: note, spend: self.spend() }, request)
     }
 
@@ -547,7 +551,7 @@ mod tests {
         let mut pending = pair(a, b, true);
         pending.request = Some(request(a, b, RequestStatus::Pending));
         let unfollow_t = Transition::Unfollow { follower: a, followee: b };
-        let cancel = Transition::Cancel { requester: a, target: b };
+        let cancel = Transition::Cancel { requester: a, target: b, at: now() };
         ports
             .graph
             .expect_apply()

@@ -8,6 +8,7 @@ use crate::error::GraphError;
 use crate::ids::AccountId;
 use crate::listing::{Direction, ListPage, ListQuery, Listed, ProfilePage};
 use crate::ports::{AccountStore, Clock, GraphStore, IdSource, NotificationStore, Notifier};
+use crate::visibility::{may_read_list, may_see_counts};
 
 /// Most ids one relationships call takes.
 pub const MAX_RELATIONSHIPS: usize = 100;
@@ -15,11 +16,13 @@ pub const MAX_RELATIONSHIPS: usize = 100;
 /// List use cases.
 pub trait Lists {
     /// `owner`'s followers or following as `viewer` sees them: newest first, each with
-    /// the viewer's relation to it (none for an anonymous viewer). A private account's
-    /// lists are visible to itself and to its accepted followers only.
+    /// the viewer's relation to it (none for an anonymous viewer). Who may read the
+    /// list is [`may_read_list`]'s to say; `total` is `None` when the owner hides its
+    /// counts from the viewer.
     ///
     /// # Errors
-    /// [`GraphError::UserNotFound`], [`GraphError::PrivateAccount`]; store errors.
+    /// [`GraphError::UserNotFound`], [`GraphError::PrivateAccount`],
+    /// [`GraphError::ListHidden`]; store errors.
     fn list(
         &self,
         viewer: Option<AccountId>,
@@ -54,16 +57,16 @@ where
         query: &ListQuery,
     ) -> Result<ProfilePage, GraphError> {
         let account = self.accounts.account(owner)?.ok_or(GraphError::UserNotFound)?;
-        if account.is_private {
-            let allowed = match viewer {
-                Some(viewer) => viewer == owner || self.relation_to(viewer, owner)?.is_following,
-                None => false,
-            };
-            if !allowed {
-                return Err(GraphError::PrivateAccount);
-            }
+        let relation = viewer.map(|viewer| self.relation_to(viewer, owner)).transpose()?;
+        let audience = match direction {
+            Direction::Followers => account.privacy.followers,
+            Direction::Following => account.privacy.following,
+        };
+        may_read_list(&account, audience, relation.as_ref())?;
+        let mut page = self.graph.list(owner, direction, query)?;
+        if !may_see_counts(&account, relation.as_ref()) {
+            page.total = None;
         }
-        let page = self.graph.list(owner, direction, query)?;
         match viewer {
             Some(viewer) => self.as_seen_by(viewer, page),
             None => Ok(as_seen_by_nobody(page)),
@@ -80,6 +83,7 @@ where
         }
         let mut relations = self.graph.relations(viewer, targets)?;
         for (id, relation) in &mut relations {
+            *relation = self.as_of_now(*relation);
             relation.is_self = *id == viewer;
         }
         Ok(relations)
@@ -113,7 +117,7 @@ where
                 let relation = if id == viewer {
                     Relation { is_self: true, ..Relation::default() }
                 } else {
-                    relations.remove(&id).unwrap_or_default()
+                    self.as_of_now(relations.remove(&id).unwrap_or_default())
                 };
                 Listed { item: ProfileView { account: listed.item, relation }, since: listed.since }
             })
@@ -152,7 +156,7 @@ mod tests {
 
     fn page_of(accounts: Vec<crate::Account>) -> ListPage<crate::Account> {
         let items = accounts.into_iter().map(|a| Listed { item: a, since: now() }).collect();
-        ListPage { items, total: 2, paging: query().paging, has_more: false, next_cursor: None }
+        ListPage { items, total: Some(2), paging: query().paging, has_more: false, next_cursor: None }
     }
 
     #[test]
@@ -183,6 +187,13 @@ mod tests {
             .times(1)
             .returning(move |_, _, _| Ok(page_of(vec![sample_account(other), sample_account(viewer)])));
         let following = Relation { is_following: true, ..Relation::default() };
+        // One read of the viewer's relation to the owner (may it read the list?), one for the page.
+        ports
+            .graph
+            .expect_relations()
+            .withf(move |v, ids| *v == viewer && ids == [owner])
+            .times(1)
+            .return_const(Ok(vec![(owner, Relation::default())]));
         ports
             .graph
             .expect_relations()

@@ -12,6 +12,7 @@ mod follows;
 mod inbox;
 mod lists;
 mod live_callers;
+mod mutes;
 mod profiles;
 mod requests;
 mod shown;
@@ -24,6 +25,7 @@ pub use blocks::{BlockOutcome, Blocks};
 pub use follows::{FollowOutcome, Follows, UnfollowOutcome, UnfollowScope};
 pub use inbox::Inbox;
 pub use lists::Lists;
+pub use mutes::Mutes;
 pub use profiles::Profiles;
 pub use requests::Requests;
 pub use shown::{AfterAction, FollowAction, FollowShown, RequestWithParties, Shown};
@@ -96,18 +98,40 @@ where
         if viewer == target {
             return Ok(Relation { is_self: true, ..Relation::default() });
         }
-        Ok(self.graph.relations(viewer, &[target])?.into_iter().next().map(|(_, r)| r).unwrap_or_default())
+        let relation = self.graph.relations(viewer, &[target])?.into_iter().next().map(|(_, r)| r);
+        Ok(self.as_of_now(relation.unwrap_or_default()))
+    }
+
+    /// A relation as the store read it, with a mute that has expired dropped: how
+    /// every read ends a mute without any job.
+    fn as_of_now(&self, mut relation: Relation) -> Relation {
+        if relation.mute.is_some_and(|m| !m.in_force(self.clock.now())) {
+            relation.mute = None;
+        }
+        relation
     }
 }
 
 /// Every use case of the graph; what an inbound adapter (HTTP, CLI) depends on.
 pub trait SocialGraph:
-    Accounts + Follows + Requests + Shown + Profiles + Lists + Blocks + Admin + Inbox + Send + Sync + 'static
+    Accounts + Follows + Requests + Shown + Profiles + Lists + Blocks + Mutes + Admin + Inbox + Send + Sync + 'static
 {
 }
 
 impl<T> SocialGraph for T where
-    T: Accounts + Follows + Requests + Shown + Profiles + Lists + Blocks + Admin + Inbox + Send + Sync + 'static
+    T: Accounts
+        + Follows
+        + Requests
+        + Shown
+        + Profiles
+        + Lists
+        + Blocks
+        + Mutes
+        + Admin
+        + Inbox
+        + Send
+        + Sync
+        + 'static
 {
 }
 

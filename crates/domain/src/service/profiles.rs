@@ -4,11 +4,15 @@ use super::GraphService;
 use crate::account::{Account, ProfilePatch, ProfileView, Relation};
 use crate::error::GraphError;
 use crate::ids::AccountId;
+use crate::listing::{ListPage, Listed, Paging};
 use crate::ports::{AccountStore, Clock, GraphStore, IdSource, NotificationStore, Notifier, StoreError};
+use crate::search::{SearchPage, SearchQuery};
 
 /// Profile use cases.
 pub trait Profiles {
-    /// `target`'s profile as `viewer` sees it. Profiles and counts are public.
+    /// `target`'s profile as `viewer` sees it. Profiles are public; the counts only
+    /// as [`crate::visibility::may_see_counts`] allows ([`ProfileView::visible_counts`]),
+    /// and the viewer's mute shows only to the viewer.
     ///
     /// # Errors
     /// [`GraphError::UserNotFound`]; store errors.
@@ -21,6 +25,13 @@ pub trait Profiles {
     /// [`GraphError::InvalidInput`] for over-long fields, [`GraphError::UsernameTaken`],
     /// [`GraphError::UserNotFound`]; store errors.
     fn update_profile(&self, actor: AccountId, patch: &ProfilePatch) -> Result<ProfileView, GraphError>;
+
+    /// Accounts matching `query`, best first, as `viewer` sees them (see
+    /// [`crate::search`]).
+    ///
+    /// # Errors
+    /// Store errors.
+    fn search_accounts(&self, viewer: AccountId, query: &SearchQuery) -> Result<SearchPage, GraphError>;
 }
 
 impl<A, G, S, C, I, N> Profiles for GraphService<A, G, S, C, I, N>
@@ -35,6 +46,24 @@ where
     fn profile(&self, viewer: AccountId, target: AccountId) -> Result<ProfileView, GraphError> {
         let account = self.accounts.account(target)?.ok_or(GraphError::UserNotFound)?;
         Ok(ProfileView { account, relation: self.relation_to(viewer, target)? })
+    }
+
+    fn search_accounts(&self, viewer: AccountId, query: &SearchQuery) -> Result<SearchPage, GraphError> {
+        let mut ranked = self.accounts.search(viewer, query)?;
+        let limit = usize::try_from(query.limit).unwrap_or(usize::MAX);
+        let has_more = ranked.len() > limit;
+        ranked.truncate(limit);
+        let next_cursor = if has_more { ranked.last().map(|r| r.position) } else { None };
+        let items = ranked.into_iter().map(|r| Listed { since: r.account.created_at, item: r.account }).collect();
+        let page = ListPage {
+            items,
+            total: None,
+            paging: Paging::Keyset { after: None, limit: query.limit },
+            has_more,
+            next_cursor: None,
+        };
+        let seen = self.as_seen_by(viewer, page)?;
+        Ok(SearchPage { items: seen.items.into_iter().map(|l| l.item).collect(), next_cursor })
     }
 
     fn update_profile(&self, actor: AccountId, patch: &ProfilePatch) -> Result<ProfileView, GraphError> {

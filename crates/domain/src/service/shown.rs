@@ -59,6 +59,15 @@ pub struct AfterAction {
     pub target: Account,
 }
 
+impl AfterAction {
+    /// The target's follower count, when it shows its counts to the caller (never the
+    /// target itself here: acting on oneself is refused).
+    #[must_use]
+    pub fn target_followers(&self) -> Option<i64> {
+        crate::visibility::may_see_counts(&self.target, None).then_some(self.target.followers_count)
+    }
+}
+
 /// The use cases answered with their accounts.
 pub trait Shown {
     /// As [`Follows::follow`]; a request is answered with both of its accounts.

@@ -26,7 +26,7 @@ pub struct TargetUser {
     pub id: String,
     pub username: String,
     pub display_name: String,
-    pub follower_count: i64,
+    pub follower_count: Option<i64>,
 }
 
 /// The caller's following count after the action.
@@ -76,8 +76,8 @@ pub struct ListedUser {
 pub struct Pagination {
     pub page: u32,
     pub limit: i64,
-    pub total: i64,
-    pub total_pages: i64,
+    pub total: Option<i64>,
+    pub total_pages: Option<i64>,
     pub has_more: bool,
 }
 

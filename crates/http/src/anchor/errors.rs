@@ -102,6 +102,9 @@ impl From<GraphError> for AnchorError {
             GraphError::PrivateAccount => {
                 Self::new(StatusCode::FORBIDDEN, "PRIVATE_ACCOUNT", "This account is private")
             }
+            GraphError::ListHidden => {
+                Self::new(StatusCode::FORBIDDEN, "LIST_HIDDEN", "This account does not show this list to you")
+            }
             GraphError::Blocked => Self::new(StatusCode::FORBIDDEN, "FORBIDDEN", "You cannot follow this user"),
             // The caller's own account was deleted: said as such, on every endpoint,
             // not as a block (the seed has no code for it).

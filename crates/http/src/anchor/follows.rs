@@ -56,7 +56,8 @@ pub async fn act<G: SocialGraph>(
             id: target.id.to_string(),
             username: at(target),
             display_name: display_name(target),
-            follower_count: target.followers_count,
+            // `null` when the target hides its counts from the caller (docs/api.md).
+            follower_count: after.target_followers(),
         },
         current_user: CurrentUser { following_count: me.following_count },
         follow_request_status: after.pending.then_some("pending"),
@@ -146,7 +147,9 @@ pub async fn list<G: SocialGraph>(
         })
         .collect();
     let limit = i64::from(page.page_size());
-    let total_pages = (listing.total + limit - 1) / limit;
+    // The seed's numbers; `null` when the owner hides its counts from the caller (a Go
+    // client decoding into an int keeps its zero value, and learns nothing).
+    let total_pages = listing.total.map(|total| (total + limit - 1) / limit);
     let pagination =
         Pagination { page: page.page(), limit, total: listing.total, total_pages, has_more: listing.has_more };
     Ok(ok(ListPage { data: items, pagination }))

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use utoipa::openapi::{Object, ObjectBuilder, Type};
 
 use super::profile_object::ProfileObject;
-use super::states::{NotificationType, PlatformName, RequestOutcome, RequestState, state};
+use super::states::{NotificationType, PlatformName, RequestFateName, RequestOutcome, RequestState, state};
 use crate::time::rfc3339;
 
 /// Seed 002's success envelope, with the `success` flag its app checks.
@@ -268,9 +268,9 @@ pub struct UserPage {
     /// The accounts, as the caller sees each.
     pub users: Vec<FollowedProfile>,
     /// The list's length (the account's stored count), or the number of matches with
-    /// `search_query`.
-    #[schema(minimum = 0)]
-    pub total: i64,
+    /// `search_query`; null when the account hides its counts from the caller.
+    #[schema(minimum = 0, required = true)]
+    pub total: Option<i64>,
     /// This page's number, from 1; null when paging by cursor.
     #[schema(minimum = 1, required = true)]
     pub page: Option<u32>,
@@ -308,6 +308,13 @@ pub struct Relationship {
     pub is_blocking: bool,
     /// It blocks the caller.
     pub is_blocked_by: bool,
+    /// The caller mutes it (private to the caller).
+    pub is_muting: bool,
+    /// The caller's mute silences its notifications.
+    pub muting_notifications: bool,
+    /// When the caller's mute ends; null while not muted or muted until unmuted.
+    #[schema(format = DateTime, required = true)]
+    pub mute_expires_at: Option<String>,
 }
 
 impl Relationship {
@@ -324,6 +331,9 @@ impl Relationship {
             incoming_request_status: state(r.incoming_request_status),
             is_blocking: r.is_blocking,
             is_blocked_by: r.is_blocked_by,
+            is_muting: r.mute.is_some(),
+            muting_notifications: r.mute.is_some_and(|m| m.notifications),
+            mute_expires_at: r.mute.and_then(|m| m.expires_at).map(rfc3339),
         }
     }
 }
@@ -461,6 +471,31 @@ pub struct NotificationItem {
     pub created_at: String,
     /// Whether it was marked seen.
     pub is_read: bool,
+    #[serde(flatten)]
+    pub request: Option<RequestOfNotification>,
+}
+
+/// What a `follow_request` notification adds: its request, as it stands now. Other
+/// kinds have neither field.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestOfNotification {
+    /// The request's id.
+    #[schema(format = Uuid)]
+    pub request_id: String,
+    /// The request as it stands now (`cancelled` once withdrawn).
+    #[schema(required = true)]
+    pub request_status: Option<RequestFateName>,
+}
+
+impl RequestOfNotification {
+    /// The request of `view`'s notification, if it is about one.
+    #[must_use]
+    pub fn of(view: &NotificationView) -> Option<Self> {
+        view.notification.request.map(|id| Self {
+            request_id: id.to_string(),
+            request_status: view.request_status.map(RequestFateName::from),
+        })
+    }
 }
 
 impl From<&NotificationView> for NotificationItem {
@@ -475,6 +510,7 @@ impl From<&NotificationView> for NotificationItem {
             post_id: (),
             created_at: rfc3339(n.created_at),
             is_read: view.is_read,
+            request: RequestOfNotification::of(view),
         }
     }
 }

@@ -133,6 +133,8 @@ impl From<GraphError> for ApiError {
             GraphError::NoPendingRequest => (StatusCode::NOT_FOUND, "No pending follow request found for this user"),
             GraphError::Blocked => (StatusCode::FORBIDDEN, "You cannot follow this user"),
             GraphError::PrivateAccount => (StatusCode::FORBIDDEN, "This account is private"),
+            GraphError::ListHidden => (StatusCode::FORBIDDEN, "This account does not show this list to you"),
+            GraphError::CannotMuteSelf => (StatusCode::BAD_REQUEST, "Cannot mute yourself"),
             GraphError::CannotBlockSelf => (StatusCode::BAD_REQUEST, "Cannot block yourself"),
             GraphError::AccountDeleted => (StatusCode::FORBIDDEN, "This account has been deleted"),
             GraphError::UsernameTaken => (StatusCode::CONFLICT, "Username already taken"),

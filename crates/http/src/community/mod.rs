@@ -9,10 +9,12 @@ pub mod errors;
 pub(crate) mod follows;
 pub(crate) mod input;
 pub(crate) mod lists;
+pub(crate) mod mutes;
 pub(crate) mod notifications;
 pub(crate) mod profile_object;
 pub(crate) mod profiles;
 pub(crate) mod requests;
+pub(crate) mod search;
 pub mod states;
 
 use actix_web::web;
@@ -43,6 +45,7 @@ pub fn routes<G: SocialGraph>(cfg: &mut web::ServiceConfig) {
             resource("/profiles").post(profiles::create::<G>).put(profiles::update::<G>).patch(profiles::update::<G>),
         )
         .service(resource("/profiles/{user_id}").get(profiles::show::<G>))
+        .service(resource("/users/search").get(search::search::<G>))
         .service(resource("/users/{user_id}/followers").get(lists::followers::<G>))
         .service(resource("/users/{user_id}/following").get(lists::following::<G>))
         .service(resource("/relationships").get(lists::relationships::<G>))
@@ -51,6 +54,9 @@ pub fn routes<G: SocialGraph>(cfg: &mut web::ServiceConfig) {
         .service(resource("/block/status/{user_id}").get(blocks::status::<G>))
         .service(resource("/block/{user_id}").delete(blocks::unblock::<G>))
         .service(resource("/blocks").get(blocks::list::<G>))
+        .service(resource("/mute").post(mutes::mute::<G>))
+        .service(resource("/mute/{user_id}").delete(mutes::unmute::<G>))
+        .service(resource("/mutes").get(mutes::list::<G>))
         .service(resource("/notifications").get(notifications::list::<G>))
         .service(resource("/notifications/stream").get(crate::sse::stream::<G>))
         .service(resource("/notifications/unread-count").get(notifications::unread_count::<G>))

@@ -28,10 +28,12 @@ pub struct ProfileObject {
     pub banner_image_url: Option<String>,
     pub is_private: bool,
     pub is_verified: bool,
-    #[schema(minimum = 0)]
-    pub followers_count: i64,
-    #[schema(minimum = 0)]
-    pub following_count: i64,
+    /// `null` when the account hides its counts from the caller.
+    #[schema(minimum = 0, required = true)]
+    pub followers_count: Option<i64>,
+    /// `null` when the account hides its counts from the caller.
+    #[schema(minimum = 0, required = true)]
+    pub following_count: Option<i64>,
     #[schema(minimum = 0)]
     pub posts_count: i64,
     /// The account is the caller.
@@ -43,6 +45,13 @@ pub struct ProfileObject {
     /// The caller's latest follow request to it.
     #[schema(required = true)]
     pub follow_request_status: Option<RequestState>,
+    /// The caller mutes it (private to the caller).
+    pub is_muting: bool,
+    /// The caller's mute also silences its notifications.
+    pub muting_notifications: bool,
+    /// When the caller's mute ends; `null` while not muted or muted until unmuted.
+    #[schema(format = DateTime, required = true)]
+    pub mute_expires_at: Option<String>,
     #[schema(format = DateTime)]
     pub created_at: String,
     #[schema(format = DateTime)]
@@ -53,6 +62,7 @@ impl From<&ProfileView> for ProfileObject {
     fn from(view: &ProfileView) -> Self {
         let a = &view.account;
         let r = &view.relation;
+        let counts = view.visible_counts();
         Self {
             id: a.id.to_string(),
             user_id: a.id.to_string(),
@@ -63,13 +73,16 @@ impl From<&ProfileView> for ProfileObject {
             banner_image_url: a.banner_image_url.clone(),
             is_private: a.is_private,
             is_verified: a.is_verified,
-            followers_count: a.followers_count,
-            following_count: a.following_count,
+            followers_count: counts.map(|(followers, _)| followers),
+            following_count: counts.map(|(_, following)| following),
             posts_count: a.posts_count,
             is_self: r.is_self,
             is_following: r.is_following,
             follows_viewer: r.follows_viewer,
             follow_request_status: r.request_status.map(RequestState::from),
+            is_muting: r.mute.is_some(),
+            muting_notifications: r.mute.is_some_and(|m| m.notifications),
+            mute_expires_at: r.mute.and_then(|m| m.expires_at).map(rfc3339),
             created_at: rfc3339(a.created_at),
             updated_at: rfc3339(a.updated_at),
         }

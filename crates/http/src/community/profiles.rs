@@ -2,7 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use rookery_domain::{ProfilePatch, SocialGraph, Username, WebUrl, WebUrlError};
+use rookery_domain::{Audience, ProfilePatch, SocialGraph, Username, WebUrl, WebUrlError};
 use serde::{Deserialize, Deserializer};
 use utoipa::openapi::schema::SchemaType;
 use utoipa::openapi::{Object, ObjectBuilder, Type};
@@ -66,6 +66,15 @@ pub struct ProfileBody {
     /// Private accounts answer follows with requests; switching to public accepts
     /// every pending one.
     is_private: Option<bool>,
+    /// Who may read the followers list: `everyone` (default), `followers` or `self`.
+    /// A private account's lists stay visible to its accepted followers at most.
+    #[schema(value_type = Option<String>, pattern = "^(everyone|followers|self)$")]
+    followers_visibility: Option<String>,
+    /// Who may read the following list, as `followers_visibility`.
+    #[schema(value_type = Option<String>, pattern = "^(everyone|followers|self)$")]
+    following_visibility: Option<String>,
+    /// Whether others see the follower and following counts (default true).
+    counts_visible: Option<bool>,
 }
 
 /// Tells a field sent as `null` (`Some(None)`) from one not sent (`None`).
@@ -87,11 +96,19 @@ impl ProfileBody {
             profile_image_url: web_url("profile_image_url", self.profile_image_url)?,
             banner_image_url: web_url("banner_image_url", self.banner_image_url)?,
             is_private: self.is_private,
+            followers_visibility: audience("followers_visibility", self.followers_visibility.as_deref())?,
+            following_visibility: audience("following_visibility", self.following_visibility.as_deref())?,
+            counts_visible: self.counts_visible,
             // Badges and post counts are the administrators' and the host app's to set.
             is_verified: None,
             posts_count: None,
         })
     }
+}
+
+/// A list audience field of a body.
+fn audience(field: &str, value: Option<&str>) -> Result<Option<Audience>, ApiError> {
+    Ok(value.map(|raw| Audience::parse(field, raw)).transpose()?)
 }
 
 /// An image URL field of a body: `null` (or an empty string, as form-based clients

@@ -2,7 +2,7 @@
 //! it, a notification's type, a device's platform. Each is the domain's, named as
 //! seed 002 names it.
 
-use rookery_domain::{NotificationKind, Platform, RequestStatus};
+use rookery_domain::{NotificationKind, Platform, RequestFate, RequestStatus};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -86,4 +86,29 @@ pub enum RequestOutcome {
     Declined,
     /// Withdrawn by the requester.
     Cancelled,
+}
+
+/// Where the request of a `follow_request` notification stands now.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestFateName {
+    /// Not answered yet.
+    Pending,
+    /// Accepted.
+    Accepted,
+    /// Declined.
+    Declined,
+    /// Withdrawn by its requester (or removed by a block).
+    Cancelled,
+}
+
+impl From<RequestFate> for RequestFateName {
+    fn from(fate: RequestFate) -> Self {
+        match fate {
+            RequestFate::Pending => Self::Pending,
+            RequestFate::Accepted => Self::Accepted,
+            RequestFate::Declined => Self::Declined,
+            RequestFate::Cancelled => Self::Cancelled,
+        }
+    }
 }

@@ -89,7 +89,7 @@ impl From<GraphError> for DrfError {
             GraphError::InvalidInput(message) => Self::detail(StatusCode::BAD_REQUEST, &message),
             GraphError::CannotFollowSelf => Self::detail(StatusCode::BAD_REQUEST, "You cannot follow yourself."),
             GraphError::UserNotFound => Self::detail(StatusCode::NOT_FOUND, "Not found."),
-            GraphError::Blocked | GraphError::PrivateAccount | GraphError::AccountDeleted => {
+            GraphError::Blocked | GraphError::PrivateAccount | GraphError::ListHidden | GraphError::AccountDeleted => {
                 Self::detail(StatusCode::FORBIDDEN, "You do not have permission to perform this action.")
             }
             GraphError::Store(StoreError::Unavailable(_)) => {

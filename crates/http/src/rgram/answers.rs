@@ -130,8 +130,8 @@ pub struct OneRequest {
 #[serde(rename_all = "camelCase")]
 pub struct Pagination {
     current_page: i64,
-    total_pages: i64,
-    total_count: i64,
+    total_pages: Option<i64>,
+    total_count: Option<i64>,
     has_next_page: bool,
     has_prev_page: bool,
 }
@@ -144,9 +144,22 @@ impl Pagination {
         let current = i64::from(page.page());
         Self {
             current_page: current,
-            total_pages,
-            total_count: total,
+            total_pages: Some(total_pages),
+            total_count: Some(total),
             has_next_page: current < total_pages,
+            has_prev_page: current > 1,
+        }
+    }
+
+    /// Where `page` stands in a list whose owner hides its counts from the caller:
+    /// `totalPages` and `totalCount` are `null` (see docs/api.md), the rest as usual.
+    pub fn hidden(page: PageRequest, has_more: bool) -> Self {
+        let current = i64::from(page.page());
+        Self {
+            current_page: current,
+            total_pages: None,
+            total_count: None,
+            has_next_page: has_more,
             has_prev_page: current > 1,
         }
     }

@@ -75,6 +75,8 @@ impl RgramError {
                 Self::new(StatusCode::UNAUTHORIZED, "Authentication required")
             }
             GraphError::PrivateAccount => Self::new(StatusCode::FORBIDDEN, "This account is private"),
+            // The account's own choice: no token opens it to everyone, so 403 either way.
+            GraphError::ListHidden => Self::new(StatusCode::FORBIDDEN, "This list is not visible to you"),
             GraphError::UserNotFound => Self::new(StatusCode::NOT_FOUND, "User not found"),
             other => other.into(),
         }
@@ -129,6 +131,8 @@ impl From<GraphError> for RgramError {
             GraphError::RequestAlreadyDeclined => (StatusCode::BAD_REQUEST, "Follow request is already rejected"),
             GraphError::Blocked => (StatusCode::FORBIDDEN, "You cannot follow this user"),
             GraphError::PrivateAccount => (StatusCode::FORBIDDEN, "This account is private"),
+            GraphError::ListHidden => (StatusCode::FORBIDDEN, "This list is not visible to you"),
+            GraphError::CannotMuteSelf => (StatusCode::BAD_REQUEST, "Cannot mute yourself"),
             GraphError::CannotBlockSelf => (StatusCode::BAD_REQUEST, "Cannot block yourself"),
             GraphError::AccountDeleted => (StatusCode::FORBIDDEN, "This account has been deleted"),
             GraphError::UsernameTaken => (StatusCode::CONFLICT, "Username already taken"),

@@ -64,7 +64,10 @@ async fn list<G: SocialGraph>(
     }
     .map_err(|e| RgramError::listing(e, authenticated))?;
     let users = listing.items.iter().map(|l| User::of(&l.item.account, UserFields::WithBio)).collect();
-    let pagination = Pagination::of(page, listing.total);
+    let pagination = match listing.total {
+        Some(total) => Pagination::of(page, total),
+        None => Pagination::hidden(page, listing.has_more),
+    };
     Ok(match direction {
         Direction::Followers => {
             ok(StatusCode::OK, "Followers retrieved", Some(Followers { followers: users, pagination }))

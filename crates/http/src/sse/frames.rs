@@ -8,7 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa::openapi::Object;
 
-use crate::community::answers::{Actor, constant, null_value};
+use crate::community::answers::{Actor, RequestOfNotification, constant, null_value};
 use crate::community::states::NotificationType;
 use crate::time::rfc3339;
 
@@ -71,6 +71,8 @@ pub struct StreamNotification {
     /// The recipient's unread count after it.
     #[schema(minimum = 0)]
     unread_count: i64,
+    #[serde(flatten)]
+    request: Option<RequestOfNotification>,
 }
 
 impl StreamNotification {
@@ -84,6 +86,7 @@ impl StreamNotification {
             post_id: (),
             created_at: rfc3339(n.created_at),
             unread_count,
+            request: RequestOfNotification::of(view),
         }
     }
 }

@@ -16,7 +16,7 @@ use crate::connection::DbConnection;
 use crate::database::Database;
 use crate::maintenance::records::{AccountRecord, FollowRecord};
 use crate::maintenance::tally;
-use crate::schema::accounts;
+use crate::schema::{account_words, accounts};
 use crate::sql_types::{DbTime, DbUuid, db_time};
 
 /// Rows per multi-row INSERT of accounts: 13 columns, under SQLite's 32766 variables.
@@ -229,6 +229,7 @@ impl ImportWrites {
 
         let mut outcome = BatchOutcome::default();
         let mut rows = Vec::new();
+        let mut words = Vec::new();
         for (index, (record, key)) in batch.iter().zip(keys).enumerate() {
             let id = DbUuid::from(record.id);
             // An id already stored, live or deleted, stays as it is: re-importing a
@@ -271,10 +272,19 @@ impl ImportWrites {
                 accounts::updated_at.eq(db_time(record.updated_at)),
                 accounts::deleted_at.eq(record.deleted_at.map(db_time)),
             ));
+            if live {
+                for word in rookery_domain::search::name_words(record.full_name.as_deref()) {
+                    words.push((account_words::word.eq(word), account_words::account_id.eq(id)));
+                }
+            }
         }
         let mut inserted = 0;
         for chunk in rows.chunks(ACCOUNT_CHUNK) {
             inserted += diesel::insert_into(accounts::table).values(chunk).on_conflict_do_nothing().execute(self)?;
+        }
+        // The display names' words of the new live accounts, for search.
+        for chunk in words.chunks(ACCOUNT_CHUNK) {
+            diesel::insert_into(account_words::table).values(chunk).on_conflict_do_nothing().execute(self)?;
         }
         // A row the INSERT left out was written by a concurrent writer since the lookup.
         outcome.inserted = tally(inserted);

@@ -58,7 +58,14 @@ fn at() -> Timestamp {
 }
 
 fn note(recipient: AccountId, actor: AccountId, kind: NotificationKind) -> Notification {
-    Notification { id: NotificationId::from_uuid(Uuid::now_v7()), recipient, actor, kind, created_at: at() }
+    Notification {
+        id: NotificationId::from_uuid(Uuid::now_v7()),
+        recipient,
+        actor,
+        kind,
+        created_at: at(),
+        request: None,
+    }
 }
 
 /// `job` on the accounts of `set`, with ids of its own.
@@ -83,7 +90,7 @@ fn transition(job: Job, set: &[AccountId]) -> Transition {
             spend,
         },
         Job::Unfollow(a, b) => Transition::Unfollow { follower: set[a], followee: set[b] },
-        Job::Cancel(a, b) => Transition::Cancel { requester: set[a], target: set[b] },
+        Job::Cancel(a, b) => Transition::Cancel { requester: set[a], target: set[b], at: at() },
         Job::Block(a, b) => Transition::Block { blocker: set[a], blocked: set[b], reason: None, at: at() },
         Job::Unblock(a, b) => Transition::Unblock { blocker: set[a], blocked: set[b] },
     }
