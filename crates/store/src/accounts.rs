@@ -143,7 +143,9 @@ impl AccountStore for Database {
     }
 
     fn soft_delete(&self, id: AccountId, at: Timestamp) -> Result<Applied, StoreError> {
-        self.write(|conn| write_tx!(conn, |c| c.soft_delete_live(id.into(), db_time(at))))
+        let applied = self.write(|conn| write_tx!(conn, |c| c.soft_delete_live(id.into(), db_time(at))))?;
+        self.record_fences([id]);
+        Ok(applied)
     }
 
     fn update_profile(
