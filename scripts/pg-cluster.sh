@@ -65,9 +65,13 @@ CONF
       replica="$dir/replica$n"
       as_owner "$bin/pg_basebackup" -d "host=127.0.0.1 port=$port user=postgres application_name=replica$n" \
         -D "$replica" -R -X stream --no-sync -c fast >/dev/null
+      # The base backup copied the primary's settings: a standby promoted with the
+      # primary's synchronous_standby_names and no standby of its own would make
+      # every commit wait forever.
       cat >>"$replica/postgresql.conf" <<CONF
 port = $replica_port
 unix_socket_directories = '$dir'
+synchronous_standby_names = ''
 CONF
       node_start "$replica"
     done
