@@ -242,9 +242,7 @@ impl Gauges for RuntimeGauges {
 fn replica_gauges(replicas: &[ReplicaStatus], primary_reads: u64) -> Vec<(&'static str, &'static str, f64)> {
     let count = |n: usize| f64::from(u32::try_from(n).unwrap_or(u32::MAX));
     let up: Vec<&ReplicaStatus> = replicas.iter().filter(|r| r.up).collect();
-    // Reads are counters; a gauge's f64 holds them exactly up to 2^53.
-    #[allow(clippy::cast_precision_loss)]
-    let reads = |n: u64| n as f64;
+    let reads = |n: u64| f64::from(u32::try_from(n).unwrap_or(u32::MAX));
     vec![
         ("rookery_db_replicas", "Read replicas configured.", count(replicas.len())),
         ("rookery_db_replicas_up", "Read replicas that answered their last probe.", count(up.len())),

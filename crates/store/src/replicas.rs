@@ -103,7 +103,7 @@ impl Replicas {
     pub(crate) fn pick(&self, fence: i64) -> Option<&Replica> {
         let n = self.replicas.len();
         let start = self.next.fetch_add(1, Ordering::Relaxed);
-        (0..n).map(|i| &self.replicas[(start + i) % n]).find(|replica| self.usable(replica, fence))
+        (0..n).filter_map(|i| self.replicas.get((start + i) % n)).find(|replica| self.usable(replica, fence))
     }
 
     fn usable(&self, replica: &Replica, fence: i64) -> bool {
