@@ -22,6 +22,9 @@ use crate::connection::Manager;
 /// How often the watcher samples the primary and the replicas.
 const TICK: Duration = Duration::from_millis(100);
 
+/// A sample at least this old is always stale (with a lag bound below it).
+const STALE_SAMPLE: Duration = Duration::from_secs(1);
+
 /// How far back the watcher remembers the primary's WAL positions: the largest lag
 /// it can measure.
 const HISTORY: Duration = Duration::from_secs(60);
@@ -111,8 +114,9 @@ impl Replicas {
             return true;
         }
         let sample = *replica.sample.lock().unwrap_or_else(PoisonError::into_inner);
-        // A sample older than the bound says nothing: the watcher may be stuck on it.
-        let fresh = sample.at.is_some_and(|at| at.elapsed() <= self.max_lag);
+        // A sample older than the bound (or than a few ticks, for a bound below them)
+        // says nothing: the watcher may be stuck probing another server.
+        let fresh = sample.at.is_some_and(|at| at.elapsed() <= self.max_lag.max(STALE_SAMPLE));
         sample.up && fresh && sample.lag <= self.max_lag && sample.replayed >= fence
     }
 
