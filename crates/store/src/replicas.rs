@@ -273,3 +273,63 @@ fn position(conn: &mut Option<PgConnection>, url: &str) -> Option<Position> {
     }
     result.ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lag_is_the_age_of_the_oldest_wal_not_replayed() {
+        let now = Instant::now();
+        let history: VecDeque<(Instant, i64)> = [
+            (now - Duration::from_secs(3), 100),
+            (now - Duration::from_secs(2), 200),
+            (now - Duration::from_secs(1), 300),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(lag(&history, 0, 300, now), Duration::ZERO, "caught up");
+        assert_eq!(lag(&history, 0, 350, now), Duration::ZERO, "ahead of the last sample");
+        assert_eq!(lag(&history, 0, 250, now), Duration::from_secs(1));
+        assert_eq!(lag(&history, 0, 150, now), Duration::from_secs(2));
+        assert_eq!(lag(&history, 120, 110, now), HISTORY, "behind what was forgotten");
+    }
+
+    fn replicas(samples: &[Sample], max_lag: Duration) -> Replicas {
+        let manager = Manager::new(crate::connection::Target::Sqlite(":memory:".into()), Duration::from_secs(1));
+        let pools = samples
+            .iter()
+            .map(|_| ("r".to_owned(), "r".to_owned(), r2d2::Pool::builder().build_unchecked(manager.clone())))
+            .collect();
+        let set = Replicas::new(pools, max_lag, true);
+        for (replica, sample) in set.replicas.iter().zip(samples) {
+            *replica.sample.lock().unwrap_or_else(PoisonError::into_inner) = *sample;
+        }
+        set
+    }
+
+    #[test]
+    fn only_replicas_up_fresh_within_the_lag_and_past_the_fence_serve() {
+        let now = Some(Instant::now());
+        let good = Sample { up: true, replayed: 500, lag: Duration::ZERO, at: now };
+        let set = replicas(
+            &[
+                Sample { up: false, ..good },
+                Sample { lag: Duration::from_secs(6), ..good },
+                Sample { at: None, ..good },
+                Sample { replayed: 400, ..good },
+            ],
+            Duration::from_secs(5),
+        );
+        assert!(set.any_usable(), "the one behind the fence serves unfenced reads");
+        assert!(set.pick(0).is_some());
+        assert!(set.pick(450).is_none(), "none has replayed past 450");
+        let status = set.status();
+        assert_eq!(status.iter().map(|s| s.in_use).collect::<Vec<_>>(), vec![false, false, false, true]);
+
+        let both = replicas(&[good, good], Duration::from_secs(5));
+        let first = both.pick(500).map(|r| std::ptr::from_ref(r));
+        let second = both.pick(500).map(|r| std::ptr::from_ref(r));
+        assert_ne!(first, second, "reads take turns");
+    }
+}
