@@ -328,8 +328,8 @@ mod tests {
         assert_eq!(status.iter().map(|s| s.in_use).collect::<Vec<_>>(), vec![false, false, false, true]);
 
         let both = replicas(&[good, good], Duration::from_secs(5));
-        let first = both.pick(500).map(|r| std::ptr::from_ref(r));
-        let second = both.pick(500).map(|r| std::ptr::from_ref(r));
+        let first = both.pick(500).map(std::ptr::from_ref);
+        let second = both.pick(500).map(std::ptr::from_ref);
         assert_ne!(first, second, "reads take turns");
     }
 }
