@@ -87,7 +87,7 @@ async fn measure(binary: &Path, connections: usize, duration: Duration) -> anyho
     let cluster = Cluster::start(2)?;
     let primary = cluster.url(0);
     let signer = Signer::new(SECRET);
-    let ids: Vec<AccountId> = (0..ACCOUNTS).map(|_| AccountId::from_uuid(uuid::Uuid::now_v7())).collect();
+    let ids: Vec<AccountId> = (0..ACCOUNTS).map(|_| AccountId::from_uuid(uuid::Uuid::new_v4())).collect();
     let tokens = signer.tokens(&ids)?;
     {
         let server = Server::start(binary, &primary, SECRET, &[]).await?;
