@@ -94,7 +94,7 @@ async fn measure(binary: &Path, connections: usize, duration: Duration) -> anyho
         seed(server.port, &ids, &tokens).await?;
         println!("seeded {ACCOUNTS} accounts following {FOLLOWS_EACH} others each");
     }
-    println!("| list reads through one `rookery serve` | reads/s | on replicas |");
+    println!("| list reads through one `rookery serve` | pages/s | store reads on replicas (2 a page) |");
     println!("|---|---:|---:|");
     for replicas in 0..=2 {
         let urls: Vec<String> = (1..=replicas).map(|node| cluster.url(node)).collect();
