@@ -36,9 +36,11 @@ test-postgres:
 	@scripts/pg-cluster.sh available 2>/dev/null || echo "NOTE: no PostgreSQL server binaries (initdb, pg_basebackup): the replica and failover tests (crates/server/tests/cluster) say SKIPPED"
 	ROOKERY_TEST_DATABASE=postgres ROOKERY_TEST_POSTGRES_URL=$(POSTGRES_URL) $(CARGO) $(NEXTEST) $(DB_CRATES) $(WITH_IGNORED)
 
-## The dependency rule: domain without diesel/actix, http without diesel, store without actix.
+## The dependency rule: domain without diesel/actix, http without diesel, store without actix;
+## and no module of any crate importing one that imports it back.
 layers:
 	scripts/check-layers.sh
+	python3 scripts/module-cycles.py crates
 
 lint: layers
 	$(CARGO) fmt --all --check

@@ -175,6 +175,10 @@ pub struct Reply {
     pub content_type: Option<String>,
     /// The JSON body.
     pub body: Value,
+    /// Every response header (snapshots pin `Retry-After`, `Allow`, `WWW-Authenticate`).
+    pub headers: reqwest::header::HeaderMap,
+    /// The body as sent, for answers that are not JSON.
+    pub text: String,
 }
 
 impl Reply {
@@ -294,9 +298,10 @@ impl TestApp {
         let status = response.status();
         let content_type =
             response.headers().get(reqwest::header::CONTENT_TYPE).map(|v| v.to_str().unwrap().to_owned());
+        let headers = response.headers().clone();
         let text = response.text().await.unwrap();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Reply { status, content_type, body }
+        Reply { status, content_type, body, headers, text }
     }
 
     /// `POST /follow` as the app sends it.

@@ -27,6 +27,7 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 mod import;
 mod in_process;
+mod limits;
 mod phase;
 mod raw;
 mod replicas;

@@ -121,7 +121,7 @@ pub fn limit_variants(cx: &Env<'_>, progress: &FollowProgress) -> anyhow::Result
         progress,
     );
     server.stop(cx.runtime)?;
-    let server = (cx.serve)(crate::suite::DEFAULT_LIMIT)?;
+    let server = (cx.serve)(crate::limits::DEFAULT_LIMIT)?;
     let past = past_the_limit(cx, &server.base);
     server.stop(cx.runtime)?;
     Ok(vec![no_limit?, past?])

@@ -54,7 +54,7 @@ impl Server {
             .env("DATABASE_URL", database_url)
             .env("ROOKERY_JWT_SECRET", secret)
             .env("ROOKERY_LOG", "warn")
-            .env("ROOKERY_RATE_LIMIT_FOLLOWS_PER_HOUR", crate::suite::NEVER_TRIPS.to_string())
+            .env("ROOKERY_RATE_LIMIT_FOLLOWS_PER_HOUR", crate::limits::NEVER_TRIPS.to_string())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());

@@ -21,13 +21,7 @@ use crate::seed::Plan;
 use crate::server::Server;
 use crate::{Backend, Config, Graph, Part, import, raw, scenarios, seed, server, streams, sweep};
 
-/// The follow limit of the configuration measured: on, as by default, but higher than
-/// any rate here can reach in an hour, so it never refuses (SPEC section 8's default is
-/// 100 an hour).
-pub const NEVER_TRIPS: u32 = 1_000_000_000;
-
-/// The default limit, for the account past it.
-pub const DEFAULT_LIMIT: u32 = 100;
+use crate::limits::{DEFAULT_LIMIT, NEVER_TRIPS};
 
 /// Operations a worker doing `rate_per_sec` makes in `duration`.
 fn per_worker(rate_per_sec: usize, duration: Duration) -> usize {

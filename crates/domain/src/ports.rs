@@ -49,6 +49,12 @@ pub trait AccountStore: Send + Sync + 'static {
     /// Whether the id belongs to a live, a deleted or no account.
     fn presence(&self, id: AccountId) -> Pending<Presence>;
 
+    /// The live accounts among `ids`, in the order given, read off the caller's
+    /// thread (for asynchronous use cases whose answer shows accounts).
+    ///
+    /// MUST leave out unknown and deleted ids.
+    fn accounts_later(&self, ids: Vec<AccountId>) -> Pending<Vec<Account>>;
+
     /// Inserts a new account with zero counts.
     ///
     /// MUST answer `Ok(Applied::Unchanged)` when an account with this id already exists

@@ -5,22 +5,23 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use rookery_domain::{ProfilePatch, ProfileView, Relation, SocialGraph};
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::auth::Caller;
 use crate::blocking::run;
-use crate::community::envelope::Community;
-use crate::community::envelope::{self, ApiError};
-use crate::community::ids::user_id;
+use crate::community::answers::{self, AccountRemoved};
+use crate::community::errors::ApiError;
+use crate::community::errors::Community;
+use crate::community::input::user_id;
 use crate::community::profile_object::ProfileObject;
 use crate::community::profiles::ProfileBody;
+use crate::dialect::Authed;
 
-fn resource(path: &str) -> actix_web::Resource {
+fn resource(path: &str) -> crate::fallback::Endpoint<Community> {
     crate::fallback::resource::<Community>(path)
 }
 
 pub fn routes<G: SocialGraph>(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/users/{user_id}").route(web::put().to(upsert::<G>)).route(web::delete().to(delete::<G>)));
+    cfg.service(resource("/users/{user_id}").put(upsert::<G>).delete(delete::<G>));
 }
 
 /// Every field an administrator may set: the profile fields a user may set, plus the
@@ -50,22 +51,22 @@ fn admin_only(caller: &Caller) -> Result<(), ApiError> {
     params(("user_id" = uuid::Uuid, Path, description = "The account's id; anything but a UUID is 400.")),
     request_body = AdminBody,
     responses(
-        (status = 200, description = "`User updated`: the profile object.", body = crate::openapi::ProfileEnvelope),
-        (status = 201, description = "`User created`: the profile object.", body = crate::openapi::ProfileEnvelope),
-        (status = 400, description = "`Invalid user ID: must be a UUID`, `username is required to create an account`, `Invalid username: ...`, `full_name must be at most 100 characters`, `bio must be at most 500 characters`, `posts_count must not be negative`, `Malformed JSON: ...`, `Invalid request body: ...`.", body = crate::openapi::ErrorEnvelope),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, description = "`Admin access required`: the token has no `role: admin`. `This account has been deleted`: the caller's account was deleted.", body = crate::openapi::ErrorEnvelope),
-        (status = 404, description = "`User not found`: the account was deleted.", body = crate::openapi::ErrorEnvelope),
-        (status = 409, description = "`Username already taken`.", body = crate::openapi::ErrorEnvelope),
-        (status = 413, response = crate::openapi::TooLarge),
-        (status = 415, response = crate::openapi::NotJson),
-        (status = 503, response = crate::openapi::Unavailable),
+        (status = 200, description = "`User updated`: the profile object.", body = crate::community::answers::Envelope<crate::community::profile_object::ProfileObject>),
+        (status = 201, description = "`User created`: the profile object.", body = crate::community::answers::Envelope<crate::community::profile_object::ProfileObject>),
+        (status = 400, description = "`Invalid user ID: must be a UUID`, `username is required to create an account`, `Invalid username: ...`, `full_name must be at most 100 characters`, `bio must be at most 500 characters`, `posts_count must not be negative`, `Malformed JSON: ...`, `Invalid request body: ...`.", body = crate::community::errors::ErrorEnvelope),
+        (status = 401, response = crate::community::errors::Unauthorized),
+        (status = 403, description = "`Admin access required`: the token has no `role: admin`. `This account has been deleted`: the caller's account was deleted.", body = crate::community::errors::ErrorEnvelope),
+        (status = 404, description = "`User not found`: the account was deleted.", body = crate::community::errors::ErrorEnvelope),
+        (status = 409, description = "`Username already taken`.", body = crate::community::errors::ErrorEnvelope),
+        (status = 413, response = crate::community::errors::TooLarge),
+        (status = 415, response = crate::community::errors::NotJson),
+        (status = 503, response = crate::community::errors::Unavailable),
     ),
     security(("bearer" = [])),
 )]
 async fn upsert<G: SocialGraph>(
     graph: web::Data<G>,
-    caller: Caller,
+    caller: Authed<Community>,
     path: web::Path<String>,
     body: web::Json<AdminBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -78,7 +79,7 @@ async fn upsert<G: SocialGraph>(
     let view = ProfileView { account, relation: Relation::default() };
     let (status, message) =
         if created { (StatusCode::CREATED, "User created") } else { (StatusCode::OK, "User updated") };
-    Ok(envelope::ok(status, message, ProfileObject::from(&view)))
+    Ok(answers::ok(status, message, ProfileObject::from(&view)))
 }
 
 #[utoipa::path(
@@ -90,22 +91,22 @@ async fn upsert<G: SocialGraph>(
     description = "Its edges, requests, blocks and notifications go, counterparts' counts follow, its username is freed, its profile answers 404 and its tokens 403. Takes no body.",
     params(("user_id" = uuid::Uuid, Path, description = "The account's id; anything but a UUID is 400.")),
     responses(
-        (status = 200, description = "`User deleted`.", body = crate::openapi::AccountDeletedEnvelope),
-        (status = 400, description = "`Invalid user ID: must be a UUID`.", body = crate::openapi::ErrorEnvelope),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, description = "`Admin access required`: the token has no `role: admin`. `This account has been deleted`: the caller's account was deleted.", body = crate::openapi::ErrorEnvelope),
-        (status = 404, description = "`User not found`: no live account with that id.", body = crate::openapi::ErrorEnvelope),
-        (status = 503, response = crate::openapi::Unavailable),
+        (status = 200, description = "`User deleted`.", body = crate::community::answers::Envelope<crate::community::answers::AccountRemoved>),
+        (status = 400, description = "`Invalid user ID: must be a UUID`.", body = crate::community::errors::ErrorEnvelope),
+        (status = 401, response = crate::community::errors::Unauthorized),
+        (status = 403, description = "`Admin access required`: the token has no `role: admin`. `This account has been deleted`: the caller's account was deleted.", body = crate::community::errors::ErrorEnvelope),
+        (status = 404, description = "`User not found`: no live account with that id.", body = crate::community::errors::ErrorEnvelope),
+        (status = 503, response = crate::community::errors::Unavailable),
     ),
     security(("bearer" = [])),
 )]
 async fn delete<G: SocialGraph>(
     graph: web::Data<G>,
-    caller: Caller,
+    caller: Authed<Community>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     admin_only(&caller)?;
     let id = user_id(&path)?;
     run(&graph, &caller, move |g, _| g.admin_delete(id)).await?;
-    Ok(envelope::ok(StatusCode::OK, "User deleted", json!({ "user_id": id.to_string(), "deleted": true })))
+    Ok(answers::ok(StatusCode::OK, "User deleted", AccountRemoved { user_id: id.to_string(), deleted: true }))
 }

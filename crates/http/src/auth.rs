@@ -21,9 +21,7 @@ mod verifier;
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::dev::Payload;
-use actix_web::http::StatusCode;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{HttpRequest, web};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use rookery_domain::Identity;
 use serde::{Deserialize, Serialize};
@@ -33,8 +31,6 @@ pub use static_keys::{StaticKey, VerificationKey, public_keys_in_pem};
 pub use subject::{SubjectMode, UnknownSubjectMode, mapped_account_id};
 pub use trusted_key::ClaimRules;
 pub use verifier::{Attempt, JwtVerifier, KeySource, VerifierConfig};
-
-use crate::community::envelope;
 
 /// Clock skew tolerated on `exp` and `nbf`.
 pub const LEEWAY_SECS: u64 = 30;
@@ -100,17 +96,6 @@ pub enum AuthError {
     Invalid,
 }
 
-/// Rendered in the canonical envelope (the [`Caller`] extractor's dialect).
-impl ResponseError for AuthError {
-    fn status_code(&self) -> StatusCode {
-        StatusCode::UNAUTHORIZED
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        envelope::error(StatusCode::UNAUTHORIZED, &self.to_string())
-    }
-}
-
 /// Reads the bearer token of a request, if there is one.
 ///
 /// # Errors
@@ -159,17 +144,6 @@ pub fn authenticating<T: 'static, E: 'static>(
 ) -> Authenticating<T, E> {
     let req = req.clone();
     Box::pin(async move { finish(authenticate(&req).await) })
-}
-
-/// The canonical dialect's extractor; other dialects use
-/// [`crate::dialect::Authed`] to answer in their own envelope.
-impl FromRequest for Caller {
-    type Error = AuthError;
-    type Future = Authenticating<Self, AuthError>;
-
-    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        authenticating(req, |result| result)
-    }
 }
 
 #[cfg(test)]

@@ -88,8 +88,18 @@ pub trait Dialect: 'static {
     type Error: ResponseError + From<GraphError> + From<AuthError> + From<BadInput> + 'static;
 }
 
-/// The authenticated caller, refused in dialect `D`'s envelope.
+/// The authenticated caller, refused in dialect `D`'s envelope: the one extractor
+/// of every dialect (authentication itself knows no dialect).
 pub struct Authed<D>(pub Caller, PhantomData<D>);
+
+/// A handler reads the caller through its extractor as it would the caller itself.
+impl<D> std::ops::Deref for Authed<D> {
+    type Target = Caller;
+
+    fn deref(&self) -> &Caller {
+        &self.0
+    }
+}
 
 impl<D: Dialect> FromRequest for Authed<D> {
     type Error = D::Error;
@@ -121,16 +131,22 @@ impl<D: Dialect> FromRequest for MaybeAuthed<D> {
 /// the next try, and a restarting database or instance is back within seconds.
 pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 1;
 
-/// Adds `Retry-After` to a refusal that has one, and to every 503 (a lost database, a
-/// server shutting down), in every dialect: the client is told the failure is
-/// temporary and when to try again.
-pub fn add_retry_after(response: &mut actix_web::HttpResponse, seconds: Option<u64>) {
-    let seconds = seconds.or_else(|| {
-        (response.status() == actix_web::http::StatusCode::SERVICE_UNAVAILABLE).then_some(UNAVAILABLE_RETRY_AFTER_SECS)
-    });
-    if let Some(seconds) = seconds
-        && let Ok(value) = actix_web::http::header::HeaderValue::from_str(&seconds.to_string())
+/// The headers a refusal carries in every dialect: `Retry-After` on one that has a
+/// wait, and on every 503 (a lost database, a server shutting down), so the client
+/// knows the failure is temporary and when to try again; and on a 401 the challenge
+/// RFC 9110 requires (`WWW-Authenticate: Bearer`), unless the dialect set its own.
+pub fn add_refusal_headers(response: &mut actix_web::HttpResponse, retry_after: Option<u64>) {
+    use actix_web::http::StatusCode;
+    use actix_web::http::header::{HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
+    let status = response.status();
+    let retry_after =
+        retry_after.or_else(|| (status == StatusCode::SERVICE_UNAVAILABLE).then_some(UNAVAILABLE_RETRY_AFTER_SECS));
+    if let Some(seconds) = retry_after
+        && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
     {
-        response.headers_mut().insert(actix_web::http::header::RETRY_AFTER, value);
+        response.headers_mut().insert(RETRY_AFTER, value);
+    }
+    if status == StatusCode::UNAUTHORIZED && !response.headers().contains_key(WWW_AUTHENTICATE) {
+        response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
 }

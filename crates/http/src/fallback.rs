@@ -1,7 +1,11 @@
 //! JSON answers where actix would answer in plain text — malformed bodies, paths and
 //! query strings, wrong methods — each in the dialect's envelope.
 
-use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use std::marker::PhantomData;
+
+use actix_web::dev::{AppService, HttpServiceFactory};
+use actix_web::http::{Method, header};
+use actix_web::{FromRequest, Handler, HttpRequest, HttpResponse, Resource, Responder, ResponseError, web};
 
 use crate::BODY_LIMIT;
 use crate::dialect::{BadInput, Dialect};
@@ -32,17 +36,115 @@ pub async fn not_found<D: Dialect>(req: HttpRequest) -> HttpResponse {
     D::Error::from(BadInput::NotFound(route(&req))).error_response()
 }
 
-/// The route exists but not with this method.
-pub async fn method_not_allowed<D: Dialect>(req: HttpRequest) -> HttpResponse {
-    D::Error::from(BadInput::MethodNotAllowed(route(&req))).error_response()
+/// The route exists but not with this method: 405 in `D`'s envelope, with the
+/// `Allow` header RFC 9110 requires (the methods the route takes).
+fn method_not_allowed<D: Dialect>(req: &HttpRequest, allow: &str) -> HttpResponse {
+    let mut response = D::Error::from(BadInput::MethodNotAllowed(route(req))).error_response();
+    if let Ok(value) = header::HeaderValue::from_str(allow) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    response
 }
 
-/// A resource of dialect `D`: unmatched methods answer 405 and refused input answers
-/// 4xx, both in `D`'s envelope.
-pub fn resource<D: Dialect>(path: &str) -> actix_web::Resource {
-    web::resource(path)
-        .app_data(json_config::<D>())
-        .app_data(path_config::<D>())
-        .app_data(query_config::<D>())
-        .default_service(web::to(method_not_allowed::<D>))
+/// One path of dialect `D` and the methods it takes. Unmatched methods answer 405
+/// naming the others in `Allow`, and refused input answers 4xx, both in `D`'s
+/// envelope. The methods are recorded as they are added, because a registered actix
+/// route cannot be asked for its method afterwards.
+pub struct Endpoint<D> {
+    resource: Resource,
+    methods: Vec<Method>,
+    dialect: PhantomData<D>,
+}
+
+/// The endpoint at `path` in dialect `D`, taking no method yet.
+pub fn resource<D: Dialect>(path: &str) -> Endpoint<D> {
+    let resource =
+        web::resource(path).app_data(json_config::<D>()).app_data(path_config::<D>()).app_data(query_config::<D>());
+    Endpoint { resource, methods: Vec::new(), dialect: PhantomData }
+}
+
+impl<D: Dialect> Endpoint<D> {
+    /// `method` is answered by `handler`.
+    #[must_use]
+    pub fn on<F, Args>(mut self, method: Method, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.resource = self.resource.route(web::method(method.clone()).to(handler));
+        self.methods.push(method);
+        self
+    }
+
+    /// `GET` is answered by `handler`.
+    #[must_use]
+    pub fn get<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.on(Method::GET, handler)
+    }
+
+    /// `POST` is answered by `handler`.
+    #[must_use]
+    pub fn post<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.on(Method::POST, handler)
+    }
+
+    /// `PUT` is answered by `handler`.
+    #[must_use]
+    pub fn put<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.on(Method::PUT, handler)
+    }
+
+    /// `PATCH` is answered by `handler`.
+    #[must_use]
+    pub fn patch<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.on(Method::PATCH, handler)
+    }
+
+    /// `DELETE` is answered by `handler`.
+    #[must_use]
+    pub fn delete<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.on(Method::DELETE, handler)
+    }
+
+    /// The `Allow` header's value: the methods taken, in the order they were added.
+    fn allow(&self) -> String {
+        self.methods.iter().map(Method::as_str).collect::<Vec<_>>().join(", ")
+    }
+}
+
+impl<D: Dialect> HttpServiceFactory for Endpoint<D> {
+    fn register(self, config: &mut AppService) {
+        let allow = self.allow();
+        let refuse = move |req: HttpRequest| {
+            let response = method_not_allowed::<D>(&req, &allow);
+            async move { response }
+        };
+        self.resource.default_service(web::to(refuse)).register(config);
+    }
 }

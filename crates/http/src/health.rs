@@ -2,8 +2,10 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
-use serde_json::json;
 use utoipa::ToSchema;
+use utoipa::openapi::Object;
+
+use crate::community::answers::constant;
 
 /// Whether the service can do its work (the database answers).
 pub trait Readiness: Send + Sync + 'static {
@@ -39,21 +41,51 @@ pub struct ReplicaReport {
     pub reads: u64,
 }
 
-/// `/readyz`'s answer when ready.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ReadyAnswer {
-    /// Always `ready`.
-    pub status: &'static str,
-    /// The read replicas, when configured.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub replicas: Vec<ReplicaReport>,
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    use crate::community::errors::Community;
+    use crate::fallback::resource;
+    cfg.service(resource::<Community>("/healthz").get(healthz)).service(resource::<Community>("/readyz").get(readyz));
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    use crate::community::envelope::Community;
-    use crate::fallback::resource;
-    cfg.service(resource::<Community>("/healthz").route(web::get().to(healthz)))
-        .service(resource::<Community>("/readyz").route(web::get().to(readyz)));
+/// `GET /healthz`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Alive {
+    /// Always `ok`.
+    #[schema(schema_with = ok_tag)]
+    status: &'static str,
+}
+
+fn ok_tag() -> Object {
+    constant("ok")
+}
+
+/// `GET /readyz` when the database answers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Ready {
+    /// Always `ready`.
+    #[schema(schema_with = ready_tag)]
+    status: &'static str,
+    /// The read replicas, when configured (absent otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    replicas: Vec<ReplicaReport>,
+}
+
+fn ready_tag() -> Object {
+    constant("ready")
+}
+
+/// `GET /readyz` when it does not.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotReady {
+    /// Always `unavailable`.
+    #[schema(schema_with = unavailable_tag)]
+    status: &'static str,
+    /// Why, for operators.
+    reason: String,
+}
+
+fn unavailable_tag() -> Object {
+    constant("unavailable")
 }
 
 /// The process is up and serving HTTP.
@@ -64,11 +96,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     operation_id = "healthz",
     summary = "Liveness: the process is up and serving HTTP",
     responses(
-        (status = 200, description = "Always, while the process serves.", body = crate::openapi::Alive),
+        (status = 200, description = "Always, while the process serves.", body = Alive),
     ),
 )]
 async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "status": "ok" }))
+    HttpResponse::Ok().json(Alive { status: "ok" })
 }
 
 /// The process can reach its database.
@@ -79,18 +111,18 @@ async fn healthz() -> HttpResponse {
     operation_id = "readyz",
     summary = "Readiness: the process can reach its database",
     responses(
-        (status = 200, description = "The database answers.", body = ReadyAnswer),
-        (status = 503, description = "It does not, or the server is shutting down.", body = crate::openapi::NotReady),
+        (status = 200, description = "The database answers.", body = Ready),
+        (status = 503, description = "It does not, or the server is shutting down.", body = NotReady),
     ),
 )]
 async fn readyz(readiness: web::Data<dyn Readiness>) -> HttpResponse {
     let readiness = readiness.into_inner();
     let reason = match web::block(move || readiness.check().map(|()| readiness.replicas())).await {
-        Ok(Ok(replicas)) => return HttpResponse::Ok().json(ReadyAnswer { status: "ready", replicas }),
+        Ok(Ok(replicas)) => return HttpResponse::Ok().json(Ready { status: "ready", replicas }),
         Ok(Err(reason)) => reason,
         Err(_) => "shutting down".to_owned(),
     };
-    let mut response = HttpResponse::ServiceUnavailable().json(json!({ "status": "unavailable", "reason": reason }));
-    crate::dialect::add_retry_after(&mut response, None);
+    let mut response = HttpResponse::ServiceUnavailable().json(NotReady { status: "unavailable", reason });
+    crate::dialect::add_refusal_headers(&mut response, None);
     response
 }

@@ -78,7 +78,7 @@ pub fn configure<G: SocialGraph>(state: HttpState<G>) -> impl FnOnce(&mut web::S
             .app_data(web::Data::from(state.hub))
             .app_data(web::Data::new(state.cors))
             .app_data(state.metrics)
-            .route("/metrics", web::get().to(observe::metrics_endpoint))
+            .service(fallback::resource::<community::errors::Community>("/metrics").get(observe::metrics_endpoint))
             .configure(health::routes)
             .configure(openapi::routes(dialects))
             .service(web::scope("/api/v1/admin").configure(admin::routes::<G>));
@@ -108,6 +108,6 @@ async fn not_found(req: actix_web::HttpRequest) -> actix_web::HttpResponse {
     } else if anchor::owns(path) {
         fallback::not_found::<anchor::Anchor>(req).await
     } else {
-        fallback::not_found::<community::envelope::Community>(req).await
+        fallback::not_found::<community::errors::Community>(req).await
     }
 }

@@ -148,6 +148,25 @@ fn exit_within(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
     }
 }
 
+/// Waits until the server counts at least `n` requests in flight besides the
+/// `/metrics` request asking.
+async fn wait_in_flight(base: &str, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let text = reqwest::get(format!("{base}/metrics")).await.unwrap().text().await.unwrap();
+        let count = text
+            .lines()
+            .find_map(|line| line.strip_prefix("rookery_http_requests_in_flight "))
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .expect("the in-flight gauge");
+        if count > n {
+            return;
+        }
+        assert!(Instant::now() < deadline, "only {count} requests in flight after 30 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sigterm_answers_every_request_in_flight() {
     let db = Db::new();
@@ -177,9 +196,9 @@ async fn sigterm_answers_every_request_in_flight() {
             })
         })
         .collect();
-    // Long enough for every request to have reached the server on a loaded machine:
-    // a connection not yet accepted when SIGTERM comes is refused, and that is right.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Every request has reached the server (a connection not yet accepted when SIGTERM
+    // comes is refused, and that is right, so the test waits for all twenty).
+    wait_in_flight(&base, follows.len()).await;
     let signalled = Instant::now();
     sigterm(&server);
     tokio::time::sleep(Duration::from_secs(1)).await;

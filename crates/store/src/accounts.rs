@@ -124,6 +124,18 @@ impl AccountStore for Database {
         })
     }
 
+    fn accounts_later(&self, ids: Vec<AccountId>) -> Pending<Vec<Account>> {
+        self.offload(move |conns| {
+            let mut found = Vec::with_capacity(ids.len());
+            for id in ids {
+                if let Some(account) = conns.read(|conn| with_conn!(conn, |c| c.live_account(id.into())))? {
+                    found.push(account);
+                }
+            }
+            Ok(found)
+        })
+    }
+
     fn insert_account(&self, account: NewAccount) -> Pending<Applied> {
         self.offload(move |conns| {
             let row = NewAccountRow::from(&account);

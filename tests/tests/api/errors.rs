@@ -2,12 +2,9 @@
 //! what was wrong. Exact bodies are pinned as snapshots.
 
 use reqwest::{Method, StatusCode};
-use rookery_tests::{Reply, spawn_app};
+use rookery_tests::spawn_app;
 
-fn snapshot(reply: &Reply) -> serde_json::Value {
-    assert_eq!(reply.content_type.as_deref(), Some("application/json"), "{reply:?}");
-    serde_json::json!({ "status": reply.status.as_u16(), "body": reply.body })
-}
+use crate::snapshots::snapshot;
 
 #[tokio::test]
 async fn malformed_bodies() {
@@ -24,6 +21,9 @@ async fn malformed_bodies() {
     insta::assert_json_snapshot!(snapshot(&app.send(post("{\"user_id\":", "application/json")).await), @r#"
     {
       "status": 400,
+      "headers": {
+        "content-type": "application/json"
+      },
       "body": {
         "status": "error",
         "success": false,
@@ -35,6 +35,9 @@ async fn malformed_bodies() {
     insta::assert_json_snapshot!(snapshot(&app.send(post("{}", "application/json")).await), @r#"
     {
       "status": 400,
+      "headers": {
+        "content-type": "application/json"
+      },
       "body": {
         "status": "error",
         "success": false,
@@ -46,6 +49,9 @@ async fn malformed_bodies() {
     insta::assert_json_snapshot!(snapshot(&app.send(post("{\"user_id\": 42}", "application/json")).await), @r#"
     {
       "status": 400,
+      "headers": {
+        "content-type": "application/json"
+      },
       "body": {
         "status": "error",
         "success": false,
@@ -57,6 +63,9 @@ async fn malformed_bodies() {
     insta::assert_json_snapshot!(snapshot(&app.send(post("{\"user_id\": \"x\"}", "text/plain")).await), @r#"
     {
       "status": 415,
+      "headers": {
+        "content-type": "application/json"
+      },
       "body": {
         "status": "error",
         "success": false,
@@ -86,6 +95,9 @@ async fn unknown_routes_and_methods() {
     insta::assert_json_snapshot!(snapshot(&app.call(Method::GET, "/nowhere", &alice, None).await), @r#"
     {
       "status": 404,
+      "headers": {
+        "content-type": "application/json"
+      },
       "body": {
         "status": "error",
         "success": false,
@@ -97,6 +109,10 @@ async fn unknown_routes_and_methods() {
     insta::assert_json_snapshot!(snapshot(&app.call(Method::GET, "/follow", &alice, None).await), @r#"
     {
       "status": 405,
+      "headers": {
+        "content-type": "application/json",
+        "allow": "POST"
+      },
       "body": {
         "status": "error",
         "success": false,
@@ -108,6 +124,9 @@ async fn unknown_routes_and_methods() {
     insta::assert_json_snapshot!(snapshot(&app.call(Method::DELETE, "/follow/12", &alice, None).await), @r#"
     {
       "status": 400,
+      "headers": {
+        "content-type": "application/json"
+      },
       "body": {
         "status": "error",
         "success": false,

@@ -24,4 +24,5 @@ mod push;
 mod rate_limits;
 mod requests;
 mod rgram;
+mod snapshots;
 mod transfer;

@@ -14,6 +14,7 @@ mod lists;
 mod live_callers;
 mod profiles;
 mod requests;
+mod shown;
 mod spent_budgets;
 
 pub use crate::listing::RequestListing;
@@ -25,6 +26,7 @@ pub use inbox::Inbox;
 pub use lists::Lists;
 pub use profiles::Profiles;
 pub use requests::Requests;
+pub use shown::{AfterAction, FollowAction, FollowShown, RequestWithParties, Shown};
 
 use std::sync::Arc;
 
@@ -100,12 +102,12 @@ where
 
 /// Every use case of the graph; what an inbound adapter (HTTP, CLI) depends on.
 pub trait SocialGraph:
-    Accounts + Follows + Requests + Profiles + Lists + Blocks + Admin + Inbox + Send + Sync + 'static
+    Accounts + Follows + Requests + Shown + Profiles + Lists + Blocks + Admin + Inbox + Send + Sync + 'static
 {
 }
 
 impl<T> SocialGraph for T where
-    T: Accounts + Follows + Requests + Profiles + Lists + Blocks + Admin + Inbox + Send + Sync + 'static
+    T: Accounts + Follows + Requests + Shown + Profiles + Lists + Blocks + Admin + Inbox + Send + Sync + 'static
 {
 }
 

@@ -2,14 +2,13 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use rookery_domain::{
-    Account, AccountId, Direction, FollowOutcome, GraphError, ListQuery, PageRequest, Paging, SocialGraph,
-    UnfollowScope,
-};
+use rookery_domain::service::FollowAction;
+use rookery_domain::{Account, AccountId, Direction, ListQuery, PageRequest, Paging, SocialGraph};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::envelope::{Anchor, AnchorError, ok};
+use super::answers::{ActionAnswer, CurrentUser, FollowStatus, ListPage, ListedUser, Pagination, TargetUser, ok};
+use super::errors::{Anchor, AnchorError};
 use crate::blocking::{run, run_anonymous};
 use crate::dialect::{Authed, MaybeAuthed};
 use crate::time::rfc3339;
@@ -30,16 +29,10 @@ fn display_name(account: &Account) -> String {
     account.full_name.clone().unwrap_or_else(|| account.username.to_string())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Action {
-    Follow,
-    Unfollow,
-}
-
-fn action(body: &Value) -> Result<Action, AnchorError> {
+fn action(body: &Value) -> Result<FollowAction, AnchorError> {
     match body.get("action").and_then(Value::as_str) {
-        Some("follow") => Ok(Action::Follow),
-        Some("unfollow") => Ok(Action::Unfollow),
+        Some("follow") => Ok(FollowAction::Follow),
+        Some("unfollow") => Ok(FollowAction::Unfollow),
         _ => Err(AnchorError::new(StatusCode::BAD_REQUEST, "INVALID_ACTION", "Action must be 'follow' or 'unfollow'")),
     }
 }
@@ -55,35 +48,19 @@ pub async fn act<G: SocialGraph>(
 ) -> Result<HttpResponse, AnchorError> {
     let target = target_id(&path)?;
     let action = action(&body)?;
-    let identity = &caller.0.identity;
-    let (following, pending) = match action {
-        Action::Follow => match graph.follow(identity, target).await {
-            Ok(FollowOutcome::Followed | FollowOutcome::AlreadyFollowing) => (true, false),
-            Ok(FollowOutcome::Requested(_)) | Err(GraphError::RequestAlreadyPending) => (false, true),
-            Err(other) => return Err(other.into()),
+    let after = graph.act_and_count(&caller.identity, target, action).await?;
+    let (target, me) = (&after.target, &after.actor);
+    Ok(ok(ActionAnswer {
+        is_following: after.following,
+        target_user: TargetUser {
+            id: target.id.to_string(),
+            username: at(target),
+            display_name: display_name(target),
+            follower_count: target.followers_count,
         },
-        Action::Unfollow if identity.id == target => return Err(GraphError::CannotFollowSelf.into()),
-        Action::Unfollow => {
-            graph.unfollow(identity, target, UnfollowScope::FollowOrRequest).await?;
-            (false, false)
-        }
-    };
-    // The counts after the action, as the seed answers them.
-    let (target, me) = run(&graph, &caller.0, move |g, me| Ok((g.account(target)?, g.account(me)?))).await?;
-    let mut data = json!({
-        "isFollowing": following,
-        "targetUser": {
-            "id": target.id.to_string(),
-            "username": at(&target),
-            "displayName": display_name(&target),
-            "followerCount": target.followers_count,
-        },
-        "currentUser": { "followingCount": me.following_count },
-    });
-    if pending && let Some(map) = data.as_object_mut() {
-        map.insert("followRequestStatus".into(), "pending".into());
-    }
-    Ok(ok(data))
+        current_user: CurrentUser { following_count: me.following_count },
+        follow_request_status: after.pending.then_some("pending"),
+    }))
 }
 
 /// `GET /users/{id}/follow/status`.
@@ -94,11 +71,11 @@ pub async fn status<G: SocialGraph>(
 ) -> Result<HttpResponse, AnchorError> {
     let target = target_id(&path)?;
     let relation = run(&graph, &caller.0, move |g, me| g.relation(me, target)).await?;
-    Ok(ok(json!({
-        "isFollowing": relation.is_following,
-        "isFollowedBy": relation.follows_viewer,
-        "isMutual": relation.is_mutual(),
-    })))
+    Ok(ok(FollowStatus {
+        is_following: relation.is_following,
+        is_followed_by: relation.follows_viewer,
+        is_mutual: relation.is_mutual(),
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -152,32 +129,25 @@ pub async fn list<G: SocialGraph>(
         Some(caller) => run(&graph, &caller, move |g, me| g.list(Some(me), owner, direction, &query)).await?,
         None => run_anonymous(&graph, move |g| g.list(None, owner, direction, &query)).await?,
     };
-    let items: Vec<Value> = listing
+    let items = listing
         .items
         .iter()
         .map(|listed| {
             let account = &listed.item.account;
-            json!({
-                "id": account.id.to_string(),
-                "username": at(account),
-                "displayName": display_name(account),
-                "profilePicture": account.profile_image_url,
-                "bio": account.bio.clone().unwrap_or_default(),
-                "isFollowing": listed.item.relation.is_following,
-                "followedAt": rfc3339(listed.since),
-            })
+            ListedUser {
+                id: account.id.to_string(),
+                username: at(account),
+                display_name: display_name(account),
+                profile_picture: account.profile_image_url.clone(),
+                bio: account.bio.clone().unwrap_or_default(),
+                is_following: listed.item.relation.is_following,
+                followed_at: rfc3339(listed.since),
+            }
         })
         .collect();
     let limit = i64::from(page.page_size());
     let total_pages = (listing.total + limit - 1) / limit;
-    Ok(ok(json!({
-        "data": items,
-        "pagination": {
-            "page": page.page(),
-            "limit": limit,
-            "total": listing.total,
-            "totalPages": total_pages,
-            "hasMore": listing.has_more,
-        },
-    })))
+    let pagination =
+        Pagination { page: page.page(), limit, total: listing.total, total_pages, has_more: listing.has_more };
+    Ok(ok(ListPage { data: items, pagination }))
 }

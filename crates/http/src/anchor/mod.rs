@@ -3,13 +3,14 @@
 //! root and under `/api/v1` (the original server's router group): one set of
 //! handlers, two mount points.
 
-mod envelope;
+mod answers;
+mod errors;
 mod follows;
 
 use actix_web::web;
 use rookery_domain::SocialGraph;
 
-pub use self::envelope::Anchor;
+pub use self::errors::Anchor;
 
 const MOUNTS: [&str; 2] = ["", "/api/v1"];
 
@@ -22,8 +23,8 @@ pub fn owns(path: &str) -> bool {
 pub fn routes<G: SocialGraph>(cfg: &mut web::ServiceConfig) {
     for mount in MOUNTS {
         let resource = |path: &str| crate::fallback::resource::<Anchor>(&format!("{mount}{path}"));
-        cfg.service(resource("/users/{id}/follow").route(web::post().to(follows::act::<G>)))
-            .service(resource("/users/{id}/follow/status").route(web::get().to(follows::status::<G>)))
-            .service(resource("/users/{id}/follows").route(web::get().to(follows::list::<G>)));
+        cfg.service(resource("/users/{id}/follow").post(follows::act::<G>))
+            .service(resource("/users/{id}/follow/status").get(follows::status::<G>))
+            .service(resource("/users/{id}/follows").get(follows::list::<G>));
     }
 }

@@ -3,13 +3,15 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use rookery_domain::{FollowOutcome, RequestStatus, SocialGraph, UnfollowOutcome, UnfollowScope};
-use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde::Deserialize;
 
-use super::envelope::{self, ApiError};
-use super::ids::user_id;
-use crate::auth::Caller;
+use super::answers::{self, FollowAnswer, FollowStatus};
+use super::errors::ApiError;
+use super::errors::Community;
+use super::input::user_id;
+use super::states::RequestState;
 use crate::blocking::run;
+use crate::dialect::Authed;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct FollowBody {
@@ -18,18 +20,9 @@ pub struct FollowBody {
     user_id: String,
 }
 
-/// Seed 002's `FollowResponseWithStatus`, typed: every follow and unfollow answers
-/// with it, and building a `json!` map first cost more than the serializing.
-#[derive(Serialize)]
-struct FollowAnswer<'a> {
-    is_following: bool,
-    follow_request_status: Option<&'static str>,
-    message: &'a str,
-}
-
-fn follow_answer(message: &str, is_following: bool, request: Option<RequestStatus>) -> HttpResponse {
-    let data = FollowAnswer { is_following, follow_request_status: request.map(RequestStatus::as_str), message };
-    envelope::ok(StatusCode::OK, message, data)
+fn follow_answer(message: &'static str, is_following: bool, request: Option<RequestStatus>) -> HttpResponse {
+    let data = FollowAnswer { is_following, follow_request_status: request.map(RequestState::from), message };
+    answers::ok(StatusCode::OK, message, data)
 }
 
 #[utoipa::path(
@@ -41,21 +34,21 @@ fn follow_answer(message: &str, is_following: bool, request: Option<RequestStatu
     description = "A public account is followed at once (`Successfully followed user`); a private one gets a follow request instead (`Follow request sent`, `follow_request_status: pending`). Following again answers 200 `Already following this user`. New follows and requests count against the caller's budget (`ROOKERY_RATE_LIMIT_FOLLOWS_PER_HOUR`, default 100 an hour).",
     request_body = FollowBody,
     responses(
-        (status = 200, description = "Followed, requested, or already following.", body = crate::openapi::FollowAnswerEnvelope),
-        (status = 400, description = "`Invalid user ID: must be a UUID`, `Cannot follow yourself`, `Follow request already pending`, `Malformed JSON: ...`, `Invalid request body: ...`.", body = crate::openapi::ErrorEnvelope),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, description = "`You cannot follow this user`: one of the two blocks the other. `This account has been deleted`: the caller's account was deleted.", body = crate::openapi::ErrorEnvelope),
-        (status = 404, description = "`User not found`: no live account with that id.", body = crate::openapi::ErrorEnvelope),
-        (status = 413, response = crate::openapi::TooLarge),
-        (status = 415, response = crate::openapi::NotJson),
-        (status = 429, description = "The caller used up its budget of new follows and requests; `Retry-After` says when to try again.", body = crate::openapi::ErrorEnvelope, headers(("Retry-After" = u64, description = "Seconds until the budget renews."))),
-        (status = 503, response = crate::openapi::Unavailable),
+        (status = 200, description = "Followed, requested, or already following.", body = crate::community::answers::Envelope<crate::community::answers::FollowAnswer>),
+        (status = 400, description = "`Invalid user ID: must be a UUID`, `Cannot follow yourself`, `Follow request already pending`, `Malformed JSON: ...`, `Invalid request body: ...`.", body = crate::community::errors::ErrorEnvelope),
+        (status = 401, response = crate::community::errors::Unauthorized),
+        (status = 403, description = "`You cannot follow this user`: one of the two blocks the other. `This account has been deleted`: the caller's account was deleted.", body = crate::community::errors::ErrorEnvelope),
+        (status = 404, description = "`User not found`: no live account with that id.", body = crate::community::errors::ErrorEnvelope),
+        (status = 413, response = crate::community::errors::TooLarge),
+        (status = 415, response = crate::community::errors::NotJson),
+        (status = 429, description = "The caller used up its budget of new follows and requests; `Retry-After` says when to try again.", body = crate::community::errors::ErrorEnvelope, headers(("Retry-After" = u64, description = "Seconds until the budget renews."))),
+        (status = 503, response = crate::community::errors::Unavailable),
     ),
     security(("bearer" = [])),
 )]
 pub async fn follow<G: SocialGraph>(
     graph: web::Data<G>,
-    caller: Caller,
+    caller: Authed<Community>,
     body: web::Json<FollowBody>,
 ) -> Result<HttpResponse, ApiError> {
     let target = user_id(&body.user_id)?;
@@ -78,18 +71,18 @@ pub async fn follow<G: SocialGraph>(
     description = "Answers 200 whether or not the caller followed: `Successfully unfollowed user`, `Follow request cancelled` (a pending request was withdrawn), or `Not following this user`. Takes no body.",
     params(("user_id" = uuid::Uuid, Path, description = "The account's id; anything but a UUID is 400.")),
     responses(
-        (status = 200, description = "The caller does not follow the account (any more).", body = crate::openapi::FollowAnswerEnvelope),
-        (status = 400, description = "`Invalid user ID: must be a UUID`.", body = crate::openapi::ErrorEnvelope),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::AccountDeleted),
-        (status = 404, description = "`User not found`: no live account with that id.", body = crate::openapi::ErrorEnvelope),
-        (status = 503, response = crate::openapi::Unavailable),
+        (status = 200, description = "The caller does not follow the account (any more).", body = crate::community::answers::Envelope<crate::community::answers::FollowAnswer>),
+        (status = 400, description = "`Invalid user ID: must be a UUID`.", body = crate::community::errors::ErrorEnvelope),
+        (status = 401, response = crate::community::errors::Unauthorized),
+        (status = 403, response = crate::community::errors::AccountDeleted),
+        (status = 404, description = "`User not found`: no live account with that id.", body = crate::community::errors::ErrorEnvelope),
+        (status = 503, response = crate::community::errors::Unavailable),
     ),
     security(("bearer" = [])),
 )]
 pub async fn unfollow<G: SocialGraph>(
     graph: web::Data<G>,
-    caller: Caller,
+    caller: Authed<Community>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let target = user_id(&path)?;
@@ -110,27 +103,21 @@ pub async fn unfollow<G: SocialGraph>(
     summary = "How the caller stands towards an account",
     params(("user_id" = uuid::Uuid, Path, description = "The account's id; anything but a UUID is 400.")),
     responses(
-        (status = 200, description = "The relation.", body = crate::openapi::FollowStatusEnvelope),
-        (status = 400, description = "`Invalid user ID: must be a UUID`.", body = crate::openapi::ErrorEnvelope),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::AccountDeleted),
-        (status = 404, description = "`User not found`: no live account with that id.", body = crate::openapi::ErrorEnvelope),
-        (status = 503, response = crate::openapi::Unavailable),
+        (status = 200, description = "The relation.", body = crate::community::answers::Envelope<crate::community::answers::FollowStatus>),
+        (status = 400, description = "`Invalid user ID: must be a UUID`.", body = crate::community::errors::ErrorEnvelope),
+        (status = 401, response = crate::community::errors::Unauthorized),
+        (status = 403, response = crate::community::errors::AccountDeleted),
+        (status = 404, description = "`User not found`: no live account with that id.", body = crate::community::errors::ErrorEnvelope),
+        (status = 503, response = crate::community::errors::Unavailable),
     ),
     security(("bearer" = [])),
 )]
 pub async fn status<G: SocialGraph>(
     graph: web::Data<G>,
-    caller: Caller,
+    caller: Authed<Community>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let target = user_id(&path)?;
     let relation = run(&graph, &caller, move |g, me| g.relation(me, target)).await?;
-    let data = json!({
-        "is_following": relation.is_following,
-        "is_followed_by": relation.follows_viewer,
-        "is_mutual": relation.is_mutual(),
-        "follow_request_status": relation.request_status.map(RequestStatus::as_str),
-    });
-    Ok(envelope::ok(StatusCode::OK, "Follow status retrieved successfully", data))
+    Ok(answers::ok(StatusCode::OK, "Follow status retrieved successfully", FollowStatus::from(&relation)))
 }

@@ -2,17 +2,15 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use rookery_domain::{
-    Direction, ListQuery, PageRequest, Paging, ProfilePage, RequestStatus, SearchPrefix, SocialGraph,
-};
+use rookery_domain::{Direction, ListQuery, PageRequest, Paging, ProfilePage, SearchPrefix, SocialGraph};
 use serde::Deserialize;
-use serde_json::json;
 
-use super::envelope::{self, ApiError};
-use super::ids::user_id;
-use super::profile_object::{UsersPage, listed_object};
-use crate::auth::Caller;
+use super::answers::{self, FollowedProfile, Relationship, Relationships, UserPage};
+use super::errors::ApiError;
+use super::errors::Community;
+use super::input::user_id;
 use crate::blocking::run;
+use crate::dialect::Authed;
 
 /// Offset paging (`page`, `page_size`) unless a `cursor` or `limit` asks for keyset
 /// paging; `search_query` filters by username or display-name prefix.
@@ -40,6 +38,9 @@ pub struct ListParams {
 impl ListParams {
     fn parse(&self) -> Result<ListQuery, ApiError> {
         let paging = if self.cursor.is_some() || self.limit.is_some() {
+            // Offset fields beside a cursor are not used, but still held to their
+            // documented range: a request the document calls invalid is refused.
+            PageRequest::new(self.page, self.page_size)?;
             Paging::keyset(self.cursor.as_deref(), self.limit)?
         } else {
             Paging::Offset(PageRequest::new(self.page, self.page_size)?)
@@ -50,25 +51,24 @@ impl ListParams {
 }
 
 fn list_answer(page: &ProfilePage) -> HttpResponse {
-    let users = page.items.iter().map(|l| listed_object(l, "followed_at")).collect();
     let (number, size) = match page.paging {
         Paging::Offset(p) => (Some(p.page()), p.page_size()),
         Paging::Keyset { limit, .. } => (None, limit),
     };
-    let data = UsersPage {
-        users,
+    let data = UserPage {
+        users: page.items.iter().map(FollowedProfile::from).collect(),
         total: page.total,
         page: number,
         page_size: size,
         has_more: page.has_more,
-        next_cursor: Some(page.next_cursor.map(|c| c.encode())),
+        next_cursor: page.next_cursor.map(|c| c.encode()),
     };
-    envelope::ok(StatusCode::OK, "Users retrieved successfully", data)
+    answers::ok(StatusCode::OK, "Users retrieved successfully", data)
 }
 
 async fn list<G: SocialGraph>(
     graph: web::Data<G>,
-    caller: Caller,
+    caller: Authed<Community>,
     path: web::Path<String>,
     params: web::Query<ListParams>,
     direction: Direction,
@@ -88,18 +88,18 @@ async fn list<G: SocialGraph>(
     description = "Two ways to page: `page` + `page_size` (offset), or `limit` + `cursor` (keyset; any `cursor` or `limit` selects it, and `page` is then null). `next_cursor` is given in both modes when more items follow. A private account's lists are visible to itself and its accepted followers only.",
     params(("user_id" = uuid::Uuid, Path, description = "The account's id; anything but a UUID is 400."), ListParams),
     responses(
-        (status = 200, description = "A page of profile objects with `followed_at`.", body = crate::openapi::UserPageEnvelope),
-        (status = 400, description = "`Invalid user ID: must be a UUID`, `page must be 1 or more`, `page_size must be between 1 and 100`, `limit must be between 1 and 100`, `invalid cursor`, `search_query must be at most 100 characters`, `Invalid query string: ...`.", body = crate::openapi::ErrorEnvelope),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, description = "`This account is private`: the caller neither is the account nor follows it. `This account has been deleted`: the caller's account was deleted.", body = crate::openapi::ErrorEnvelope),
-        (status = 404, description = "`User not found`: no live account with that id.", body = crate::openapi::ErrorEnvelope),
-        (status = 503, response = crate::openapi::Unavailable),
+        (status = 200, description = "A page of profile objects with `followed_at`.", body = crate::community::answers::Envelope<crate::community::answers::UserPage>),
+        (status = 400, description = "`Invalid user ID: must be a UUID`, `page must be 1 or more`, `page_size must be between 1 and 100`, `limit must be between 1 and 100`, `invalid cursor`, `search_query must be at most 100 characters`, `Invalid query string: ...`.", body = crate::community::errors::ErrorEnvelope),
+        (status = 401, response = crate::community::errors::Unauthorized),
+        (status = 403, description = "`This account is private`: the caller neither is the account nor follows it. `This account has been deleted`: the caller's account was deleted.", body = crate::community::errors::ErrorEnvelope),
+        (status = 404, description = "`User not found`: no live account with that id.", body = crate::community::errors::ErrorEnvelope),
+        (status = 503, response = crate::community::errors::Unavailable),
     ),
     security(("bearer" = [])),
 )]
 pub async fn followers<G: SocialGraph>(
     graph: web::Data<G>,
-    caller: Caller,
+    caller: Authed<Community>,
     path: web::Path<String>,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
@@ -115,18 +115,18 @@ pub async fn followers<G: SocialGraph>(
     description = "Two ways to page: `page` + `page_size` (offset), or `limit` + `cursor` (keyset; any `cursor` or `limit` selects it, and `page` is then null). `next_cursor` is given in both modes when more items follow. A private account's lists are visible to itself and its accepted followers only.",
     params(("user_id" = uuid::Uuid, Path, description = "The account's id; anything but a UUID is 400."), ListParams),
     responses(
-        (status = 200, description = "A page of profile objects with `followed_at`.", body = crate::openapi::UserPageEnvelope),
-        (status = 400, description = "`Invalid user ID: must be a UUID`, `page must be 1 or more`, `page_size must be between 1 and 100`, `limit must be between 1 and 100`, `invalid cursor`, `search_query must be at most 100 characters`, `Invalid query string: ...`.", body = crate::openapi::ErrorEnvelope),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, description = "`This account is private`: the caller neither is the account nor follows it. `This account has been deleted`: the caller's account was deleted.", body = crate::openapi::ErrorEnvelope),
-        (status = 404, description = "`User not found`: no live account with that id.", body = crate::openapi::ErrorEnvelope),
-        (status = 503, response = crate::openapi::Unavailable),
+        (status = 200, description = "A page of profile objects with `followed_at`.", body = crate::community::answers::Envelope<crate::community::answers::UserPage>),
+        (status = 400, description = "`Invalid user ID: must be a UUID`, `page must be 1 or more`, `page_size must be between 1 and 100`, `limit must be between 1 and 100`, `invalid cursor`, `search_query must be at most 100 characters`, `Invalid query string: ...`.", body = crate::community::errors::ErrorEnvelope),
+        (status = 401, response = crate::community::errors::Unauthorized),
+        (status = 403, description = "`This account is private`: the caller neither is the account nor follows it. `This account has been deleted`: the caller's account was deleted.", body = crate::community::errors::ErrorEnvelope),
+        (status = 404, description = "`User not found`: no live account with that id.", body = crate::community::errors::ErrorEnvelope),
+        (status = 503, response = crate::community::errors::Unavailable),
     ),
     security(("bearer" = [])),
 )]
 pub async fn following<G: SocialGraph>(
     graph: web::Data<G>,
-    caller: Caller,
+    caller: Authed<Community>,
     path: web::Path<String>,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
@@ -150,38 +150,22 @@ pub struct RelationshipParams {
     summary = "The caller's relation to up to 100 accounts at once",
     params(RelationshipParams),
     responses(
-        (status = 200, description = "One item per live account asked about, in the order given; unknown ids are left out.", body = crate::openapi::RelationshipsEnvelope),
-        (status = 400, description = "`Invalid user ID: must be a UUID`, `ids must name 1 to 100 accounts`, `Invalid query string: ...`.", body = crate::openapi::ErrorEnvelope),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::AccountDeleted),
-        (status = 503, response = crate::openapi::Unavailable),
+        (status = 200, description = "One item per live account asked about, in the order given; unknown ids are left out.", body = crate::community::answers::Envelope<crate::community::answers::Relationships>),
+        (status = 400, description = "`Invalid user ID: must be a UUID`, `ids must name 1 to 100 accounts`, `Invalid query string: ...`.", body = crate::community::errors::ErrorEnvelope),
+        (status = 401, response = crate::community::errors::Unauthorized),
+        (status = 403, response = crate::community::errors::AccountDeleted),
+        (status = 503, response = crate::community::errors::Unavailable),
     ),
     security(("bearer" = [])),
 )]
 pub async fn relationships<G: SocialGraph>(
     graph: web::Data<G>,
-    caller: Caller,
+    caller: Authed<Community>,
     params: web::Query<RelationshipParams>,
 ) -> Result<HttpResponse, ApiError> {
     let raw = params.ids.as_deref().unwrap_or_default();
     let ids = raw.split(',').map(str::trim).filter(|s| !s.is_empty()).map(user_id).collect::<Result<Vec<_>, _>>()?;
     let relations = run(&graph, &caller, move |g, me| g.relationships(me, &ids)).await?;
-    let status = |s: Option<RequestStatus>| s.map(RequestStatus::as_str);
-    let items: Vec<_> = relations
-        .iter()
-        .map(|(id, r)| {
-            json!({
-                "user_id": id.to_string(),
-                "is_self": r.is_self,
-                "is_following": r.is_following,
-                "is_followed_by": r.follows_viewer,
-                "is_mutual": r.is_mutual(),
-                "follow_request_status": status(r.request_status),
-                "incoming_request_status": status(r.incoming_request_status),
-                "is_blocking": r.is_blocking,
-                "is_blocked_by": r.is_blocked_by,
-            })
-        })
-        .collect();
-    Ok(envelope::ok(StatusCode::OK, "Relationships retrieved successfully", json!({ "relationships": items })))
+    let relationships = relations.iter().map(|(id, r)| Relationship::of(id, r)).collect();
+    Ok(answers::ok(StatusCode::OK, "Relationships retrieved successfully", Relationships { relationships }))
 }

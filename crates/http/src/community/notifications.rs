@@ -6,12 +6,12 @@ use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes};
 use rookery_domain::{KindFilter, NotificationId, SocialGraph};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
-use super::envelope::{self, ApiError};
-use crate::auth::Caller;
+use super::answers::{self, Device, DeviceRemoved, NotificationItem, NotificationPage, UnreadCount};
+use super::errors::ApiError;
+use super::errors::Community;
 use crate::blocking::run;
-use crate::time::rfc3339;
+use crate::dialect::Authed;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -40,48 +40,31 @@ pub struct InboxQuery {
     description = "`type=follow` lists every follow-related kind (the seed app's Follows tab); `follow_request` and `follow_request_accepted` list exactly that kind; any other type lists nothing.",
     params(InboxQuery),
     responses(
-        (status = 200, description = "A page of notifications, with the counts.", body = crate::openapi::NotificationPageEnvelope),
-        (status = 400, description = "`limit must be between 1 and 100`, `offset must not be negative`, `Invalid query string: ...`.", body = crate::openapi::ErrorEnvelope),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::AccountDeleted),
-        (status = 503, response = crate::openapi::Unavailable),
+        (status = 200, description = "A page of notifications, with the counts.", body = crate::community::answers::Envelope<crate::community::answers::NotificationPage>),
+        (status = 400, description = "`limit must be between 1 and 100`, `offset must not be negative`, `Invalid query string: ...`.", body = crate::community::errors::ErrorEnvelope),
+        (status = 401, response = crate::community::errors::Unauthorized),
+        (status = 403, response = crate::community::errors::AccountDeleted),
+        (status = 503, response = crate::community::errors::Unavailable),
     ),
     security(("bearer" = [])),
 )]
 pub async fn list<G: SocialGraph>(
     graph: web::Data<G>,
-    caller: Caller,
+    caller: Authed<Community>,
     query: web::Query<InboxQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (limit, offset) = (query.limit.unwrap_or(20), query.offset.unwrap_or(0));
     let filter = KindFilter::parse(query.kind.as_deref());
     let page = run(&graph, &caller, move |g, me| g.inbox(me, filter, limit, offset)).await?;
-    let items: Vec<Value> = page
-        .items
-        .iter()
-        .map(|view| {
-            let n = &view.notification;
-            json!({
-                "id": n.id.to_string(),
-                "notification_id": n.id.to_string(),
-                "type": n.kind.as_str(),
-                "message": view.message(),
-                "actor": crate::sse::actor_object(view),
-                "post_id": null,
-                "created_at": rfc3339(n.created_at),
-                "is_read": view.is_read,
-            })
-        })
-        .collect();
-    let data = json!({
-        "notifications": items,
-        "total_count": page.total,
-        "unread_count": page.unread,
-        "limit": limit,
-        "offset": offset,
-        "filter_type": query.kind,
-    });
-    Ok(envelope::ok(StatusCode::OK, "Notifications retrieved successfully", data))
+    let data = NotificationPage {
+        notifications: page.items.iter().map(NotificationItem::from).collect(),
+        total_count: page.total,
+        unread_count: page.unread,
+        limit,
+        offset,
+        filter_type: query.into_inner().kind,
+    };
+    Ok(answers::ok(StatusCode::OK, "Notifications retrieved successfully", data))
 }
 
 #[utoipa::path(
@@ -91,16 +74,19 @@ pub async fn list<G: SocialGraph>(
     operation_id = "unread_count",
     summary = "How many of the caller's notifications are unread",
     responses(
-        (status = 200, description = "The count.", body = crate::openapi::UnreadCountEnvelope),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::AccountDeleted),
-        (status = 503, response = crate::openapi::Unavailable),
+        (status = 200, description = "The count.", body = crate::community::answers::Envelope<crate::community::answers::UnreadCount>),
+        (status = 401, response = crate::community::errors::Unauthorized),
+        (status = 403, response = crate::community::errors::AccountDeleted),
+        (status = 503, response = crate::community::errors::Unavailable),
     ),
     security(("bearer" = [])),
 )]
-pub async fn unread_count<G: SocialGraph>(graph: web::Data<G>, caller: Caller) -> Result<HttpResponse, ApiError> {
+pub async fn unread_count<G: SocialGraph>(
+    graph: web::Data<G>,
+    caller: Authed<Community>,
+) -> Result<HttpResponse, ApiError> {
     let unread = run(&graph, &caller, move |g, me| g.unread_count(me)).await?;
-    Ok(envelope::ok(StatusCode::OK, "Unread count retrieved successfully", json!({ "unread_count": unread })))
+    Ok(answers::ok(StatusCode::OK, "Unread count retrieved successfully", UnreadCount { unread_count: unread }))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -122,18 +108,18 @@ struct MarkBody {
     description = "All of them, or only `ids` when given; ids that are not the caller's are ignored. The body is optional (none, or whitespace, marks all) and is read as JSON whatever its `Content-Type`. Every open stream of the caller is told the new count.",
     request_body(content = Option<MarkBody>, description = "Optional: `ids` marks only those notifications; without a body, all.", content_type = "application/json"),
     responses(
-        (status = 200, description = "`Notifications marked as seen`: what stays unread.", body = crate::openapi::UnreadCountEnvelope),
-        (status = 400, description = "`Invalid request body: ...`, `Invalid notification ID: must be a UUID`.", body = crate::openapi::ErrorEnvelope),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::AccountDeleted),
-        (status = 413, response = crate::openapi::TooLarge),
-        (status = 503, response = crate::openapi::Unavailable),
+        (status = 200, description = "`Notifications marked as seen`: what stays unread.", body = crate::community::answers::Envelope<crate::community::answers::UnreadCount>),
+        (status = 400, description = "`Invalid request body: ...`, `Invalid notification ID: must be a UUID`.", body = crate::community::errors::ErrorEnvelope),
+        (status = 401, response = crate::community::errors::Unauthorized),
+        (status = 403, response = crate::community::errors::AccountDeleted),
+        (status = 413, response = crate::community::errors::TooLarge),
+        (status = 503, response = crate::community::errors::Unavailable),
     ),
     security(("bearer" = [])),
 )]
 pub async fn mark_as_seen<G: SocialGraph>(
     graph: web::Data<G>,
-    caller: Caller,
+    caller: Authed<Community>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let body: Bytes = match payload.to_bytes_limited(crate::BODY_LIMIT).await {
@@ -157,7 +143,7 @@ pub async fn mark_as_seen<G: SocialGraph>(
             .transpose()?
     };
     let unread = run(&graph, &caller, move |g, me| g.mark_seen(me, ids)).await?;
-    Ok(envelope::ok(StatusCode::OK, "Notifications marked as seen", json!({ "unread_count": unread })))
+    Ok(answers::ok(StatusCode::OK, "Notifications marked as seen", UnreadCount { unread_count: unread }))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -167,7 +153,7 @@ pub struct DeviceBody {
     #[schema(min_length = 1, max_length = 4096, pattern = "^\\s*\\S+\\s*$")]
     token: String,
     /// `android`, `ios` or `web`, in any case.
-    #[schema(value_type = crate::openapi::Platform)]
+    #[schema(value_type = crate::community::states::PlatformName)]
     platform: String,
 }
 
@@ -181,25 +167,25 @@ pub struct DeviceBody {
     description = "A token registered before (by anyone) moves to the caller.",
     request_body = DeviceBody,
     responses(
-        (status = 201, description = "`Device registered`.", body = crate::openapi::DeviceEnvelope),
-        (status = 400, description = "`token must be 1 to 4096 characters without spaces`, `platform must be android, ios or web`, `Malformed JSON: ...`, `Invalid request body: ...`.", body = crate::openapi::ErrorEnvelope),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::AccountDeleted),
-        (status = 413, response = crate::openapi::TooLarge),
-        (status = 415, response = crate::openapi::NotJson),
-        (status = 503, response = crate::openapi::Unavailable),
+        (status = 201, description = "`Device registered`.", body = crate::community::answers::Envelope<crate::community::answers::Device>),
+        (status = 400, description = "`token must be 1 to 4096 characters without spaces`, `platform must be android, ios or web`, `Malformed JSON: ...`, `Invalid request body: ...`.", body = crate::community::errors::ErrorEnvelope),
+        (status = 401, response = crate::community::errors::Unauthorized),
+        (status = 403, response = crate::community::errors::AccountDeleted),
+        (status = 413, response = crate::community::errors::TooLarge),
+        (status = 415, response = crate::community::errors::NotJson),
+        (status = 503, response = crate::community::errors::Unavailable),
     ),
     security(("bearer" = [])),
 )]
 pub async fn register_device<G: SocialGraph>(
     graph: web::Data<G>,
-    caller: Caller,
+    caller: Authed<Community>,
     body: web::Json<DeviceBody>,
 ) -> Result<HttpResponse, ApiError> {
     let DeviceBody { token, platform } = body.into_inner();
     let device = run(&graph, &caller, move |g, me| g.register_device(me, &token, &platform)).await?;
-    let data = json!({ "token": device.token.as_str(), "platform": device.platform.as_str() });
-    Ok(envelope::ok(StatusCode::CREATED, "Device registered", data))
+    let data = Device { token: device.token.as_str().to_owned(), platform: device.platform.into() };
+    Ok(answers::ok(StatusCode::CREATED, "Device registered", data))
 }
 
 /// `DELETE /devices/{token}`: removes one of the caller's push targets.
@@ -212,21 +198,21 @@ pub async fn register_device<G: SocialGraph>(
     description = "Takes no body.",
     params(("token" = String, Path, description = "The push token, as registered.")),
     responses(
-        (status = 200, description = "`Device removed`, or `No such device` (`removed: false`).", body = crate::openapi::DeviceRemovedEnvelope),
-        (status = 400, description = "`token must be 1 to 4096 characters without spaces`.", body = crate::openapi::ErrorEnvelope),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::AccountDeleted),
-        (status = 503, response = crate::openapi::Unavailable),
+        (status = 200, description = "`Device removed`, or `No such device` (`removed: false`).", body = crate::community::answers::Envelope<crate::community::answers::DeviceRemoved>),
+        (status = 400, description = "`token must be 1 to 4096 characters without spaces`.", body = crate::community::errors::ErrorEnvelope),
+        (status = 401, response = crate::community::errors::Unauthorized),
+        (status = 403, response = crate::community::errors::AccountDeleted),
+        (status = 503, response = crate::community::errors::Unavailable),
     ),
     security(("bearer" = [])),
 )]
 pub async fn remove_device<G: SocialGraph>(
     graph: web::Data<G>,
-    caller: Caller,
+    caller: Authed<Community>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let token = path.into_inner();
     let removed = run(&graph, &caller, move |g, me| g.remove_device(me, &token)).await?;
     let message = if removed { "Device removed" } else { "No such device" };
-    Ok(envelope::ok(StatusCode::OK, message, json!({ "removed": removed })))
+    Ok(answers::ok(StatusCode::OK, message, DeviceRemoved { removed }))
 }

@@ -1,8 +1,10 @@
-//! The profile object (SPEC section 5) and the follow-request object (seed 002).
+//! The profile object (SPEC section 5): an account as a viewer sees it, in every
+//! answer that shows an account.
 
-use rookery_domain::{ProfileView, RequestListing, RequestStatus};
+use rookery_domain::ProfileView;
 use serde::Serialize;
 
+use super::states::RequestState;
 use crate::time::rfc3339;
 
 /// An account as a viewer sees it. `id` and `user_id` are both the account id: the
@@ -39,8 +41,8 @@ pub struct ProfileObject {
     /// It follows the caller.
     pub follows_viewer: bool,
     /// The caller's latest follow request to it.
-    #[schema(value_type = Option<crate::openapi::RequestState>, required = true)]
-    pub follow_request_status: Option<&'static str>,
+    #[schema(required = true)]
+    pub follow_request_status: Option<RequestState>,
     #[schema(format = DateTime)]
     pub created_at: String,
     #[schema(format = DateTime)]
@@ -67,89 +69,9 @@ impl From<&ProfileView> for ProfileObject {
             is_self: r.is_self,
             is_following: r.is_following,
             follows_viewer: r.follows_viewer,
-            follow_request_status: r.request_status.map(RequestStatus::as_str),
+            follow_request_status: r.request_status.map(RequestState::from),
             created_at: rfc3339(a.created_at),
             updated_at: rfc3339(a.updated_at),
         }
     }
-}
-
-/// A profile object with one more timestamp field (`followed_at`, `blocked_at`),
-/// serialized as one flat object.
-#[derive(Debug, Serialize)]
-pub struct ListedObject {
-    #[serde(flatten)]
-    profile: ProfileObject,
-    #[serde(flatten)]
-    since: Since,
-}
-
-/// The extra timestamp field: its name depends on the list.
-#[derive(Debug)]
-struct Since {
-    field: &'static str,
-    at: String,
-}
-
-impl Serialize for Since {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(Some(1))?;
-        map.serialize_entry(self.field, &self.at)?;
-        map.end()
-    }
-}
-
-/// A listed account as its list shows it, with `field` naming when it was listed.
-pub fn listed_object(listed: &rookery_domain::Listed<ProfileView>, field: &'static str) -> ListedObject {
-    ListedObject { profile: ProfileObject::from(&listed.item), since: Since { field, at: rfc3339(listed.since) } }
-}
-
-/// A page of listed accounts, as the follower, following and block lists answer it.
-#[derive(Debug, Serialize)]
-pub struct UsersPage {
-    pub users: Vec<ListedObject>,
-    pub total: i64,
-    pub page: Option<u32>,
-    pub page_size: u32,
-    pub has_more: bool,
-    /// `None` leaves the field out (the block list has no cursor); `Some(None)` is
-    /// `null` (a follow list's last page).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_cursor: Option<Option<String>>,
-}
-
-/// Which enrichment prefix a request list uses.
-#[derive(Debug, Clone, Copy)]
-pub enum Counterpart {
-    /// `requester_*` fields (received requests).
-    Requester,
-    /// `target_*` fields (sent requests).
-    Target,
-}
-
-/// A follow request with the other account's name, avatar and badge, flattened
-/// under the seed's `requester_` or `target_` prefix.
-pub fn request_object(listing: &RequestListing, side: Counterpart) -> serde_json::Value {
-    let r = &listing.request;
-    let c = &listing.counterpart;
-    let prefix = match side {
-        Counterpart::Requester => "requester",
-        Counterpart::Target => "target",
-    };
-    let mut object = serde_json::json!({
-        "id": r.id.to_string(),
-        "requester_id": r.requester.to_string(),
-        "target_id": r.target.to_string(),
-        "status": r.status.as_str(),
-        "created_at": rfc3339(r.created_at),
-        "updated_at": r.updated_at.map(rfc3339),
-    });
-    if let Some(map) = object.as_object_mut() {
-        map.insert(format!("{prefix}_username"), c.username.as_str().into());
-        map.insert(format!("{prefix}_full_name"), c.full_name.clone().into());
-        map.insert(format!("{prefix}_profile_image_url"), c.profile_image_url.clone().into());
-        map.insert(format!("{prefix}_is_verified"), c.is_verified.into());
-    }
-    object
 }

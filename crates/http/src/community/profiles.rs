@@ -2,14 +2,42 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use rookery_domain::{ProfilePatch, SocialGraph, Username, WebUrl};
+use rookery_domain::{ProfilePatch, SocialGraph, Username, WebUrl, WebUrlError};
 use serde::{Deserialize, Deserializer};
+use utoipa::openapi::schema::SchemaType;
+use utoipa::openapi::{Object, ObjectBuilder, Type};
 
-use super::envelope::{self, ApiError};
-use super::ids::user_id;
+use super::answers;
+use super::errors::ApiError;
+use super::errors::Community;
+use super::input::user_id;
 use super::profile_object::ProfileObject;
-use crate::auth::Caller;
 use crate::blocking::run;
+use crate::dialect::Authed;
+
+/// What a URL field accepts, for the document: what `WebUrl::parse` accepts (`http`
+/// or `https` in any case, a host, no white space or control characters inside,
+/// surrounding white space trimmed), or nothing but white space, which clears it.
+const WEB_URL_PATTERN: &str = r"^\s*([Hh][Tt][Tt][Pp][Ss]?://([^/?#\s\x00-\x1f\x7f]*@)?[^:/?#@\s\x00-\x1f\x7f][^/?#@\s\x00-\x1f\x7f]*([/?#][^\s\x00-\x1f\x7f]*)?)?\s*$";
+
+/// A URL field of the body, as the document states it: a string [`WEB_URL_PATTERN`]
+/// matches, of at most 2048 characters, or `null` (clears it).
+fn web_url_field(description: &str) -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .description(Some(description))
+        .max_length(Some(WebUrl::MAX_LEN))
+        .pattern(Some(WEB_URL_PATTERN))
+        .build()
+}
+
+fn avatar_url_field() -> Object {
+    web_url_field("Avatar URL, `http` or `https`; `null` clears it.")
+}
+
+fn banner_url_field() -> Object {
+    web_url_field("Banner URL, `http` or `https`; `null` clears it.")
+}
 
 /// The editable fields. Absent leaves a field alone; `null` clears a text field.
 /// Unknown fields (the app sends `settings`) are ignored.
@@ -29,11 +57,11 @@ pub struct ProfileBody {
     bio: Option<Option<String>>,
     /// Avatar URL; `null` clears it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, max_length = 2048)]
+    #[schema(schema_with = avatar_url_field)]
     profile_image_url: Option<Option<String>>,
     /// Banner URL; `null` clears it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, max_length = 2048)]
+    #[schema(schema_with = banner_url_field)]
     banner_image_url: Option<Option<String>>,
     /// Private accounts answer follows with requests; switching to public accepts
     /// every pending one.
@@ -70,6 +98,10 @@ impl ProfileBody {
 /// send) clears it; anything else must be an `http` or `https` URL.
 fn web_url(field: &str, value: Option<Option<String>>) -> Result<Option<Option<WebUrl>>, ApiError> {
     let Some(value) = value else { return Ok(None) };
+    // The limit counts what was sent, white space included, as the document states it.
+    if value.as_deref().is_some_and(|raw| raw.chars().count() > WebUrl::MAX_LEN) {
+        return Err(ApiError::bad_request(format!("{field} {}", WebUrlError::TooLong)));
+    }
     match value.as_deref().map(str::trim) {
         None | Some("") => Ok(Some(None)),
         Some(raw) => {
@@ -79,7 +111,7 @@ fn web_url(field: &str, value: Option<Option<String>>) -> Result<Option<Option<W
 }
 
 fn profile_answer(status: StatusCode, message: &str, view: &rookery_domain::ProfileView) -> HttpResponse {
-    envelope::ok(status, message, ProfileObject::from(view))
+    answers::ok(status, message, ProfileObject::from(view))
 }
 
 #[utoipa::path(
@@ -89,14 +121,14 @@ fn profile_answer(status: StatusCode, message: &str, view: &rookery_domain::Prof
     operation_id = "my_profile",
     summary = "The caller's profile object",
     responses(
-        (status = 200, description = "The caller's profile (`is_self: true`).", body = crate::openapi::ProfileEnvelope),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::AccountDeleted),
-        (status = 503, response = crate::openapi::Unavailable),
+        (status = 200, description = "The caller's profile (`is_self: true`).", body = crate::community::answers::Envelope<crate::community::profile_object::ProfileObject>),
+        (status = 401, response = crate::community::errors::Unauthorized),
+        (status = 403, response = crate::community::errors::AccountDeleted),
+        (status = 503, response = crate::community::errors::Unavailable),
     ),
     security(("bearer" = [])),
 )]
-pub async fn me<G: SocialGraph>(graph: web::Data<G>, caller: Caller) -> Result<HttpResponse, ApiError> {
+pub async fn me<G: SocialGraph>(graph: web::Data<G>, caller: Authed<Community>) -> Result<HttpResponse, ApiError> {
     let view = run(&graph, &caller, |g, me| g.profile(me, me)).await?;
     Ok(profile_answer(StatusCode::OK, "Profile retrieved successfully", &view))
 }
@@ -109,18 +141,18 @@ pub async fn me<G: SocialGraph>(graph: web::Data<G>, caller: Caller) -> Result<H
     summary = "An account's profile object, as the caller sees it",
     params(("user_id" = uuid::Uuid, Path, description = "The account's id; anything but a UUID is 400.")),
     responses(
-        (status = 200, description = "The profile, with the caller's relation to it.", body = crate::openapi::ProfileEnvelope),
-        (status = 400, description = "`Invalid user ID: must be a UUID`.", body = crate::openapi::ErrorEnvelope),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::AccountDeleted),
-        (status = 404, description = "`User not found`: no live account with that id.", body = crate::openapi::ErrorEnvelope),
-        (status = 503, response = crate::openapi::Unavailable),
+        (status = 200, description = "The profile, with the caller's relation to it.", body = crate::community::answers::Envelope<crate::community::profile_object::ProfileObject>),
+        (status = 400, description = "`Invalid user ID: must be a UUID`.", body = crate::community::errors::ErrorEnvelope),
+        (status = 401, response = crate::community::errors::Unauthorized),
+        (status = 403, response = crate::community::errors::AccountDeleted),
+        (status = 404, description = "`User not found`: no live account with that id.", body = crate::community::errors::ErrorEnvelope),
+        (status = 503, response = crate::community::errors::Unavailable),
     ),
     security(("bearer" = [])),
 )]
 pub async fn show<G: SocialGraph>(
     graph: web::Data<G>,
-    caller: Caller,
+    caller: Authed<Community>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let target = user_id(&path)?;
@@ -138,20 +170,20 @@ pub async fn show<G: SocialGraph>(
     description = "A field left out is left alone; `null` clears a text field; unknown fields are ignored. Switching `is_private` from true to false accepts every pending request at once. Also answered at `PUT /profiles/me` and at `PUT` and `PATCH /profiles`, as seed 002's app calls it.",
     request_body = ProfileBody,
     responses(
-        (status = 200, description = "`Profile updated successfully`: the profile as it now is.", body = crate::openapi::ProfileEnvelope),
-        (status = 400, description = "`Invalid username: ...`, `full_name must be at most 100 characters`, `bio must be at most 500 characters`, `profile_image_url must be an http or https URL`, `profile_image_url must be at most 2048 characters` (the same for `banner_image_url`), `Malformed JSON: ...`, `Invalid request body: ...`.", body = crate::openapi::ErrorEnvelope),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::AccountDeleted),
-        (status = 409, description = "`Username already taken`.", body = crate::openapi::ErrorEnvelope),
-        (status = 413, response = crate::openapi::TooLarge),
-        (status = 415, response = crate::openapi::NotJson),
-        (status = 503, response = crate::openapi::Unavailable),
+        (status = 200, description = "`Profile updated successfully`: the profile as it now is.", body = crate::community::answers::Envelope<crate::community::profile_object::ProfileObject>),
+        (status = 400, description = "`Invalid username: ...`, `full_name must be at most 100 characters`, `bio must be at most 500 characters`, `profile_image_url must be an http or https URL`, `profile_image_url must be at most 2048 characters` (the same for `banner_image_url`), `Malformed JSON: ...`, `Invalid request body: ...`.", body = crate::community::errors::ErrorEnvelope),
+        (status = 401, response = crate::community::errors::Unauthorized),
+        (status = 403, response = crate::community::errors::AccountDeleted),
+        (status = 409, description = "`Username already taken`.", body = crate::community::errors::ErrorEnvelope),
+        (status = 413, response = crate::community::errors::TooLarge),
+        (status = 415, response = crate::community::errors::NotJson),
+        (status = 503, response = crate::community::errors::Unavailable),
     ),
     security(("bearer" = [])),
 )]
 pub async fn update<G: SocialGraph>(
     graph: web::Data<G>,
-    caller: Caller,
+    caller: Authed<Community>,
     body: web::Json<ProfileBody>,
 ) -> Result<HttpResponse, ApiError> {
     let patch = body.into_inner().into_patch()?;
@@ -170,20 +202,20 @@ pub async fn update<G: SocialGraph>(
     description = "The account itself is provisioned from the token; this sets its fields, as `PATCH /profiles/me` does, and answers 201 as seed 002's app expects.",
     request_body = ProfileBody,
     responses(
-        (status = 201, description = "`Profile created successfully`: the profile as it now is.", body = crate::openapi::ProfileEnvelope),
-        (status = 400, description = "`Invalid username: ...`, `full_name must be at most 100 characters`, `bio must be at most 500 characters`, `profile_image_url must be an http or https URL`, `profile_image_url must be at most 2048 characters` (the same for `banner_image_url`), `Malformed JSON: ...`, `Invalid request body: ...`.", body = crate::openapi::ErrorEnvelope),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::AccountDeleted),
-        (status = 409, description = "`Username already taken`.", body = crate::openapi::ErrorEnvelope),
-        (status = 413, response = crate::openapi::TooLarge),
-        (status = 415, response = crate::openapi::NotJson),
-        (status = 503, response = crate::openapi::Unavailable),
+        (status = 201, description = "`Profile created successfully`: the profile as it now is.", body = crate::community::answers::Envelope<crate::community::profile_object::ProfileObject>),
+        (status = 400, description = "`Invalid username: ...`, `full_name must be at most 100 characters`, `bio must be at most 500 characters`, `profile_image_url must be an http or https URL`, `profile_image_url must be at most 2048 characters` (the same for `banner_image_url`), `Malformed JSON: ...`, `Invalid request body: ...`.", body = crate::community::errors::ErrorEnvelope),
+        (status = 401, response = crate::community::errors::Unauthorized),
+        (status = 403, response = crate::community::errors::AccountDeleted),
+        (status = 409, description = "`Username already taken`.", body = crate::community::errors::ErrorEnvelope),
+        (status = 413, response = crate::community::errors::TooLarge),
+        (status = 415, response = crate::community::errors::NotJson),
+        (status = 503, response = crate::community::errors::Unavailable),
     ),
     security(("bearer" = [])),
 )]
 pub async fn create<G: SocialGraph>(
     graph: web::Data<G>,
-    caller: Caller,
+    caller: Authed<Community>,
     body: web::Json<ProfileBody>,
 ) -> Result<HttpResponse, ApiError> {
     let patch = body.into_inner().into_patch()?;

@@ -3,14 +3,11 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use rookery_domain::{AccountId, FollowOutcome, GraphError, SocialGraph, UnfollowScope};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::error::{Drf, DrfError};
+use super::answers::answer;
+use super::errors::{Drf, DrfError};
 use crate::dialect::Authed;
-
-fn answer(status: StatusCode, message: &str) -> HttpResponse {
-    HttpResponse::build(status).json(json!({ "status": "success", "message": message }))
-}
 
 /// The serializer's validation of `followed_id`.
 fn followed_id(body: &Value) -> Result<AccountId, DrfError> {

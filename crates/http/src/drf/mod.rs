@@ -2,13 +2,14 @@
 //! `DELETE /api/follows/{followed_user_id}/`, answered as Django REST framework would,
 //! with or without the trailing slash.
 
-mod error;
+mod answers;
+mod errors;
 mod follows;
 
 use actix_web::web;
 use rookery_domain::SocialGraph;
 
-pub use self::error::Drf;
+pub use self::errors::Drf;
 
 /// Whether an unknown path belongs to this dialect (for its 404 envelope).
 pub fn owns(path: &str) -> bool {
@@ -18,9 +19,9 @@ pub fn owns(path: &str) -> bool {
 /// Registers the dialect's routes.
 pub fn routes<G: SocialGraph>(cfg: &mut web::ServiceConfig) {
     for path in ["/api/follows", "/api/follows/"] {
-        cfg.service(crate::fallback::resource::<Drf>(path).route(web::post().to(follows::follow::<G>)));
+        cfg.service(crate::fallback::resource::<Drf>(path).post(follows::follow::<G>));
     }
     for path in ["/api/follows/{followed_user_id}", "/api/follows/{followed_user_id}/"] {
-        cfg.service(crate::fallback::resource::<Drf>(path).route(web::delete().to(follows::unfollow::<G>)));
+        cfg.service(crate::fallback::resource::<Drf>(path).delete(follows::unfollow::<G>));
     }
 }

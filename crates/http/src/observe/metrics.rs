@@ -112,8 +112,18 @@ impl Metrics {
 }
 
 /// `GET /metrics`.
-pub async fn metrics_endpoint(metrics: web::Data<Metrics>) -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(metrics.render())
+pub async fn metrics_endpoint(req: actix_web::HttpRequest, metrics: web::Data<Metrics>) -> HttpResponse {
+    let mut text = metrics.render();
+    // Requests the server has received and not yet answered, this one included: what
+    // a deploy's SIGTERM waits for.
+    if let Some(in_flight) = req.app_data::<web::Data<crate::in_flight::InFlight>>() {
+        text.push_str(&format!(
+            "# HELP rookery_http_requests_in_flight Requests received and not yet answered.\n\
+             # TYPE rookery_http_requests_in_flight gauge\nrookery_http_requests_in_flight {}\n",
+            in_flight.count()
+        ));
+    }
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(text)
 }
 
 #[cfg(test)]

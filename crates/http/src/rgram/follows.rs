@@ -1,24 +1,16 @@
 //! `POST|DELETE /api/follow/{user_id}`, `GET /api/followers/{user_id}` and
 //! `GET /api/following/{user_id}`.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
-use rookery_domain::{Direction, FollowOutcome, ListQuery, Paging, SocialGraph, UnfollowOutcome, UnfollowScope};
-use serde_json::{Value, json};
-
-use super::envelope::{Rgram, RgramError, ok};
+use super::answers::{Followers, Following, Pagination, User, UserFields, done, ok};
+use super::errors::{Rgram, RgramError};
 use super::input::{PageParams, path_user_id};
-use super::objects::{UserFields, pagination, user};
 use super::requests::populated;
 use crate::blocking::{run, run_anonymous};
 use crate::dialect::{Authed, MaybeAuthed};
-
-/// What a follow did.
-enum Followed {
-    Now,
-    Already,
-    Requested(Value),
-}
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use rookery_domain::service::FollowShown;
+use rookery_domain::{Direction, ListQuery, Paging, SocialGraph, UnfollowOutcome, UnfollowScope};
 
 /// `POST /api/follow/{user_id}`: a public account is followed at once; a private one
 /// gets a request (answered with it, populated). Already following is a 200 with its
@@ -29,18 +21,11 @@ pub async fn follow<G: SocialGraph>(
     path: web::Path<String>,
 ) -> Result<HttpResponse, RgramError> {
     let target = path_user_id(&path)?;
-    let followed = match graph.follow(&caller.0.identity, target).await? {
-        FollowOutcome::Followed => Followed::Now,
-        FollowOutcome::AlreadyFollowing => Followed::Already,
-        FollowOutcome::Requested(pending) => {
-            Followed::Requested(run(&graph, &caller.0, move |g, _| populated(g, pending)).await?)
-        }
-    };
-    Ok(match followed {
-        Followed::Now => ok::<Value>(StatusCode::OK, "Successfully followed user", None),
-        Followed::Already => ok::<Value>(StatusCode::OK, "Already following this user", None),
-        Followed::Requested(data) => {
-            ok(StatusCode::OK, "Follow request sent successfully (private account)", Some(data))
+    Ok(match graph.follow_showing_request(&caller.identity, target).await? {
+        FollowShown::Followed => done("Successfully followed user"),
+        FollowShown::AlreadyFollowing => done("Already following this user"),
+        FollowShown::Requested(shown) => {
+            ok(StatusCode::OK, "Follow request sent successfully (private account)", Some(populated(&shown)))
         }
     })
 }
@@ -56,7 +41,7 @@ pub async fn unfollow<G: SocialGraph>(
     let target = path_user_id(&path)?;
     let outcome = graph.unfollow(&caller.0.identity, target, UnfollowScope::FollowOnly).await?;
     if outcome == UnfollowOutcome::Unfollowed {
-        Ok(ok::<Value>(StatusCode::OK, "Successfully unfollowed user", None))
+        Ok(done("Successfully unfollowed user"))
     } else {
         Err(RgramError::bad_request("You are not following this user"))
     }
@@ -78,13 +63,16 @@ async fn list<G: SocialGraph>(
         None => run_anonymous(&graph, move |g| g.list(None, owner, direction, &query)).await,
     }
     .map_err(|e| RgramError::listing(e, authenticated))?;
-    let users: Vec<Value> = listing.items.iter().map(|l| user(&l.item.account, UserFields::WithBio)).collect();
-    let (key, message) = match direction {
-        Direction::Followers => ("followers", "Followers retrieved"),
-        Direction::Following => ("following", "Following retrieved"),
-    };
-    let data = json!({ key: users, "pagination": pagination(page, listing.total) });
-    Ok(ok(StatusCode::OK, message, Some(data)))
+    let users = listing.items.iter().map(|l| User::of(&l.item.account, UserFields::WithBio)).collect();
+    let pagination = Pagination::of(page, listing.total);
+    Ok(match direction {
+        Direction::Followers => {
+            ok(StatusCode::OK, "Followers retrieved", Some(Followers { followers: users, pagination }))
+        }
+        Direction::Following => {
+            ok(StatusCode::OK, "Following retrieved", Some(Following { following: users, pagination }))
+        }
+    })
 }
 
 /// `GET /api/followers/{user_id}?page&limit`: a public account's followers need no

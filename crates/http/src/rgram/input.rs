@@ -9,7 +9,7 @@ use rookery_domain::{AccountId, PageRequest, RequestId, RequestStatus};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::envelope::RgramError;
+use super::errors::RgramError;
 
 /// A required id field of a JSON body: missing, `null` or `""` is `required`; anything
 /// else that is not a UUID string is `invalid`.

@@ -5,16 +5,16 @@
 //! Every route is a [`crate::fallback::resource`], so wrong methods, bodies and query
 //! strings are refused in this dialect's envelope too.
 
-mod envelope;
+mod answers;
+mod errors;
 mod follows;
 mod input;
-mod objects;
 mod requests;
 
 use actix_web::web;
 use rookery_domain::SocialGraph;
 
-pub use self::envelope::Rgram;
+pub use self::errors::Rgram;
 
 /// Whether an unknown path belongs to this dialect (for its 404 envelope).
 pub fn owns(path: &str) -> bool {
@@ -24,25 +24,21 @@ pub fn owns(path: &str) -> bool {
             .any(|p| path.starts_with(p))
 }
 
-fn resource(path: &str) -> actix_web::Resource {
+fn resource(path: &str) -> crate::fallback::Endpoint<Rgram> {
     crate::fallback::resource::<Rgram>(path)
 }
 
 /// Registers the dialect's routes.
 pub fn routes<G: SocialGraph>(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/api/follow-request/send").route(web::post().to(requests::send::<G>)))
-        .service(resource("/api/follow-request/accept").route(web::post().to(requests::accept::<G>)))
-        .service(resource("/api/follow-request/reject").route(web::post().to(requests::reject::<G>)))
-        .service(resource("/api/follow-request/pending").route(web::get().to(requests::pending::<G>)))
-        .service(resource("/api/follow-request/sent").route(web::get().to(requests::sent::<G>)))
-        .service(resource("/api/follow-request/cancel").route(web::delete().to(requests::cancel::<G>)))
-        .service(
-            resource("/api/follow/{user_id}")
-                .route(web::post().to(follows::follow::<G>))
-                .route(web::delete().to(follows::unfollow::<G>)),
-        )
-        .service(resource("/api/followers/{user_id}").route(web::get().to(follows::followers::<G>)))
-        .service(resource("/api/following/{user_id}").route(web::get().to(follows::following::<G>)));
+    cfg.service(resource("/api/follow-request/send").post(requests::send::<G>))
+        .service(resource("/api/follow-request/accept").post(requests::accept::<G>))
+        .service(resource("/api/follow-request/reject").post(requests::reject::<G>))
+        .service(resource("/api/follow-request/pending").get(requests::pending::<G>))
+        .service(resource("/api/follow-request/sent").get(requests::sent::<G>))
+        .service(resource("/api/follow-request/cancel").delete(requests::cancel::<G>))
+        .service(resource("/api/follow/{user_id}").post(follows::follow::<G>).delete(follows::unfollow::<G>))
+        .service(resource("/api/followers/{user_id}").get(follows::followers::<G>))
+        .service(resource("/api/following/{user_id}").get(follows::following::<G>));
 }
 
 #[cfg(test)]

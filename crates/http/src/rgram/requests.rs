@@ -2,33 +2,24 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use rookery_domain::{AccountId, FollowOutcome, FollowRequest, GraphError, Page, RequestListing, SocialGraph};
-use serde_json::{Value, json};
+use rookery_domain::service::{FollowShown, RequestWithParties};
+use rookery_domain::{AccountId, Page, RequestListing, SocialGraph};
+use serde_json::Value;
 
-use super::envelope::{Rgram, RgramError, ok};
+use super::answers::{
+    OneRequest, Pagination, PendingRequests, RequestDocument, SentRequests, Side, UserFields, done, ok,
+};
+use super::errors::{Rgram, RgramError};
 use super::input::{CancelParams, PageParams, SentParams, follow_request_id, target_user_id};
-use super::objects::{Side, UserFields, pagination, request as render};
 use crate::blocking::run;
 use crate::dialect::Authed;
 
 /// `{"followRequest": {...}}` with both sides populated (without `bio`, as the seed
-/// shows it for send, accept and reject). Runs inside the use case's closure, so the
-/// two accounts are read on the blocking pool right after the change.
-pub fn populated<G: SocialGraph>(graph: &G, request: FollowRequest) -> Result<Value, GraphError> {
-    let (follower, following) = (graph.account(request.requester)?, graph.account(request.target)?);
-    let follower = Side::Populated(&follower, UserFields::Brief);
-    let following = Side::Populated(&following, UserFields::Brief);
-    Ok(json!({ "followRequest": render(&request, &follower, &following) }))
-}
-
-/// What a send did.
-enum Sent {
-    /// The target is public: followed at once, no request exists.
-    Followed,
-    /// A pending request: `data` with it populated.
-    Requested(Value),
-    /// Nothing changed: the caller already follows the target.
-    AlreadyFollowing,
+/// shows it for send, accept and reject).
+pub fn populated(shown: &RequestWithParties) -> OneRequest {
+    let follower = Side::populated(&shown.requester, UserFields::Brief);
+    let following = Side::populated(&shown.target, UserFields::Brief);
+    OneRequest { follow_request: RequestDocument::of(&shown.request, follower, following) }
 }
 
 /// `POST /api/follow-request/send` `{"targetUserId"}`: a private target gets a
@@ -40,17 +31,12 @@ pub async fn send<G: SocialGraph>(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, RgramError> {
     let target = target_user_id(&body)?;
-    let sent = match graph.follow(&caller.0.identity, target).await? {
-        FollowOutcome::Followed => Sent::Followed,
-        FollowOutcome::AlreadyFollowing => Sent::AlreadyFollowing,
-        FollowOutcome::Requested(pending) => {
-            Sent::Requested(run(&graph, &caller.0, move |g, _| populated(g, pending)).await?)
+    match graph.follow_showing_request(&caller.identity, target).await? {
+        FollowShown::Requested(shown) => {
+            Ok(ok(StatusCode::OK, "Follow request sent successfully", Some(populated(&shown))))
         }
-    };
-    match sent {
-        Sent::Requested(data) => Ok(ok(StatusCode::OK, "Follow request sent successfully", Some(data))),
-        Sent::Followed => Ok(ok::<Value>(StatusCode::OK, "Successfully followed user", None)),
-        Sent::AlreadyFollowing => Err(RgramError::bad_request("Already following this user")),
+        FollowShown::Followed => Ok(done("Successfully followed user")),
+        FollowShown::AlreadyFollowing => Err(RgramError::bad_request("Already following this user")),
     }
 }
 
@@ -61,10 +47,10 @@ pub async fn accept<G: SocialGraph>(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, RgramError> {
     let id = follow_request_id(&body)?;
-    let data = run(&graph, &caller.0, move |g, me| populated(g, g.accept_request(me, id)?))
+    let shown = run(&graph, &caller, move |g, me| g.accept_request_showing_parties(me, id))
         .await
         .map_err(|e| RgramError::answering(e, "accept"))?;
-    Ok(ok(StatusCode::OK, "Follow request accepted successfully", Some(data)))
+    Ok(ok(StatusCode::OK, "Follow request accepted successfully", Some(populated(&shown))))
 }
 
 /// `POST /api/follow-request/reject` `{"followRequestId"}`.
@@ -74,10 +60,10 @@ pub async fn reject<G: SocialGraph>(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, RgramError> {
     let id = follow_request_id(&body)?;
-    let data = run(&graph, &caller.0, move |g, me| populated(g, g.decline_request(me, id)?))
+    let shown = run(&graph, &caller, move |g, me| g.decline_request_showing_parties(me, id))
         .await
         .map_err(|e| RgramError::answering(e, "reject"))?;
-    Ok(ok(StatusCode::OK, "Follow request rejected successfully", Some(data)))
+    Ok(ok(StatusCode::OK, "Follow request rejected successfully", Some(populated(&shown))))
 }
 
 /// Which side of the listed requests is the caller (shown as a bare id).
@@ -89,14 +75,14 @@ enum Mine {
     Sent,
 }
 
-fn listed(page: &Page<RequestListing>, me: AccountId, mine: Mine) -> Vec<Value> {
+fn listed(page: &Page<RequestListing>, me: AccountId, mine: Mine) -> Vec<RequestDocument> {
     page.items
         .iter()
         .map(|listing| {
-            let other = Side::Populated(&listing.counterpart, UserFields::WithBio);
+            let other = Side::populated(&listing.counterpart, UserFields::WithBio);
             match mine {
-                Mine::Received => render(&listing.request, &other, &Side::Id(me)),
-                Mine::Sent => render(&listing.request, &Side::Id(me), &other),
+                Mine::Received => RequestDocument::of(&listing.request, other, Side::id(me)),
+                Mine::Sent => RequestDocument::of(&listing.request, Side::id(me), other),
             }
         })
         .collect()
@@ -112,10 +98,10 @@ pub async fn pending<G: SocialGraph>(
     let page = params.parse()?;
     let me = caller.0.identity.id;
     let listing = run(&graph, &caller.0, move |g, me| g.received_requests(me, page)).await?;
-    let data = json!({
-        "pendingRequests": listed(&listing, me, Mine::Received),
-        "pagination": pagination(listing.request, listing.total),
-    });
+    let data = PendingRequests {
+        pending_requests: listed(&listing, me, Mine::Received),
+        pagination: Pagination::of(listing.request, listing.total),
+    };
     Ok(ok(StatusCode::OK, "Pending follow requests retrieved successfully", Some(data)))
 }
 
@@ -130,10 +116,10 @@ pub async fn sent<G: SocialGraph>(
     let status = params.status()?;
     let me = caller.0.identity.id;
     let listing = run(&graph, &caller.0, move |g, me| g.sent_requests(me, status, page)).await?;
-    let data = json!({
-        "sentRequests": listed(&listing, me, Mine::Sent),
-        "pagination": pagination(listing.request, listing.total),
-    });
+    let data = SentRequests {
+        sent_requests: listed(&listing, me, Mine::Sent),
+        pagination: Pagination::of(listing.request, listing.total),
+    };
     Ok(ok(StatusCode::OK, "Sent follow requests retrieved successfully", Some(data)))
 }
 
@@ -146,5 +132,5 @@ pub async fn cancel<G: SocialGraph>(
 ) -> Result<HttpResponse, RgramError> {
     let id = params.id()?;
     run(&graph, &caller.0, move |g, me| g.cancel_request_by_id(me, id)).await.map_err(RgramError::cancelling)?;
-    Ok(ok::<Value>(StatusCode::OK, "Follow request cancelled successfully", None))
+    Ok(done("Follow request cancelled successfully"))
 }

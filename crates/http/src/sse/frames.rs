@@ -4,8 +4,12 @@
 
 use actix_web::web::Bytes;
 use rookery_domain::{NotificationId, NotificationView};
-use serde_json::{Value, json};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa::openapi::Object;
 
+use crate::community::answers::{Actor, constant, null_value};
+use crate::community::states::NotificationType;
 use crate::time::rfc3339;
 
 /// A frame ready to write, with the notification id it carries, if any.
@@ -20,7 +24,8 @@ pub struct Frame {
 /// A comment line: keeps proxies from closing an idle stream.
 pub const HEARTBEAT: &[u8] = b": heartbeat\n\n";
 
-fn data(id: Option<NotificationId>, payload: &Value) -> Frame {
+fn data(id: Option<NotificationId>, payload: &impl Serialize) -> Frame {
+    let payload = serde_json::to_string(payload).unwrap_or_else(|_| "{}".to_owned());
     let text = match id {
         Some(id) => format!("id: {id}\ndata: {payload}\n\n"),
         None => format!("data: {payload}\n\n"),
@@ -28,40 +33,85 @@ fn data(id: Option<NotificationId>, payload: &Value) -> Frame {
     Frame { id, bytes: Bytes::from(text) }
 }
 
-/// Who did it, as both the stream and the list show it: `profile_picture_url` repeats
-/// `profile_image_url` because the seed app's list parser reads that name.
-pub fn actor(view: &NotificationView) -> Value {
-    json!({
-        "id": view.actor.id.to_string(),
-        "username": view.actor.username.as_str(),
-        "full_name": view.actor.full_name,
-        "profile_image_url": view.actor.profile_image_url,
-        "profile_picture_url": view.actor.profile_image_url,
-    })
+/// The first event of every stream.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StreamConnected {
+    /// Always `connected`.
+    #[serde(rename = "type")]
+    #[schema(schema_with = connected_tag)]
+    kind: &'static str,
+    /// The caller's unread notifications.
+    #[schema(minimum = 0)]
+    unread_count: i64,
 }
 
-/// Seed 002's notification payload.
-pub fn payload(view: &NotificationView, unread_count: i64) -> Value {
-    let n = &view.notification;
-    json!({
-        "type": n.kind.as_str(),
-        "notification_id": n.id.to_string(),
-        "message": view.message(),
-        "actor": actor(view),
-        "post_id": null,
-        "created_at": rfc3339(n.created_at),
-        "unread_count": unread_count,
-    })
+fn connected_tag() -> Object {
+    constant("connected")
+}
+
+/// A notification, as it happens or replayed (the event's `id:` is its id).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StreamNotification {
+    /// What it is about.
+    #[serde(rename = "type")]
+    kind: NotificationType,
+    /// The notification's id.
+    #[schema(format = Uuid)]
+    notification_id: String,
+    /// For people.
+    message: String,
+    /// Who caused it.
+    actor: Actor,
+    /// Always null.
+    #[schema(schema_with = null_value)]
+    post_id: (),
+    /// When it happened.
+    #[schema(format = DateTime)]
+    created_at: String,
+    /// The recipient's unread count after it.
+    #[schema(minimum = 0)]
+    unread_count: i64,
+}
+
+impl StreamNotification {
+    fn of(view: &NotificationView, unread_count: i64) -> Self {
+        let n = &view.notification;
+        Self {
+            kind: n.kind.into(),
+            notification_id: n.id.to_string(),
+            message: view.message(),
+            actor: view.into(),
+            post_id: (),
+            created_at: rfc3339(n.created_at),
+            unread_count,
+        }
+    }
+}
+
+/// The unread count dropped (notifications were marked seen).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StreamUnreadCount {
+    /// Always `unread_count`.
+    #[serde(rename = "type")]
+    #[schema(schema_with = unread_count_tag)]
+    kind: &'static str,
+    /// The new unread count.
+    #[schema(minimum = 0)]
+    count: i64,
+}
+
+fn unread_count_tag() -> Object {
+    constant("unread_count")
 }
 
 /// A notification event.
 pub fn notification(view: &NotificationView, unread_count: i64) -> Frame {
-    data(Some(view.notification.id), &payload(view, unread_count))
+    data(Some(view.notification.id), &StreamNotification::of(view, unread_count))
 }
 
 /// The first event of every stream.
 pub fn connected(unread_count: i64) -> Frame {
-    data(None, &json!({ "type": "connected", "unread_count": unread_count }))
+    data(None, &StreamConnected { kind: "connected", unread_count })
 }
 
 /// A block with an `id:` and no `data:`: it fires no event, but sets the client's
@@ -76,5 +126,5 @@ pub fn resume_point(newest: Option<NotificationId>) -> Bytes {
 
 /// Sent to every stream of an account when its unread count drops.
 pub fn unread(count: i64) -> Frame {
-    data(None, &json!({ "type": "unread_count", "count": count }))
+    data(None, &StreamUnreadCount { kind: "unread_count", count })
 }

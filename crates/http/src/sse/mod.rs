@@ -10,8 +10,8 @@
 
 mod frames;
 mod hub;
-mod stream;
+pub mod stream;
 
-pub use self::frames::actor as actor_object;
+pub use self::frames::{StreamConnected, StreamNotification, StreamUnreadCount};
 pub use self::hub::{Hub, HubConfig, HubEvent, HubNotifier, deliver};
 pub use self::stream::stream;

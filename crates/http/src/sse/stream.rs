@@ -18,7 +18,7 @@ use super::frames::{self, Frame, HEARTBEAT};
 use super::hub::{Hub, OpenError};
 use crate::auth::authenticate_with;
 use crate::blocking::run;
-use crate::community::envelope::ApiError;
+use crate::community::errors::ApiError;
 
 /// Browsers' `EventSource` cannot send headers: the token may come as a query parameter.
 #[derive(Debug, Deserialize)]
@@ -28,8 +28,42 @@ pub struct StreamQuery {
     last_event_id: Option<String>,
 }
 
-/// Opens a stream: `connected` with the unread count, then what was missed since
-/// `Last-Event-ID`, then live events and a heartbeat comment every interval.
+/// Opens the caller's live notification stream (Server-Sent Events).
+///
+/// The first event is always `{"type":"connected","unread_count":N}`. Each new
+/// notification follows as an event with an `id:` line (the notification id) and a
+/// `data:` line with seed 002's payload (`StreamNotification`); when the unread count
+/// drops (mark-as-seen on any device), `{"type":"unread_count","count":N}`. No event
+/// has an `event:` line, so `EventSource.onmessage` receives them all. A comment line
+/// `: heartbeat` comes every `ROOKERY_SSE_HEARTBEAT_SECS` (15 s). Reconnecting with
+/// `Last-Event-ID` (or `?last_event_id=`) first replays what was missed, oldest
+/// first (up to 1000). The stream does not end by itself.
+#[utoipa::path(
+    get,
+    path = "/api/v1/community/notifications/stream",
+    tag = "notifications",
+    operation_id = "notification_stream",
+    params(
+        ("Last-Event-ID" = Option<uuid::Uuid>, Header,
+            description = "The id of the last notification seen: what came after it is replayed first."),
+        ("last_event_id" = Option<uuid::Uuid>, Query,
+            description = "The same as `Last-Event-ID`, for clients that cannot set headers; the header wins."),
+    ),
+    responses(
+        (status = 200, description = "The stream: `text/event-stream`, one `data:` line of JSON per event (see \
+            `StreamConnected`, `StreamNotification`, `StreamUnreadCount`), `id:` lines on notifications, \
+            `: heartbeat` comments.", content_type = "text/event-stream", body = String,
+            headers(("Cache-Control" = String, description = "`no-cache`"))),
+        (status = 400, description = "`Invalid Last-Event-ID`: not a UUID.", body = crate::community::errors::ErrorEnvelope),
+        (status = 401, response = crate::community::errors::Unauthorized),
+        (status = 403, response = crate::community::errors::AccountDeleted),
+        (status = 429, description = "`Too many open notification streams`: the account has \
+            `ROOKERY_SSE_MAX_STREAMS_PER_ACCOUNT` (8) open already.", body = crate::community::errors::ErrorEnvelope),
+        (status = 503, description = "`The server is shutting down`, or `Service temporarily unavailable, please \
+            retry`.", body = crate::community::errors::ErrorEnvelope),
+    ),
+    security(("bearer" = []), ("access_token" = [])),
+)]
 pub async fn stream<G: SocialGraph>(
     req: HttpRequest,
     graph: web::Data<G>,
