@@ -23,7 +23,8 @@ build:
 release:
 	$(CARGO) build --release -p rookery
 
-## The whole suite on SQLite, then the database-facing tests again on PostgreSQL.
+## The whole suite on SQLite, then the database-facing tests again on PostgreSQL (with
+## the replica and failover tests, on private clusters from scripts/pg-cluster.sh).
 test: layers test-sqlite test-postgres
 
 test-sqlite:
@@ -32,6 +33,7 @@ test-sqlite:
 
 test-postgres:
 	scripts/ensure-postgres.sh
+	@scripts/pg-cluster.sh available 2>/dev/null || echo "NOTE: no PostgreSQL server binaries (initdb, pg_basebackup): the replica and failover tests (crates/server/tests/cluster) say SKIPPED"
 	ROOKERY_TEST_DATABASE=postgres ROOKERY_TEST_POSTGRES_URL=$(POSTGRES_URL) $(CARGO) $(NEXTEST) $(DB_CRATES) $(WITH_IGNORED)
 
 ## The dependency rule: domain without diesel/actix, http without diesel, store without actix;

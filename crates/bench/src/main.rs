@@ -17,6 +17,7 @@
 //! target/release/rookery-bench --quick                      # both backends, under two minutes
 //! target/release/rookery-bench --backend postgres           # full, PostgreSQL only
 //! target/release/rookery-bench --quick --skip streams,import
+//! target/release/rookery-bench --replica-reads              # reads on streaming replicas
 //! ```
 #![allow(clippy::print_stdout)]
 
@@ -29,6 +30,7 @@ mod in_process;
 mod limits;
 mod phase;
 mod raw;
+mod replicas;
 mod report;
 mod scenarios;
 mod scratch;
@@ -162,6 +164,11 @@ struct Options {
     /// Parts to leave out, comma-separated.
     #[arg(long, value_enum, value_delimiter = ',')]
     skip: Vec<Part>,
+    /// Instead of the suite: list reads per second on a private primary with no
+    /// replica, one, then two (`scripts/pg-cluster.sh`; `--read-connections`,
+    /// `--seconds`), as docs/operations.md reports them.
+    #[arg(long)]
+    replica_reads: bool,
 }
 
 /// The run's settings, resolved.
@@ -218,6 +225,18 @@ fn raise_open_files() -> u64 {
 
 fn main() -> ExitCode {
     let options = Options::parse();
+    if options.replica_reads {
+        let seconds = seconds(options.seconds.unwrap_or(10.0));
+        let outcome = server::binary(options.rookery.as_deref())
+            .and_then(|binary| replicas::run(&binary, options.read_connections.max(1), seconds));
+        return match outcome {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("rookery-bench --replica-reads: {e:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let quick = options.quick;
     let mut config = Config {
         quick,

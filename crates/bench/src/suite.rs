@@ -161,6 +161,7 @@ pub fn run(backend: Backend, config: &Config) -> anyhow::Result<BackendReport> {
             database: DatabaseSettings {
                 url: url.clone(),
                 read_url: None,
+                replica_max_lag: std::time::Duration::from_secs(5),
                 max_connections: config.pool,
                 writers: config.writers,
             },

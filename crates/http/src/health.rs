@@ -16,6 +16,29 @@ pub trait Readiness: Send + Sync + 'static {
     /// # Errors
     /// The reason the service is not ready.
     fn check(&self) -> Result<(), String>;
+
+    /// How the read replicas stand, when there are any (they never make the service
+    /// unready: reads go to the primary without them).
+    fn replicas(&self) -> Vec<ReplicaReport> {
+        Vec::new()
+    }
+}
+
+/// A read replica as `/readyz` shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ReplicaReport {
+    /// Its place in `ROOKERY_READ_DATABASE_URL`, from 1 (never its host: anyone may
+    /// read this).
+    pub replica: usize,
+    /// It answered the last probe (every 100 ms).
+    pub up: bool,
+    /// It serves list reads now: up, and lagging within `ROOKERY_REPLICA_MAX_LAG`.
+    pub in_use: bool,
+    /// Its replay lag in seconds: how long ago the primary had WAL it has not
+    /// replayed (0 when caught up).
+    pub lag_seconds: f64,
+    /// List reads it served since the process started.
+    pub reads: u64,
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -42,6 +65,9 @@ pub struct Ready {
     /// Always `ready`.
     #[schema(schema_with = ready_tag)]
     status: &'static str,
+    /// The read replicas, when configured (absent otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    replicas: Vec<ReplicaReport>,
 }
 
 fn ready_tag() -> Object {
@@ -91,8 +117,8 @@ async fn healthz() -> HttpResponse {
 )]
 async fn readyz(readiness: web::Data<dyn Readiness>) -> HttpResponse {
     let readiness = readiness.into_inner();
-    let reason = match web::block(move || readiness.check()).await {
-        Ok(Ok(())) => return HttpResponse::Ok().json(Ready { status: "ready" }),
+    let reason = match web::block(move || readiness.check().map(|()| readiness.replicas())).await {
+        Ok(Ok(replicas)) => return HttpResponse::Ok().json(Ready { status: "ready", replicas }),
         Ok(Err(reason)) => reason,
         Err(_) => "shutting down".to_owned(),
     };

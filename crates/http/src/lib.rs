@@ -16,7 +16,7 @@ mod dialects;
 pub mod drain;
 mod drf;
 mod fallback;
-mod health;
+pub mod health;
 pub mod idempotency;
 pub mod in_flight;
 pub mod observe;

@@ -1,6 +1,7 @@
 //! Everything `rookery serve` can be told, from flags with environment fallbacks.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Args;
 pub use rookery_http::auth::{JwksTiming, SubjectMode};
@@ -109,9 +110,16 @@ pub struct DatabaseSettings {
     #[arg(long = "database-url", env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     pub url: String,
 
-    /// A read replica for list reads (PostgreSQL streaming replica, same schema).
+    /// Read replicas for list reads (PostgreSQL streaming replicas, same schema):
+    /// one URL, or several separated by commas or spaces (a URL may itself name
+    /// several hosts, `postgres://a:5432,b:5432/db`).
     #[arg(long = "read-database-url", env = "ROOKERY_READ_DATABASE_URL", global = true)]
     pub read_url: Option<String>,
+
+    /// How far a read replica may lag behind the primary and still serve reads
+    /// (`5s`, `500ms`, or seconds); one that lags more is skipped until it catches up.
+    #[arg(long = "replica-max-lag", env = "ROOKERY_REPLICA_MAX_LAG", default_value = "5s", global = true, value_parser = parse_lag)]
+    pub replica_max_lag: Duration,
 
     /// Most database connections open at once.
     #[arg(long, env = "ROOKERY_DB_MAX_CONNECTIONS", default_value_t = 16, global = true, value_parser = clap::value_parser!(u32).range(1..))]
@@ -120,6 +128,74 @@ pub struct DatabaseSettings {
     /// default 1 on SQLite, 2 on PostgreSQL; 0 commits each change on its own.
     #[arg(long = "db-writers", env = "ROOKERY_DB_WRITERS", global = true)]
     pub writers: Option<usize>,
+}
+
+impl DatabaseSettings {
+    /// The replicas' URLs, split where the next begins with a scheme.
+    #[must_use]
+    pub fn read_urls(&self) -> Vec<String> {
+        split_urls(self.read_url.as_deref().unwrap_or_default())
+    }
+}
+
+/// Splits a list of database URLs on commas and whitespace, except the commas of a
+/// multi-host URL (the piece after such a comma has no scheme).
+fn split_urls(raw: &str) -> Vec<String> {
+    let mut urls: Vec<String> = Vec::new();
+    for piece in raw.split(|c: char| c == ',' || c.is_whitespace()).filter(|p| !p.is_empty()) {
+        match urls.last_mut() {
+            Some(url) if !piece.contains(':') || !piece.split(':').next().is_some_and(is_scheme) => {
+                url.push(',');
+                url.push_str(piece);
+            }
+            _ => urls.push(piece.to_owned()),
+        }
+    }
+    urls
+}
+
+fn is_scheme(word: &str) -> bool {
+    matches!(word, "postgres" | "postgresql" | "sqlite")
+}
+
+/// `5s`, `500ms`, `1.5s` or a number of seconds.
+fn parse_lag(raw: &str) -> Result<Duration, String> {
+    let raw = raw.trim();
+    let (number, unit) = if let Some(ms) = raw.strip_suffix("ms") {
+        (ms, 0.001)
+    } else if let Some(s) = raw.strip_suffix('s') {
+        (s, 1.0)
+    } else {
+        (raw, 1.0)
+    };
+    let value: f64 = number.trim().parse().map_err(|_| format!("{raw:?} is not a duration like 5s or 500ms"))?;
+    if !value.is_finite() || value < 0.0 {
+        return Err(format!("{raw:?} is not a duration like 5s or 500ms"));
+    }
+    Ok(Duration::from_secs_f64(value * unit))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replica_urls_split_but_multi_host_urls_stay_whole() {
+        assert_eq!(
+            split_urls("postgres://a/db, postgresql://b:1,c:2/db?target_session_attrs=any postgres://d/db"),
+            vec!["postgres://a/db", "postgresql://b:1,c:2/db?target_session_attrs=any", "postgres://d/db"]
+        );
+        assert!(split_urls("").is_empty());
+    }
+
+    #[test]
+    fn lags_read_as_durations() {
+        assert_eq!(parse_lag("5s"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_lag("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_lag("2"), Ok(Duration::from_secs(2)));
+        assert!(parse_lag("soon").is_err());
+        assert!(parse_lag("-1s").is_err());
+    }
 }
 
 /// Token verification: one source of keys, the first set of a JWK Set URL, public

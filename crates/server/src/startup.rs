@@ -12,12 +12,13 @@ use anyhow::Context;
 use rookery_domain::ports::{NoNotifier, SystemClock, UuidV7};
 use rookery_domain::{FollowQuota, GraphService};
 use rookery_http::cors::CorsPolicy;
+use rookery_http::health::ReplicaReport;
 use rookery_http::in_flight::InFlight;
 use rookery_http::observe::{Gauges, Metrics};
 use rookery_http::sse::{Hub, HubEvent, HubNotifier, deliver};
 use rookery_http::{Dialects, HttpState, JwtVerifier, Readiness};
 use rookery_store::events::{Heard, StoreEvent, spawn_listener};
-use rookery_store::{Backend, Database, DatabaseOptions};
+use rookery_store::{Backend, Database, DatabaseOptions, ReplicaStatus};
 
 use crate::keys::{configured_key_source, verifier_config_with};
 use crate::push::fcm::{FcmClient, FcmConfig};
@@ -100,10 +101,13 @@ fn connect(settings: &DatabaseSettings, push_outbox: bool) -> anyhow::Result<Dat
 }
 
 fn with_replica(db: Database, settings: &DatabaseSettings) -> anyhow::Result<Database> {
-    let Some(replica) = &settings.read_url else { return Ok(db) };
+    let urls = settings.read_urls();
+    if urls.is_empty() {
+        return Ok(db);
+    }
     let options = DatabaseOptions { max_connections: settings.max_connections, ..DatabaseOptions::default() };
-    let db = db.with_read_replica(replica, options).context("opening the read replica")?;
-    tracing::info!("list reads go to the read replica");
+    let db = db.with_read_replicas(&urls, options, settings.replica_max_lag).context("opening the read replicas")?;
+    tracing::info!(replicas = urls.len(), max_lag = ?settings.replica_max_lag, "list reads go to the read replicas");
     Ok(db)
 }
 
@@ -169,6 +173,21 @@ impl Readiness for DatabaseReadiness {
             "the database is unavailable".to_owned()
         })
     }
+
+    fn replicas(&self) -> Vec<ReplicaReport> {
+        let Some((replicas, _)) = self.0.replica_status() else { return Vec::new() };
+        replicas
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| ReplicaReport {
+                replica: i + 1,
+                up: r.up,
+                in_use: r.in_use,
+                lag_seconds: r.lag_seconds,
+                reads: r.reads,
+            })
+            .collect()
+    }
 }
 
 /// What `/metrics` reads at scrape time: the pool, the streams, and the identity
@@ -198,6 +217,9 @@ impl Gauges for RuntimeGauges {
                 f64::from(u32::try_from(crate::logging::dropped_lines()).unwrap_or(u32::MAX)),
             ),
         ];
+        if let Some((replicas, primary_reads)) = self.db.replica_status() {
+            gauges.extend(replica_gauges(&replicas, primary_reads));
+        }
         if let Some(provider) = self.verifier.provider_status() {
             gauges.push((
                 "rookery_jwt_provider_keys",
@@ -213,6 +235,38 @@ impl Gauges for RuntimeGauges {
         }
         gauges
     }
+}
+
+/// The read replicas in `/metrics`: how many there are and serve, the worst lag among
+/// those up, and where list reads went.
+fn replica_gauges(replicas: &[ReplicaStatus], primary_reads: u64) -> Vec<(&'static str, &'static str, f64)> {
+    let count = |n: usize| f64::from(u32::try_from(n).unwrap_or(u32::MAX));
+    let up: Vec<&ReplicaStatus> = replicas.iter().filter(|r| r.up).collect();
+    let reads = |n: u64| f64::from(u32::try_from(n).unwrap_or(u32::MAX));
+    vec![
+        ("rookery_db_replicas", "Read replicas configured.", count(replicas.len())),
+        ("rookery_db_replicas_up", "Read replicas that answered their last probe.", count(up.len())),
+        (
+            "rookery_db_replicas_in_use",
+            "Read replicas serving list reads now (up, lagging within ROOKERY_REPLICA_MAX_LAG).",
+            count(replicas.iter().filter(|r| r.in_use).count()),
+        ),
+        (
+            "rookery_db_replica_lag_seconds",
+            "The largest replay lag among the read replicas that are up, in seconds.",
+            up.iter().map(|r| r.lag_seconds).fold(0.0, f64::max),
+        ),
+        (
+            "rookery_db_replica_reads",
+            "List reads served by read replicas (counted since start).",
+            reads(replicas.iter().map(|r| r.reads).sum()),
+        ),
+        (
+            "rookery_db_replica_primary_reads",
+            "List reads that went to the primary although replicas are configured: none usable, or none had replayed the caller's last change (counted since start).",
+            reads(primary_reads),
+        ),
+    ]
 }
 
 /// A bound, not yet running, HTTP server.

@@ -175,7 +175,9 @@ impl AccountStore for Database {
     }
 
     fn soft_delete(&self, id: AccountId, at: Timestamp) -> Result<Applied, StoreError> {
-        self.write(|conn| write_tx!(conn, |c| c.soft_delete_live(id.into(), db_time(at))))
+        let applied = self.write(|conn| write_tx!(conn, |c| c.soft_delete_live(id.into(), db_time(at))))?;
+        self.record_fences([id]);
+        Ok(applied)
     }
 
     fn update_profile(
@@ -185,7 +187,7 @@ impl AccountStore for Database {
         at: Timestamp,
     ) -> Result<Option<(Account, Vec<Notification>)>, StoreError> {
         let push = self.push_outbox();
-        self.write(|conn| {
+        let updated = self.write(|conn| {
             write_tx!(conn, |c| {
                 let updated = c.update_live_profile(id.into(), patch, at)?;
                 if push && let Some((_, accepted)) = &updated {
@@ -193,6 +195,12 @@ impl AccountStore for Database {
                 }
                 Ok(updated)
             })
-        })
+        })?;
+        // Who may read the account's lists, and (going public) the requesters it
+        // accepted: their reads must not come from a replica behind this change.
+        if let Some((_, accepted)) = &updated {
+            self.record_fences(std::iter::once(id).chain(accepted.iter().map(|n| n.recipient)));
+        }
+        Ok(updated)
     }
 }

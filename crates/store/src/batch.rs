@@ -35,7 +35,7 @@ impl Connections {
         } else {
             Vec::new()
         };
-        self.write(|conn| {
+        let outcomes = self.write(|conn| {
             write_tx!(conn, |c| {
                 let mut states: AccountStates = c
                     .lock_accounts(&accounts)?
@@ -69,7 +69,9 @@ impl Connections {
                 }
                 Ok(outcomes)
             })
-        })
+        })?;
+        self.record_fences(jobs.iter().flat_map(|job| job.iter()).flat_map(Transition::accounts));
+        Ok(outcomes)
     }
 }
 

@@ -119,8 +119,20 @@ impl std::fmt::Display for Target {
     }
 }
 
-/// `postgres://user:secret@host/db` as `postgres://user:***@host/db`.
+/// `postgres://user:secret@host/db` as `postgres://user:***@host/db`, and a
+/// `password=` parameter (libpq reads one from the query string too) as `password=***`.
+/// A multi-host URL (`postgres://u@a:5432,b:5432/db`) keeps its host list.
 fn redact_password(url: &str) -> String {
+    let redacted = redact_user_info(url);
+    let Some((head, query)) = redacted.split_once('?') else { return redacted };
+    let params: Vec<String> = query
+        .split('&')
+        .map(|param| if param.starts_with("password=") { "password=***".to_owned() } else { param.to_owned() })
+        .collect();
+    format!("{head}?{}", params.join("&"))
+}
+
+fn redact_user_info(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
     let (authority, tail) = rest.split_once('/').map_or((rest, None), |(a, t)| (a, Some(t)));
     let authority = match authority.rsplit_once('@') {
@@ -609,6 +621,10 @@ mod tests {
         let show = |url: &str| Target::parse(url).unwrap().to_string();
         assert_eq!(show("postgres://app:s3cret@db:5432/rookery"), "PostgreSQL postgres://app:***@db:5432/rookery");
         assert_eq!(show("postgres://app@db/rookery"), "PostgreSQL postgres://app@db/rookery");
+        assert_eq!(
+            show("postgres://app:pw@a:5432,b:5433/r?target_session_attrs=read-write&password=x"),
+            "PostgreSQL postgres://app:***@a:5432,b:5433/r?target_session_attrs=read-write&password=***"
+        );
         assert_eq!(show("sqlite:///var/lib/r.db"), "SQLite database /var/lib/r.db");
     }
 

@@ -3,10 +3,12 @@
 //! reads on the offload threads).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
+use rookery_domain::AccountId;
 use rookery_domain::pending::{Pending, PendingApply};
 use rookery_domain::ports::StoreError;
 use rookery_domain::relationship::{Applied, Transition};
@@ -18,6 +20,8 @@ use crate::group_commit::CommitQueue;
 use crate::offload::Offload;
 pub use crate::pool::Backend;
 use crate::pool::Connections;
+pub use crate::replicas::ReplicaStatus;
+use crate::replicas::Replicas;
 
 /// Pool settings.
 #[derive(Debug, Clone, Copy)]
@@ -36,6 +40,12 @@ pub struct DatabaseOptions {
     /// `Some(0)` for none (every change commits alone, on the caller's thread).
     pub writers: Option<usize>,
 }
+
+/// How far a replica may lag behind the primary and still serve reads, by default.
+pub const DEFAULT_REPLICA_MAX_LAG: Duration = Duration::from_secs(5);
+
+/// How long a read waits for a replica's connection before going to the primary.
+const REPLICA_CONNECT: Duration = Duration::from_millis(500);
 
 /// Writer threads on PostgreSQL by default: while one batch waits for its WAL flush,
 /// the other fills and runs its own. More writers make smaller batches, and a batch's
@@ -89,8 +99,10 @@ enum Writes {
 #[derive(Clone)]
 pub struct Database {
     conns: Connections,
-    /// A replica for list reads, when configured.
-    replica: Option<r2d2::Pool<Manager>>,
+    /// Replicas for list reads, when configured.
+    replicas: Option<Arc<Replicas>>,
+    /// The primary's URL (PostgreSQL), for the replicas' watcher.
+    primary_url: Option<String>,
     writes: Writes,
     /// Where port methods that answer a `Pending` block.
     offload: Arc<Offload>,
@@ -113,6 +125,10 @@ impl Database {
     /// connection can be opened.
     pub fn open(url: &str, options: DatabaseOptions) -> Result<Self, OpenError> {
         let target = Target::parse(url)?;
+        let primary_url = match &target {
+            Target::Postgres(url) => Some(url.clone()),
+            Target::Sqlite(_) => None,
+        };
         let backend = match target {
             Target::Sqlite(_) => Backend::Sqlite,
             Target::Postgres(_) => Backend::Postgres,
@@ -136,7 +152,8 @@ impl Database {
             )),
             None => None,
         };
-        let conns = Connections { pool, backend, push_outbox: options.push_outbox, write_gate };
+        let fences = Arc::new(AtomicBool::new(false));
+        let conns = Connections { pool, backend, push_outbox: options.push_outbox, write_gate, fences };
         let writers = options.writers.unwrap_or(match backend {
             Backend::Sqlite => 1,
             Backend::Postgres => POSTGRES_WRITERS,
@@ -158,7 +175,7 @@ impl Database {
             Writes::Alone
         };
         let offload = Arc::new(Offload::start(usize::try_from(max_size).unwrap_or(1)).map_err(|e| connect(&e))?);
-        Ok(Self { conns, replica: None, writes, offload, _checkpoints: checkpoints })
+        Ok(Self { conns, replicas: None, primary_url, writes, offload, _checkpoints: checkpoints })
     }
 
     /// Applies one caller's transitions: queued for a group commit, or alone on the
@@ -241,34 +258,96 @@ impl Database {
     }
 
     /// Sends list reads (followers and following pages, request and block lists,
-    /// relations, the notification list) to a read replica. Reads that decide a
-    /// change, and everything written, stay on the primary: a lagging replica may show
-    /// a list a moment old, but never makes a decision on stale state.
+    /// relations, the notification list) to read replicas, taking turns among those
+    /// usable: up, lagging at most `max_lag`, and replayed past the read's fence (see
+    /// `fences`), else to the primary. Reads that decide a change, and everything
+    /// written, stay on the primary: a replica never makes a decision on stale state,
+    /// and never shows a caller a list older than its own last change.
     ///
     /// # Errors
-    /// The replica's URL is for another backend, or it cannot be reached.
-    pub fn with_read_replica(mut self, url: &str, options: DatabaseOptions) -> Result<Self, OpenError> {
-        let target = Target::parse(url)?;
-        let same_backend = matches!(
-            (&target, self.conns.backend),
-            (Target::Sqlite(_), Backend::Sqlite) | (Target::Postgres(_), Backend::Postgres)
-        );
-        if !same_backend {
-            return Err(OpenError::Url(format!("{url} (the read replica must use the primary's backend)")));
+    /// A replica's URL is for another backend, or it cannot be reached now.
+    pub fn with_read_replicas(
+        mut self,
+        urls: &[String],
+        options: DatabaseOptions,
+        max_lag: Duration,
+    ) -> Result<Self, OpenError> {
+        let mut pools = Vec::with_capacity(urls.len());
+        for url in urls {
+            let target = Target::parse(url)?;
+            let same_backend = matches!(
+                (&target, self.conns.backend),
+                (Target::Sqlite(_), Backend::Sqlite) | (Target::Postgres(_), Backend::Postgres)
+            );
+            if !same_backend {
+                return Err(OpenError::Url(format!("{target} (a read replica must use the primary's backend)")));
+            }
+            let name = target.to_string();
+            let manager = Manager::new(target, options.busy_timeout);
+            manager.probe(options.connection_timeout)?;
+            // A replica that went away must not hold a read for the pool's full timeout:
+            // the read goes to the primary instead.
+            let replica_options = DatabaseOptions { connection_timeout: REPLICA_CONNECT, ..options };
+            let pool = pool_builder(options.max_connections.max(1), &replica_options).build_unchecked(manager);
+            pools.push((name, url.clone(), pool));
         }
-        let manager = Manager::new(target, options.busy_timeout);
-        manager.probe(options.connection_timeout)?;
-        let pool = pool_builder(options.max_connections.max(1), &options)
-            .build(manager)
-            .map_err(|e| OpenError::Connect(e.to_string()))?;
-        self.replica = Some(pool);
+        if pools.is_empty() {
+            return Ok(self);
+        }
+        let watched = self.conns.backend == Backend::Postgres;
+        let replicas = Arc::new(Replicas::new(pools, max_lag, watched));
+        if let (true, Some(primary)) = (watched, &self.primary_url) {
+            crate::replicas::watch(&replicas, primary.clone()).map_err(|e| OpenError::Connect(e.to_string()))?;
+            self.conns.fences.store(true, Ordering::Relaxed);
+        }
+        self.replicas = Some(replicas);
         Ok(self)
     }
 
-    /// Runs a list read on the replica when there is one, else on the primary (again
-    /// on a fresh connection when the first was dead).
-    pub(crate) fn read_list<T>(&self, f: impl FnMut(&mut DbConnection) -> QueryResult<T>) -> Result<T, StoreError> {
-        crate::reconnect::read(self.replica.as_ref().unwrap_or(&self.conns.pool), f)
+    /// As [`Database::with_read_replicas`] with one replica and the default lag bound.
+    ///
+    /// # Errors
+    /// As [`Database::with_read_replicas`].
+    pub fn with_read_replica(self, url: &str, options: DatabaseOptions) -> Result<Self, OpenError> {
+        self.with_read_replicas(&[url.to_owned()], options, DEFAULT_REPLICA_MAX_LAG)
+    }
+
+    /// How each replica stands, and how many list reads went to the primary although
+    /// replicas are configured; `None` without replicas.
+    #[must_use]
+    pub fn replica_status(&self) -> Option<(Vec<ReplicaStatus>, u64)> {
+        self.replicas.as_ref().map(|replicas| (replicas.status(), replicas.primary_reads()))
+    }
+
+    /// Runs a list read that shows the lists of `accounts` on a replica that has
+    /// replayed past their fence, else on the primary (on either, again on a fresh
+    /// connection when the first was dead). A replica's failure, whatever it is
+    /// (gone, or a query cancelled by a conflict with recovery), sends the read to the
+    /// primary: the caller never sees it.
+    pub(crate) fn read_list<T>(
+        &self,
+        accounts: impl IntoIterator<Item = AccountId>,
+        mut f: impl FnMut(&mut DbConnection) -> QueryResult<T>,
+    ) -> Result<T, StoreError> {
+        let Some(replicas) = &self.replicas else { return self.conns.read(f) };
+        if replicas.any_usable() {
+            let fence = self.conns.fence_of(accounts)?;
+            if let Some(replica) = replicas.pick(fence) {
+                match crate::reconnect::read(&replica.pool, &mut f) {
+                    Ok(rows) => {
+                        Replicas::served(replica);
+                        return Ok(rows);
+                    }
+                    Err(StoreError::Unavailable(error)) => {
+                        tracing::debug!(%error, "read replica unavailable; reading on the primary");
+                        replicas.mark_down(replica);
+                    }
+                    Err(error) => tracing::debug!(%error, "read failed on a replica; reading on the primary"),
+                }
+            }
+        }
+        replicas.fell_back();
+        self.conns.read(f)
     }
 
     /// As [`Connections::read`].
@@ -279,6 +358,11 @@ impl Database {
     /// Runs `f` once, never again: for a read that hands rows on as it goes.
     pub(crate) fn read_once<T>(&self, f: impl FnOnce(&mut DbConnection) -> QueryResult<T>) -> Result<T, StoreError> {
         crate::reconnect::read_once(&self.conns.pool, f)
+    }
+
+    /// As [`Connections::record_fences`].
+    pub(crate) fn record_fences(&self, accounts: impl IntoIterator<Item = AccountId>) {
+        self.conns.record_fences(accounts);
     }
 
     /// As [`Connections::write`].

@@ -208,15 +208,19 @@ impl GraphStore for Database {
 
     fn relations(&self, viewer: AccountId, targets: &[AccountId]) -> Result<Vec<(AccountId, Relation)>, StoreError> {
         let ids = distinct(targets);
-        self.read_list(|conn| with_conn!(conn, |c| c.transaction(|c| c.relations_of(viewer.into(), &ids))))
+        // The viewer's own changes, and the targets' (a target that blocked the viewer).
+        let shown = targets.iter().copied().chain([viewer]);
+        self.read_list(shown, |conn| with_conn!(conn, |c| c.transaction(|c| c.relations_of(viewer.into(), &ids))))
     }
 
     fn list(&self, owner: AccountId, direction: Direction, query: &ListQuery) -> Result<ListPage<Account>, StoreError> {
-        self.read_list(|conn| with_conn!(conn, |c| c.transaction(|c| c.edge_page(owner.into(), direction, query))))
+        self.read_list([owner], |conn| {
+            with_conn!(conn, |c| c.transaction(|c| c.edge_page(owner.into(), direction, query)))
+        })
     }
 
     fn blocked_accounts(&self, blocker: AccountId, page: PageRequest) -> Result<Page<Listed>, StoreError> {
-        self.read_list(|conn| with_conn!(conn, |c| c.block_page(blocker.into(), page)))
+        self.read_list([blocker], |conn| with_conn!(conn, |c| c.block_page(blocker.into(), page)))
     }
 
     fn apply(&self, transitions: Vec<Transition>) -> PendingApply {
@@ -246,7 +250,9 @@ impl GraphStore for Database {
 
     fn requests_received(&self, target: AccountId, page: PageRequest) -> Result<Page<RequestListing>, StoreError> {
         let pending = Some(RequestStatus::Pending);
-        self.read_list(|conn| with_conn!(conn, |c| c.request_listing(target.into(), Side::Received, pending, page)))
+        self.read_list([target], |conn| {
+            with_conn!(conn, |c| c.request_listing(target.into(), Side::Received, pending, page))
+        })
     }
 
     fn requests_sent(
@@ -255,6 +261,8 @@ impl GraphStore for Database {
         status: Option<RequestStatus>,
         page: PageRequest,
     ) -> Result<Page<RequestListing>, StoreError> {
-        self.read_list(|conn| with_conn!(conn, |c| c.request_listing(requester.into(), Side::Sent, status, page)))
+        self.read_list([requester], |conn| {
+            with_conn!(conn, |c| c.request_listing(requester.into(), Side::Sent, status, page))
+        })
     }
 }

@@ -156,13 +156,20 @@ impl MuteQueries {
 }
 
 impl Database {
+    // A mute shows in the muter's reads (its mute list, relationships, profiles): the
+    // muter's fence moves, so a replica behind it is not read for them (`fences`).
     pub(crate) fn store_mute(&self, mute: &Mute) -> Result<bool, StoreError> {
-        self.write(|conn| write_tx!(conn, |c| c.upsert_mute(mute)))
+        let stored = self.write(|conn| write_tx!(conn, |c| c.upsert_mute(mute)))?;
+        self.record_fences([mute.muter]);
+        Ok(stored)
     }
 
     pub(crate) fn delete_mute(&self, muter: AccountId, muted: AccountId) -> Result<bool, StoreError> {
         let key = (DbUuid::from(muter), DbUuid::from(muted));
-        self.write(|conn| write_tx!(conn, |c| diesel::delete(mutes::table.find(key)).execute(c).map(|n| n > 0)))
+        let deleted =
+            self.write(|conn| write_tx!(conn, |c| diesel::delete(mutes::table.find(key)).execute(c).map(|n| n > 0)))?;
+        self.record_fences([muter]);
+        Ok(deleted)
     }
 
     pub(crate) fn mutes_of(
@@ -171,7 +178,7 @@ impl Database {
         now: Timestamp,
         page: PageRequest,
     ) -> Result<Page<MutedAccount>, StoreError> {
-        self.read_list(|conn| with_conn!(conn, |c| c.transaction(|c| c.mute_page(muter.into(), now, page))))
+        self.read_list([muter], |conn| with_conn!(conn, |c| c.transaction(|c| c.mute_page(muter.into(), now, page))))
     }
 
     pub(crate) fn muted_among_ids(

@@ -147,7 +147,7 @@ impl NotificationStore for Database {
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<NotificationView>, i64), StoreError> {
-        self.read_list(|conn| {
+        self.read_list([recipient], |conn| {
             with_conn!(conn, |c| c.transaction(|c| c.inbox_page(recipient.into(), filter, limit, offset)))
         })
     }
@@ -163,7 +163,10 @@ impl NotificationStore for Database {
         at: Timestamp,
     ) -> Result<i64, StoreError> {
         let ids: Option<Vec<DbUuid>> = ids.map(|ids| ids.into_iter().map(DbUuid::from).collect());
-        self.write(|conn| write_tx!(conn, |c| c.mark_read_and_count(recipient, ids.as_deref(), db_time(at))))
+        let unread =
+            self.write(|conn| write_tx!(conn, |c| c.mark_read_and_count(recipient, ids.as_deref(), db_time(at))))?;
+        self.record_fences([recipient]);
+        Ok(unread)
     }
 
     fn notifications_after(

@@ -126,3 +126,25 @@ array_statement! {
         ") ON CONFLICT (account_id) DO UPDATE SET window_start = EXCLUDED.window_start, used = EXCLUDED.used"
     }
 }
+
+array_statement! {
+    /// Records, for each account (distinct, sorted so that two recorders lock rows in
+    /// one order), that its lists changed at the current end of the WAL: replicas
+    /// serve its reads once they have replayed that far (see `fences`).
+    RecordFences {
+        "INSERT INTO read_fences (account_id, lsn) \
+         SELECT id, (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint FROM unnest(",
+        ids: Array<Uuid> = Vec<DbUuid>;
+        ") AS t (id) ORDER BY id \
+         ON CONFLICT (account_id) DO UPDATE SET lsn = GREATEST(read_fences.lsn, EXCLUDED.lsn)"
+    }
+}
+
+array_statement! {
+    /// The highest fence of the accounts (0 when none has one).
+    ReadFence -> BigInt {
+        "SELECT coalesce(max(lsn), 0)::bigint FROM read_fences WHERE account_id = ANY(",
+        ids: Array<Uuid> = Vec<DbUuid>;
+        ")"
+    }
+}

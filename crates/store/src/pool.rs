@@ -2,6 +2,9 @@
 //! connection, or a write transaction retried when PostgreSQL reports a serialization
 //! failure or deadlock.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use diesel::QueryResult;
 use rookery_domain::ports::StoreError;
 
@@ -31,12 +34,20 @@ pub(crate) struct Connections {
     pub(crate) push_outbox: bool,
     /// Write transactions take turns with the checkpointer's restarts (SQLite files).
     pub(crate) write_gate: Option<WriteGate>,
+    /// Whether changes record read fences (replicas are configured; see `fences`).
+    /// Shared with the writers' connections, which exist before replicas are added.
+    pub(crate) fences: Arc<AtomicBool>,
 }
 
 impl Connections {
     /// Whether notifications fill the push outbox.
     pub(crate) const fn push_outbox(&self) -> bool {
         self.push_outbox
+    }
+
+    /// Whether changes record read fences.
+    pub(crate) fn fences_on(&self) -> bool {
+        self.fences.load(Ordering::Relaxed)
     }
 
     /// Runs `f` on a pooled connection, and once more on a fresh one when the first

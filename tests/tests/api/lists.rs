@@ -205,8 +205,9 @@ async fn removing_a_follower() {
 
 #[tokio::test]
 async fn lists_can_be_served_by_a_read_replica() {
-    // No streaming replica here: the "replica" is the primary under a second pool,
-    // which exercises the wiring (list reads on one pool, decisions on the other).
+    // The "replica" is the primary under a second pool, which exercises the wiring
+    // (list reads on one pool, decisions on the other); the real streaming replicas
+    // are crates/server/tests/replicas.rs's.
     let app = rookery_tests::spawn_app_with(|s| s.database.read_url = Some(s.database.url.clone())).await;
     let (star, fan) = (app.user("star").await, app.user("fan").await);
     app.follow(&fan, &star).await;
@@ -216,6 +217,7 @@ async fn lists_can_be_served_by_a_read_replica() {
     let wrong = rookery::startup::open_database(&rookery::settings::DatabaseSettings {
         url: app.database_url.clone(),
         read_url: Some("mysql://nope".into()),
+        replica_max_lag: std::time::Duration::from_secs(5),
         max_connections: 1,
         writers: None,
     });
