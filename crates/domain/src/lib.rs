@@ -14,6 +14,7 @@
 
 pub mod account;
 pub mod error;
+pub mod event;
 pub mod ids;
 pub mod inbox;
 pub mod listing;
@@ -27,9 +28,11 @@ pub mod service;
 pub mod time;
 pub mod username;
 pub mod web_url;
+pub mod webhook;
 
 pub use account::{Account, AccountSummary, Identity, NewAccount, ProfilePatch, ProfileView, Relation};
 pub use error::GraphError;
+pub use event::{EndReason, EventCursor, GraphEvent, StoredEvent};
 pub use ids::{AccountId, NotificationId, ParseIdError, RequestId};
 pub use inbox::{Device, DeviceToken, InboxPage, KindFilter, NotificationView, Platform};
 pub use listing::{Cursor, Direction, ListPage, ListQuery, Listed, Paging, ProfilePage, SearchPrefix};
@@ -41,5 +44,6 @@ pub use relationship::{Follow, FollowRequest, RequestStatus};
 pub use service::{FollowOutcome, GraphService, RequestListing, SocialGraph, UnfollowOutcome, UnfollowScope};
 pub use username::Username;
 pub use web_url::{WebUrl, WebUrlError};
+pub use webhook::{Delivery, DeliveryStatus, Webhook, WebhookPatch};
 
 pub use time::Timestamp;

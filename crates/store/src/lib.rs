@@ -23,6 +23,7 @@ mod checkpoint;
 pub mod connection;
 mod database;
 mod error;
+pub mod event_log;
 pub mod events;
 mod follow_run;
 mod graph;
@@ -40,6 +41,7 @@ mod rows;
 mod schema;
 mod sql_types;
 mod transitions;
+pub mod webhooks;
 
 pub use database::{Backend, Database, DatabaseOptions, POSTGRES_WRITERS};
 pub use error::OpenError;

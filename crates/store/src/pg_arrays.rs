@@ -123,3 +123,16 @@ array_statement! {
         ") ON CONFLICT (account_id) DO UPDATE SET window_start = EXCLUDED.window_start, used = EXCLUDED.used"
     }
 }
+
+array_statement! {
+    /// Appends graph events; `seq` and `tx` take their defaults (the sequence, and the
+    /// writing transaction's id).
+    InsertEvents {
+        "INSERT INTO events (id, kind, data, created_at) SELECT * FROM unnest(",
+        ids: Array<Uuid> = Vec<DbUuid>,
+        ", ", kinds: Array<Text> = Vec<String>,
+        ", ", data: Array<Text> = Vec<String>,
+        ", ", created_at: Array<Instant> = Vec<DbTime>;
+        ")"
+    }
+}

@@ -6,10 +6,11 @@ use diesel::dsl::case_when;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use rookery_domain::relationship::{Applied, PairState, Transition, request_guard};
-use rookery_domain::{FollowRequest, Notification, RequestStatus};
+use rookery_domain::{AccountId, EndReason, FollowRequest, GraphEvent, Notification, RequestId, RequestStatus};
 
 use crate::budget::{WindowReads, take_spends};
 use crate::connection::BackendSql;
+use crate::event_log::EventWrites;
 use crate::events::StoreEvent;
 use crate::follow_run::{AccountStates, FollowRun, LockedAccount, RunFollow};
 use crate::graph::GraphQueries;
@@ -32,6 +33,9 @@ pub(crate) trait TransitionWrites {
     /// other instances, once per transaction.
     fn insert_notifications(&mut self, notes: &[Notification]) -> QueryResult<()>;
     fn announce_notifications(&mut self, notes: &[Notification]) -> QueryResult<()>;
+    /// Deletes the pending requests of the ordered pairs `(requester, target)` and
+    /// writes their `follow_request.cancelled` events; answers how many went.
+    fn delete_pending_requests(&mut self, pairs: &[(DbUuid, DbUuid)], reason: EndReason) -> QueryResult<usize>;
 }
 
 fn changed(rows: usize) -> Applied {
@@ -88,6 +92,11 @@ impl TransitionWrites {
                 }
                 self.delete_answered_requests(a, b)?;
                 self.insert_notifications(std::slice::from_ref(notification))?;
+                self.append_events(&[GraphEvent::RequestCreated {
+                    request: request.id,
+                    requester: request.requester,
+                    target: request.target,
+                }])?;
                 Ok(Applied::Changed)
             }
             Transition::Accept { request, edge, notification } => {
@@ -107,10 +116,17 @@ impl TransitionWrites {
                     .values(FollowRow::from(edge))
                     .on_conflict_do_nothing()
                     .execute(self)?;
+                let mut events = vec![GraphEvent::RequestAccepted {
+                    request: *request,
+                    requester: edge.follower,
+                    target: edge.followee,
+                }];
                 if inserted > 0 {
                     self.move_counts(a, b, 1)?;
+                    events.push(GraphEvent::FollowCreated { follower: edge.follower, followee: edge.followee, at: edge.created_at });
                 }
                 self.insert_notifications(std::slice::from_ref(notification))?;
+                self.append_events(&events)?;
                 Ok(Applied::Changed)
             }
             Transition::Decline { request, requester, target, at } => {
@@ -120,17 +136,16 @@ impl TransitionWrites {
                 )
                 .set((follow_requests::status.eq(RequestStatus::Declined.as_str()), follow_requests::updated_at.eq(db_time(*at))))
                 .execute(self)?;
+                if answered > 0 {
+                    self.append_events(&[GraphEvent::RequestDeclined { request: *request, requester: *requester, target: *target }])?;
+                }
                 Ok(changed(answered))
             }
-            Transition::Cancel { requester, target } => {
-                self.lock_pair(DbUuid::from(*requester), DbUuid::from(*target))?;
-                let deleted = diesel::delete(follow_requests::table.filter(
-                    follow_requests::requester_id.eq(DbUuid::from(*requester))
-                        .and(follow_requests::target_id.eq(DbUuid::from(*target)))
-                        .and(follow_requests::status.eq(PENDING)),
-                ))
-                .execute(self)?;
-                Ok(changed(deleted))
+            Transition::Cancel { requester, target, reason } => {
+                let (a, b) = (DbUuid::from(*requester), DbUuid::from(*target));
+                self.lock_pair(a, b)?;
+                let cancelled = self.delete_pending_requests(&[(a, b)], *reason)?;
+                Ok(changed(cancelled))
             }
             Transition::Block { blocker, blocked, reason, at } => {
                 let (a, b) = (DbUuid::from(*blocker), DbUuid::from(*blocked));
@@ -142,11 +157,16 @@ impl TransitionWrites {
                 if inserted == 0 {
                     return Ok(Applied::Unchanged);
                 }
-                for (follower, followee) in [(a, b), (b, a)] {
+                let mut events = vec![GraphEvent::BlockCreated { blocker: *blocker, blocked: *blocked }];
+                for ((follower, followee), (from, to)) in [((a, b), (*blocker, *blocked)), ((b, a), (*blocked, *blocker))] {
                     if diesel::delete(follows::table.find((follower, followee))).execute(self)? > 0 {
                         self.move_counts(follower, followee, -1)?;
+                        events.push(GraphEvent::FollowDeleted { follower: from, followee: to, reason: EndReason::Block });
                     }
                 }
+                self.append_events(&events)?;
+                // Pending requests are cancelled (with their events); answered ones just go.
+                self.delete_pending_requests(&[(a, b), (b, a)], EndReason::Block)?;
                 diesel::delete(follow_requests::table.filter(
                     follow_requests::requester_id.eq(a).and(follow_requests::target_id.eq(b))
                         .or(follow_requests::requester_id.eq(b).and(follow_requests::target_id.eq(a))),
@@ -156,9 +176,12 @@ impl TransitionWrites {
             }
             Transition::Unblock { blocker, blocked } => {
                 let deleted = diesel::delete(blocks::table.find((DbUuid::from(*blocker), DbUuid::from(*blocked)))).execute(self)?;
+                if deleted > 0 {
+                    self.append_events(&[GraphEvent::BlockDeleted { blocker: *blocker, blocked: *blocked }])?;
+                }
                 Ok(changed(deleted))
             }
-            Transition::Unfollow { follower, followee } => {
+            Transition::Unfollow { follower, followee, reason } => {
                 let (a, b) = (DbUuid::from(*follower), DbUuid::from(*followee));
                 self.lock_pair(a, b)?;
                 let deleted = diesel::delete(follows::table.find((a, b))).execute(self)?;
@@ -166,6 +189,7 @@ impl TransitionWrites {
                     return Ok(Applied::Unchanged);
                 }
                 self.move_counts(a, b, -1)?;
+                self.append_events(&[GraphEvent::FollowDeleted { follower: *follower, followee: *followee, reason: *reason }])?;
                 // The accepted request that made the edge goes with it, so status reads none.
                 self.delete_answered_requests(a, b)?;
                 Ok(Applied::Changed)
@@ -185,6 +209,13 @@ impl TransitionWrites {
         if requests.is_empty() {
             return Ok(Vec::new());
         }
+        let requester_ids: Vec<DbUuid> = requests.iter().map(|r| DbUuid::from(r.requester)).collect();
+        let followed_already: std::collections::HashSet<DbUuid> = follows::table
+            .filter(follows::followee_id.eq(target).and(follows::follower_id.eq_any(&requester_ids)))
+            .select(follows::follower_id)
+            .load(self)?
+            .into_iter()
+            .collect();
         let requesters = follow_requests::table.filter(pending_to_target).select(follow_requests::requester_id);
         let already_following = follows::table.filter(follows::followee_id.eq(target)).select(follows::follower_id);
         // Counts first, while "pending and not yet following" still names exactly the
@@ -208,6 +239,14 @@ impl TransitionWrites {
         diesel::update(follow_requests::table.filter(pending_to_target))
             .set((follow_requests::status.eq(RequestStatus::Accepted.as_str()), follow_requests::updated_at.eq(at)))
             .execute(self)?;
+        let mut events = Vec::with_capacity(requests.len() * 2);
+        for r in &requests {
+            events.push(GraphEvent::RequestAccepted { request: r.id, requester: r.requester, target: r.target });
+            if !followed_already.contains(&DbUuid::from(r.requester)) {
+                events.push(GraphEvent::FollowCreated { follower: r.requester, followee: r.target, at: at.0 });
+            }
+        }
+        self.append_events(&events)?;
         let notes: Vec<Notification> = requests.iter().map(|r| Notification::request_accepted(r, at.0)).collect();
         self.insert_notifications(&notes)?;
         self.announce_notifications(&notes)?;
@@ -238,6 +277,36 @@ impl TransitionWrites {
 
     fn insert_notifications(&mut self, notes: &[Notification]) -> QueryResult<()> {
         self.insert_notification_rows(notes.iter().map(NotificationRow::from).collect())
+    }
+
+    fn delete_pending_requests(&mut self, pairs: &[(DbUuid, DbUuid)], reason: EndReason) -> QueryResult<usize> {
+        let mut events = Vec::new();
+        let mut ids = Vec::new();
+        for (requester, target) in pairs {
+            let pending: Vec<DbUuid> = follow_requests::table
+                .filter(
+                    follow_requests::requester_id.eq(*requester)
+                        .and(follow_requests::target_id.eq(*target))
+                        .and(follow_requests::status.eq(PENDING)),
+                )
+                .select(follow_requests::id)
+                .load(self)?;
+            for id in pending {
+                ids.push(id);
+                events.push(GraphEvent::RequestCancelled {
+                    request: RequestId::from_uuid(id.0),
+                    requester: AccountId::from_uuid(requester.0),
+                    target: AccountId::from_uuid(target.0),
+                    reason,
+                });
+            }
+        }
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let deleted = diesel::delete(follow_requests::table.filter(follow_requests::id.eq_any(&ids))).execute(self)?;
+        self.append_events(&events)?;
+        Ok(deleted)
     }
 
     fn announce_notifications(&mut self, notes: &[Notification]) -> QueryResult<()> {

@@ -24,6 +24,7 @@
 use super::{GraphService, MAX_ATTEMPTS};
 use crate::account::{Identity, Relation};
 use crate::error::GraphError;
+use crate::event::EndReason;
 use crate::ids::{AccountId, NotificationId, RequestId};
 use crate::notification::NotificationKind;
 use crate::ports::{AccountStore, Clock, GraphStore, IdSource, NotificationStore, Notifier, StoreError};
@@ -157,7 +158,7 @@ where
     ) -> Result<UnfollowOutcome, GraphError> {
         let actor = caller.id;
         // An existing edge means both accounts are live (deleting one removes its edges).
-        let unfollow = Transition::Unfollow { follower: actor, followee: target };
+        let unfollow = Transition::Unfollow { follower: actor, followee: target, reason: EndReason::Unfollow };
         if self.submit(actor, unfollow).await? == Applied::Changed {
             return Ok(UnfollowOutcome::Unfollowed);
         }
@@ -168,12 +169,14 @@ where
                 (UnfollowDecision::NotFollowing, _) | (UnfollowDecision::Withdraw, UnfollowScope::FollowOnly) => {
                     return Ok(UnfollowOutcome::NotFollowing);
                 }
-                (UnfollowDecision::Unfollow, _) => {
-                    (Transition::Unfollow { follower: actor, followee: target }, UnfollowOutcome::Unfollowed)
-                }
-                (UnfollowDecision::Withdraw, UnfollowScope::FollowOrRequest) => {
-                    (Transition::Cancel { requester: actor, target }, UnfollowOutcome::RequestWithdrawn)
-                }
+                (UnfollowDecision::Unfollow, _) => (
+                    Transition::Unfollow { follower: actor, followee: target, reason: EndReason::Unfollow },
+                    UnfollowOutcome::Unfollowed,
+                ),
+                (UnfollowDecision::Withdraw, UnfollowScope::FollowOrRequest) => (
+                    Transition::Cancel { requester: actor, target, reason: EndReason::Unfollow },
+                    UnfollowOutcome::RequestWithdrawn,
+                ),
             };
             if self.submit(actor, transition).await? == Applied::Changed {
                 return Ok(outcome);
@@ -190,7 +193,7 @@ where
     }
 
     fn remove_follower(&self, actor: AccountId, follower: AccountId) -> Result<bool, GraphError> {
-        let removal = Transition::Unfollow { follower, followee: actor };
+        let removal = Transition::Unfollow { follower, followee: actor, reason: EndReason::Removed };
         Ok(self.apply_one(removal)? == Applied::Changed)
     }
 }
@@ -532,7 +535,9 @@ mod tests {
         ports
             .graph
             .expect_apply()
-            .withf(move |t| t.as_slice() == [Transition::Unfollow { follower: a, followee: b }])
+            .withf(move |t| {
+                t.as_slice() == [Transition::Unfollow { follower: a, followee: b, reason: EndReason::Unfollow }]
+            })
             .times(1)
             .returning(|_| applied(Applied::Changed));
         ports.notifier.expect_publish().never();
@@ -546,8 +551,8 @@ mod tests {
         live_caller(&mut ports);
         let mut pending = pair(a, b, true);
         pending.request = Some(request(a, b, RequestStatus::Pending));
-        let unfollow_t = Transition::Unfollow { follower: a, followee: b };
-        let cancel = Transition::Cancel { requester: a, target: b };
+        let unfollow_t = Transition::Unfollow { follower: a, followee: b, reason: EndReason::Unfollow };
+        let cancel = Transition::Cancel { requester: a, target: b, reason: EndReason::Unfollow };
         ports
             .graph
             .expect_apply()

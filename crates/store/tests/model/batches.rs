@@ -12,6 +12,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{TestCaseError, TestRunner};
 use rookery_domain::ports::{AccountStore, GraphStore, NotificationStore};
 use rookery_domain::quota::{FollowQuota, Spend};
+use rookery_domain::EndReason;
 use rookery_domain::relationship::{Applied, Follow, FollowRequest, RequestStatus, Transition};
 use rookery_domain::{
     AccountId, KindFilter, NewAccount, Notification, NotificationId, NotificationKind, RequestId, Timestamp, Username,
@@ -82,8 +83,8 @@ fn transition(job: Job, set: &[AccountId]) -> Transition {
             notification: note(set[b], set[a], NotificationKind::FollowRequest),
             spend,
         },
-        Job::Unfollow(a, b) => Transition::Unfollow { follower: set[a], followee: set[b] },
-        Job::Cancel(a, b) => Transition::Cancel { requester: set[a], target: set[b] },
+        Job::Unfollow(a, b) => Transition::Unfollow { follower: set[a], followee: set[b], reason: EndReason::Unfollow },
+        Job::Cancel(a, b) => Transition::Cancel { requester: set[a], target: set[b], reason: EndReason::Cancelled },
         Job::Block(a, b) => Transition::Block { blocker: set[a], blocked: set[b], reason: None, at: at() },
         Job::Unblock(a, b) => Transition::Unblock { blocker: set[a], blocked: set[b] },
     }
