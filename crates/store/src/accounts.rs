@@ -9,8 +9,8 @@ use rookery_domain::{
 };
 
 use crate::connection::BackendSql;
-use crate::event_log::EventWrites;
 use crate::database::Database;
+use crate::event_log::EventWrites;
 use crate::push::PushQueries;
 use crate::rows::{AccountRow, NewAccountRow, ProfileChangeset};
 use crate::schema::{accounts, blocks, devices, follow_quota, follow_requests, follows, notifications, push_outbox};

@@ -185,7 +185,10 @@ macro_rules! due_query {
             .filter(webhook_deliveries::status.eq("pending"))
             .filter(webhook_deliveries::next_attempt_at.le($now))
             .filter(webhook_deliveries::leased_until.is_null().or(webhook_deliveries::leased_until.lt($now)))
-            .filter(webhook_deliveries::webhook_id.eq_any(webhooks::table.filter(webhooks::enabled.eq(true)).select(webhooks::id)))
+            .filter(
+                webhook_deliveries::webhook_id
+                    .eq_any(webhooks::table.filter(webhooks::enabled.eq(true)).select(webhooks::id)),
+            )
             .order(webhook_deliveries::next_attempt_at)
             .limit($limit)
             .select(webhook_deliveries::id)
@@ -221,7 +224,13 @@ impl DueLocks for diesel::pg::PgConnection {
 trait WebhookQueries {
     fn fan_out_all(&mut self, per_webhook: usize, now: DbTime) -> QueryResult<usize>;
     fn claim(&mut self, now: DbTime, until: DbTime, limit: i64) -> QueryResult<Vec<DueDelivery>>;
-    fn record(&mut self, id: DbUuid, outcome: &AttemptOutcome, now: DbTime, disable_after: i32) -> QueryResult<Recorded>;
+    fn record(
+        &mut self,
+        id: DbUuid,
+        outcome: &AttemptOutcome,
+        now: DbTime,
+        disable_after: i32,
+    ) -> QueryResult<Recorded>;
 }
 
 for_each_backend! {
@@ -399,11 +408,17 @@ impl WebhookStore for Database {
         })
     }
 
-    fn update_webhook(&self, id: uuid::Uuid, patch: &WebhookPatch, at: Timestamp) -> Result<Option<Webhook>, StoreError> {
+    fn update_webhook(
+        &self,
+        id: uuid::Uuid,
+        patch: &WebhookPatch,
+        at: Timestamp,
+    ) -> Result<Option<Webhook>, StoreError> {
         let id = DbUuid(id);
         self.write(|conn| {
             write_tx!(conn, |c| {
-                let found = diesel::update(webhooks::table.find(id)).set(webhooks::updated_at.eq(db_time(at))).execute(c)?;
+                let found =
+                    diesel::update(webhooks::table.find(id)).set(webhooks::updated_at.eq(db_time(at))).execute(c)?;
                 if found == 0 {
                     return Ok(None);
                 }
@@ -419,7 +434,12 @@ impl WebhookStore for Database {
                         .set((webhooks::enabled.eq(enabled), webhooks::consecutive_failures.eq(0)))
                         .execute(c)?;
                 }
-                webhooks::table.find(id).select(WebhookRow::as_select()).first(c).optional().map(|r| r.map(WebhookRow::into_domain))
+                webhooks::table
+                    .find(id)
+                    .select(WebhookRow::as_select())
+                    .first(c)
+                    .optional()
+                    .map(|r| r.map(WebhookRow::into_domain))
             })
         })
     }
@@ -478,7 +498,12 @@ impl WebhookStore for Database {
         })
     }
 
-    fn retry_delivery(&self, webhook: uuid::Uuid, delivery: uuid::Uuid, at: Timestamp) -> Result<Option<Delivery>, StoreError> {
+    fn retry_delivery(
+        &self,
+        webhook: uuid::Uuid,
+        delivery: uuid::Uuid,
+        at: Timestamp,
+    ) -> Result<Option<Delivery>, StoreError> {
         let (webhook, delivery) = (DbUuid(webhook), DbUuid(delivery));
         self.write(|conn| {
             write_tx!(conn, |c| {

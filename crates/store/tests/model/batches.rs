@@ -10,9 +10,9 @@
 use chrono::{Duration, TimeZone, Utc};
 use proptest::prelude::*;
 use proptest::test_runner::{TestCaseError, TestRunner};
+use rookery_domain::EndReason;
 use rookery_domain::ports::{AccountStore, GraphStore, NotificationStore};
 use rookery_domain::quota::{FollowQuota, Spend};
-use rookery_domain::EndReason;
 use rookery_domain::relationship::{Applied, Follow, FollowRequest, RequestStatus, Transition};
 use rookery_domain::{
     AccountId, KindFilter, NewAccount, Notification, NotificationId, NotificationKind, RequestId, Timestamp, Username,
