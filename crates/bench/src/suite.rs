@@ -8,7 +8,7 @@ use anyhow::Context;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use rookery::Settings;
-use rookery::settings::{DatabaseSettings, JwtSettings, PushSettings, StreamSettings};
+use rookery::settings::{DatabaseSettings, JwtSettings, PushSettings, StreamSettings, WebhookSettings};
 use rookery_domain::ports::{NoNotifier, SystemClock, UuidV7};
 use rookery_domain::{FollowQuota, GraphService};
 use rookery_store::{Database, DatabaseOptions};
@@ -174,6 +174,7 @@ pub fn run(backend: Backend, config: &Config) -> anyhow::Result<BackendReport> {
             streams: StreamSettings::default(),
             shutdown_grace_secs: 10,
             push: PushSettings::default(),
+            webhooks: WebhookSettings::default(),
         };
         // The server users run: the limit on, never tripping here. Stopped once
         // measured: on SQLite it holds the file's serve lock, which the servers of the

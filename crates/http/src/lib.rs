@@ -15,6 +15,7 @@ pub mod dialect;
 mod dialects;
 pub mod drain;
 mod drf;
+pub mod events;
 mod fallback;
 mod health;
 pub mod in_flight;
@@ -52,6 +53,8 @@ pub struct HttpState<G> {
     pub cors: cors::CorsPolicy,
     /// Request counts and latencies, for `/metrics`.
     pub metrics: web::Data<observe::Metrics>,
+    /// The event feed and webhooks.
+    pub events: events::Events,
 }
 
 impl<G> Clone for HttpState<G> {
@@ -64,6 +67,7 @@ impl<G> Clone for HttpState<G> {
             hub: Arc::clone(&self.hub),
             cors: self.cors.clone(),
             metrics: self.metrics.clone(),
+            events: self.events.clone(),
         }
     }
 }
@@ -78,10 +82,11 @@ pub fn configure<G: SocialGraph>(state: HttpState<G>) -> impl FnOnce(&mut web::S
             .app_data(web::Data::from(state.hub))
             .app_data(web::Data::new(state.cors))
             .app_data(state.metrics)
+            .app_data(state.events)
             .route("/metrics", web::get().to(observe::metrics_endpoint))
             .configure(health::routes)
             .configure(openapi::routes(dialects))
-            .service(web::scope("/api/v1/admin").configure(admin::routes::<G>));
+            .service(web::scope("/api/v1/admin").configure(events::routes).configure(admin::routes::<G>));
         if dialects.community {
             cfg.service(web::scope("/api/v1/community").configure(community::routes::<G>));
         }

@@ -562,8 +562,27 @@ impl Database {
         now: Timestamp,
         disable_after: i32,
     ) -> Result<Recorded, StoreError> {
-        let (id, at) = (DbUuid(delivery), db_time(now));
-        self.write(|conn| write_tx!(conn, |c| c.record(id, outcome, at, disable_after)))
+        let outcomes = [(delivery, outcome.clone())];
+        Ok(self.record_attempts(&outcomes, now, disable_after)?.pop().unwrap_or_default())
+    }
+
+    /// As [`Database::record_attempt`] for several attempts, in one transaction.
+    ///
+    /// # Errors
+    /// Store errors: nothing was recorded.
+    pub fn record_attempts(
+        &self,
+        outcomes: &[(uuid::Uuid, AttemptOutcome)],
+        now: Timestamp,
+        disable_after: i32,
+    ) -> Result<Vec<Recorded>, StoreError> {
+        let at = db_time(now);
+        self.write(|conn| {
+            write_tx!(conn, |c| outcomes
+                .iter()
+                .map(|(id, outcome)| c.record(DbUuid(*id), outcome, at, disable_after))
+                .collect::<QueryResult<Vec<_>>>())
+        })
     }
 
     /// Deliveries waiting to be sent (pending), for `/metrics`.
