@@ -9,6 +9,7 @@
 
 pub mod fake_fcm;
 pub mod fake_idp;
+pub mod fake_receiver;
 pub mod pg_faults;
 
 use std::sync::LazyLock;

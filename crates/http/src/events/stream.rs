@@ -30,7 +30,7 @@ const BATCH: usize = 500;
     tag = "events",
     operation_id = "admin_event_stream",
     summary = "Follow the event feed (SSE)",
-    description = "The feed as `text/event-stream`: each event is a frame with `id:` its cursor, `event:` its type and `data:` the event object; it follows new events as they commit. `Last-Event-ID` (or `after`) resumes after a cursor; `types` filters.",
+    description = "The feed as `text/event-stream`: each event is a frame with `id:` its cursor and `data:` the event object (no `event:` line); it follows new events as they commit. `Last-Event-ID` (or `after`) resumes after a cursor; `types` filters.",
     params(FeedParams),
     responses(
         (status = 200, description = "The stream.", content_type = "text/event-stream", body = String),
@@ -84,7 +84,8 @@ pub async fn event_stream(
             };
             let caught_up = batch.len() < BATCH;
             for event in batch {
-                let frame = format!("id: {}\nevent: {}\ndata: {}\n\n", event.cursor, event.kind, event.envelope());
+                // No `event:` line: `EventSource.onmessage` sees every event (its type is in the data).
+                let frame = format!("id: {}\ndata: {}\n\n", event.cursor, event.envelope());
                 if tx.send(Bytes::from(frame)).await.is_err() {
                     return;
                 }
