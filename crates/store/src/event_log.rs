@@ -92,6 +92,25 @@ pub(crate) trait EventWrites {
     fn event_horizon(&mut self) -> QueryResult<i64>;
 }
 
+/// The horizon on PostgreSQL: the oldest transaction of this database still running
+/// (by the statement's snapshot), else the first transaction id not yet assigned.
+///
+/// `pg_snapshot_xmin` alone would do, but it counts every database of the server: a
+/// long write elsewhere (another application's, or a `CREATE DATABASE`) would hold
+/// the feed back. So the snapshot's running transactions are narrowed to those whose
+/// backend is connected to this database (`pg_stat_activity.backend_xid`, a 32-bit
+/// xid, matched to the xid8 modulo 2^32). One running here but gone from
+/// `pg_stat_activity` by the time it is read has ended, and the feed's next
+/// statement sees it committed; one not yet given an id gets one at or above `xmax`.
+const HORIZON: &str = "\
+    WITH snap AS (SELECT pg_current_snapshot() AS s) \
+    SELECT COALESCE( \
+        (SELECT min(x::text::bigint) FROM snap, pg_snapshot_xip(snap.s) AS x \
+          WHERE x::text::bigint % 4294967296 IN ( \
+            SELECT backend_xid::text::bigint FROM pg_stat_activity \
+             WHERE datname = current_database() AND backend_xid IS NOT NULL)), \
+        (SELECT pg_snapshot_xmax(s)::text::bigint FROM snap)) AS horizon";
+
 #[derive(QueryableByName)]
 struct Horizon {
     #[diesel(sql_type = BigInt)]
@@ -130,9 +149,7 @@ impl EventWrites for diesel::pg::PgConnection {
     }
 
     fn event_horizon(&mut self) -> QueryResult<i64> {
-        diesel::sql_query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS horizon")
-            .get_result::<Horizon>(self)
-            .map(|row| row.horizon)
+        diesel::sql_query(HORIZON).get_result::<Horizon>(self).map(|row| row.horizon)
     }
 }
 
