@@ -10,6 +10,8 @@ use std::sync::Arc;
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 /// Whether `ip` is loopback, private, link-local, or otherwise not a public host.
 #[must_use]
 pub fn is_internal(ip: IpAddr) -> bool {
@@ -66,17 +68,21 @@ impl Resolve for GuardedResolver {
         let allow_private = self.allow_private;
         let host = name.as_str().to_owned();
         Box::pin(async move {
-            let resolved = tokio::task::spawn_blocking(move || {
+            let lookup = tokio::task::spawn_blocking(move || {
                 (host.as_str(), 0).to_socket_addrs().map(Iterator::collect::<Vec<SocketAddr>>)
-            })
-            .await
-            .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)??;
+            });
+            let resolved: Vec<SocketAddr> = match lookup.await {
+                Ok(Ok(addrs)) => addrs,
+                Ok(Err(error)) => return Err(BoxError::from(error)),
+                Err(error) => return Err(BoxError::from(error)),
+            };
             let kept: Vec<SocketAddr> =
                 resolved.into_iter().filter(|addr| allow_private || !is_internal(addr.ip())).collect();
             if kept.is_empty() {
-                return Err(Box::new(Refused) as Box<dyn std::error::Error + Send + Sync>);
+                return Err(BoxError::from(Refused));
             }
-            Ok(Box::new(kept.into_iter()) as Addrs)
+            let addrs: Addrs = Box::new(kept.into_iter());
+            Ok(addrs)
         })
     }
 }
