@@ -155,6 +155,7 @@ pub fn run(backend: Backend, config: &Config) -> anyhow::Result<BackendReport> {
         sweep_csv: None,
         streams: None,
         import: None,
+        webhooks: None,
     };
 
     if config.runs(Part::Scenarios) || config.runs(Part::Sweep) {
@@ -253,6 +254,10 @@ pub fn run(backend: Backend, config: &Config) -> anyhow::Result<BackendReport> {
     drop((graph, graph_no_limit, graph_default_limit));
     drop(db);
     drop(scratch);
+
+    if config.runs(Part::Webhooks) {
+        report.webhooks = Some(crate::webhooks::run(backend, config)?);
+    }
 
     if let (true, Some(binary)) = (config.runs(Part::Import), &binary) {
         let edges = config.import_edges(backend);
