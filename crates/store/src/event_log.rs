@@ -241,7 +241,15 @@ impl Database {
     /// # Errors
     /// Store errors.
     pub fn prune_events(&self, before: rookery_domain::Timestamp) -> Result<usize, StoreError> {
-        self.write(|conn| write_tx!(conn, |c| c.prune_events(db_time(before))))
+        let before = db_time(before);
+        // A read first: nothing to prune takes no write lock.
+        let any = self.read(|conn| {
+            with_conn!(conn, |c| events::table.filter(events::created_at.lt(before)).select(events::seq).first::<i64>(c).optional())
+        })?;
+        if any.is_none() {
+            return Ok(0);
+        }
+        self.write(|conn| write_tx!(conn, |c| c.prune_events(before)))
     }
 }
 

@@ -532,6 +532,21 @@ impl Database {
     /// # Errors
     /// Store errors.
     pub fn fan_out(&self, per_webhook: usize, now: Timestamp) -> Result<usize, StoreError> {
+        // Looked at with a read first: an idle worker never takes the write lock (on
+        // SQLite it would wait behind every writer, and hold up a shutdown).
+        let behind = self.read(|conn| {
+            with_conn!(conn, |c| {
+                let cursors: Vec<(i64, i64)> = webhooks::table
+                    .filter(webhooks::enabled.eq(true))
+                    .select((webhooks::cursor_tx, webhooks::cursor_seq))
+                    .load(c)?;
+                let Some((tx, seq)) = cursors.into_iter().min() else { return Ok(false) };
+                Ok(!c.read_events(EventCursor { tx, seq }, 1, &[])?.is_empty())
+            })
+        })?;
+        if !behind {
+            return Ok(0);
+        }
         self.write(|conn| write_tx!(conn, |c| c.fan_out_all(per_webhook, db_time(now))))
     }
 
@@ -547,6 +562,10 @@ impl Database {
         limit: i64,
     ) -> Result<Vec<DueDelivery>, StoreError> {
         let (at, until) = (db_time(now), db_time(now + lease));
+        let due = self.read(|conn| with_conn!(conn, |c| due_query!(at, 1).load::<DbUuid>(c)))?;
+        if due.is_empty() {
+            return Ok(Vec::new());
+        }
         self.write(|conn| write_tx!(conn, |c| c.claim(at, until, limit)))
     }
 
@@ -604,6 +623,17 @@ impl Database {
     /// Store errors.
     pub fn prune_deliveries(&self, before: Timestamp) -> Result<usize, StoreError> {
         let before = db_time(before);
+        let finished_old = webhook_deliveries::status.ne("pending").and(webhook_deliveries::created_at.lt(before));
+        let any = self.read(|conn| {
+            with_conn!(conn, |c| webhook_deliveries::table
+                .filter(finished_old)
+                .select(webhook_deliveries::id)
+                .first::<DbUuid>(c)
+                .optional())
+        })?;
+        if any.is_none() {
+            return Ok(0);
+        }
         self.write(|conn| {
             write_tx!(conn, |c| diesel::delete(
                 webhook_deliveries::table
