@@ -244,7 +244,11 @@ impl Database {
         let before = db_time(before);
         // A read first: nothing to prune takes no write lock.
         let any = self.read(|conn| {
-            with_conn!(conn, |c| events::table.filter(events::created_at.lt(before)).select(events::seq).first::<i64>(c).optional())
+            with_conn!(conn, |c| events::table
+                .filter(events::created_at.lt(before))
+                .select(events::seq)
+                .first::<i64>(c)
+                .optional())
         })?;
         if any.is_none() {
             return Ok(0);

@@ -38,6 +38,7 @@ const BATCH: usize = 500;
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 403, description = "`Admin access required`.", body = crate::openapi::ErrorEnvelope),
         (status = 410, description = "The cursor is older than the retention.", body = crate::openapi::ErrorEnvelope),
+        (status = 503, response = crate::openapi::Unavailable),
     ),
     security(("bearer" = [])),
 )]

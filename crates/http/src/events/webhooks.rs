@@ -62,6 +62,7 @@ fn webhook_id(raw: &str) -> Result<Uuid, ApiError> {
         (status = 400, description = "`url must be an http or https URL`, `unknown event type: ...`, `events must name at least one event type, or \"*\"`.", body = crate::openapi::ErrorEnvelope),
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 403, description = "`Admin access required`.", body = crate::openapi::ErrorEnvelope),
+        (status = 503, response = crate::openapi::Unavailable),
     ),
     security(("bearer" = [])),
 )]
@@ -80,6 +81,7 @@ pub async fn create(events: Events, caller: Caller, body: web::Json<CreateBody>)
         (status = 200, description = "Every endpoint, without secrets.", body = WebhookList),
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 403, description = "`Admin access required`.", body = crate::openapi::ErrorEnvelope),
+        (status = 503, response = crate::openapi::Unavailable),
     ),
     security(("bearer" = [])),
 )]
@@ -96,6 +98,9 @@ pub async fn list(events: Events, caller: Caller) -> Result<HttpResponse, ApiErr
     responses(
         (status = 200, description = "The endpoint, without its secret.", body = WebhookObject),
         (status = 404, description = "`Webhook not found`.", body = crate::openapi::ErrorEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, description = "`Admin access required`.", body = crate::openapi::ErrorEnvelope),
+        (status = 503, response = crate::openapi::Unavailable),
     ),
     security(("bearer" = [])),
 )]
@@ -115,6 +120,9 @@ pub async fn one(events: Events, caller: Caller, path: web::Path<String>) -> Res
         (status = 200, description = "The endpoint, without its secret.", body = WebhookObject),
         (status = 400, description = "As for creating one.", body = crate::openapi::ErrorEnvelope),
         (status = 404, description = "`Webhook not found`.", body = crate::openapi::ErrorEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, description = "`Admin access required`.", body = crate::openapi::ErrorEnvelope),
+        (status = 503, response = crate::openapi::Unavailable),
     ),
     security(("bearer" = [])),
 )]
@@ -139,6 +147,9 @@ pub async fn update(
     responses(
         (status = 204, description = "Removed."),
         (status = 404, description = "`Webhook not found`.", body = crate::openapi::ErrorEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, description = "`Admin access required`.", body = crate::openapi::ErrorEnvelope),
+        (status = 503, response = crate::openapi::Unavailable),
     ),
     security(("bearer" = [])),
 )]
@@ -157,6 +168,9 @@ pub async fn delete(events: Events, caller: Caller, path: web::Path<String>) -> 
     responses(
         (status = 202, description = "The queued delivery.", body = DeliveryObject),
         (status = 404, description = "`Webhook not found`.", body = crate::openapi::ErrorEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, description = "`Admin access required`.", body = crate::openapi::ErrorEnvelope),
+        (status = 503, response = crate::openapi::Unavailable),
     ),
     security(("bearer" = [])),
 )]
@@ -176,6 +190,9 @@ pub async fn test(events: Events, caller: Caller, path: web::Path<String>) -> Re
         (status = 200, description = "A page of deliveries.", body = DeliveryPage),
         (status = 400, description = "`Invalid status`, `Invalid cursor`, `limit must be between 1 and 100`.", body = crate::openapi::ErrorEnvelope),
         (status = 404, description = "`Webhook not found`.", body = crate::openapi::ErrorEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, description = "`Admin access required`.", body = crate::openapi::ErrorEnvelope),
+        (status = 503, response = crate::openapi::Unavailable),
     ),
     security(("bearer" = [])),
 )]
@@ -226,6 +243,9 @@ pub async fn deliveries(
     responses(
         (status = 202, description = "The delivery, pending.", body = DeliveryObject),
         (status = 404, description = "`Webhook not found`, `Delivery not found`.", body = crate::openapi::ErrorEnvelope),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, description = "`Admin access required`.", body = crate::openapi::ErrorEnvelope),
+        (status = 503, response = crate::openapi::Unavailable),
     ),
     security(("bearer" = [])),
 )]
