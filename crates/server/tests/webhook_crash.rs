@@ -135,7 +135,7 @@ struct Server {
 impl Server {
     fn start(db: &Db) -> Self {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new(BIN)
+        let mut child = Command::new(BIN)
             .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--workers", "2"])
             .env("DATABASE_URL", &db.url)
             .env("ROOKERY_JWT_SECRET", SECRET)
@@ -152,6 +152,8 @@ impl Server {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("the server did not come up");
     }
 

@@ -596,11 +596,54 @@ impl Database {
         disable_after: i32,
     ) -> Result<Vec<Recorded>, StoreError> {
         let at = db_time(now);
+        // Deliveries that landed, the common case, are marked with one statement per
+        // status code and endpoint: a batch of them costs a few statements, not three each.
+        let mut delivered: std::collections::BTreeMap<(uuid::Uuid, i32), Vec<DbUuid>> =
+            std::collections::BTreeMap::new();
         self.write(|conn| {
-            write_tx!(conn, |c| outcomes
-                .iter()
-                .map(|(id, outcome)| c.record(DbUuid(*id), outcome, at, disable_after))
-                .collect::<QueryResult<Vec<_>>>())
+            write_tx!(conn, |c| {
+                delivered.clear();
+                let mut recorded = Vec::with_capacity(outcomes.len());
+                let ids: Vec<DbUuid> = outcomes
+                    .iter()
+                    .filter(|(_, o)| matches!(o, AttemptOutcome::Delivered { .. }))
+                    .map(|(id, _)| DbUuid(*id))
+                    .collect();
+                let owners: std::collections::HashMap<DbUuid, DbUuid> = webhook_deliveries::table
+                    .filter(webhook_deliveries::id.eq_any(&ids))
+                    .select((webhook_deliveries::id, webhook_deliveries::webhook_id))
+                    .load::<(DbUuid, DbUuid)>(c)?
+                    .into_iter()
+                    .collect();
+                for (id, outcome) in outcomes {
+                    match outcome {
+                        AttemptOutcome::Delivered { status_code } => {
+                            if let Some(owner) = owners.get(&DbUuid(*id)) {
+                                delivered.entry((owner.0, *status_code)).or_default().push(DbUuid(*id));
+                            }
+                            recorded.push(Recorded::default());
+                        }
+                        other => recorded.push(c.record(DbUuid(*id), other, at, disable_after)?),
+                    }
+                }
+                for ((webhook, status_code), ids) in &delivered {
+                    diesel::update(webhook_deliveries::table.filter(webhook_deliveries::id.eq_any(ids)))
+                        .set((
+                            webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
+                            webhook_deliveries::leased_until.eq(None::<DbTime>),
+                            webhook_deliveries::status.eq("delivered"),
+                            webhook_deliveries::last_status_code.eq(Some(*status_code)),
+                            webhook_deliveries::last_error.eq(None::<String>),
+                            webhook_deliveries::next_attempt_at.eq(None::<DbTime>),
+                            webhook_deliveries::delivered_at.eq(Some(at)),
+                        ))
+                        .execute(c)?;
+                    diesel::update(webhooks::table.find(DbUuid(*webhook)).filter(webhooks::consecutive_failures.ne(0)))
+                        .set(webhooks::consecutive_failures.eq(0))
+                        .execute(c)?;
+                }
+                Ok(recorded)
+            })
         })
     }
 

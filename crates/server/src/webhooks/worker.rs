@@ -20,8 +20,9 @@ use super::sender::{Sender, Sent};
 const POLL: Duration = Duration::from_millis(50);
 /// Events one fan-out reads per endpoint.
 const FAN_OUT_BATCH: usize = 1000;
-/// Deliveries in flight at once per process.
-const CONCURRENCY: usize = 64;
+/// Deliveries in flight at once per process (claimed, sent and recorded in batches of
+/// up to this many).
+const CONCURRENCY: usize = 256;
 /// How long a claimed delivery stays hidden from other instances: the send's timeout
 /// and its recording, with a margin. A process killed mid-send leaves its deliveries
 /// to be claimed again once this lapses.
@@ -66,7 +67,12 @@ pub async fn run(db: Database, config: WebhookConfig, metrics: Arc<WebhookMetric
             prune(&db, config.retention).await;
             pruned = Some(Instant::now());
         }
-        if queued == 0 && claimed == 0 {
+        if free == 0 {
+            // Every slot is sending: wait for one to come back rather than poll.
+            if let Ok(permit) = Arc::clone(&permits).acquire_owned().await {
+                drop(permit);
+            }
+        } else if queued == 0 && claimed == 0 {
             tokio::time::sleep(POLL).await;
         }
     }
