@@ -9,6 +9,7 @@
 
 pub mod fake_fcm;
 pub mod fake_idp;
+pub mod fake_receiver;
 pub mod pg_faults;
 
 use std::sync::LazyLock;
@@ -17,7 +18,7 @@ use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::{Method, StatusCode};
-use rookery::settings::{DatabaseSettings, JwtSettings, PushSettings, StreamSettings};
+use rookery::settings::{DatabaseSettings, JwtSettings, PushSettings, StreamSettings, WebhookSettings};
 use rookery::{Application, Settings};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -158,6 +159,7 @@ fn settings_for(database_url: &str, secret: &str) -> Settings {
         streams: StreamSettings::default(),
         shutdown_grace_secs: 10,
         push: PushSettings::default(),
+        webhooks: WebhookSettings::default(),
     }
 }
 

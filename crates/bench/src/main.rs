@@ -40,6 +40,7 @@ mod server;
 mod streams;
 mod suite;
 mod sweep;
+mod webhooks;
 mod wire;
 
 use std::path::PathBuf;
@@ -91,6 +92,9 @@ pub enum Part {
     Streams,
     /// `rookery import` of a generated graph.
     Import,
+    /// Issue 24: follows with a `*` webhook against none, delivery latency at 1,000
+    /// follows/s, a page of 1,000 events.
+    Webhooks,
 }
 
 /// Measures Rookery over HTTP against the in-process and raw-database ceilings.

@@ -56,6 +56,8 @@ pub struct BackendReport {
     pub sweep_csv: Option<PathBuf>,
     pub streams: Option<StreamsReport>,
     pub import: Option<ImportReport>,
+    /// Issue 24's targets.
+    pub webhooks: Option<crate::webhooks::WebhooksReport>,
 }
 
 impl BackendReport {
@@ -122,6 +124,11 @@ pub fn render(setup: &Setup, reports: &[BackendReport]) -> String {
     sweep_table(&mut out, setup, reports);
     serve_table(&mut out, reports);
     targets_table(&mut out, reports);
+    for r in reports {
+        if let Some(w) = &r.webhooks {
+            crate::webhooks::render(&mut out, r.backend.name(), w);
+        }
+    }
     out
 }
 

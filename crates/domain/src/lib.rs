@@ -14,6 +14,7 @@
 
 pub mod account;
 pub mod error;
+pub mod event;
 pub mod ids;
 pub mod inbox;
 pub mod listing;
@@ -32,9 +33,11 @@ pub mod time;
 pub mod username;
 pub mod visibility;
 pub mod web_url;
+pub mod webhook;
 
 pub use account::{Account, AccountSummary, Identity, NewAccount, ProfilePatch, ProfileView, Relation};
 pub use error::{GraphError, StoreError};
+pub use event::{EndReason, EventCursor, GraphEvent, StoredEvent};
 pub use ids::{AccountId, NotificationId, ParseIdError, RequestId};
 pub use inbox::{Device, DeviceToken, InboxPage, KindFilter, NotificationView, Platform};
 pub use listing::MutedAccount;
@@ -49,5 +52,6 @@ pub use relationship::{Follow, FollowRequest, RequestStatus};
 pub use service::{FollowOutcome, GraphService, RequestListing, SocialGraph, UnfollowOutcome, UnfollowScope};
 pub use username::Username;
 pub use web_url::{WebUrl, WebUrlError};
+pub use webhook::{Delivery, DeliveryStatus, Webhook, WebhookPatch};
 
 pub use time::Timestamp;

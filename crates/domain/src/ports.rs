@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::account::{Account, NewAccount, ProfilePatch, Relation};
 pub use crate::error::StoreError;
+use crate::event::{EventCursor, StoredEvent};
 use crate::ids::{AccountId, NotificationId, RequestId};
 use crate::inbox::{Device, DeviceToken, KindFilter, NotificationView};
 use crate::listing::MutedAccount;
@@ -23,6 +24,7 @@ use crate::pending::{Pending, PendingApply};
 use crate::relationship::{Applied, FollowRequest, PairState, RequestStatus, Transition};
 use crate::time::Timestamp;
 use crate::username::Username;
+use crate::webhook::{Delivery, DeliveryStatus, Webhook, WebhookPatch};
 
 /// Whether an account id is known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -283,4 +285,91 @@ impl Notifier for NoNotifier {
     fn publish(&self, _notifications: &[Notification]) {}
 
     fn unread_changed(&self, _recipient: AccountId, _unread: i64) {}
+}
+
+/// The event feed as stored (issue 24).
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait EventStore: Send + Sync + 'static {
+    /// Up to `limit` events after `after`, in feed order, of the types in `types` (all
+    /// types when empty). Only events every later page will also see are answered:
+    /// on PostgreSQL, those of transactions older than any still running, so an event
+    /// committed later never lands before a position already answered.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot be read.
+    fn events_after(&self, after: EventCursor, limit: usize, types: &[String]) -> Result<Vec<StoredEvent>, StoreError>;
+
+    /// The position of the newest event pruned for age: a cursor before it has missed
+    /// events. The default cursor when nothing was pruned yet.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot be read.
+    fn pruned_through(&self) -> Result<EventCursor, StoreError>;
+}
+
+/// Webhook endpoints and their delivery log (issue 24).
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait WebhookStore: Send + Sync + 'static {
+    /// Registers an endpoint; it receives the events committed from now on.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    fn insert_webhook(&self, hook: &Webhook) -> Result<(), StoreError>;
+
+    /// Every endpoint, oldest first.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    fn webhooks(&self) -> Result<Vec<Webhook>, StoreError>;
+
+    /// One endpoint.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    fn webhook(&self, id: Uuid) -> Result<Option<Webhook>, StoreError>;
+
+    /// Changes an endpoint; `None` when there is none with that id.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    fn update_webhook(&self, id: Uuid, patch: &WebhookPatch, at: Timestamp) -> Result<Option<Webhook>, StoreError>;
+
+    /// Removes an endpoint and its deliveries; whether there was one.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    fn delete_webhook(&self, id: Uuid) -> Result<bool, StoreError>;
+
+    /// Queues a delivery of `payload` (an event envelope), due at once.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    fn queue_delivery(&self, delivery: &Delivery, payload: &str) -> Result<(), StoreError>;
+
+    /// Up to `limit` of the endpoint's deliveries, newest first, older than `before`
+    /// when given, with status `status` when given.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    fn deliveries(
+        &self,
+        webhook: Uuid,
+        status: Option<DeliveryStatus>,
+        before: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<Delivery>, StoreError>;
+
+    /// Makes the endpoint's delivery pending and due at `at`; `None` when the endpoint
+    /// has no such delivery.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    fn retry_delivery(&self, webhook: Uuid, delivery: Uuid, at: Timestamp) -> Result<Option<Delivery>, StoreError>;
+}
+
+/// Random signing secrets.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait SecretSource: Send + Sync + 'static {
+    /// 32 bytes from a cryptographically secure source.
+    fn secret_bytes(&self) -> [u8; 32];
 }

@@ -7,6 +7,7 @@
 //! service reads again and decides again.
 
 use crate::error::GraphError;
+use crate::event::EndReason;
 use crate::ids::{AccountId, NotificationId, RequestId};
 use crate::notification::{Notification, NotificationKind};
 use crate::quota::Spend;
@@ -184,6 +185,8 @@ pub enum Transition {
         target: AccountId,
         /// When (the request's notification is marked read then).
         at: Timestamp,
+        /// Why, for its event: [`EndReason::Cancelled`] or [`EndReason::Unfollow`].
+        reason: EndReason,
     },
     /// `blocker` blocks `blocked`: remove the edges both ways (counts adjusted) and
     /// every request between the two, both ways. Guard: both live, no such block yet.
@@ -211,6 +214,8 @@ pub enum Transition {
         follower: AccountId,
         /// Who is followed.
         followee: AccountId,
+        /// Why, for its event: [`EndReason::Unfollow`] or [`EndReason::Removed`].
+        reason: EndReason,
     },
 }
 
@@ -234,7 +239,7 @@ impl Transition {
             Self::Request { request, .. } => [request.requester, request.target],
             Self::Decline { requester, target, .. } | Self::Cancel { requester, target, .. } => [*requester, *target],
             Self::Block { blocker, blocked, .. } | Self::Unblock { blocker, blocked } => [*blocker, *blocked],
-            Self::Unfollow { follower, followee } => [*follower, *followee],
+            Self::Unfollow { follower, followee, .. } => [*follower, *followee],
         }
     }
 }

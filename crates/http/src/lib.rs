@@ -15,6 +15,7 @@ pub mod dialect;
 mod dialects;
 pub mod drain;
 mod drf;
+pub mod events;
 mod fallback;
 pub mod health;
 pub mod idempotency;
@@ -53,6 +54,8 @@ pub struct HttpState<G> {
     pub cors: cors::CorsPolicy,
     /// Request counts and latencies, for `/metrics`.
     pub metrics: web::Data<observe::Metrics>,
+    /// The event feed and webhooks.
+    pub events: events::Events,
 }
 
 impl<G> Clone for HttpState<G> {
@@ -65,6 +68,7 @@ impl<G> Clone for HttpState<G> {
             hub: Arc::clone(&self.hub),
             cors: self.cors.clone(),
             metrics: self.metrics.clone(),
+            events: self.events.clone(),
         }
     }
 }
@@ -79,10 +83,11 @@ pub fn configure<G: SocialGraph>(state: HttpState<G>) -> impl FnOnce(&mut web::S
             .app_data(web::Data::from(state.hub))
             .app_data(web::Data::new(state.cors))
             .app_data(state.metrics)
+            .app_data(state.events)
             .service(fallback::resource::<community::errors::Community>("/metrics").get(observe::metrics_endpoint))
             .configure(health::routes)
             .configure(openapi::routes(dialects))
-            .service(web::scope("/api/v1/admin").configure(admin::routes::<G>));
+            .service(web::scope("/api/v1/admin").configure(events::routes).configure(admin::routes::<G>));
         if dialects.community {
             cfg.service(
                 web::scope("/api/v1/community")

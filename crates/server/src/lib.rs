@@ -9,6 +9,7 @@ pub mod settings;
 mod shutdown;
 pub mod sqlite_file;
 pub mod startup;
+pub mod webhooks;
 
 pub use settings::Settings;
 pub use startup::{Application, Graph};

@@ -47,6 +47,59 @@ pub struct Settings {
 
     #[command(flatten)]
     pub push: PushSettings,
+
+    #[command(flatten)]
+    pub webhooks: WebhookSettings,
+}
+
+/// The event feed's retention and webhook delivery (issue 24).
+#[derive(Debug, Clone, Args)]
+pub struct WebhookSettings {
+    /// Waits before each retry of a failed delivery, comma-separated (`5s,5m,2h`);
+    /// after the last the delivery is `failed`. Each wait is jittered by ±20%.
+    #[arg(long = "webhook-retry-schedule", env = "ROOKERY_WEBHOOK_RETRY_SCHEDULE", default_value = crate::webhooks::config::DEFAULT_SCHEDULE)]
+    pub retry_schedule: String,
+
+    /// Deliveries failed in a row that disable an endpoint.
+    #[arg(long = "webhook-disable-after-failures", env = "ROOKERY_WEBHOOK_DISABLE_AFTER_FAILURES", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
+    pub disable_after_failures: u32,
+
+    /// Deliver to loopback, private and link-local addresses too (tests, private networks).
+    #[arg(long = "webhook-allow-private", env = "ROOKERY_WEBHOOK_ALLOW_PRIVATE", default_value = "false", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::Set)]
+    pub allow_private: bool,
+
+    /// How long events are kept (`7d`, `12h`, `90m`); an older cursor is answered 410.
+    #[arg(long = "events-retention", env = "ROOKERY_EVENTS_RETENTION", default_value = "7d")]
+    pub events_retention: String,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            retry_schedule: crate::webhooks::config::DEFAULT_SCHEDULE.to_owned(),
+            disable_after_failures: 50,
+            allow_private: false,
+            events_retention: "7d".to_owned(),
+        }
+    }
+}
+
+impl WebhookSettings {
+    /// The worker's configuration.
+    ///
+    /// # Errors
+    /// A schedule or retention that does not parse.
+    pub fn config(&self) -> anyhow::Result<crate::webhooks::config::WebhookConfig> {
+        use crate::webhooks::config::{parse_duration, parse_schedule};
+        Ok(crate::webhooks::config::WebhookConfig {
+            schedule: parse_schedule(&self.retry_schedule)
+                .map_err(|e| anyhow::anyhow!("ROOKERY_WEBHOOK_RETRY_SCHEDULE: {e}"))?,
+            disable_after: i32::try_from(self.disable_after_failures).unwrap_or(i32::MAX),
+            allow_private: self.allow_private,
+            retention: parse_duration(&self.events_retention)
+                .map_err(|e| anyhow::anyhow!("ROOKERY_EVENTS_RETENTION: {e}"))?,
+        })
+    }
 }
 
 /// Push delivery through FCM; off unless a service account is given.

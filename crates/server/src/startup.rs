@@ -10,6 +10,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use rookery_domain::ports::{NoNotifier, SystemClock, UuidV7};
+use rookery_domain::service::{EventService, GraphEvents};
 use rookery_domain::{FollowQuota, GraphService};
 use rookery_http::cors::CorsPolicy;
 use rookery_http::health::ReplicaReport;
@@ -25,6 +26,24 @@ use crate::push::fcm::{FcmClient, FcmConfig};
 use crate::settings::{DatabaseSettings, Settings};
 use crate::shutdown::Signals;
 use crate::sqlite_file::{ServeLock, SqliteFile};
+use crate::webhooks::metrics::{WebhookGauges, WebhookMetrics};
+
+/// Webhook signing secrets from the operating system's random source.
+#[derive(Debug, Clone, Copy)]
+struct RandomSecrets;
+
+impl rookery_domain::ports::SecretSource for RandomSecrets {
+    fn secret_bytes(&self) -> [u8; 32] {
+        let mut bytes = [0_u8; 32];
+        if let Err(error) = getrandom::fill(&mut bytes) {
+            // No random source is no way to make a secret: refuse loudly rather than
+            // hand out a guessable one.
+            tracing::error!(%error, "the random source failed");
+            std::process::abort();
+        }
+        bytes
+    }
+}
 
 /// The service as the server wires it: notifications go to the live streams.
 pub type Graph = GraphService<Database, Database, Database, SystemClock, UuidV7, HubNotifier>;
@@ -288,6 +307,7 @@ impl Application {
         let dialects = Dialects::parse(&settings.dialects).context("ROOKERY_DIALECTS")?;
         let cors = CorsPolicy::parse(settings.cors_origins.as_deref().unwrap_or_default())?;
         let key_source = configured_key_source(&settings.jwt)?;
+        let webhook_config = settings.webhooks.config()?;
         let fcm_config = match &settings.push.service_account {
             Some(path) => Some(FcmConfig::load(path, settings.push.token_url.clone(), settings.push.send_url.clone())?),
             None => None,
@@ -319,6 +339,10 @@ impl Application {
             service = service.with_follow_quota(FollowQuota::per_hour(settings.follows_per_hour));
         }
         let graph = web::Data::new(service);
+        let event_service: Arc<dyn GraphEvents> =
+            Arc::new(EventService::new(db.clone(), SystemClock, UuidV7, RandomSecrets));
+        let webhook_metrics = Arc::new(WebhookMetrics::default());
+        tokio::spawn(crate::webhooks::worker::run(db.clone(), webhook_config, Arc::clone(&webhook_metrics)));
         tokio::spawn(deliver(Arc::clone(&hub), graph.clone(), events));
         let in_flight = InFlight::new();
         let verifier = web::Data::new(verifier);
@@ -329,11 +353,11 @@ impl Application {
             dialects,
             hub: Arc::clone(&hub),
             cors,
-            metrics: web::Data::new(Metrics::new(vec![Arc::new(RuntimeGauges {
-                db: db.clone(),
-                hub: Arc::clone(&hub),
-                verifier,
-            })])),
+            metrics: web::Data::new(Metrics::new(vec![
+                Arc::new(RuntimeGauges { db: db.clone(), hub: Arc::clone(&hub), verifier }),
+                Arc::new(WebhookGauges { metrics: webhook_metrics, db: db.clone() }),
+            ])),
+            events: web::Data::from(event_service),
         };
         let counted = web::Data::from(Arc::clone(&in_flight));
         // The community dialect's kept answers for Idempotency-Key.

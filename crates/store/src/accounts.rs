@@ -4,10 +4,13 @@ use diesel::prelude::*;
 use rookery_domain::pending::Pending;
 use rookery_domain::ports::{AccountStore, Presence, StoreError};
 use rookery_domain::relationship::Applied;
-use rookery_domain::{Account, AccountId, NewAccount, Notification, ProfilePatch, Timestamp, Username};
+use rookery_domain::{
+    Account, AccountId, EndReason, GraphEvent, NewAccount, Notification, ProfilePatch, RequestId, Timestamp, Username,
+};
 
 use crate::connection::BackendSql;
 use crate::database::Database;
+use crate::event_log::EventWrites;
 use crate::push::PushQueries;
 use crate::rows::{AccountRow, NewAccountRow, ProfileChangeset};
 use crate::schema::{
@@ -27,6 +30,35 @@ pub(crate) trait AccountQueries {
         at: Timestamp,
     ) -> QueryResult<Option<(Account, Vec<Notification>)>>;
     fn soft_delete_live(&mut self, id: DbUuid, at: DbTime) -> QueryResult<Applied>;
+    /// The events of deleting `id`: every edge, pending request and block it had goes,
+    /// then the account.
+    fn append_deletion_events(&mut self, id: DbUuid) -> QueryResult<()>;
+}
+
+/// The API names of the profile fields that differ.
+fn changed_fields(before: &Account, after: &Account) -> Vec<&'static str> {
+    let mut fields = Vec::new();
+    let mut check = |name: &'static str, differs: bool| {
+        if differs {
+            fields.push(name);
+        }
+    };
+    check("username", before.username.as_str() != after.username.as_str());
+    check("full_name", before.full_name != after.full_name);
+    check("bio", before.bio != after.bio);
+    check("profile_image_url", before.profile_image_url != after.profile_image_url);
+    check("banner_image_url", before.banner_image_url != after.banner_image_url);
+    check("is_private", before.is_private != after.is_private);
+    check("is_verified", before.is_verified != after.is_verified);
+    check("posts_count", before.posts_count != after.posts_count);
+    check("followers_visibility", before.privacy.followers != after.privacy.followers);
+    check("following_visibility", before.privacy.following != after.privacy.following);
+    check("counts_visible", before.privacy.counts_visible != after.privacy.counts_visible);
+    fields
+}
+
+fn account_id(id: DbUuid) -> AccountId {
+    AccountId::from_uuid(id.0)
 }
 
 for_each_backend! {
@@ -52,6 +84,14 @@ impl AccountQueries {
         if let Some(full_name) = &patch.full_name {
             self.store_name_words(id, full_name.as_deref())?;
         }
+        // The update's event first, then the acceptances going public brought.
+        let after = self.live_account(id)?;
+        if let Some(after) = &after {
+            let fields = changed_fields(&before, after);
+            if !fields.is_empty() {
+                self.append_events(&[GraphEvent::AccountUpdated { account: after.id, fields, is_private: after.is_private }])?;
+            }
+        }
         let accepted = if before.is_private && patch.is_private == Some(false) {
             self.accept_all_pending(id, db_time(at))?
         } else {
@@ -60,10 +100,16 @@ impl AccountQueries {
         Ok(self.live_account(id)?.map(|account| (account, accepted)))
     }
 
+    fn append_deletion_events(&mut self, id: DbUuid) -> QueryResult<()> {
+        let events = self.deletion_events(id)?;
+        self.append_events(&events)
+    }
+
     fn soft_delete_live(&mut self, id: DbUuid, at: DbTime) -> QueryResult<Applied> {
         if !self.lock_pair(id, id)?.first.is_live() {
             return Ok(Applied::Unchanged);
         }
+        self.append_deletion_events(id)?;
         // Counterparts first, while the edges still say whose counts move.
         let followers = follows::table.filter(follows::followee_id.eq(id)).select(follows::follower_id);
         diesel::update(accounts::table.filter(accounts::id.eq_any(followers)))
@@ -96,6 +142,44 @@ impl AccountQueries {
         Ok(Applied::Changed)
     }
 }
+}
+
+for_each_backend! {
+impl DeletionEvents {
+    fn deletion_events(&mut self, id: DbUuid) -> QueryResult<Vec<GraphEvent>> {
+        let deleted = EndReason::AccountDeleted;
+        let edges: Vec<(DbUuid, DbUuid)> = follows::table
+            .filter(follows::follower_id.eq(id).or(follows::followee_id.eq(id)))
+            .select((follows::follower_id, follows::followee_id))
+            .load(self)?;
+        let pending: Vec<(DbUuid, DbUuid, DbUuid)> = follow_requests::table
+            .filter(follow_requests::status.eq("pending").and(follow_requests::requester_id.eq(id).or(follow_requests::target_id.eq(id))))
+            .select((follow_requests::id, follow_requests::requester_id, follow_requests::target_id))
+            .load(self)?;
+        let blocked: Vec<(DbUuid, DbUuid)> = blocks::table
+            .filter(blocks::blocker_id.eq(id).or(blocks::blocked_id.eq(id)))
+            .select((blocks::blocker_id, blocks::blocked_id))
+            .load(self)?;
+        let mut events: Vec<GraphEvent> = edges
+            .into_iter()
+            .map(|(a, b)| GraphEvent::FollowDeleted { follower: account_id(a), followee: account_id(b), reason: deleted })
+            .collect();
+        events.extend(pending.into_iter().map(|(request, a, b)| GraphEvent::RequestCancelled {
+            request: RequestId::from_uuid(request.0),
+            requester: account_id(a),
+            target: account_id(b),
+            reason: deleted,
+        }));
+        events.extend(blocked.into_iter().map(|(a, b)| GraphEvent::BlockDeleted { blocker: account_id(a), blocked: account_id(b) }));
+        events.push(GraphEvent::AccountDeleted { account: account_id(id) });
+        Ok(events)
+    }
+}
+}
+
+/// Reading what an account's deletion removes, written once for both backends.
+trait DeletionEvents {
+    fn deletion_events(&mut self, id: DbUuid) -> QueryResult<Vec<GraphEvent>>;
 }
 
 impl AccountStore for Database {
@@ -160,6 +244,11 @@ impl AccountStore for Database {
                         return Ok(Applied::Unchanged);
                     }
                     c.store_name_words(row.id, row.full_name.as_deref())?;
+                    c.append_events(&[GraphEvent::AccountCreated {
+                        account: account.id,
+                        username: account.username.as_str().to_owned(),
+                        is_private: account.is_private,
+                    }])?;
                     Ok(Applied::Changed)
                 })
             })

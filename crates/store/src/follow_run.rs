@@ -25,10 +25,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use diesel::prelude::*;
 use rookery_domain::quota::{QuotaWindow, Spend};
 use rookery_domain::relationship::{Applied, PairState, Standing, follow_guard};
-use rookery_domain::{Follow, Notification};
+use rookery_domain::{Follow, GraphEvent, Notification};
 
 use crate::budget::{WindowRow, take_spends};
 use crate::connection::BackendSql;
+use crate::event_log::EventWrites;
 use crate::rows::FollowRow;
 use crate::schema::{blocks, follow_requests, follows};
 use crate::sql_types::DbUuid;
@@ -184,6 +185,11 @@ impl FollowRun {
             diesel::delete(follow_requests::table.filter(follow_requests::id.eq_any(answered))).execute(self)?;
         }
         // The run's notifications are stored by the batch, unless a mute silences them.
+        let events: Vec<GraphEvent> = kept
+            .iter()
+            .map(|f| GraphEvent::FollowCreated { follower: f.edge.follower, followee: f.edge.followee, at: f.edge.created_at })
+            .collect();
+        self.append_events(&events)?;
         Ok(run
             .iter()
             .map(|f| match exhausted.get(&f.pair()) {

@@ -23,6 +23,7 @@ mod checkpoint;
 pub mod connection;
 mod database;
 mod error;
+pub mod event_log;
 pub mod events;
 mod fences;
 mod follow_run;
@@ -45,6 +46,7 @@ mod schema;
 mod search;
 mod sql_types;
 mod transitions;
+pub mod webhooks;
 
 pub use database::{Backend, DEFAULT_REPLICA_MAX_LAG, Database, DatabaseOptions, POSTGRES_WRITERS, ReplicaStatus};
 pub use error::OpenError;

@@ -148,3 +148,16 @@ array_statement! {
         ")"
     }
 }
+
+array_statement! {
+    /// Appends graph events; `seq` and `tx` take their defaults (the sequence, and the
+    /// writing transaction's id).
+    InsertEvents {
+        "INSERT INTO events (id, kind, data, created_at) SELECT * FROM unnest(",
+        ids: Array<Uuid> = Vec<DbUuid>,
+        ", ", kinds: Array<Text> = Vec<String>,
+        ", ", data: Array<Text> = Vec<String>,
+        ", ", created_at: Array<Instant> = Vec<DbTime>;
+        ")"
+    }
+}

@@ -260,3 +260,37 @@ mod tests {
         }
     }
 }
+
+/// A row of `events` as written (`seq` and `tx` take their defaults).
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = crate::schema::events)]
+pub struct NewEventRow {
+    pub id: DbUuid,
+    pub kind: String,
+    pub data: String,
+    pub created_at: DbTime,
+}
+
+/// A row of `events`.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = crate::schema::events)]
+pub struct EventRow {
+    pub seq: i64,
+    pub tx: i64,
+    pub id: DbUuid,
+    pub kind: String,
+    pub data: String,
+    pub created_at: DbTime,
+}
+
+impl EventRow {
+    pub fn into_domain(self) -> rookery_domain::StoredEvent {
+        rookery_domain::StoredEvent {
+            cursor: rookery_domain::EventCursor { tx: self.tx, seq: self.seq },
+            id: self.id.0,
+            kind: self.kind,
+            created_at: self.created_at.0,
+            data: self.data,
+        }
+    }
+}

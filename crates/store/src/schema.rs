@@ -166,3 +166,68 @@ diesel::allow_tables_to_appear_in_same_query!(
     account_words,
     idempotency_keys
 );
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Instant, Uuid};
+
+    events (seq) {
+        seq -> BigInt,
+        tx -> BigInt,
+        id -> Uuid,
+        kind -> Text,
+        data -> Text,
+        created_at -> Instant,
+    }
+}
+
+diesel::table! {
+    event_retention (id) {
+        id -> Integer,
+        pruned_tx -> BigInt,
+        pruned_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Instant, Uuid};
+
+    webhooks (id) {
+        id -> Uuid,
+        url -> Text,
+        events -> Text,
+        description -> Nullable<Text>,
+        secret -> Text,
+        enabled -> Bool,
+        consecutive_failures -> Integer,
+        cursor_tx -> BigInt,
+        cursor_seq -> BigInt,
+        created_at -> Instant,
+        updated_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Instant, Uuid};
+
+    webhook_deliveries (id) {
+        id -> Uuid,
+        webhook_id -> Uuid,
+        event_id -> Uuid,
+        event_type -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        last_status_code -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        next_attempt_at -> Nullable<Instant>,
+        leased_until -> Nullable<Instant>,
+        delivered_at -> Nullable<Instant>,
+        created_at -> Instant,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::allow_tables_to_appear_in_same_query!(webhooks, webhook_deliveries);

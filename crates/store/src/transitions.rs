@@ -6,10 +6,13 @@ use diesel::dsl::case_when;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use rookery_domain::relationship::{Applied, PairState, Transition, request_guard};
-use rookery_domain::{AccountId, FollowRequest, Notification, RequestFate, RequestStatus};
+use rookery_domain::{
+    AccountId, EndReason, FollowRequest, GraphEvent, Notification, RequestFate, RequestId, RequestStatus,
+};
 
 use crate::budget::{WindowReads, take_spends};
 use crate::connection::BackendSql;
+use crate::event_log::EventWrites;
 use crate::events::StoreEvent;
 use crate::follow_run::{AccountStates, FollowRun, LockedAccount, RunFollow};
 use crate::graph::GraphQueries;
@@ -37,6 +40,15 @@ pub(crate) trait TransitionWrites {
     /// notifications and marks those read; a recipient whose unread count dropped is
     /// announced.
     fn write_fates(&mut self, requests: &[DbUuid], fate: RequestFate, at: DbTime) -> QueryResult<()>;
+    /// Deletes the pending requests of the ordered pairs `(requester, target)`, writes
+    /// their `follow_request.cancelled` events and their notifications' fate
+    /// (cancelled, read at `at`); answers how many went.
+    fn delete_pending_requests(
+        &mut self,
+        pairs: &[(DbUuid, DbUuid)],
+        reason: EndReason,
+        at: DbTime,
+    ) -> QueryResult<usize>;
 }
 
 fn changed(rows: usize) -> Applied {
@@ -93,6 +105,11 @@ impl TransitionWrites {
                 }
                 self.delete_answered_requests(a, b)?;
                 // Its notification is stored by the batch, unless a mute silences it.
+                self.append_events(&[GraphEvent::RequestCreated {
+                    request: request.id,
+                    requester: request.requester,
+                    target: request.target,
+                }])?;
                 Ok(Applied::Changed)
             }
             Transition::Accept { request, edge, notification: _ } => {
@@ -112,10 +129,17 @@ impl TransitionWrites {
                     .values(FollowRow::from(edge))
                     .on_conflict_do_nothing()
                     .execute(self)?;
+                let mut events = vec![GraphEvent::RequestAccepted {
+                    request: *request,
+                    requester: edge.follower,
+                    target: edge.followee,
+                }];
                 if inserted > 0 {
                     self.move_counts(a, b, 1)?;
+                    events.push(GraphEvent::FollowCreated { follower: edge.follower, followee: edge.followee, at: edge.created_at });
                 }
                 self.write_fates(&[DbUuid::from(*request)], RequestFate::Accepted, db_time(edge.created_at))?;
+                self.append_events(&events)?;
                 Ok(Applied::Changed)
             }
             Transition::Decline { request, requester, target, at } => {
@@ -127,21 +151,15 @@ impl TransitionWrites {
                 .execute(self)?;
                 if answered > 0 {
                     self.write_fates(&[DbUuid::from(*request)], RequestFate::Declined, db_time(*at))?;
+                    self.append_events(&[GraphEvent::RequestDeclined { request: *request, requester: *requester, target: *target }])?;
                 }
                 Ok(changed(answered))
             }
-            Transition::Cancel { requester, target, at } => {
-                self.lock_pair(DbUuid::from(*requester), DbUuid::from(*target))?;
-                let pending = follow_requests::requester_id.eq(DbUuid::from(*requester))
-                    .and(follow_requests::target_id.eq(DbUuid::from(*target)))
-                    .and(follow_requests::status.eq(PENDING));
-                let withdrawn: Vec<DbUuid> = follow_requests::table.filter(pending).select(follow_requests::id).load(self)?;
-                if withdrawn.is_empty() {
-                    return Ok(Applied::Unchanged);
-                }
-                diesel::delete(follow_requests::table.filter(follow_requests::id.eq_any(&withdrawn))).execute(self)?;
-                self.write_fates(&withdrawn, RequestFate::Cancelled, db_time(*at))?;
-                Ok(Applied::Changed)
+            Transition::Cancel { requester, target, at, reason } => {
+                let (a, b) = (DbUuid::from(*requester), DbUuid::from(*target));
+                self.lock_pair(a, b)?;
+                let cancelled = self.delete_pending_requests(&[(a, b)], *reason, db_time(*at))?;
+                Ok(changed(cancelled))
             }
             Transition::Block { blocker, blocked, reason, at } => {
                 let (a, b) = (DbUuid::from(*blocker), DbUuid::from(*blocked));
@@ -153,26 +171,31 @@ impl TransitionWrites {
                 if inserted == 0 {
                     return Ok(Applied::Unchanged);
                 }
-                for (follower, followee) in [(a, b), (b, a)] {
+                let mut events = vec![GraphEvent::BlockCreated { blocker: *blocker, blocked: *blocked }];
+                for ((follower, followee), (from, to)) in [((a, b), (*blocker, *blocked)), ((b, a), (*blocked, *blocker))] {
                     if diesel::delete(follows::table.find((follower, followee))).execute(self)? > 0 {
                         self.move_counts(follower, followee, -1)?;
+                        events.push(GraphEvent::FollowDeleted { follower: from, followee: to, reason: EndReason::Block });
                     }
                 }
-                let between = follow_requests::requester_id.eq(a).and(follow_requests::target_id.eq(b))
-                    .or(follow_requests::requester_id.eq(b).and(follow_requests::target_id.eq(a)));
-                let withdrawn: Vec<DbUuid> = follow_requests::table
-                    .filter(between.and(follow_requests::status.eq(PENDING)))
-                    .select(follow_requests::id)
-                    .load(self)?;
-                diesel::delete(follow_requests::table.filter(between)).execute(self)?;
-                self.write_fates(&withdrawn, RequestFate::Cancelled, db_time(*at))?;
+                self.append_events(&events)?;
+                // Pending requests are cancelled (with their events and fates); answered ones just go.
+                self.delete_pending_requests(&[(a, b), (b, a)], EndReason::Block, db_time(*at))?;
+                diesel::delete(follow_requests::table.filter(
+                    follow_requests::requester_id.eq(a).and(follow_requests::target_id.eq(b))
+                        .or(follow_requests::requester_id.eq(b).and(follow_requests::target_id.eq(a))),
+                ))
+                .execute(self)?;
                 Ok(Applied::Changed)
             }
             Transition::Unblock { blocker, blocked } => {
                 let deleted = diesel::delete(blocks::table.find((DbUuid::from(*blocker), DbUuid::from(*blocked)))).execute(self)?;
+                if deleted > 0 {
+                    self.append_events(&[GraphEvent::BlockDeleted { blocker: *blocker, blocked: *blocked }])?;
+                }
                 Ok(changed(deleted))
             }
-            Transition::Unfollow { follower, followee } => {
+            Transition::Unfollow { follower, followee, reason } => {
                 let (a, b) = (DbUuid::from(*follower), DbUuid::from(*followee));
                 self.lock_pair(a, b)?;
                 let deleted = diesel::delete(follows::table.find((a, b))).execute(self)?;
@@ -180,6 +203,7 @@ impl TransitionWrites {
                     return Ok(Applied::Unchanged);
                 }
                 self.move_counts(a, b, -1)?;
+                self.append_events(&[GraphEvent::FollowDeleted { follower: *follower, followee: *followee, reason: *reason }])?;
                 // The accepted request that made the edge goes with it, so status reads none.
                 self.delete_answered_requests(a, b)?;
                 Ok(Applied::Changed)
@@ -199,6 +223,13 @@ impl TransitionWrites {
         if requests.is_empty() {
             return Ok(Vec::new());
         }
+        let requester_ids: Vec<DbUuid> = requests.iter().map(|r| DbUuid::from(r.requester)).collect();
+        let followed_already: std::collections::HashSet<DbUuid> = follows::table
+            .filter(follows::followee_id.eq(target).and(follows::follower_id.eq_any(&requester_ids)))
+            .select(follows::follower_id)
+            .load(self)?
+            .into_iter()
+            .collect();
         let requesters = follow_requests::table.filter(pending_to_target).select(follow_requests::requester_id);
         let already_following = follows::table.filter(follows::followee_id.eq(target)).select(follows::follower_id);
         // Counts first, while "pending and not yet following" still names exactly the
@@ -224,6 +255,14 @@ impl TransitionWrites {
             .execute(self)?;
         let ids: Vec<DbUuid> = requests.iter().map(|r| DbUuid::from(r.id)).collect();
         self.write_fates(&ids, RequestFate::Accepted, at)?;
+        let mut events = Vec::with_capacity(requests.len() * 2);
+        for r in &requests {
+            events.push(GraphEvent::RequestAccepted { request: r.id, requester: r.requester, target: r.target });
+            if !followed_already.contains(&DbUuid::from(r.requester)) {
+                events.push(GraphEvent::FollowCreated { follower: r.requester, followee: r.target, at: at.0 });
+            }
+        }
+        self.append_events(&events)?;
         let notes: Vec<Notification> = requests.iter().map(|r| Notification::request_accepted(r, at.0)).collect();
         let notes = self.audible(notes)?;
         self.insert_notifications(&notes)?;
@@ -276,6 +315,37 @@ impl TransitionWrites {
             self.announce(&StoreEvent::Unread { recipient: AccountId::from_uuid(recipient.0), count })?;
         }
         Ok(())
+    }
+
+    fn delete_pending_requests(&mut self, pairs: &[(DbUuid, DbUuid)], reason: EndReason, at: DbTime) -> QueryResult<usize> {
+        let mut events = Vec::new();
+        let mut ids = Vec::new();
+        for (requester, target) in pairs {
+            let pending: Vec<DbUuid> = follow_requests::table
+                .filter(
+                    follow_requests::requester_id.eq(*requester)
+                        .and(follow_requests::target_id.eq(*target))
+                        .and(follow_requests::status.eq(PENDING)),
+                )
+                .select(follow_requests::id)
+                .load(self)?;
+            for id in pending {
+                ids.push(id);
+                events.push(GraphEvent::RequestCancelled {
+                    request: RequestId::from_uuid(id.0),
+                    requester: AccountId::from_uuid(requester.0),
+                    target: AccountId::from_uuid(target.0),
+                    reason,
+                });
+            }
+        }
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let deleted = diesel::delete(follow_requests::table.filter(follow_requests::id.eq_any(&ids))).execute(self)?;
+        self.write_fates(&ids, RequestFate::Cancelled, at)?;
+        self.append_events(&events)?;
+        Ok(deleted)
     }
 
     fn announce_notifications(&mut self, notes: &[Notification]) -> QueryResult<()> {

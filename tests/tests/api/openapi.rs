@@ -10,8 +10,9 @@ use rookery_tests::{TestApp, spawn_app};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-/// Every route `community::routes`, `admin::routes` and `health::routes` register,
-/// as written there (crates/http/src/community/mod.rs, admin.rs, health.rs).
+/// Every route `community::routes`, `admin::routes`, `events::routes` and
+/// `health::routes` register, as written there (crates/http/src/community/mod.rs,
+/// admin.rs, events/mod.rs, health.rs).
 const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/community/follow"),
     ("GET", "/api/v1/community/follow/status/{user_id}"),
@@ -49,6 +50,16 @@ const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/api/v1/community/devices/{token}"),
     ("PUT", "/api/v1/admin/users/{user_id}"),
     ("DELETE", "/api/v1/admin/users/{user_id}"),
+    ("GET", "/api/v1/admin/events"),
+    ("GET", "/api/v1/admin/events/stream"),
+    ("POST", "/api/v1/admin/webhooks"),
+    ("GET", "/api/v1/admin/webhooks"),
+    ("GET", "/api/v1/admin/webhooks/{id}"),
+    ("PATCH", "/api/v1/admin/webhooks/{id}"),
+    ("DELETE", "/api/v1/admin/webhooks/{id}"),
+    ("POST", "/api/v1/admin/webhooks/{id}/test"),
+    ("GET", "/api/v1/admin/webhooks/{id}/deliveries"),
+    ("POST", "/api/v1/admin/webhooks/{id}/deliveries/{delivery_id}/retry"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
 ];
@@ -76,6 +87,7 @@ fn registered_in(source: &str, base: &str) -> BTreeSet<(String, String)> {
 fn openapi_route_list_matches_the_routes_in_the_source() {
     let mut registered = registered_in(include_str!("../../../crates/http/src/community/mod.rs"), "/api/v1/community");
     registered.extend(registered_in(include_str!("../../../crates/http/src/admin.rs"), "/api/v1/admin"));
+    registered.extend(registered_in(include_str!("../../../crates/http/src/events/mod.rs"), "/api/v1/admin"));
     let health = include_str!("../../../crates/http/src/health.rs");
     for probe in ["/healthz", "/readyz"] {
         assert!(

@@ -24,6 +24,7 @@
 use super::{GraphService, MAX_ATTEMPTS};
 use crate::account::{Identity, Relation};
 use crate::error::GraphError;
+use crate::event::EndReason;
 use crate::ids::{AccountId, NotificationId, RequestId};
 use crate::notification::{Notification, NotificationKind};
 use crate::ports::{AccountStore, Clock, GraphStore, IdSource, NotificationStore, Notifier, StoreError};
@@ -157,7 +158,7 @@ where
     ) -> Result<UnfollowOutcome, GraphError> {
         let actor = caller.id;
         // An existing edge means both accounts are live (deleting one removes its edges).
-        let unfollow = Transition::Unfollow { follower: actor, followee: target };
+        let unfollow = Transition::Unfollow { follower: actor, followee: target, reason: EndReason::Unfollow };
         if self.submit(actor, unfollow).await? == Applied::Changed {
             return Ok(UnfollowOutcome::Unfollowed);
         }
@@ -168,11 +169,12 @@ where
                 (UnfollowDecision::NotFollowing, _) | (UnfollowDecision::Withdraw, UnfollowScope::FollowOnly) => {
                     return Ok(UnfollowOutcome::NotFollowing);
                 }
-                (UnfollowDecision::Unfollow, _) => {
-                    (Transition::Unfollow { follower: actor, followee: target }, UnfollowOutcome::Unfollowed)
-                }
+                (UnfollowDecision::Unfollow, _) => (
+                    Transition::Unfollow { follower: actor, followee: target, reason: EndReason::Unfollow },
+                    UnfollowOutcome::Unfollowed,
+                ),
                 (UnfollowDecision::Withdraw, UnfollowScope::FollowOrRequest) => (
-                    Transition::Cancel { requester: actor, target, at: self.clock.now() },
+                    Transition::Cancel { requester: actor, target, at: self.clock.now(), reason: EndReason::Unfollow },
                     UnfollowOutcome::RequestWithdrawn,
                 ),
             };
@@ -191,7 +193,7 @@ where
     }
 
     fn remove_follower(&self, actor: AccountId, follower: AccountId) -> Result<bool, GraphError> {
-        let removal = Transition::Unfollow { follower, followee: actor };
+        let removal = Transition::Unfollow { follower, followee: actor, reason: EndReason::Removed };
         Ok(self.apply_one(removal)? == Applied::Changed)
     }
 }
@@ -536,7 +538,9 @@ mod tests {
         ports
             .graph
             .expect_apply()
-            .withf(move |t| t.as_slice() == [Transition::Unfollow { follower: a, followee: b }])
+            .withf(move |t| {
+                t.as_slice() == [Transition::Unfollow { follower: a, followee: b, reason: EndReason::Unfollow }]
+            })
             .times(1)
             .returning(|_| applied(Applied::Changed));
         ports.notifier.expect_publish().never();
@@ -550,8 +554,8 @@ mod tests {
         live_caller(&mut ports);
         let mut pending = pair(a, b, true);
         pending.request = Some(request(a, b, RequestStatus::Pending));
-        let unfollow_t = Transition::Unfollow { follower: a, followee: b };
-        let cancel = Transition::Cancel { requester: a, target: b, at: now() };
+        let unfollow_t = Transition::Unfollow { follower: a, followee: b, reason: EndReason::Unfollow };
+        let cancel = Transition::Cancel { requester: a, target: b, at: now(), reason: EndReason::Unfollow };
         ports
             .graph
             .expect_apply()

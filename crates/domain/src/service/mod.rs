@@ -8,6 +8,7 @@ mod accounts;
 mod admin;
 mod applying;
 mod blocks;
+mod events;
 mod follows;
 mod inbox;
 mod lists;
@@ -22,6 +23,10 @@ pub use crate::listing::RequestListing;
 pub use accounts::Accounts;
 pub use admin::Admin;
 pub use blocks::{BlockOutcome, Blocks};
+pub use events::{
+    EventService, FeedError, FeedPage, FeedQuery, GraphEvents, MAX_DELIVERIES_PAGE, MAX_EVENTS_PAGE, NewWebhook,
+    WebhookError,
+};
 pub use follows::{FollowOutcome, Follows, UnfollowOutcome, UnfollowScope};
 pub use inbox::Inbox;
 pub use lists::Lists;

@@ -2,6 +2,7 @@
 
 use super::{GraphService, MAX_ATTEMPTS};
 use crate::error::GraphError;
+use crate::event::EndReason;
 use crate::ids::{AccountId, NotificationId, RequestId};
 use crate::listing::RequestListing;
 use crate::notification::NotificationKind;
@@ -89,7 +90,8 @@ where
     }
 
     fn cancel_request(&self, actor: AccountId, target: AccountId) -> Result<(), GraphError> {
-        let cancel = Transition::Cancel { requester: actor, target, at: self.clock.now() };
+        let cancel =
+            Transition::Cancel { requester: actor, target, at: self.clock.now(), reason: EndReason::Cancelled };
         match self.apply_one(cancel)? {
             Applied::Changed => Ok(()),
             Applied::Unchanged | Applied::Exhausted { .. } => Err(GraphError::NoPendingRequest),
@@ -120,8 +122,12 @@ where
     fn cancel_request_by_id(&self, actor: AccountId, id: RequestId) -> Result<FollowRequest, GraphError> {
         for _ in 0..MAX_ATTEMPTS {
             let pending = check_cancellable(self.graph.request(id)?.as_ref(), actor)?;
-            let cancel =
-                Transition::Cancel { requester: pending.requester, target: pending.target, at: self.clock.now() };
+            let cancel = Transition::Cancel {
+                requester: pending.requester,
+                target: pending.target,
+                at: self.clock.now(),
+                reason: EndReason::Cancelled,
+            };
             if self.apply_one(cancel)? == Applied::Changed {
                 return Ok(pending);
             }
@@ -254,7 +260,10 @@ mod tests {
         ports
             .graph
             .expect_apply()
-            .withf(move |t| t.as_slice() == [Transition::Cancel { requester: a, target: b, at: now() }])
+            .withf(move |t| {
+                t.as_slice()
+                    == [Transition::Cancel { requester: a, target: b, at: now(), reason: EndReason::Cancelled }]
+            })
             .times(2)
             .returning({
                 let mut calls = 0;
@@ -277,7 +286,10 @@ mod tests {
         ports
             .graph
             .expect_apply()
-            .withf(move |t| t.as_slice() == [Transition::Cancel { requester: a, target: b, at: now() }])
+            .withf(move |t| {
+                t.as_slice()
+                    == [Transition::Cancel { requester: a, target: b, at: now(), reason: EndReason::Cancelled }]
+            })
             .times(1)
             .returning(|_| Pending::ready(Ok(vec![Applied::Changed])));
         let service = ports.service();

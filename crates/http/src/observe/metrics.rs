@@ -14,6 +14,11 @@ const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 
 pub trait Gauges: Send + Sync + 'static {
     /// `(name, help, value)` triples.
     fn read(&self) -> Vec<(&'static str, &'static str, f64)>;
+
+    /// Further series in the text format, for what is no gauge (counters, histograms).
+    fn text(&self) -> String {
+        String::new()
+    }
 }
 
 #[derive(Debug, Default, Clone)]
@@ -106,6 +111,7 @@ impl Metrics {
             for (name, help, value) in gauges.read() {
                 let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
             }
+            out.push_str(&gauges.text());
         }
         out
     }

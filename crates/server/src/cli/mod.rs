@@ -1,6 +1,8 @@
-//! The command line: `serve`, `migrate`, `token`, `user add`, `check`, `export`, `import`.
+//! The command line: `serve`, `migrate`, `token`, `user add`, `check`, `export`, `import`,
+//! `events tail`.
 
 mod check;
+mod events;
 mod migrate;
 mod token;
 mod transfer;
@@ -40,6 +42,11 @@ enum Command {
     Export(transfer::ExportArgs),
     /// Read accounts and follow edges from JSON Lines (idempotent), then recompute counts.
     Import(transfer::ImportArgs),
+    /// Read the event feed.
+    Events {
+        #[command(subcommand)]
+        command: events::EventsCommand,
+    },
 }
 
 /// Logs to stderr, filtered by `ROOKERY_LOG` (default `info`), as text or JSON
@@ -73,6 +80,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => check::run(&args),
         Command::Export(args) => transfer::export(&args),
         Command::Import(args) => transfer::import(&args),
+        Command::Events { command } => events::run(command),
     }
 }
 

@@ -509,3 +509,24 @@ fn base64url(text: &str) -> Vec<u8> {
     }
     out
 }
+
+#[test]
+fn events_tail_prints_the_feed_as_json_lines_and_resumes_after_a_cursor() {
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let alice: Uuid = db.ok(&["user", "add", "alice"]).trim().parse().expect("a UUID");
+        db.ok(&["user", "add", "bob"]);
+        let printed = db.ok(&["events", "tail", "--no-follow"]);
+        let lines: Vec<serde_json::Value> = printed.lines().map(|l| serde_json::from_str(l).expect("JSON")).collect();
+        assert_eq!(lines.len(), 2, "{printed}");
+        assert_eq!(lines[0]["type"], "account.created");
+        assert_eq!(lines[0]["data"]["account_id"], alice.to_string());
+        let keys: Vec<&String> = lines[0].as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["cursor", "id", "type", "created_at", "data"]);
+        let cursor = lines[0]["cursor"].as_str().unwrap();
+        let rest = db.ok(&["events", "tail", "--no-follow", "--after", cursor, "--types", "account.created"]);
+        assert_eq!(line_count(&rest), 1);
+        assert!(rest.contains("\"username\":\"bob\""), "{rest}");
+        assert!(!db.rookery(&["events", "tail", "--after", "nope"]).status.success());
+    }
+}

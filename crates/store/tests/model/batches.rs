@@ -10,6 +10,7 @@
 use chrono::{Duration, TimeZone, Utc};
 use proptest::prelude::*;
 use proptest::test_runner::{TestCaseError, TestRunner};
+use rookery_domain::EndReason;
 use rookery_domain::ports::{AccountStore, GraphStore, NotificationStore};
 use rookery_domain::quota::{FollowQuota, Spend};
 use rookery_domain::relationship::{Applied, Follow, FollowRequest, RequestStatus, Transition};
@@ -89,8 +90,10 @@ fn transition(job: Job, set: &[AccountId]) -> Transition {
             notification: note(set[b], set[a], NotificationKind::FollowRequest),
             spend,
         },
-        Job::Unfollow(a, b) => Transition::Unfollow { follower: set[a], followee: set[b] },
-        Job::Cancel(a, b) => Transition::Cancel { requester: set[a], target: set[b], at: at() },
+        Job::Unfollow(a, b) => Transition::Unfollow { follower: set[a], followee: set[b], reason: EndReason::Unfollow },
+        Job::Cancel(a, b) => {
+            Transition::Cancel { requester: set[a], target: set[b], at: at(), reason: EndReason::Cancelled }
+        }
         Job::Block(a, b) => Transition::Block { blocker: set[a], blocked: set[b], reason: None, at: at() },
         Job::Unblock(a, b) => Transition::Unblock { blocker: set[a], blocked: set[b] },
     }

@@ -1,0 +1,119 @@
+//! Sending one delivery: a signed POST, answered within 10 s.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use rookery_store::webhooks::DueDelivery;
+
+use super::guard::{GuardedResolver, is_internal};
+use super::signature::sign;
+
+/// How long a receiver has to answer.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How an attempt went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sent {
+    /// A 2xx.
+    Delivered(u16),
+    /// 410: the receiver wants no more.
+    Gone,
+    /// Another status, or no answer.
+    Failed {
+        /// The status, if one came.
+        status: Option<u16>,
+        /// What went wrong.
+        error: String,
+    },
+    /// Not sent: the destination is refused.
+    Refused(String),
+}
+
+/// The HTTP client deliveries go through.
+#[derive(Debug, Clone)]
+pub struct Sender {
+    client: reqwest::Client,
+    allow_private: bool,
+}
+
+impl Sender {
+    /// A client with the 10 s timeout, no redirects (a redirect is an answer, and would
+    /// lead elsewhere than the URL registered) and the guarded resolver.
+    ///
+    /// # Errors
+    /// The TLS backend could not start.
+    pub fn new(allow_private: bool) -> anyhow::Result<Self> {
+        let client = reqwest::Client::builder()
+            .timeout(TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(GuardedResolver { allow_private }.shared())
+            .user_agent(concat!("Rookery-Webhooks/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Self { client, allow_private })
+    }
+
+    /// Sends `delivery` once.
+    pub async fn send(&self, delivery: &DueDelivery) -> Sent {
+        let url = match reqwest::Url::parse(&delivery.url) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") => url,
+            _ => return Sent::Refused("destination refused: only http and https URLs are delivered to".into()),
+        };
+        // An address literal is connected to without the resolver: check it here.
+        let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
+        if let Ok(ip) = host.parse::<IpAddr>() {
+            if !self.allow_private && is_internal(ip) {
+                return Sent::Refused("destination refused: a loopback, private or link-local address".into());
+            }
+        }
+        let timestamp = chrono::Utc::now().timestamp();
+        let id = delivery.event_id.to_string();
+        let signature = match sign(&delivery.secret, &id, timestamp, &delivery.payload) {
+            Ok(signature) => signature,
+            Err(error) => return Sent::Failed { status: None, error },
+        };
+        let request = self
+            .client
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header("webhook-id", id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signature)
+            .body(delivery.payload.clone());
+        match request.send().await {
+            Ok(response) => {
+                let status = response.status();
+                if status.is_success() {
+                    Sent::Delivered(status.as_u16())
+                } else if status == reqwest::StatusCode::GONE {
+                    Sent::Gone
+                } else {
+                    Sent::Failed { status: Some(status.as_u16()), error: format!("the receiver answered {status}") }
+                }
+            }
+            Err(error) => {
+                let text = chain(&error);
+                if text.contains("destination refused") {
+                    Sent::Refused(
+                        "destination refused: the host resolves to a loopback, private or link-local address".into(),
+                    )
+                } else if error.is_timeout() {
+                    Sent::Failed { status: None, error: format!("no answer within {} s", TIMEOUT.as_secs()) }
+                } else {
+                    Sent::Failed { status: None, error: text }
+                }
+            }
+        }
+    }
+}
+
+/// An error and its sources, as one line.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    text
+}

@@ -1,0 +1,232 @@
+//! The delivery worker: runs in every server process, in the background. Each round
+//! it queues deliveries for newly committed events (the fan-out), claims due ones
+//! under a lease, sends them concurrently and records the outcomes in one
+//! transaction; now and then it prunes events and finished deliveries past the
+//! retention. Every database call goes through the store's pool on the blocking
+//! threads, so nothing here can block or fail a request.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rookery_store::Database;
+use rookery_store::webhooks::{AttemptOutcome, DueDelivery};
+use tokio::sync::Semaphore;
+
+use super::config::WebhookConfig;
+use super::metrics::{Counted, WebhookMetrics};
+use super::sender::{Sender, Sent};
+
+/// How long an idle worker waits before looking again: bounds the delivery latency.
+const POLL: Duration = Duration::from_millis(50);
+/// Events one fan-out reads per endpoint.
+const FAN_OUT_BATCH: usize = 1000;
+/// Deliveries in flight at once per process (claimed, sent and recorded in batches of
+/// up to this many).
+const CONCURRENCY: usize = 256;
+/// How long a claimed delivery stays hidden from other instances: the send's timeout
+/// and its recording, with a margin. A process killed mid-send leaves its deliveries
+/// to be claimed again once this lapses.
+pub const LEASE: Duration = Duration::from_secs(20);
+
+/// Runs until the runtime stops.
+pub async fn run(db: Database, config: WebhookConfig, metrics: Arc<WebhookMetrics>) {
+    let sender = match Sender::new(config.allow_private) {
+        Ok(sender) => Arc::new(sender),
+        Err(error) => {
+            tracing::error!(%error, "webhook delivery cannot start its HTTP client");
+            return;
+        }
+    };
+    let config = Arc::new(config);
+    let permits = Arc::new(Semaphore::new(CONCURRENCY));
+    let prune_every = (config.retention / 4).clamp(Duration::from_secs(1), Duration::from_secs(60));
+    let mut pruned: Option<Instant> = None;
+    loop {
+        let queued = blocking(&db, |db| db.fan_out(FAN_OUT_BATCH, chrono::Utc::now())).await.unwrap_or(0);
+        let free = permits.available_permits();
+        let due = if free > 0 {
+            let lease = chrono::Duration::from_std(LEASE).unwrap_or_default();
+            let limit = i64::try_from(free).unwrap_or(1);
+            blocking(&db, move |db| db.claim_deliveries(chrono::Utc::now(), lease, limit)).await.unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let claimed = due.len();
+        if claimed > 0 {
+            let Ok(held) = Arc::clone(&permits).acquire_many_owned(u32::try_from(claimed).unwrap_or(1)).await else {
+                return;
+            };
+            let (db, sender, config, metrics) =
+                (db.clone(), Arc::clone(&sender), Arc::clone(&config), Arc::clone(&metrics));
+            tokio::spawn(async move {
+                send_batch(&db, &sender, &config, &metrics, due).await;
+                drop(held);
+            });
+        }
+        if pruned.is_none_or(|at| at.elapsed() >= prune_every) {
+            prune(&db, config.retention).await;
+            pruned = Some(Instant::now());
+        }
+        if free == 0 {
+            // Every slot is sending: wait for one to come back rather than poll.
+            if let Ok(permit) = Arc::clone(&permits).acquire_owned().await {
+                drop(permit);
+            }
+        } else if queued == 0 && claimed == 0 {
+            tokio::time::sleep(POLL).await;
+        }
+    }
+}
+
+/// Runs a store call on the blocking pool; logs and answers `None` on failure.
+async fn blocking<T: Send + 'static>(
+    db: &Database,
+    work: impl FnOnce(&Database) -> Result<T, rookery_domain::ports::StoreError> + Send + 'static,
+) -> Option<T> {
+    let db = db.clone();
+    match tokio::task::spawn_blocking(move || work(&db)).await {
+        Ok(Ok(value)) => Some(value),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "webhook worker: the database call failed; trying again later");
+            None
+        }
+        Err(_) => None,
+    }
+}
+
+async fn send_batch(
+    db: &Database,
+    sender: &Arc<Sender>,
+    config: &WebhookConfig,
+    metrics: &WebhookMetrics,
+    due: Vec<DueDelivery>,
+) {
+    let mut sends = tokio::task::JoinSet::new();
+    for delivery in due {
+        let sender = Arc::clone(sender);
+        sends.spawn(async move {
+            let sent = sender.send(&delivery).await;
+            (delivery, sent)
+        });
+    }
+    let mut outcomes = Vec::new();
+    while let Some(joined) = sends.join_next().await {
+        let Ok((delivery, sent)) = joined else { continue };
+        let (outcome, counted) = judge(&delivery, sent, config);
+        if counted == Counted::Delivered {
+            if let Some(latency) = since_event(&delivery.payload) {
+                metrics.delivered_after(latency);
+            }
+        }
+        metrics.count(counted);
+        outcomes.push((delivery.id, outcome));
+    }
+    let disable_after = config.disable_after;
+    let recorded = blocking(db, move |db| db.record_attempts(&outcomes, chrono::Utc::now(), disable_after)).await;
+    if let Some(recorded) = recorded {
+        let disabled = recorded.iter().filter(|r| r.disabled).count();
+        if disabled > 0 {
+            tracing::warn!(disabled, "webhook endpoints disabled (410, or too many failed deliveries in a row)");
+        }
+    }
+}
+
+/// What an attempt means for its delivery.
+fn judge(delivery: &DueDelivery, sent: Sent, config: &WebhookConfig) -> (AttemptOutcome, Counted) {
+    let (status, error) = match sent {
+        Sent::Delivered(code) => {
+            return (AttemptOutcome::Delivered { status_code: i32::from(code) }, Counted::Delivered);
+        }
+        Sent::Gone => {
+            let outcome = AttemptOutcome::Failed {
+                status_code: Some(410),
+                error: "the receiver answered 410 Gone".into(),
+                gone: true,
+            };
+            return (outcome, Counted::Failed);
+        }
+        Sent::Failed { status, error } => (status.map(i32::from), error),
+        Sent::Refused(error) => (None, error),
+    };
+    // `attempts` counts the attempts before this one: the first retry waits the
+    // schedule's first delay.
+    let retry = usize::try_from(delivery.attempts).ok().and_then(|n| config.schedule.get(n));
+    match retry {
+        Some(delay) => {
+            let wait = chrono::Duration::from_std(jittered(*delay)).unwrap_or_default();
+            let outcome =
+                AttemptOutcome::Retry { status_code: status, error, next_attempt_at: chrono::Utc::now() + wait };
+            let counted = if status.is_none() && is_refusal(&outcome) { Counted::Refused } else { Counted::Retried };
+            (outcome, counted)
+        }
+        None => (AttemptOutcome::Failed { status_code: status, error, gone: false }, Counted::Failed),
+    }
+}
+
+fn is_refusal(outcome: &AttemptOutcome) -> bool {
+    matches!(outcome, AttemptOutcome::Retry { error, .. } if error.starts_with("destination refused"))
+}
+
+/// `delay` times a random factor in [0.8, 1.2), so receivers that failed together are
+/// not all retried in the same instant.
+fn jittered(delay: Duration) -> Duration {
+    let random = getrandom::u32().unwrap_or(u32::MAX / 2);
+    let factor = 0.8 + 0.4 * (f64::from(random) / f64::from(u32::MAX));
+    delay.mul_f64(factor)
+}
+
+/// How long ago the envelope's event was written.
+fn since_event(payload: &str) -> Option<Duration> {
+    let envelope: serde_json::Value = serde_json::from_str(payload).ok()?;
+    let at = chrono::DateTime::parse_from_rfc3339(envelope.get("created_at")?.as_str()?).ok()?;
+    (chrono::Utc::now() - at.with_timezone(&chrono::Utc)).to_std().ok()
+}
+
+async fn prune(db: &Database, retention: Duration) {
+    let Ok(keep) = chrono::Duration::from_std(retention) else { return };
+    let before = chrono::Utc::now() - keep;
+    if let Some(events) = blocking(db, move |db| db.prune_events(before)).await {
+        if events > 0 {
+            tracing::info!(events, "pruned events past the retention");
+        }
+    }
+    let _ = blocking(db, move |db| db.prune_deliveries(before)).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn delivery(attempts: i32) -> DueDelivery {
+        DueDelivery {
+            id: uuid::Uuid::nil(),
+            webhook_id: uuid::Uuid::nil(),
+            url: "https://a.example".into(),
+            secret: "whsec_AAAA".into(),
+            event_id: uuid::Uuid::nil(),
+            payload: "{}".into(),
+            attempts,
+        }
+    }
+
+    fn config() -> WebhookConfig {
+        WebhookConfig {
+            schedule: vec![Duration::from_secs(10), Duration::from_secs(100)],
+            disable_after: 50,
+            allow_private: false,
+            retention: Duration::from_secs(3600),
+        }
+    }
+
+    #[test]
+    fn failures_follow_the_schedule_then_fail() {
+        let failed = || Sent::Failed { status: Some(500), error: "500".into() };
+        let (first, _) = judge(&delivery(0), failed(), &config());
+        let AttemptOutcome::Retry { next_attempt_at, .. } = first else { panic!("a retry: {first:?}") };
+        let wait = (next_attempt_at - chrono::Utc::now()).num_milliseconds();
+        assert!((7_000..=12_100).contains(&wait), "10 s with jitter: {wait} ms");
+        assert!(matches!(judge(&delivery(1), failed(), &config()).0, AttemptOutcome::Retry { .. }));
+        assert!(matches!(judge(&delivery(2), failed(), &config()).0, AttemptOutcome::Failed { gone: false, .. }));
+        assert!(matches!(judge(&delivery(0), Sent::Gone, &config()).0, AttemptOutcome::Failed { gone: true, .. }));
+    }
+}

@@ -1,0 +1,266 @@
+//! At least once across a crash (issue 24): the server is killed with SIGKILL while a
+//! delivery is in flight (the receiver holds the request unanswered); after a restart
+//! the delivery is sent again, with the same `webhook-id`, once its lease lapses.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const SECRET: &str = "webhook-crash-secret-of-at-least-32-bytes";
+const BIN: &str = env!("CARGO_BIN_EXE_rookery");
+
+/// A SQLite file, or a PostgreSQL database dropped after.
+struct Db {
+    url: String,
+    _dir: tempfile::TempDir,
+    pg: Option<(String, String)>,
+}
+
+impl Db {
+    fn new() -> Self {
+        use diesel::Connection;
+        use diesel::connection::SimpleConnection;
+        let dir = tempfile::tempdir().unwrap();
+        if std::env::var("ROOKERY_TEST_DATABASE").as_deref() == Ok("postgres") {
+            let admin = std::env::var("ROOKERY_TEST_POSTGRES_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+            let name = format!("rookery_hookcrash_{}", uuid::Uuid::new_v4().simple());
+            diesel::PgConnection::establish(&admin).unwrap().batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+            let base = admin.rsplit_once('/').unwrap().0.to_owned();
+            return Self { url: format!("{base}/{name}"), _dir: dir, pg: Some((admin, name)) };
+        }
+        let url = format!("sqlite://{}", dir.path().join("hooks.db").display());
+        Self { url, _dir: dir, pg: None }
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        use diesel::Connection;
+        use diesel::connection::SimpleConnection;
+        if let Some((admin, name)) = &self.pg {
+            if let Ok(mut conn) = diesel::PgConnection::establish(admin) {
+                let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+/// A receiver on a plain socket: records each request's `webhook-id`; while `hang` is
+/// set it never answers (and keeps the connection open), else it answers 200.
+struct Receiver {
+    url: String,
+    ids: Arc<Mutex<Vec<String>>>,
+    hang: Arc<AtomicBool>,
+}
+
+impl Receiver {
+    fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://127.0.0.1:{}/hook", listener.local_addr().unwrap().port());
+        let (ids, hang) = (Arc::new(Mutex::new(Vec::new())), Arc::new(AtomicBool::new(true)));
+        let (seen, hanging) = (Arc::clone(&ids), Arc::clone(&hang));
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                if let Some(id) = read_request(&mut stream) {
+                    seen.lock().unwrap().push(id);
+                }
+                if hanging.load(Ordering::SeqCst) {
+                    held.push(stream);
+                } else {
+                    let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+                }
+            }
+        });
+        Self { url, ids, hang }
+    }
+
+    fn ids(&self) -> Vec<String> {
+        self.ids.lock().unwrap().clone()
+    }
+
+    fn wait_for(&self, n: usize, within: Duration) -> Vec<String> {
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if self.ids().len() >= n {
+                return self.ids();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("the receiver got {:?}, not {n} requests", self.ids());
+    }
+}
+
+/// Reads one request's head and body; answers its `webhook-id`.
+fn read_request(stream: &mut TcpStream) -> Option<String> {
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    let mut data = Vec::new();
+    let mut buf = [0_u8; 4096];
+    loop {
+        let n = stream.read(&mut buf).ok()?;
+        if n == 0 {
+            return None;
+        }
+        data.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&data).into_owned();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let head = &text[..end];
+            let header = |name: &str| {
+                head.lines().find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+                })
+            };
+            let length: usize = header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+            if data.len() >= end + 4 + length {
+                return header("webhook-id");
+            }
+        }
+    }
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(db: &Db) -> Self {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut child = Command::new(BIN)
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--workers", "2"])
+            .env("DATABASE_URL", &db.url)
+            .env("ROOKERY_JWT_SECRET", SECRET)
+            .env("ROOKERY_WEBHOOK_ALLOW_PRIVATE", "true")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if reqwest::blocking_get_ok(&format!("{base}/readyz")) {
+                return Self { child, base };
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the server did not come up");
+    }
+
+    fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Blocking helpers over reqwest's async client, on a runtime of their own.
+mod reqwest {
+    pub use ::reqwest::*;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    }
+
+    pub fn blocking_get_ok(url: &str) -> bool {
+        runtime().block_on(async { Client::new().get(url).send().await.is_ok_and(|r| r.status().is_success()) })
+    }
+
+    pub fn call(
+        method: Method,
+        url: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> (StatusCode, serde_json::Value) {
+        runtime().block_on(async {
+            let mut request = Client::new().request(method, url).bearer_auth(token);
+            if let Some(body) = body {
+                request = request.json(&body);
+            }
+            let reply = request.send().await.unwrap();
+            let status = reply.status();
+            (status, reply.json().await.unwrap_or(serde_json::Value::Null))
+        })
+    }
+}
+
+fn token(db: &Db, id: uuid::Uuid, admin: bool) -> String {
+    // A username of its own: ids made in one millisecond share their first digits.
+    let username = format!("u{}", &id.simple().to_string()[20..]);
+    let mut args =
+        vec!["token".to_owned(), id.to_string(), "--provision".to_owned(), "--username".to_owned(), username];
+    if admin {
+        args.push("--admin".into());
+    }
+    let out =
+        Command::new(BIN).args(&args).env("DATABASE_URL", &db.url).env("ROOKERY_JWT_SECRET", SECRET).output().unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+#[test]
+fn sigkill_mid_delivery_redelivers_after_restart() {
+    let db = Db::new();
+    let receiver = Receiver::start();
+    let server = Server::start(&db);
+    let admin = token(&db, uuid::Uuid::now_v7(), true);
+    let (a, b) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    let (token_a, token_b) = (token(&db, a, false), token(&db, b, false));
+    for t in [&token_a, &token_b] {
+        let (status, _) =
+            reqwest::call(reqwest::Method::GET, &format!("{}/api/v1/community/profiles/me", server.base), t, None);
+        assert!(status.is_success(), "{status}");
+    }
+    let body = json!({ "url": receiver.url, "events": ["follow.created"] });
+    let (status, hook) =
+        reqwest::call(reqwest::Method::POST, &format!("{}/api/v1/admin/webhooks", server.base), &admin, Some(body));
+    assert_eq!(status, 201, "{hook}");
+    let follow = json!({ "user_id": b });
+    let (status, _) = reqwest::call(
+        reqwest::Method::POST,
+        &format!("{}/api/v1/community/follow", server.base),
+        &token_a,
+        Some(follow),
+    );
+    assert!(status.is_success());
+
+    // The delivery is in flight, unanswered: kill the server now.
+    let first = receiver.wait_for(1, Duration::from_secs(20));
+    server.kill();
+    receiver.hang.store(false, Ordering::SeqCst);
+    let server = Server::start(&db);
+    let again = receiver.wait_for(2, Duration::from_secs(60));
+    assert_eq!(again[1], first[0], "the same event again (receivers dedupe on webhook-id)");
+
+    let id = hook["id"].as_str().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, log): (_, Value) = reqwest::call(
+            reqwest::Method::GET,
+            &format!("{}/api/v1/admin/webhooks/{id}/deliveries", server.base),
+            &admin,
+            None,
+        );
+        if log["deliveries"][0]["status"] == "delivered" {
+            assert_eq!(log["deliveries"].as_array().unwrap().len(), 1);
+            break;
+        }
+        assert!(Instant::now() < deadline, "the delivery is logged delivered: {log}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
