@@ -13,6 +13,8 @@
 #![warn(missing_docs)]
 
 pub mod account;
+pub mod bulk;
+pub mod discovery;
 pub mod error;
 pub mod ids;
 pub mod inbox;
@@ -28,11 +30,17 @@ pub mod time;
 pub mod username;
 pub mod web_url;
 
-pub use account::{Account, AccountSummary, Identity, NewAccount, ProfilePatch, ProfileView, Relation};
+pub use account::{
+    Account, AccountSummary, Identity, KnownFollowers, NewAccount, ProfilePatch, ProfileView, Relation, RequestCounts,
+};
+pub use bulk::{BulkFollowOutcome, BulkItem, BulkResult, BulkUnfollowOutcome, MAX_BULK};
+pub use discovery::{Suggestion, SuggestionReason, SuggestionView};
 pub use error::GraphError;
 pub use ids::{AccountId, NotificationId, ParseIdError, RequestId};
 pub use inbox::{Device, DeviceToken, InboxPage, KindFilter, NotificationView, Platform};
-pub use listing::{Cursor, Direction, ListPage, ListQuery, Listed, Paging, ProfilePage, SearchPrefix};
+pub use listing::{
+    Cursor, Direction, ListFilter, ListPage, ListQuery, Listed, Paging, ProfilePage, SearchPrefix, Window,
+};
 pub use notification::{Notification, NotificationKind};
 pub use page::{Page, PageRequest};
 pub use quota::FollowQuota;

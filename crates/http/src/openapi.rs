@@ -61,6 +61,8 @@ const DESCRIPTION: &str = r#"Rookery's canonical API (the `community` dialect: s
         crate::community::follows::follow,
         crate::community::follows::unfollow,
         crate::community::follows::status,
+        crate::community::bulk::follow_batch,
+        crate::community::bulk::unfollow_batch,
         crate::community::requests::received,
         crate::community::requests::sent,
         crate::community::requests::accept,
@@ -74,6 +76,8 @@ const DESCRIPTION: &str = r#"Rookery's canonical API (the `community` dialect: s
         crate::community::lists::followers,
         crate::community::lists::following,
         crate::community::lists::relationships,
+        crate::community::suggestions::list,
+        crate::community::suggestions::dismiss,
         crate::community::blocks::remove_follower,
         crate::community::blocks::block,
         crate::community::blocks::unblock,
@@ -393,6 +397,9 @@ envelopes! {
     DeviceEnvelope => Device,
     DeviceRemovedEnvelope => DeviceRemoved,
     AccountDeletedEnvelope => AccountRemoved,
+    BulkAnswerEnvelope => crate::community::bulk::BulkAnswer,
+    SuggestionsEnvelope => crate::community::suggestions::SuggestionsAnswer,
+    DismissedEnvelope => crate::community::suggestions::DismissedAnswer,
 }
 
 // ---------------------------------------------------------------------------------

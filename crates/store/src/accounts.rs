@@ -10,7 +10,10 @@ use crate::connection::BackendSql;
 use crate::database::Database;
 use crate::push::PushQueries;
 use crate::rows::{AccountRow, NewAccountRow, ProfileChangeset};
-use crate::schema::{accounts, blocks, devices, follow_quota, follow_requests, follows, notifications, push_outbox};
+use crate::schema::{
+    accounts, blocks, devices, follow_quota, follow_requests, follows, notifications, push_outbox,
+    suggestion_dismissals,
+};
 use crate::sql_types::{DbTime, DbUuid, db_time};
 use crate::transitions::TransitionWrites;
 
@@ -74,6 +77,10 @@ impl AccountQueries {
         diesel::delete(notifications::table.filter(notifications::recipient_id.eq(id).or(notifications::actor_id.eq(id))))
             .execute(self)?;
         diesel::delete(follow_quota::table.find(id)).execute(self)?;
+        diesel::delete(suggestion_dismissals::table.filter(
+            suggestion_dismissals::viewer_id.eq(id).or(suggestion_dismissals::dismissed_id.eq(id)),
+        ))
+        .execute(self)?;
         let tokens = devices::table.filter(devices::account_id.eq(id)).select(devices::token);
         diesel::delete(push_outbox::table.filter(push_outbox::device_token.eq_any(tokens))).execute(self)?;
         diesel::delete(devices::table.filter(devices::account_id.eq(id))).execute(self)?;

@@ -7,7 +7,7 @@ use rookery_domain::ports::{GraphStore, StoreError};
 use rookery_domain::relationship::{PairState, Standing, Transition};
 use rookery_domain::{
     Account, AccountId, AccountSummary, Direction, FollowRequest, ListPage, ListQuery, Listed, Page, PageRequest,
-    Relation, RequestId, RequestListing, RequestStatus,
+    Relation, RequestCounts, RequestId, RequestListing, RequestStatus, Suggestion, Timestamp,
 };
 
 use crate::connection::DbConnection;
@@ -15,7 +15,8 @@ use crate::database::Database;
 use crate::lists::{ListQueries, distinct};
 use crate::rows::{AccountRow, RequestRow};
 use crate::schema::{accounts, blocks, follow_requests, follows};
-use crate::sql_types::{DbTime, DbUuid};
+use crate::sql_types::{DbTime, DbUuid, db_time};
+use crate::suggestions::SuggestionQueries;
 
 /// Which side of a request a list is about.
 #[derive(Debug, Clone, Copy)]
@@ -200,6 +201,29 @@ impl GraphStore for Database {
                 DbConnection::Postgres(c) => c.pair_state(actor, a, t),
             })
         })
+    }
+
+    fn pairs(&self, actor: AccountId, targets: Vec<AccountId>) -> Pending<Vec<PairState>> {
+        // One connection, one snapshot on SQLite (a read transaction); on PostgreSQL
+        // a statement per pair, as `pair`: the write's guards keep the graph right.
+        self.offload(move |conns| {
+            conns.read(|conn| match conn {
+                DbConnection::Sqlite(c) => c.transaction(|c| c.pair_states(actor, &targets)),
+                DbConnection::Postgres(c) => c.pair_states(actor, &targets),
+            })
+        })
+    }
+
+    fn request_counts(&self, account: AccountId) -> Result<RequestCounts, StoreError> {
+        self.read_list(|conn| with_conn!(conn, |c| c.pending_counts(account.into())))
+    }
+
+    fn suggestions(&self, viewer: AccountId, limit: u32) -> Result<Vec<Suggestion>, StoreError> {
+        self.read_list(|conn| with_conn!(conn, |c| c.transaction(|c| c.suggested(viewer.into(), limit))))
+    }
+
+    fn dismiss_suggestion(&self, viewer: AccountId, target: AccountId, at: Timestamp) -> Result<(), StoreError> {
+        self.write(|conn| with_conn!(conn, |c| c.dismiss(viewer.into(), target.into(), db_time(at))))
     }
 
     fn request(&self, id: RequestId) -> Result<Option<FollowRequest>, StoreError> {

@@ -39,6 +39,7 @@ mod reconnect;
 mod rows;
 mod schema;
 mod sql_types;
+mod suggestions;
 mod transitions;
 
 pub use database::{Backend, Database, DatabaseOptions, POSTGRES_WRITERS};

@@ -111,6 +111,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Instant, Uuid};
+
+    suggestion_dismissals (viewer_id, dismissed_id) {
+        viewer_id -> Uuid,
+        dismissed_id -> Uuid,
+        created_at -> Instant,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     follows,
@@ -119,5 +130,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     devices,
     push_outbox,
-    follow_quota
+    follow_quota,
+    suggestion_dismissals
 );

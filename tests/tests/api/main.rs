@@ -13,6 +13,7 @@ mod drf;
 mod errors;
 mod faults;
 mod follows;
+mod graph_queries;
 mod identity_providers;
 mod lists;
 mod mobile_app;

@@ -6,7 +6,7 @@ use super::GraphService;
 use crate::account::{ProfileView, Relation};
 use crate::error::GraphError;
 use crate::ids::AccountId;
-use crate::listing::{Direction, ListPage, ListQuery, Listed, ProfilePage};
+use crate::listing::{Direction, ListFilter, ListPage, ListQuery, Listed, ProfilePage};
 use crate::ports::{AccountStore, Clock, GraphStore, IdSource, NotificationStore, Notifier};
 
 /// Most ids one relationships call takes.
@@ -53,6 +53,11 @@ where
         direction: Direction,
         query: &ListQuery,
     ) -> Result<ProfilePage, GraphError> {
+        if let Some(ListFilter::FollowedBy(someone)) = query.filter
+            && viewer != Some(someone)
+        {
+            return Err(GraphError::InvalidInput("filter=followed_by_me is the caller's own".into()));
+        }
         let account = self.accounts.account(owner)?.ok_or(GraphError::UserNotFound)?;
         if account.is_private {
             let allowed = match viewer {
@@ -105,17 +110,22 @@ where
         let ids: Vec<AccountId> = page.items.iter().map(|l| l.item.id).filter(|id| *id != viewer).collect();
         let mut relations: HashMap<AccountId, Relation> =
             if ids.is_empty() { HashMap::new() } else { self.graph.relations(viewer, &ids)?.into_iter().collect() };
+        // The viewer's own request counts, when the viewer is on the page.
+        let own_requests = if ids.len() < page.items.len() { Some(self.graph.request_counts(viewer)?) } else { None };
         let items = page
             .items
             .into_iter()
             .map(|listed| {
                 let id = listed.item.id;
-                let relation = if id == viewer {
-                    Relation { is_self: true, ..Relation::default() }
+                let mut view = if id == viewer {
+                    ProfileView::new(listed.item, Relation { is_self: true, ..Relation::default() })
                 } else {
-                    relations.remove(&id).unwrap_or_default()
+                    ProfileView::new(listed.item, relations.remove(&id).unwrap_or_default())
                 };
-                Listed { item: ProfileView { account: listed.item, relation }, since: listed.since }
+                if view.relation.is_self {
+                    view.requests = own_requests;
+                }
+                Listed { item: view, since: listed.since }
             })
             .collect();
         Ok(ListPage {
@@ -133,7 +143,7 @@ fn as_seen_by_nobody(page: ListPage<crate::Account>) -> ProfilePage {
     let items = page
         .items
         .into_iter()
-        .map(|l| Listed { item: ProfileView { account: l.item, relation: Relation::default() }, since: l.since })
+        .map(|l| Listed { item: ProfileView::new(l.item, Relation::default()), since: l.since })
         .collect();
     ListPage { items, total: page.total, paging: page.paging, has_more: page.has_more, next_cursor: page.next_cursor }
 }
@@ -147,7 +157,7 @@ mod tests {
     use crate::listing::Paging;
 
     fn query() -> ListQuery {
-        ListQuery { paging: Paging::Keyset { after: None, limit: 20 }, search: None }
+        ListQuery::paged(Paging::Keyset { after: None, limit: 20 })
     }
 
     fn page_of(accounts: Vec<crate::Account>) -> ListPage<crate::Account> {

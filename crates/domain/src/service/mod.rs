@@ -8,6 +8,8 @@ mod accounts;
 mod admin;
 mod applying;
 mod blocks;
+mod bulk_follows;
+mod discovery;
 mod follows;
 mod inbox;
 mod lists;
@@ -20,6 +22,8 @@ pub use crate::listing::RequestListing;
 pub use accounts::Accounts;
 pub use admin::Admin;
 pub use blocks::{BlockOutcome, Blocks};
+pub use bulk_follows::BulkFollows;
+pub use discovery::Discovery;
 pub use follows::{FollowOutcome, Follows, UnfollowOutcome, UnfollowScope};
 pub use inbox::Inbox;
 pub use lists::Lists;
@@ -100,12 +104,36 @@ where
 
 /// Every use case of the graph; what an inbound adapter (HTTP, CLI) depends on.
 pub trait SocialGraph:
-    Accounts + Follows + Requests + Profiles + Lists + Blocks + Admin + Inbox + Send + Sync + 'static
+    Accounts
+    + Follows
+    + BulkFollows
+    + Requests
+    + Profiles
+    + Lists
+    + Discovery
+    + Blocks
+    + Admin
+    + Inbox
+    + Send
+    + Sync
+    + 'static
 {
 }
 
 impl<T> SocialGraph for T where
-    T: Accounts + Follows + Requests + Profiles + Lists + Blocks + Admin + Inbox + Send + Sync + 'static
+    T: Accounts
+        + Follows
+        + BulkFollows
+        + Requests
+        + Profiles
+        + Lists
+        + Discovery
+        + Blocks
+        + Admin
+        + Inbox
+        + Send
+        + Sync
+        + 'static
 {
 }
 

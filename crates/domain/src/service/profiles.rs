@@ -1,14 +1,17 @@
 //! Profiles: reading one as a viewer, and editing one's own.
 
 use super::GraphService;
-use crate::account::{Account, ProfilePatch, ProfileView, Relation};
+use crate::account::{Account, KnownFollowers, ProfilePatch, ProfileView, Relation};
 use crate::error::GraphError;
 use crate::ids::AccountId;
+use crate::listing::{Direction, ListFilter, ListQuery, Paging};
 use crate::ports::{AccountStore, Clock, GraphStore, IdSource, NotificationStore, Notifier, StoreError};
 
 /// Profile use cases.
 pub trait Profiles {
-    /// `target`'s profile as `viewer` sees it. Profiles and counts are public.
+    /// `target`'s profile as `viewer` sees it. Profiles and counts are public. With
+    /// the viewer's known followers of it (hidden on a private account the viewer may
+    /// not list), and, on the viewer's own, its pending request counts.
     ///
     /// # Errors
     /// [`GraphError::UserNotFound`]; store errors.
@@ -34,13 +37,23 @@ where
 {
     fn profile(&self, viewer: AccountId, target: AccountId) -> Result<ProfileView, GraphError> {
         let account = self.accounts.account(target)?.ok_or(GraphError::UserNotFound)?;
-        Ok(ProfileView { account, relation: self.relation_to(viewer, target)? })
+        let relation = self.relation_to(viewer, target)?;
+        let visible = !account.is_private || relation.is_self || relation.is_following;
+        let mut view = ProfileView::new(account, relation);
+        view.known_followers =
+            Some(if visible { self.known_followers(viewer, target)? } else { KnownFollowers::Hidden });
+        if relation.is_self {
+            view.requests = Some(self.graph.request_counts(viewer)?);
+        }
+        Ok(view)
     }
 
     fn update_profile(&self, actor: AccountId, patch: &ProfilePatch) -> Result<ProfileView, GraphError> {
         patch.validate()?;
         let account = self.store_profile(actor, patch)?;
-        Ok(ProfileView { account, relation: Relation { is_self: true, ..Relation::default() } })
+        let mut view = ProfileView::new(account, Relation { is_self: true, ..Relation::default() });
+        view.requests = Some(self.graph.request_counts(actor)?);
+        Ok(view)
     }
 }
 
@@ -53,6 +66,17 @@ where
     I: IdSource,
     N: Notifier,
 {
+    /// The viewer's followings who follow `target`: the first page of `target`'s
+    /// followers filtered to them, whose total is their exact number.
+    fn known_followers(&self, viewer: AccountId, target: AccountId) -> Result<KnownFollowers, GraphError> {
+        let query = ListQuery {
+            filter: Some(ListFilter::FollowedBy(viewer)),
+            ..ListQuery::paged(Paging::Keyset { after: None, limit: KnownFollowers::SAMPLE })
+        };
+        let page = self.graph.list(target, Direction::Followers, &query)?;
+        Ok(KnownFollowers::Shown { count: page.total, sample: page.items.into_iter().map(|l| l.item).collect() })
+    }
+
     /// Applies a validated profile change and publishes the acceptances that going
     /// public made.
     pub(super) fn store_profile(&self, id: AccountId, patch: &ProfilePatch) -> Result<Account, GraphError> {

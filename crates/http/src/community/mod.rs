@@ -4,6 +4,7 @@
 //! against it (see docs/api.md).
 
 pub(crate) mod blocks;
+pub(crate) mod bulk;
 pub mod envelope;
 pub(crate) mod follows;
 pub(crate) mod ids;
@@ -12,6 +13,7 @@ pub(crate) mod notifications;
 pub(crate) mod profile_object;
 pub(crate) mod profiles;
 pub(crate) mod requests;
+pub(crate) mod suggestions;
 
 use actix_web::web;
 use rookery_domain::SocialGraph;
@@ -22,10 +24,14 @@ fn resource(path: &str) -> actix_web::Resource {
     crate::fallback::resource::<Community>(path)
 }
 
-/// Registers the dialect's routes; literal segments (`me`, `status`) come before the
+/// Registers the dialect's routes; literal segments (`me`, `status`, `batch`) come before the
 /// `{id}` routes they would otherwise be taken for.
 pub fn routes<G: SocialGraph>(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/follow").route(web::post().to(follows::follow::<G>)))
+        .service(resource("/follow/batch").route(web::post().to(bulk::follow_batch::<G>)))
+        .service(resource("/unfollow/batch").route(web::post().to(bulk::unfollow_batch::<G>)))
+        .service(resource("/suggestions").route(web::get().to(suggestions::list::<G>)))
+        .service(resource("/suggestions/{user_id}").route(web::delete().to(suggestions::dismiss::<G>)))
         .service(resource("/follow/status/{user_id}").route(web::get().to(follows::status::<G>)))
         .service(resource("/follow/{user_id}").route(web::delete().to(follows::unfollow::<G>)))
         .service(resource("/follow-requests/received").route(web::get().to(requests::received::<G>)))
