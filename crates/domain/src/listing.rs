@@ -160,12 +160,12 @@ impl ListFilter {
                 return Err(GraphError::InvalidInput(format!("filter must be one of {}", Self::NAMES.join(", "))));
             }
         };
-        let fits = match (filter, direction) {
+        let fits = matches!(
+            (filter, direction),
             (Self::Mutual, _)
-            | (Self::NotFollowedBack | Self::FollowedBy(_), Direction::Followers)
-            | (Self::NotFollowingBack, Direction::Following) => true,
-            _ => false,
-        };
+                | (Self::NotFollowedBack | Self::FollowedBy(_), Direction::Followers)
+                | (Self::NotFollowingBack, Direction::Following)
+        );
         if !fits {
             let list = match direction {
                 Direction::Followers => "followers",

@@ -14,6 +14,10 @@ use uuid::Uuid;
 /// as written there (crates/http/src/community/mod.rs, admin.rs, health.rs).
 const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/community/follow"),
+    ("POST", "/api/v1/community/follow/batch"),
+    ("POST", "/api/v1/community/unfollow/batch"),
+    ("GET", "/api/v1/community/suggestions"),
+    ("DELETE", "/api/v1/community/suggestions/{user_id}"),
     ("GET", "/api/v1/community/follow/status/{user_id}"),
     ("DELETE", "/api/v1/community/follow/{user_id}"),
     ("GET", "/api/v1/community/follow-requests/received"),

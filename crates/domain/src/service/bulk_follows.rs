@@ -277,3 +277,140 @@ fn finish<O>(
     });
     Ok(BulkResult { items, retry_after_secs })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::*;
+    use super::*;
+    use crate::pending::Pending;
+    use crate::ports::Presence;
+    use crate::quota::FollowQuota;
+    use crate::relationship::{PairState, Standing};
+
+    fn caller(id: AccountId) -> Identity {
+        Identity { id, username: None, name: None }
+    }
+
+    fn live_caller(ports: &mut Ports) {
+        ports.accounts.expect_presence().returning(|_| Pending::ready(Ok(Presence::Live)));
+    }
+
+    fn outcomes<O: Copy>(result: &BulkResult<O>) -> Vec<O> {
+        result.items.iter().map(|i| i.outcome).collect()
+    }
+
+    #[test]
+    fn one_read_decides_every_pair_and_one_apply_commits_the_changes() {
+        let (a, public, private, followed, missing, blocked) =
+            (account_id(), account_id(), account_id(), account_id(), account_id(), account_id());
+        let mut ports = Ports::new();
+        live_caller(&mut ports);
+        let states = vec![
+            pair(a, public, false),
+            pair(a, private, true),
+            following(a, followed),
+            PairState { target_standing: Standing::Missing, ..pair(a, missing, false) },
+            PairState { blocked: true, ..pair(a, blocked, false) },
+            pair(a, a, false),
+        ];
+        ports.graph.expect_pairs().times(1).returning(move |_, _| Pending::ready(Ok(states.clone())));
+        ports
+            .graph
+            .expect_apply()
+            .withf(move |t| {
+                matches!(t.as_slice(), [Transition::Follow { edge, .. }, Transition::Request { request, .. }]
+                    if edge.followee == public && request.target == private)
+            })
+            .times(1)
+            .returning(|_| Pending::ready(Ok(vec![Applied::Changed, Applied::Changed])));
+        ports.notifier.expect_publish().withf(|n| n.len() == 2).times(1).return_const(());
+        let service = ports.service();
+        let result = ready(service.follow_many(&caller(a), &[public, private, followed, missing, blocked, a])).unwrap();
+        assert_eq!(
+            outcomes(&result),
+            [
+                BulkFollowOutcome::Followed,
+                BulkFollowOutcome::Requested,
+                BulkFollowOutcome::AlreadyFollowing,
+                BulkFollowOutcome::NotFound,
+                BulkFollowOutcome::Blocked,
+                BulkFollowOutcome::SelfFollow,
+            ]
+        );
+        assert_eq!(result.items[1].request_status, Some(RequestStatus::Pending));
+        assert_eq!(result.retry_after_secs, None);
+    }
+
+    #[test]
+    fn a_lost_race_is_decided_again_and_a_spent_budget_is_reported() {
+        let (a, b, c) = (account_id(), account_id(), account_id());
+        let mut ports = Ports::new();
+        live_caller(&mut ports);
+        let mut reads = mockall::Sequence::new();
+        ports
+            .graph
+            .expect_pairs()
+            .times(1)
+            .in_sequence(&mut reads)
+            .returning(move |_, _| Pending::ready(Ok(vec![pair(a, b, false), pair(a, c, false)])));
+        // b's follow lost to a racing twin; c ran out of budget.
+        ports
+            .graph
+            .expect_pairs()
+            .withf(move |_, t| t == &[b])
+            .times(1)
+            .in_sequence(&mut reads)
+            .returning(move |_, _| Pending::ready(Ok(vec![following(a, b)])));
+        let exhausted = Applied::Exhausted { retry_after: chrono::Duration::seconds(42) };
+        ports.graph.expect_apply().times(1).returning(move |_| Pending::ready(Ok(vec![Applied::Unchanged, exhausted])));
+        ports.notifier.expect_publish().never();
+        let service = ports.service().with_follow_quota(FollowQuota::per_hour(1));
+        let result = ready(service.follow_many(&caller(a), &[b, c])).unwrap();
+        assert_eq!(outcomes(&result), [BulkFollowOutcome::AlreadyFollowing, BulkFollowOutcome::RateLimited]);
+        assert_eq!(result.retry_after_secs, Some(42));
+    }
+
+    #[test]
+    fn bad_id_lists_are_refused_before_anything_is_read() {
+        let a = account_id();
+        let mut ports = Ports::new();
+        ports.accounts.expect_presence().never();
+        ports.graph.expect_pairs().never();
+        let service = ports.service();
+        let b = account_id();
+        for ids in [vec![], vec![b, b], (0..=MAX_BULK).map(|_| account_id()).collect()] {
+            assert!(matches!(ready(service.follow_many(&caller(a), &ids)), Err(GraphError::InvalidInput(_))));
+            assert!(matches!(ready(service.unfollow_many(&caller(a), &ids)), Err(GraphError::InvalidInput(_))));
+        }
+    }
+
+    #[test]
+    fn bulk_unfollow_removes_edges_and_withdraws_requests() {
+        let (a, b, c, d) = (account_id(), account_id(), account_id(), account_id());
+        let mut ports = Ports::new();
+        live_caller(&mut ports);
+        let mut asked = pair(a, c, true);
+        asked.request = Some(request(a, c, RequestStatus::Pending));
+        ports
+            .graph
+            .expect_pairs()
+            .returning(move |_, _| Pending::ready(Ok(vec![following(a, b), asked, pair(a, d, false)])));
+        ports
+            .graph
+            .expect_apply()
+            .withf(move |t| {
+                t.as_slice()
+                    == [
+                        Transition::Unfollow { follower: a, followee: b },
+                        Transition::Cancel { requester: a, target: c },
+                    ]
+            })
+            .times(1)
+            .returning(|_| Pending::ready(Ok(vec![Applied::Changed, Applied::Changed])));
+        let result = ready(ports.service().unfollow_many(&caller(a), &[b, c, d])).unwrap();
+        assert_eq!(
+            outcomes(&result),
+            [BulkUnfollowOutcome::Unfollowed, BulkUnfollowOutcome::RequestWithdrawn, BulkUnfollowOutcome::NotFollowing]
+        );
+    }
+}

@@ -199,9 +199,22 @@ mod tests {
             .withf(move |v, ids| *v == viewer && ids == [other])
             .times(1)
             .return_const(Ok(vec![(other, following)]));
+        let counts = crate::account::RequestCounts { received: 3, sent: 0 };
+        ports.graph.expect_request_counts().with(eq(viewer)).times(1).return_const(Ok(counts));
         let page = ports.service().list(Some(viewer), owner, Direction::Following, &query()).unwrap();
         assert!(page.items[0].item.relation.is_following);
         assert!(page.items[1].item.relation.is_self);
+        assert_eq!((page.items[0].item.requests, page.items[1].item.requests), (None, Some(counts)));
+    }
+
+    #[test]
+    fn followed_by_me_is_only_the_viewers_own() {
+        let (viewer, owner) = (account_id(), account_id());
+        let mut ports = Ports::new();
+        ports.graph.expect_list().never();
+        let query = ListQuery { filter: Some(ListFilter::FollowedBy(account_id())), ..query() };
+        let refused = ports.service().list(Some(viewer), owner, Direction::Followers, &query);
+        assert!(matches!(refused, Err(GraphError::InvalidInput(_))));
     }
 
     #[test]

@@ -109,9 +109,38 @@ mod tests {
         ports.accounts.expect_account().with(eq(b)).returning(|id| Ok(Some(sample_account(id))));
         let relation = Relation { request_status: Some(RequestStatus::Pending), ..Relation::default() };
         ports.graph.expect_relations().withf(move |v, t| *v == a && t == [b]).return_const(Ok(vec![(b, relation)]));
+        let known = sample_account(account_id());
+        let page = crate::listing::ListPage {
+            items: vec![crate::listing::Listed { item: known.clone(), since: now() }],
+            total: 7,
+            paging: Paging::Keyset { after: None, limit: 3 },
+            has_more: true,
+            next_cursor: None,
+        };
+        ports
+            .graph
+            .expect_list()
+            .withf(move |owner, direction, query| {
+                *owner == b && *direction == Direction::Followers && query.filter == Some(ListFilter::FollowedBy(a))
+            })
+            .times(1)
+            .return_const(Ok(page));
+        ports.graph.expect_request_counts().never();
         let view = ports.service().profile(a, b).unwrap();
         assert_eq!(view.relation.request_status, Some(RequestStatus::Pending));
         assert!(!view.relation.is_self);
+        assert_eq!(view.known_followers, Some(KnownFollowers::Shown { count: 7, sample: vec![known] }));
+        assert_eq!(view.requests, None, "nobody else's counts");
+    }
+
+    #[test]
+    fn a_private_profile_the_viewer_may_not_list_hides_its_known_followers() {
+        let (a, b) = (account_id(), account_id());
+        let mut ports = Ports::new();
+        ports.accounts.expect_account().returning(|id| Ok(Some(Account { is_private: true, ..sample_account(id) })));
+        ports.graph.expect_relations().return_const(Ok(vec![(b, Relation::default())]));
+        ports.graph.expect_list().never();
+        assert_eq!(ports.service().profile(a, b).unwrap().known_followers, Some(KnownFollowers::Hidden));
     }
 
     #[test]
@@ -121,6 +150,17 @@ mod tests {
         ports.accounts.expect_account().with(eq(a)).returning(|id| Ok(Some(sample_account(id))));
         ports.accounts.expect_account().return_const(Ok(None));
         ports.graph.expect_relations().never();
+        ports.graph.expect_list().returning(|_, _, q| {
+            Ok(crate::listing::ListPage {
+                items: vec![],
+                total: 0,
+                paging: q.paging,
+                has_more: false,
+                next_cursor: None,
+            })
+        });
+        let counts = crate::account::RequestCounts { received: 2, sent: 1 };
+        ports.graph.expect_request_counts().with(eq(a)).return_const(Ok(counts));
         let service = ports.service();
         assert!(service.profile(a, a).unwrap().relation.is_self);
         assert_eq!(service.profile(a, account_id()), Err(GraphError::UserNotFound));
@@ -135,6 +175,7 @@ mod tests {
         let stored = (sample_account(a), vec![accepted.clone()]);
         ports.accounts.expect_update_profile().with(eq(a), eq(patch.clone()), eq(now())).return_const(Ok(Some(stored)));
         ports.notifier.expect_publish().withf(move |n| n == [accepted.clone()]).times(1).return_const(());
+        ports.graph.expect_request_counts().return_const(Ok(crate::account::RequestCounts::default()));
         assert!(ports.service().update_profile(a, &patch).unwrap().relation.is_self);
     }
 
