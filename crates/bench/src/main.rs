@@ -24,6 +24,7 @@
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
+mod graph_queries;
 mod import;
 mod in_process;
 mod phase;
@@ -87,6 +88,9 @@ pub enum Part {
     Streams,
     /// `rookery import` of a generated graph.
     Import,
+    /// Issue 23's graph queries (filters, known followers, suggestions, bulk follows),
+    /// on a graph of their own.
+    Graph,
 }
 
 /// Measures Rookery over HTTP against the in-process and raw-database ceilings.
@@ -150,6 +154,9 @@ struct Options {
     /// and 100,000 on PostgreSQL with --quick.
     #[arg(long)]
     import_edges: Option<usize>,
+    /// Followers of the star account of the graph queries; default as `--followers`.
+    #[arg(long)]
+    graph_followers: Option<usize>,
     /// The `rookery` binary; default: beside this one.
     #[arg(long)]
     rookery: Option<PathBuf>,
@@ -181,6 +188,8 @@ pub struct Config {
     pub import_edges: Option<usize>,
     pub rookery: Option<PathBuf>,
     pub skip: Vec<Part>,
+    /// Followers of the graph queries' star account.
+    pub graph_followers: usize,
 }
 
 impl Config {
@@ -234,7 +243,9 @@ fn main() -> ExitCode {
         import_edges: options.import_edges.map(|n| n.max(10)),
         rookery: options.rookery.clone(),
         skip: options.skip.clone(),
+        graph_followers: 0,
     };
+    config.graph_followers = options.graph_followers.unwrap_or(config.followers);
     if config.runs(Part::Streams) {
         // Both processes hold one socket per stream, besides their other files.
         let limit = usize::try_from(raise_open_files()).unwrap_or(usize::MAX);

@@ -56,6 +56,7 @@ pub struct BackendReport {
     pub sweep_csv: Option<PathBuf>,
     pub streams: Option<StreamsReport>,
     pub import: Option<ImportReport>,
+    pub graph: Option<crate::graph_queries::GraphReport>,
 }
 
 impl BackendReport {
@@ -119,6 +120,11 @@ pub fn render(setup: &Setup, reports: &[BackendReport]) -> String {
          PostgreSQL from 16.\n"
     );
     main_table(&mut out, reports);
+    for r in reports {
+        if let Some(graph) = &r.graph {
+            crate::graph_queries::render(&mut out, r.backend.name(), graph);
+        }
+    }
     sweep_table(&mut out, setup, reports);
     serve_table(&mut out, reports);
     targets_table(&mut out, reports);

@@ -97,6 +97,26 @@ pub fn run(backend: Backend, config: &Config) -> anyhow::Result<BackendReport> {
         if config.quick { "quick" } else { "full" },
         config.duration.as_secs_f64()
     );
+    let graph_report = if config.runs(Part::Graph) {
+        eprintln!("  graph queries: a star with {} followers", config.graph_followers);
+        Some(crate::graph_queries::run(backend, config, config.graph_followers)?)
+    } else {
+        None
+    };
+    let others = [Part::Scenarios, Part::Raw, Part::Sweep, Part::Streams, Part::Import];
+    if !others.iter().any(|part| config.runs(*part)) {
+        return Ok(BackendReport {
+            backend,
+            seeded: "graph queries only".into(),
+            rows: Vec::new(),
+            raw: None,
+            sweep: Vec::new(),
+            sweep_csv: None,
+            streams: None,
+            import: None,
+            graph: graph_report,
+        });
+    }
     let binary = if config.runs(Part::Streams) || config.runs(Part::Import) {
         Some(server::binary(config.rookery.as_deref())?)
     } else {
@@ -155,6 +175,7 @@ pub fn run(backend: Backend, config: &Config) -> anyhow::Result<BackendReport> {
         sweep_csv: None,
         streams: None,
         import: None,
+        graph: graph_report,
     };
 
     if config.runs(Part::Scenarios) || config.runs(Part::Sweep) {
