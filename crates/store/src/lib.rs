@@ -22,6 +22,7 @@ mod budget;
 mod checkpoint;
 pub mod connection;
 mod database;
+mod driven_lists;
 mod error;
 pub mod events;
 mod follow_run;

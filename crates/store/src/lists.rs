@@ -12,6 +12,7 @@ use rookery_domain::{
     Relation, RequestStatus, SearchPrefix,
 };
 
+use crate::driven_lists::DrivenPages;
 use crate::rows::{AccountRow, RequestRow};
 use crate::schema::{accounts, blocks, follow_requests, follows};
 use crate::sql_types::{DbTime, DbUuid, Instant, Uuid, db_time};
@@ -256,6 +257,9 @@ impl ListQueries {
 
     fn edge_page(&mut self, owner: DbUuid, direction: Direction, query: &ListQuery) -> QueryResult<ListPage<Account>> {
         let owner_row = accounts::table.find(owner).select(AccountRow::as_select()).first(self)?;
+        if let Some(page) = self.driven_page(&owner_row, direction, query)? {
+            return Ok(page);
+        }
         let (mut rows, size, total) = match direction {
             Direction::Followers => {
                 edge_page!(self, owner, query, follows::follower_id, follows::followee_id, "follows.follower_id")

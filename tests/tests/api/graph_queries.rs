@@ -434,3 +434,105 @@ async fn suggestions_rank_two_hop_accounts_and_honour_every_exclusion() {
     let bad = app.call(Method::DELETE, "/suggestions/nope", &me, None).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn suggestions_past_the_sample_keep_exact_counts_and_ranks() {
+    // More followings than the two-hop walk samples (200): the candidates come from the
+    // newest 200, and their counts are taken again over all of them.
+    let app = spawn_app_with(|s| s.follows_per_hour = 100_000).await;
+    let me = app.user("me").await;
+    let candidates =
+        [app.user("c0").await, app.user("c1").await, app.user("c2").await, app.user("c3").await, app.user("c4").await];
+    let mut hubs = Vec::new();
+    for i in 0..210 {
+        let hub = app.user(&format!("hub{i:03}")).await;
+        // Hub i follows candidate k when k + 1 divides i.
+        let ids: Vec<_> = candidates.iter().enumerate().filter(|(k, _)| i % (k + 1) == 0).map(|(_, c)| c.id).collect();
+        let (reply, _) = batch(&app, &hub, "follow", json!(ids)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+        hubs.push(hub.id);
+    }
+    for chunk in hubs.chunks(100) {
+        let (reply, _) = batch(&app, &me, "follow", json!(chunk)).await;
+        assert!(outcomes(&reply).iter().all(|o| o.1 == "followed"), "{reply:?}");
+    }
+    assert_eq!(app.counts(&me).await, (0, 210));
+    let reply = app.call(Method::GET, "/suggestions?limit=5", &me, None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    assert_eq!(suggestion_names(&reply), ["c0", "c1", "c2", "c3", "c4"]);
+    let counts: Vec<_> =
+        reply.data()["suggestions"].as_array().unwrap().iter().map(|s| s["reason"]["count"].clone()).collect();
+    assert_eq!(counts, [json!(210), json!(105), json!(70), json!(53), json!(42)]);
+}
+
+#[tokio::test]
+async fn filters_driven_from_a_small_set_page_and_count_like_the_scan() {
+    // 40 followers, 5 of them followed back, and a viewer following 4 of them: both sets
+    // are small beside the list, so their pages are read from the set.
+    let app = spawn_app().await;
+    let owner = app.user("owner").await;
+    let viewer = app.user("viewer").await;
+    let mut fans = Vec::new();
+    for i in 0..40 {
+        let fan = app.user(&format!("fan{i:02}")).await;
+        follows(&app, &[(&fan, &owner)]).await;
+        fans.push(fan);
+    }
+    for i in [3, 7, 11, 20, 35] {
+        follows(&app, &[(&owner, &fans[i])]).await;
+    }
+    let outsider = app.user("outsider").await;
+    for i in [1, 7, 20, 39] {
+        follows(&app, &[(&viewer, &fans[i])]).await;
+    }
+    follows(&app, &[(&viewer, &outsider)]).await;
+
+    let mutual = list(&app, &viewer, &owner, "followers", "filter=mutual").await;
+    assert_eq!(names(&mutual), ["fan35", "fan20", "fan11", "fan07", "fan03"]);
+    assert_eq!(mutual.data()["total"], 5);
+    let known = list(&app, &viewer, &owner, "followers", "filter=followed_by_me").await;
+    assert_eq!(names(&known), ["fan39", "fan20", "fan07", "fan01"]);
+    assert_eq!(known.data()["total"], 4);
+    assert_eq!(app.profile(&viewer, &owner).await["known_followers"]["count"], 4);
+
+    let mut walked = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = list(&app, &viewer, &owner, "followers", &format!("filter=mutual&limit=2&cursor={cursor}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{page:?}");
+        assert_eq!(page.data()["total"], 5);
+        walked.extend(names(&page));
+        match page.data()["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(walked, ["fan35", "fan20", "fan11", "fan07", "fan03"]);
+    let offset = list(&app, &viewer, &owner, "followers", "filter=mutual&page=2&page_size=2").await;
+    assert_eq!(
+        (names(&offset), offset.data()["has_more"].clone()),
+        (vec!["fan11".to_owned(), "fan07".to_owned()], json!(true))
+    );
+
+    let all = list(&app, &owner, &owner, "followers", "page_size=100").await;
+    let at = |name: &str| -> String {
+        let user = all.data()["users"].as_array().unwrap().iter().find(|u| u["username"] == name).unwrap();
+        urlencode(user["followed_at"].as_str().unwrap())
+    };
+    let window = format!("filter=mutual&since={}&until={}", at("fan07"), at("fan35"));
+    let windowed = list(&app, &viewer, &owner, "followers", &window).await;
+    assert_eq!(
+        (names(&windowed), windowed.data()["total"].clone()),
+        (vec!["fan35".to_owned(), "fan20".to_owned(), "fan11".to_owned()], json!(3))
+    );
+    let searched = list(&app, &viewer, &owner, "followers", "filter=mutual&search_query=fan3").await;
+    assert_eq!((names(&searched), searched.data()["total"].clone()), (vec!["fan35".to_owned()], json!(1)));
+    // A follower deleted since: gone from the filtered page and its total.
+    let admin = app.admin("root").await;
+    app.admin_call(Method::DELETE, &format!("/users/{}", fans[20].id), &admin, None).await;
+    let after = list(&app, &viewer, &owner, "followers", "filter=followed_by_me").await;
+    assert_eq!(
+        (names(&after), after.data()["total"].clone()),
+        (vec!["fan39".to_owned(), "fan07".to_owned(), "fan01".to_owned()], json!(3))
+    );
+}
