@@ -255,12 +255,14 @@ fn seed(db: &Database, followers: usize, config: &Config) -> anyhow::Result<Seed
 
 /// Calls `op` `warmup` times, then times it until `iterations` calls or `budget` passed.
 fn timed(mut op: impl FnMut() -> anyhow::Result<()>, budget: Duration) -> anyhow::Result<Quantiles> {
-    for _ in 0..5 {
+    for _ in 0..3 {
         op()?;
     }
     let start = Instant::now();
     let mut timings = Vec::new();
-    while timings.len() < 2_000 && (start.elapsed() < budget || timings.len() < 50) {
+    // At least 10 timings, however slow the call (the exact suggestions on SQLite take
+    // seconds).
+    while timings.len() < 2_000 && (start.elapsed() < budget || timings.len() < 10) {
         let t0 = Instant::now();
         op()?;
         timings.push(t0.elapsed());
@@ -513,7 +515,12 @@ pub fn run(backend: Backend, config: &Config, followers: usize) -> anyhow::Resul
     drop(graph);
     drop(db);
     drop(scratch);
-    Ok(GraphReport { seeded: seeded.note, reads, known_followers, recall, single, bulk, connections })
+    let report = GraphReport { seeded: seeded.note, reads, known_followers, recall, single, bulk, connections };
+    // Printed as soon as measured too: a later backend's failure loses nothing.
+    let mut section = String::new();
+    render(&mut section, backend.name(), &report);
+    eprintln!("{section}");
+    Ok(report)
 }
 
 fn ms(q: Quantiles) -> String {
