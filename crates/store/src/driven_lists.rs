@@ -54,7 +54,7 @@ fn list_size(owner: &AccountRow, direction: Direction) -> i64 {
 /// and cuts the page the query asks for: the items, whether more follow, and the cursor
 /// of the last item when they do.
 fn cut(mut edges: Vec<(DbUuid, DbTime)>, paging: Paging) -> (Vec<(DbUuid, DbTime)>, bool) {
-    edges.sort_by(|a, b| (b.1, b.0).cmp(&(a.1, a.0)));
+    edges.sort_by_key(|edge| std::cmp::Reverse((edge.1, edge.0)));
     let (skip, size) = match paging {
         Paging::Offset(page) => (usize::try_from(page.offset()).unwrap_or(usize::MAX), page.page_size()),
         Paging::Keyset { after, limit } => {
