@@ -25,6 +25,8 @@
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
+mod format;
+mod graph_queries;
 mod import;
 mod in_process;
 mod limits;
@@ -95,6 +97,9 @@ pub enum Part {
     /// Issue 24: follows with a `*` webhook against none, delivery latency at 1,000
     /// follows/s, a page of 1,000 events.
     Webhooks,
+    /// Issue 23's graph queries (filters, known followers, suggestions, bulk follows),
+    /// on a graph of their own.
+    Graph,
 }
 
 /// Measures Rookery over HTTP against the in-process and raw-database ceilings.
@@ -158,6 +163,9 @@ struct Options {
     /// and 100,000 on PostgreSQL with --quick.
     #[arg(long)]
     import_edges: Option<usize>,
+    /// Followers of the star account of the graph queries; default as `--followers`.
+    #[arg(long)]
+    graph_followers: Option<usize>,
     /// The `rookery` binary; default: beside this one.
     #[arg(long)]
     rookery: Option<PathBuf>,
@@ -198,6 +206,8 @@ pub struct Config {
     pub import_edges: Option<usize>,
     pub rookery: Option<PathBuf>,
     pub skip: Vec<Part>,
+    /// Followers of the graph queries' star account.
+    pub graph_followers: usize,
 }
 
 impl Config {
@@ -263,7 +273,9 @@ fn main() -> ExitCode {
         import_edges: options.import_edges.map(|n| n.max(10)),
         rookery: options.rookery.clone(),
         skip: options.skip.clone(),
+        graph_followers: 0,
     };
+    config.graph_followers = options.graph_followers.unwrap_or(config.followers);
     if config.runs(Part::Streams) {
         // Both processes hold one socket per stream, besides their other files.
         let limit = usize::try_from(raise_open_files()).unwrap_or(usize::MAX);

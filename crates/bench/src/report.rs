@@ -58,6 +58,7 @@ pub struct BackendReport {
     pub import: Option<ImportReport>,
     /// Issue 24's targets.
     pub webhooks: Option<crate::webhooks::WebhooksReport>,
+    pub graph: Option<crate::graph_queries::GraphReport>,
 }
 
 impl BackendReport {
@@ -74,18 +75,7 @@ pub struct Setup {
     pub followers: usize,
 }
 
-/// `1234567` as `1,234,567`.
-pub fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+use crate::format::thousands;
 
 fn ratio(a: f64, b: f64) -> Option<f64> {
     (b > 0.0).then(|| a / b)
@@ -121,6 +111,11 @@ pub fn render(setup: &Setup, reports: &[BackendReport]) -> String {
          PostgreSQL from 16.\n"
     );
     main_table(&mut out, reports);
+    for r in reports {
+        if let Some(graph) = &r.graph {
+            crate::graph_queries::render(&mut out, r.backend.name(), graph);
+        }
+    }
     sweep_table(&mut out, setup, reports);
     serve_table(&mut out, reports);
     targets_table(&mut out, reports);

@@ -342,7 +342,7 @@ fn followers_pages(cx: &Env<'_>) -> anyhow::Result<Vec<Row>> {
     let mut rows = Vec::with_capacity(pages.len());
     for (kind, name, query, paging) in pages {
         eprintln!("  {name}");
-        let list = ListQuery { paging, search: None };
+        let list = ListQuery::paged(paging);
         let page = graph.list(Some(seeded.viewer), seeded.big, Direction::Followers, &list)?;
         if page.items.is_empty() {
             eprintln!("    warning: {name} returns no items");

@@ -117,17 +117,22 @@ pub struct Seeded {
     pub edges: u64,
 }
 
-struct Importer<'a> {
+pub struct Importer<'a> {
     db: &'a Database,
     next_name: u64,
     created_at: Timestamp,
-    accounts: u64,
-    edges: u64,
+    pub accounts: u64,
+    pub edges: u64,
 }
 
-impl Importer<'_> {
+impl<'a> Importer<'a> {
+    /// An importer whose accounts are created at `created_at`.
+    pub const fn new(db: &'a Database, created_at: Timestamp) -> Self {
+        Self { db, next_name: 0, created_at, accounts: 0, edges: 0 }
+    }
+
     /// `n` new public accounts, imported in batches.
-    fn accounts(&mut self, n: usize) -> anyhow::Result<Vec<AccountId>> {
+    pub fn accounts(&mut self, n: usize) -> anyhow::Result<Vec<AccountId>> {
         let mut ids = Vec::with_capacity(n);
         let mut batch = Vec::with_capacity(BATCH.min(n));
         for _ in 0..n {
@@ -171,13 +176,13 @@ impl Importer<'_> {
 
     /// Followers enough for `workers` workers to make `per_worker` distinct follows
     /// each over `targets`.
-    fn pairs(&mut self, targets: &Arc<Vec<AccountId>>, workers: usize, per_worker: usize) -> anyhow::Result<Pairs> {
+    pub fn pairs(&mut self, targets: &Arc<Vec<AccountId>>, workers: usize, per_worker: usize) -> anyhow::Result<Pairs> {
         let rounds = per_worker.div_ceil(targets.len().max(1)).max(1);
         let followers = self.accounts(workers.checked_mul(rounds).context("too many followers")?)?;
         Ok(Pairs { followers, targets: Arc::clone(targets), workers: workers.max(1), per_worker: rounds })
     }
 
-    fn follows(&mut self, batch: &[FollowRecord]) -> anyhow::Result<()> {
+    pub fn follows(&mut self, batch: &[FollowRecord]) -> anyhow::Result<()> {
         for chunk in batch.chunks(BATCH) {
             let outcome = self.db.import_follows(chunk).context("importing follows")?;
             if !outcome.skipped.is_empty() {

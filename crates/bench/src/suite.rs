@@ -91,12 +91,19 @@ pub fn run(backend: Backend, config: &Config) -> anyhow::Result<BackendReport> {
         if config.quick { "quick" } else { "full" },
         config.duration.as_secs_f64()
     );
+    let graph_report = if config.runs(Part::Graph) {
+        eprintln!("  graph queries: a star with {} followers", config.graph_followers);
+        Some(crate::graph_queries::run(backend, config, config.graph_followers)?)
+    } else {
+        None
+    };
     let others = [Part::Scenarios, Part::Raw, Part::Sweep, Part::Streams, Part::Import];
     if !others.iter().any(|part| config.runs(*part)) {
-        // Only issue 24's rows: they seed a database of their own, so skip the big seed.
+        // Only issue 23's and 24's rows: they seed databases of their own, so skip the
+        // big seed.
         let mut report = BackendReport {
             backend,
-            seeded: "nothing seeded beyond the webhook rows' own accounts".into(),
+            seeded: "nothing seeded beyond the graph-query and webhook rows' own data".into(),
             rows: Vec::new(),
             raw: None,
             sweep: Vec::new(),
@@ -104,6 +111,7 @@ pub fn run(backend: Backend, config: &Config) -> anyhow::Result<BackendReport> {
             streams: None,
             import: None,
             webhooks: None,
+            graph: graph_report,
         };
         if config.runs(Part::Webhooks) {
             report.webhooks = Some(crate::webhooks::run(backend, config)?);
@@ -137,8 +145,8 @@ pub fn run(backend: Backend, config: &Config) -> anyhow::Result<BackendReport> {
     }
     let seeded_note = format!(
         "seeded {} accounts and {} edges in {:.1} s",
-        crate::report::thousands(usize::try_from(seeded.accounts).unwrap_or(0)),
-        crate::report::thousands(usize::try_from(seeded.edges).unwrap_or(0)),
+        crate::format::thousands(usize::try_from(seeded.accounts).unwrap_or(0)),
+        crate::format::thousands(usize::try_from(seeded.edges).unwrap_or(0)),
         t0.elapsed().as_secs_f64()
     );
     eprintln!("  {seeded_note}");
@@ -169,6 +177,7 @@ pub fn run(backend: Backend, config: &Config) -> anyhow::Result<BackendReport> {
         streams: None,
         import: None,
         webhooks: None,
+        graph: graph_report,
     };
 
     if config.runs(Part::Scenarios) || config.runs(Part::Sweep) {

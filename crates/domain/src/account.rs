@@ -174,4 +174,46 @@ pub struct ProfileView {
     pub account: Account,
     /// The viewer's relation to it.
     pub relation: Relation,
+    /// The account's pending follow requests, both ways: only when the viewer is the
+    /// account (nobody else may know them).
+    pub requests: Option<RequestCounts>,
+    /// The viewer's followings who follow the account: only on a single profile read
+    /// (it costs a query per account).
+    pub known_followers: Option<KnownFollowers>,
+}
+
+impl ProfileView {
+    /// The account and the viewer's relation, with nothing more.
+    #[must_use]
+    pub const fn new(account: Account, relation: Relation) -> Self {
+        Self { account, relation, requests: None, known_followers: None }
+    }
+}
+
+/// How many follow requests an account has waiting.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RequestCounts {
+    /// Pending requests to the account.
+    pub received: i64,
+    /// Pending requests from the account.
+    pub sent: i64,
+}
+
+/// The viewer's followings who follow an account ("followed by people you know").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KnownFollowers {
+    /// The account is private and the viewer may not see its followers.
+    Hidden,
+    /// The exact number, and up to [`KnownFollowers::SAMPLE`] of them, newest first.
+    Shown {
+        /// How many of the viewer's followings follow the account.
+        count: i64,
+        /// The newest of them.
+        sample: Vec<Account>,
+    },
+}
+
+impl KnownFollowers {
+    /// How many known followers a profile shows by name.
+    pub const SAMPLE: u32 = 3;
 }

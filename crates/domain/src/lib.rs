@@ -13,6 +13,8 @@
 #![warn(missing_docs)]
 
 pub mod account;
+pub mod bulk;
+pub mod discovery;
 pub mod error;
 pub mod event;
 pub mod ids;
@@ -35,13 +37,19 @@ pub mod visibility;
 pub mod web_url;
 pub mod webhook;
 
-pub use account::{Account, AccountSummary, Identity, NewAccount, ProfilePatch, ProfileView, Relation};
+pub use account::{
+    Account, AccountSummary, Identity, KnownFollowers, NewAccount, ProfilePatch, ProfileView, Relation, RequestCounts,
+};
+pub use bulk::{BulkFollowOutcome, BulkItem, BulkResult, BulkUnfollowOutcome, MAX_BULK};
+pub use discovery::{Suggestion, SuggestionReason, SuggestionView};
 pub use error::{GraphError, StoreError};
 pub use event::{EndReason, EventCursor, GraphEvent, StoredEvent};
 pub use ids::{AccountId, NotificationId, ParseIdError, RequestId};
 pub use inbox::{Device, DeviceToken, InboxPage, KindFilter, NotificationView, Platform};
 pub use listing::MutedAccount;
-pub use listing::{Cursor, Direction, ListPage, ListQuery, Listed, Paging, ProfilePage, SearchPrefix};
+pub use listing::{
+    Cursor, Direction, ListFilter, ListPage, ListQuery, Listed, Paging, ProfilePage, SearchPrefix, Window,
+};
 pub use mute::{Mute, MuteRequest, MuteState};
 pub use notification::{Notification, NotificationKind, RequestFate};
 pub use page::{Page, PageRequest};

@@ -125,6 +125,76 @@ impl SearchPrefix {
     }
 }
 
+/// Keeps the accounts of a list by how they stand towards the owner (or the viewer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListFilter {
+    /// Accounts the owner follows and that follow the owner (both lists).
+    Mutual,
+    /// Followers the owner does not follow (followers list only).
+    NotFollowedBack,
+    /// Accounts the owner follows that do not follow the owner (following list only).
+    NotFollowingBack,
+    /// Followers of the owner whom this account (the viewer) follows: "known
+    /// followers" (followers list only).
+    FollowedBy(AccountId),
+}
+
+impl ListFilter {
+    /// The names `filter=` takes, for error messages and documentation.
+    pub const NAMES: [&'static str; 4] = ["mutual", "not_followed_back", "not_following_back", "followed_by_me"];
+
+    /// Parses `filter=` for a list in `direction`; `followed_by_me` names `viewer`.
+    ///
+    /// # Errors
+    /// [`GraphError::InvalidInput`] for an unknown name, a filter the list does not
+    /// take, or `followed_by_me` without a viewer.
+    pub fn parse(name: &str, direction: Direction, viewer: Option<AccountId>) -> Result<Self, GraphError> {
+        let filter = match name {
+            "mutual" => Self::Mutual,
+            "not_followed_back" => Self::NotFollowedBack,
+            "not_following_back" => Self::NotFollowingBack,
+            "followed_by_me" => Self::FollowedBy(
+                viewer
+                    .ok_or_else(|| GraphError::InvalidInput("filter=followed_by_me needs a signed-in caller".into()))?,
+            ),
+            _ => {
+                return Err(GraphError::InvalidInput(format!("filter must be one of {}", Self::NAMES.join(", "))));
+            }
+        };
+        let fits = matches!(
+            (filter, direction),
+            (Self::Mutual, _)
+                | (Self::NotFollowedBack | Self::FollowedBy(_), Direction::Followers)
+                | (Self::NotFollowingBack, Direction::Following)
+        );
+        if !fits {
+            let list = match direction {
+                Direction::Followers => "followers",
+                Direction::Following => "following",
+            };
+            return Err(GraphError::InvalidInput(format!("filter={name} does not apply to the {list} list")));
+        }
+        Ok(filter)
+    }
+}
+
+/// A window on the time an edge was made: `since < followed_at <= until`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Window {
+    /// Only edges made after this instant.
+    pub since: Option<Timestamp>,
+    /// Only edges made at or before this instant.
+    pub until: Option<Timestamp>,
+}
+
+impl Window {
+    /// Whether the window keeps every edge.
+    #[must_use]
+    pub const fn is_open(&self) -> bool {
+        self.since.is_none() && self.until.is_none()
+    }
+}
+
 /// What list to read and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListQuery {
@@ -132,6 +202,24 @@ pub struct ListQuery {
     pub paging: Paging,
     /// An optional filter.
     pub search: Option<SearchPrefix>,
+    /// An optional relationship filter.
+    pub filter: Option<ListFilter>,
+    /// An optional time window.
+    pub window: Window,
+}
+
+impl ListQuery {
+    /// The whole list, paged: no search, filter or window.
+    #[must_use]
+    pub const fn paged(paging: Paging) -> Self {
+        Self { paging, search: None, filter: None, window: Window { since: None, until: None } }
+    }
+
+    /// Whether the list is cut down at all (its total is then counted, not stored).
+    #[must_use]
+    pub const fn is_narrowed(&self) -> bool {
+        self.search.is_some() || self.filter.is_some() || !self.window.is_open()
+    }
 }
 
 /// An account in a list, with the time its edge (or block) was made.
@@ -194,6 +282,19 @@ mod tests {
         assert!(Paging::keyset(None, Some(101)).is_err());
         assert_eq!(SearchPrefix::parse("  Ja ").unwrap().unwrap().as_str(), "ja");
         assert_eq!(SearchPrefix::parse("   ").unwrap(), None);
+    }
+
+    #[test]
+    fn filters_fit_their_lists() {
+        let me = AccountId::from_uuid(uuid::Uuid::now_v7());
+        let (followers, following) = (Direction::Followers, Direction::Following);
+        assert_eq!(ListFilter::parse("mutual", following, None), Ok(ListFilter::Mutual));
+        assert_eq!(ListFilter::parse("followed_by_me", followers, Some(me)), Ok(ListFilter::FollowedBy(me)));
+        assert!(ListFilter::parse("followed_by_me", followers, None).is_err());
+        assert!(ListFilter::parse("followed_by_me", following, Some(me)).is_err());
+        assert!(ListFilter::parse("not_followed_back", following, None).is_err());
+        assert!(ListFilter::parse("not_following_back", followers, None).is_err());
+        assert!(ListFilter::parse("friends", followers, None).is_err());
     }
 }
 

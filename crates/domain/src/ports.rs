@@ -10,7 +10,8 @@
 
 use uuid::Uuid;
 
-use crate::account::{Account, NewAccount, ProfilePatch, Relation};
+use crate::account::{Account, NewAccount, ProfilePatch, Relation, RequestCounts};
+use crate::discovery::Suggestion;
 pub use crate::error::StoreError;
 use crate::event::{EventCursor, StoredEvent};
 use crate::ids::{AccountId, NotificationId, RequestId};
@@ -112,6 +113,24 @@ pub trait GraphStore: Send + Sync + 'static {
     /// in one snapshot.
     fn pair(&self, actor: AccountId, target: AccountId) -> Pending<PairState>;
 
+    /// [`GraphStore::pair`] for each of `targets` (distinct), in the order given, read
+    /// in one snapshot with one connection: what a bulk follow decides from.
+    fn pairs(&self, actor: AccountId, targets: Vec<AccountId>) -> Pending<Vec<PairState>>;
+
+    /// How many pending follow requests `account` has received and sent.
+    fn request_counts(&self, account: AccountId) -> Result<RequestCounts, StoreError>;
+
+    /// Up to `limit` accounts to suggest to `viewer`, best first: accounts followed by
+    /// the accounts `viewer` follows, ranked by how many of them follow each, then by
+    /// `followers_count`, then by id; when `viewer` follows no one, the most-followed
+    /// accounts. Never `viewer`, an account it follows or has a pending request to,
+    /// one blocked either way, a deleted one, one it dismissed, or one it mutes (a mute
+    /// in force at `now`).
+    fn suggestions(&self, viewer: AccountId, limit: u32, now: Timestamp) -> Result<Vec<Suggestion>, StoreError>;
+
+    /// Remembers that `viewer` never wants `target` suggested again (idempotent).
+    fn dismiss_suggestion(&self, viewer: AccountId, target: AccountId, at: Timestamp) -> Result<(), StoreError>;
+
     /// The follow request with this id, whatever its status.
     fn request(&self, id: RequestId) -> Result<Option<FollowRequest>, StoreError>;
 
@@ -125,8 +144,9 @@ pub trait GraphStore: Send + Sync + 'static {
 
     /// One page of `owner`'s followers or following, newest first (ties broken by
     /// account id), live accounts only. Keyset pages cost the same at any depth.
-    /// Without a search, `total` is the owner's stored count (exact by the count
-    /// invariant); with one, the number of matches.
+    /// `query` may narrow the list by a search, a relationship filter and a time
+    /// window, all evaluated in the query (keyset pages stay index-driven). `total` is
+    /// exact: the owner's stored count for the whole list, else the number of matches.
     fn list(&self, owner: AccountId, direction: Direction, query: &ListQuery) -> Result<ListPage<Account>, StoreError>;
 
     /// The accounts `blocker` blocks, newest block first, with when each was blocked.

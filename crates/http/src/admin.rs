@@ -76,7 +76,7 @@ async fn upsert<G: SocialGraph>(
     let patch =
         ProfilePatch { is_verified: body.is_verified, posts_count: body.posts_count, ..body.profile.into_patch()? };
     let (account, created) = run(&graph, &caller, move |g, _| g.admin_upsert(id, &patch)).await?;
-    let view = ProfileView { account, relation: Relation::default() };
+    let view = ProfileView::new(account, Relation::default());
     let (status, message) =
         if created { (StatusCode::CREATED, "User created") } else { (StatusCode::OK, "User updated") };
     Ok(answers::ok(status, message, ProfileObject::from(&view)))

@@ -15,6 +15,7 @@ use crate::push::PushQueries;
 use crate::rows::{AccountRow, NewAccountRow, ProfileChangeset};
 use crate::schema::{
     accounts, blocks, devices, follow_quota, follow_requests, follows, mutes, notifications, push_outbox,
+    suggestion_dismissals,
 };
 use crate::search::NameWords;
 use crate::sql_types::{DbTime, DbUuid, db_time};
@@ -128,6 +129,10 @@ impl AccountQueries {
         diesel::delete(follow_quota::table.find(id)).execute(self)?;
         diesel::delete(mutes::table.filter(mutes::muter_id.eq(id).or(mutes::muted_id.eq(id)))).execute(self)?;
         self.store_name_words(id, None)?;
+        diesel::delete(suggestion_dismissals::table.filter(
+            suggestion_dismissals::viewer_id.eq(id).or(suggestion_dismissals::dismissed_id.eq(id)),
+        ))
+        .execute(self)?;
         let tokens = devices::table.filter(devices::account_id.eq(id)).select(devices::token);
         diesel::delete(push_outbox::table.filter(push_outbox::device_token.eq_any(tokens))).execute(self)?;
         diesel::delete(devices::table.filter(devices::account_id.eq(id))).execute(self)?;

@@ -26,7 +26,10 @@ impl Connections {
     /// changes are announced to other instances with one statement for the batch.
     pub(crate) fn apply_jobs(&self, jobs: &[&[Transition]]) -> Result<Vec<Vec<Applied>>, StoreError> {
         let push = self.push_outbox();
-        let accounts: Vec<DbUuid> = if jobs.len() > 1 {
+        // A batch of one job with several transitions (a bulk follow) locks up front too:
+        // its transitions would otherwise lock their pairs one by one, in input order,
+        // and two bulk follows over the same accounts could deadlock.
+        let accounts: Vec<DbUuid> = if jobs.iter().map(|job| job.len()).sum::<usize>() > 1 {
             let mut ids: Vec<DbUuid> =
                 jobs.iter().flat_map(|job| job.iter()).flat_map(Transition::accounts).map(DbUuid::from).collect();
             ids.sort_unstable();
@@ -91,32 +94,38 @@ fn spenders(jobs: &[&[Transition]]) -> Vec<DbUuid> {
     ids
 }
 
-/// Walks the jobs in order, gathering consecutive single-follow jobs on distinct pairs
-/// into runs; everything else is applied a transition at a time.
+/// Where a transition sits: its job, and its place in the job.
+type Slot = (usize, usize);
+
+/// Walks the jobs in order, gathering consecutive follows on distinct pairs (single
+/// follows of many jobs, or the follows of one bulk follow) into runs; everything else
+/// is applied a transition at a time.
 fn apply_in_runs<C: FollowRun + TransitionWrites + WindowReads>(
     c: &mut C,
     jobs: &[&[Transition]],
     states: &mut AccountStates,
 ) -> QueryResult<Vec<Vec<Applied>>> {
-    let mut outcomes: Vec<Vec<Applied>> = vec![Vec::new(); jobs.len()];
-    let mut run: Vec<(usize, RunFollow<'_>)> = Vec::new();
+    let mut outcomes: Vec<Vec<Applied>> = jobs.iter().map(|job| vec![Applied::Unchanged; job.len()]).collect();
+    let mut run: Vec<(Slot, RunFollow<'_>)> = Vec::new();
     let mut pairs: HashSet<(DbUuid, DbUuid)> = HashSet::new();
     for (index, job) in jobs.iter().enumerate() {
-        if let [Transition::Follow { edge, notification, spend }] = job {
-            if !pairs.insert((edge.follower.into(), edge.followee.into())) {
-                flush(c, &mut run, &mut outcomes, states)?;
-                pairs.clear();
-                pairs.insert((edge.follower.into(), edge.followee.into()));
+        for (position, transition) in job.iter().enumerate() {
+            if let Transition::Follow { edge, notification, spend } = transition {
+                if !pairs.insert((edge.follower.into(), edge.followee.into())) {
+                    flush(c, &mut run, &mut outcomes, states)?;
+                    pairs.clear();
+                    pairs.insert((edge.follower.into(), edge.followee.into()));
+                }
+                run.push(((index, position), RunFollow { edge, notification, spend: *spend }));
+                continue;
             }
-            run.push((index, RunFollow { edge, notification, spend: *spend }));
-            continue;
-        }
-        flush(c, &mut run, &mut outcomes, states)?;
-        pairs.clear();
-        let applied = job.iter().map(|t| c.apply_transition(t)).collect::<QueryResult<Vec<_>>>()?;
-        reread_spent_windows(c, job, &applied, states)?;
-        if let Some(slot) = outcomes.get_mut(index) {
-            *slot = applied;
+            flush(c, &mut run, &mut outcomes, states)?;
+            pairs.clear();
+            let applied = c.apply_transition(transition)?;
+            reread_spent_windows(c, std::slice::from_ref(transition), &[applied], states)?;
+            if let Some(slot) = outcomes.get_mut(index).and_then(|job| job.get_mut(position)) {
+                *slot = applied;
+            }
         }
     }
     flush(c, &mut run, &mut outcomes, states)?;
@@ -148,7 +157,7 @@ fn reread_spent_windows<C: WindowReads>(
 /// follow of a batch of one job (which locked nothing) as the one transition it is.
 fn flush<C: FollowRun + TransitionWrites>(
     c: &mut C,
-    run: &mut Vec<(usize, RunFollow<'_>)>,
+    run: &mut Vec<(Slot, RunFollow<'_>)>,
     outcomes: &mut [Vec<Applied>],
     states: &mut AccountStates,
 ) -> QueryResult<()> {
@@ -164,9 +173,9 @@ fn flush<C: FollowRun + TransitionWrites>(
             c.apply_follow_run(&follows, states)?
         }
     };
-    for ((index, _), outcome) in run.drain(..).zip(applied) {
-        if let Some(slot) = outcomes.get_mut(index) {
-            *slot = vec![outcome];
+    for (((index, position), _), outcome) in run.drain(..).zip(applied) {
+        if let Some(slot) = outcomes.get_mut(index).and_then(|job| job.get_mut(position)) {
+            *slot = outcome;
         }
     }
     Ok(())

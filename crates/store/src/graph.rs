@@ -7,7 +7,7 @@ use rookery_domain::ports::{GraphStore, StoreError};
 use rookery_domain::relationship::{PairState, Standing, Transition};
 use rookery_domain::{
     Account, AccountId, AccountSummary, Direction, FollowRequest, ListPage, ListQuery, Listed, Mute, MutedAccount,
-    Page, PageRequest, Relation, RequestId, RequestListing, RequestStatus, Timestamp,
+    Page, PageRequest, Relation, RequestCounts, RequestId, RequestListing, RequestStatus, Suggestion, Timestamp,
 };
 
 use crate::connection::DbConnection;
@@ -15,7 +15,8 @@ use crate::database::Database;
 use crate::lists::{ListQueries, distinct};
 use crate::rows::{AccountRow, RequestRow};
 use crate::schema::{accounts, blocks, follow_requests, follows};
-use crate::sql_types::{DbTime, DbUuid};
+use crate::sql_types::{DbTime, DbUuid, db_time};
+use crate::suggestions::SuggestionQueries;
 
 /// Which side of a request a list is about.
 #[derive(Debug, Clone, Copy)]
@@ -38,6 +39,8 @@ pub(crate) trait GraphQueries {
     /// Everything a decision about `actor -> target` reads, in one statement (a
     /// second only when the target is not live).
     fn pair_state(&mut self, actor: AccountId, a: DbUuid, t: DbUuid) -> QueryResult<PairState>;
+    /// [`GraphQueries::pair_state`] of `actor` with each target, in order (bulk follows).
+    fn pair_states(&mut self, actor: AccountId, targets: &[AccountId]) -> QueryResult<Vec<PairState>>;
     fn request_listing(
         &mut self,
         account: DbUuid,
@@ -94,6 +97,11 @@ impl GraphQueries {
             .first::<(DbUuid, bool)>(self)
             .optional()
             .map(|row| row.map(|(id, is_private)| AccountSummary { id: AccountId::from_uuid(id.0), is_private }))
+    }
+
+    fn pair_states(&mut self, actor: AccountId, targets: &[AccountId]) -> QueryResult<Vec<PairState>> {
+        let a = DbUuid::from(actor);
+        targets.iter().map(|target| self.pair_state(actor, a, DbUuid::from(*target))).collect()
     }
 
     fn pair_state(&mut self, actor: AccountId, a: DbUuid, t: DbUuid) -> QueryResult<PairState> {
@@ -200,6 +208,33 @@ impl GraphStore for Database {
                 DbConnection::Postgres(c) => c.pair_state(actor, a, t),
             })
         })
+    }
+
+    fn pairs(&self, actor: AccountId, targets: Vec<AccountId>) -> Pending<Vec<PairState>> {
+        // One connection, one snapshot on SQLite (a read transaction); on PostgreSQL
+        // a statement per pair, as `pair`: the write's guards keep the graph right.
+        self.offload(move |conns| {
+            conns.read(|conn| match conn {
+                DbConnection::Sqlite(c) => c.transaction(|c| c.pair_states(actor, &targets)),
+                DbConnection::Postgres(c) => c.pair_states(actor, &targets),
+            })
+        })
+    }
+
+    fn request_counts(&self, account: AccountId) -> Result<RequestCounts, StoreError> {
+        self.read_list([account], |conn| with_conn!(conn, |c| c.pending_counts(account.into())))
+    }
+
+    fn suggestions(&self, viewer: AccountId, limit: u32, now: Timestamp) -> Result<Vec<Suggestion>, StoreError> {
+        let now = crate::sql_types::db_time(now);
+        self.read_list([viewer], |conn| with_conn!(conn, |c| c.transaction(|c| c.suggested(viewer.into(), limit, now))))
+    }
+
+    fn dismiss_suggestion(&self, viewer: AccountId, target: AccountId, at: Timestamp) -> Result<(), StoreError> {
+        self.write(|conn| with_conn!(conn, |c| c.dismiss(viewer.into(), target.into(), db_time(at))))?;
+        // The viewer's suggestions are read on a replica only once it has this.
+        self.record_fences([viewer]);
+        Ok(())
     }
 
     fn request(&self, id: RequestId) -> Result<Option<FollowRequest>, StoreError> {

@@ -22,6 +22,7 @@ mod budget;
 mod checkpoint;
 pub mod connection;
 mod database;
+mod driven_lists;
 mod error;
 pub mod event_log;
 pub mod events;
@@ -45,6 +46,7 @@ mod rows;
 mod schema;
 mod search;
 mod sql_types;
+mod suggestions;
 mod transitions;
 pub mod webhooks;
 

@@ -8,10 +8,11 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable, Text};
 use rookery_domain::{
-    Account, AccountId, Cursor, Direction, ListPage, ListQuery, Listed, Page, PageRequest, Paging, Relation,
-    RequestStatus, SearchPrefix,
+    Account, AccountId, Cursor, Direction, ListFilter, ListPage, ListQuery, Listed, Page, PageRequest, Paging,
+    Relation, RequestStatus, SearchPrefix,
 };
 
+use crate::driven_lists::DrivenPages;
 use crate::mutes::MuteQueries;
 use crate::rows::{AccountRow, RequestRow};
 use crate::schema::{accounts, blocks, follow_requests, follows};
@@ -53,19 +54,55 @@ pub(crate) trait ListQueries {
     fn relations_of(&mut self, viewer: DbUuid, ids: &[DbUuid]) -> QueryResult<Vec<(AccountId, Relation)>>;
     fn edge_page(&mut self, owner: DbUuid, direction: Direction, query: &ListQuery) -> QueryResult<ListPage<Account>>;
     fn block_page(&mut self, blocker: DbUuid, page: PageRequest) -> QueryResult<Page<Listed>>;
+    fn filtered_total(&mut self, owner: &AccountRow, direction: Direction, filter: ListFilter) -> QueryResult<i64>;
+    fn mutual_count(&mut self, owner: &AccountRow) -> QueryResult<i64>;
+    fn known_count(&mut self, owner: &AccountRow, viewer: DbUuid) -> QueryResult<i64>;
 }
 
 /// The boxed query of one side of `owner`'s edges, joined to the listed accounts and
-/// filtered by the search, for both directions from one template: `$other` is the
-/// edge column naming the listed account, `$owner` the one naming the owner.
+/// narrowed by the query's search, relationship filter and time window, for both
+/// directions from one template: `$other` is the edge column naming the listed
+/// account, `$owner` the one naming the owner.
+///
+/// The relationship filters are (NOT) EXISTS probes of the edge table's primary key,
+/// so they compose with the keyset condition and the newest-first index scan: the
+/// "reverse" edge of a listed edge is the one between the same two accounts the other
+/// way (`owner -> other` on the followers list, `other -> owner` on the following
+/// list), and "followed by" probes `viewer -> other`.
 macro_rules! edges_of {
-    ($owner_id:expr, $search:expr, $other:path, $owner:path) => {{
+    ($owner_id:expr, $query:expr, $other:path, $owner:path) => {{
         let mut query = follows::table
             .inner_join(accounts::table.on(accounts::id.eq($other)))
             .filter($owner.eq($owner_id))
             .filter(accounts::deleted_at.is_null())
             .into_boxed();
-        if let Some(search) = $search {
+        let reverse = diesel::alias!(follows as reverse_edge);
+        let reversed = || {
+            diesel::dsl::exists(
+                reverse.filter(reverse.field($owner).eq($other)).filter(reverse.field($other).eq($owner_id)),
+            )
+        };
+        match $query.filter {
+            None => {}
+            Some(ListFilter::Mutual) => query = query.filter(reversed()),
+            Some(ListFilter::NotFollowedBack | ListFilter::NotFollowingBack) => {
+                query = query.filter(diesel::dsl::not(reversed()));
+            }
+            Some(ListFilter::FollowedBy(viewer)) => {
+                query = query.filter(diesel::dsl::exists(
+                    reverse
+                        .filter(reverse.field(follows::follower_id).eq(DbUuid::from(viewer)))
+                        .filter(reverse.field(follows::followee_id).eq($other)),
+                ));
+            }
+        }
+        if let Some(since) = $query.window.since {
+            query = query.filter(follows::created_at.gt(db_time(since)));
+        }
+        if let Some(until) = $query.window.until {
+            query = query.filter(follows::created_at.le(db_time(until)));
+        }
+        if let Some(search) = $query.search.as_ref() {
             let pattern = prefix_pattern(search);
             query = query.filter(
                 accounts::username_key
@@ -86,7 +123,7 @@ const DEFERRED_JOIN_FROM: i64 = 500;
 /// serves directly on both backends.
 macro_rules! edge_page {
     ($conn:expr, $owner_id:expr, $query:expr, $other:path, $owner:path, $other_sql:literal) => {{
-        let base = || edges_of!($owner_id, $query.search.as_ref(), $other, $owner);
+        let base = || edges_of!($owner_id, $query, $other, $owner);
         let ordered = base().order((follows::created_at.desc(), $other.desc()));
         let (rows, size): (Vec<(AccountRow, DbTime)>, i64) = match $query.paging {
             Paging::Offset(page) => {
@@ -98,7 +135,7 @@ macro_rules! edge_page {
                 // checks. Shallow pages keep the plain join: PostgreSQL plans the subquery
                 // form anew on each call (~0.5 ms), more than skipping a few hundred joined
                 // rows costs.
-                let from_offset = if $query.search.is_none() && page.offset() >= DEFERRED_JOIN_FROM {
+                let from_offset = if !$query.is_narrowed() && page.offset() >= DEFERRED_JOIN_FROM {
                     let edge = diesel::alias!(follows as picked_edge);
                     let picked = edge
                         .filter(edge.field($owner).eq($owner_id))
@@ -134,11 +171,12 @@ macro_rules! edge_page {
                 (rows, i64::from(limit))
             }
         };
-        // Without a search the owner's stored count is the total: exact by the count
-        // invariant, and free, where counting a million edges is not.
-        let total = match $query.search {
-            Some(_) => Some(base().count().get_result::<i64>($conn)?),
-            None => None,
+        // A search or a window is counted; a filter alone is counted cheaply (see
+        // `filtered_total`); the whole list's total is the owner's stored count.
+        let total = if $query.search.is_some() || !$query.window.is_open() {
+            Some(base().count().get_result::<i64>($conn)?)
+        } else {
+            None
         };
         (rows, size, total)
     }};
@@ -222,6 +260,9 @@ impl ListQueries {
 
     fn edge_page(&mut self, owner: DbUuid, direction: Direction, query: &ListQuery) -> QueryResult<ListPage<Account>> {
         let owner_row = accounts::table.find(owner).select(AccountRow::as_select()).first(self)?;
+        if let Some(page) = self.driven_page(&owner_row, direction, query)? {
+            return Ok(page);
+        }
         let (mut rows, size, total) = match direction {
             Direction::Followers => {
                 edge_page!(self, owner, query, follows::follower_id, follows::followee_id, "follows.follower_id")
@@ -230,7 +271,11 @@ impl ListQueries {
                 edge_page!(self, owner, query, follows::followee_id, follows::follower_id, "follows.followee_id")
             }
         };
-        let total = total.unwrap_or_else(|| stored_count(&owner_row, direction));
+        let total = match (total, query.filter) {
+            (Some(total), _) => total,
+            (None, None) => stored_count(&owner_row, direction),
+            (None, Some(filter)) => self.filtered_total(&owner_row, direction, filter)?,
+        };
         let has_more = i64::try_from(rows.len()).unwrap_or(i64::MAX) > size;
         rows.truncate(usize::try_from(size).unwrap_or(0));
         let next_cursor = if has_more {
@@ -240,6 +285,74 @@ impl ListQueries {
         };
         let items = rows.into_iter().map(|(account, since)| Listed { item: account.into_domain(), since: since.0 }).collect();
         Ok(ListPage { items, total: Some(total), paging: query.paging, has_more, next_cursor })
+    }
+
+    fn filtered_total(&mut self, owner: &AccountRow, direction: Direction, filter: ListFilter) -> QueryResult<i64> {
+        // Exact without counting a million edges: the mutuals are counted on the
+        // owner's smaller side, and each "not back" set is its list less the mutuals
+        // (both ends of an edge are live, so the stored counts are the lists' sizes).
+        Ok(match filter {
+            ListFilter::Mutual => self.mutual_count(owner)?,
+            ListFilter::NotFollowedBack | ListFilter::NotFollowingBack => {
+                stored_count(owner, direction) - self.mutual_count(owner)?
+            }
+            ListFilter::FollowedBy(viewer) => self.known_count(owner, DbUuid::from(viewer))?,
+        })
+    }
+
+    fn mutual_count(&mut self, owner: &AccountRow) -> QueryResult<i64> {
+        let id = owner.id;
+        let reverse = diesel::alias!(follows as reverse_edge);
+        if owner.following_count <= owner.followers_count {
+            follows::table
+                .filter(follows::follower_id.eq(id))
+                .filter(diesel::dsl::exists(
+                    reverse
+                        .filter(reverse.field(follows::follower_id).eq(follows::followee_id))
+                        .filter(reverse.field(follows::followee_id).eq(id)),
+                ))
+                .count()
+                .get_result(self)
+        } else {
+            follows::table
+                .filter(follows::followee_id.eq(id))
+                .filter(diesel::dsl::exists(
+                    reverse
+                        .filter(reverse.field(follows::follower_id).eq(id))
+                        .filter(reverse.field(follows::followee_id).eq(follows::follower_id)),
+                ))
+                .count()
+                .get_result(self)
+        }
+    }
+
+    fn known_count(&mut self, owner: &AccountRow, viewer: DbUuid) -> QueryResult<i64> {
+        // The viewer's followings who follow the owner, walked from whichever side is
+        // smaller: the viewer's following list or the owner's followers.
+        let id = owner.id;
+        let viewer_following = accounts::table.find(viewer).select(accounts::following_count).first::<i64>(self).optional()?.unwrap_or(0);
+        let reverse = diesel::alias!(follows as reverse_edge);
+        if viewer_following <= owner.followers_count {
+            follows::table
+                .filter(follows::follower_id.eq(viewer))
+                .filter(diesel::dsl::exists(
+                    reverse
+                        .filter(reverse.field(follows::follower_id).eq(follows::followee_id))
+                        .filter(reverse.field(follows::followee_id).eq(id)),
+                ))
+                .count()
+                .get_result(self)
+        } else {
+            follows::table
+                .filter(follows::followee_id.eq(id))
+                .filter(diesel::dsl::exists(
+                    reverse
+                        .filter(reverse.field(follows::follower_id).eq(viewer))
+                        .filter(reverse.field(follows::followee_id).eq(follows::follower_id)),
+                ))
+                .count()
+                .get_result(self)
+        }
     }
 
     fn block_page(&mut self, blocker: DbUuid, page: PageRequest) -> QueryResult<Page<Listed>> {

@@ -153,6 +153,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Instant, Uuid};
+
+    suggestion_dismissals (viewer_id, dismissed_id) {
+        viewer_id -> Uuid,
+        dismissed_id -> Uuid,
+        created_at -> Instant,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     follows,
@@ -164,7 +175,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     follow_quota,
     mutes,
     account_words,
-    idempotency_keys
+    idempotency_keys,
+    suggestion_dismissals
 );
 
 diesel::table! {

@@ -593,7 +593,7 @@ fn deep_offset_pages_list_what_the_keyset_walk_lists(service: &Service) {
             assert_eq!(follow(service, *fan, star), Ok(FollowOutcome::Followed));
         }
     });
-    let list = |paging| service.list(None, star, Direction::Followers, &ListQuery { paging, search: None });
+    let list = |paging| service.list(None, star, Direction::Followers, &ListQuery::paged(paging));
     let page = |paging| list(paging).expect("list").items.into_iter().map(|l| l.item.account.id).collect::<Vec<_>>();
 
     let mut walked = Vec::new();

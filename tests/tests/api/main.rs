@@ -15,6 +15,8 @@ mod event_feed;
 mod faults;
 mod follows;
 mod idempotency;
+
+mod graph_queries;
 mod identity_providers;
 mod list_visibility;
 mod lists;

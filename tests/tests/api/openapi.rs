@@ -15,6 +15,10 @@ use uuid::Uuid;
 /// admin.rs, events/mod.rs, health.rs).
 const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/community/follow"),
+    ("POST", "/api/v1/community/follow/batch"),
+    ("POST", "/api/v1/community/unfollow/batch"),
+    ("GET", "/api/v1/community/suggestions"),
+    ("DELETE", "/api/v1/community/suggestions/{user_id}"),
     ("GET", "/api/v1/community/follow/status/{user_id}"),
     ("DELETE", "/api/v1/community/follow/{user_id}"),
     ("GET", "/api/v1/community/follow-requests/received"),

@@ -38,9 +38,14 @@ async fn a_profile_carries_every_field_of_the_profile_object() {
             "muting_notifications",
             "mute_expires_at",
             "created_at",
-            "updated_at"
+            "updated_at",
+            "pending_requests_count",
+            "sent_requests_count",
+            "known_followers"
         ]
     );
+    assert_eq!(profile["known_followers"], serde_json::Value::Null, "private, and alice's request is pending");
+    assert_eq!(profile["pending_requests_count"], serde_json::Value::Null);
     assert_eq!(profile["id"], bob.id.to_string());
     assert_eq!(profile["user_id"], bob.id.to_string());
     assert_eq!(profile["username"], "bob");

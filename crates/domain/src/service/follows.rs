@@ -213,7 +213,7 @@ where
     }
 
     /// `actor -> target` as a new edge, with the notification that tells the followee.
-    fn follow_transition(&self, actor: AccountId, target: AccountId) -> Transition {
+    pub(super) fn follow_transition(&self, actor: AccountId, target: AccountId) -> Transition {
         let now = self.clock.now();
         let notification_id = NotificationId::from_uuid(self.ids.new_id());
         Transition::Follow {
@@ -224,7 +224,7 @@ where
     }
 
     /// A request from `actor` to follow `target`, with the notification that tells it.
-    fn request_transition(&self, actor: AccountId, target: AccountId) -> (Transition, FollowRequest) {
+    pub(super) fn request_transition(&self, actor: AccountId, target: AccountId) -> (Transition, FollowRequest) {
         let now = self.clock.now();
         let notification_id = NotificationId::from_uuid(self.ids.new_id());
         let request = FollowRequest {

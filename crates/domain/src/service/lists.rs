@@ -6,7 +6,7 @@ use super::GraphService;
 use crate::account::{ProfileView, Relation};
 use crate::error::GraphError;
 use crate::ids::AccountId;
-use crate::listing::{Direction, ListPage, ListQuery, Listed, ProfilePage};
+use crate::listing::{Direction, ListFilter, ListPage, ListQuery, Listed, ProfilePage};
 use crate::ports::{AccountStore, Clock, GraphStore, IdSource, NotificationStore, Notifier};
 use crate::visibility::{may_read_list, may_see_counts};
 
@@ -56,6 +56,11 @@ where
         direction: Direction,
         query: &ListQuery,
     ) -> Result<ProfilePage, GraphError> {
+        if let Some(ListFilter::FollowedBy(someone)) = query.filter
+            && viewer != Some(someone)
+        {
+            return Err(GraphError::InvalidInput("filter=followed_by_me is the caller's own".into()));
+        }
         let account = self.accounts.account(owner)?.ok_or(GraphError::UserNotFound)?;
         let relation = viewer.map(|viewer| self.relation_to(viewer, owner)).transpose()?;
         let audience = match direction {
@@ -109,17 +114,22 @@ where
         let ids: Vec<AccountId> = page.items.iter().map(|l| l.item.id).filter(|id| *id != viewer).collect();
         let mut relations: HashMap<AccountId, Relation> =
             if ids.is_empty() { HashMap::new() } else { self.graph.relations(viewer, &ids)?.into_iter().collect() };
+        // The viewer's own request counts, when the viewer is on the page.
+        let own_requests = if ids.len() < page.items.len() { Some(self.graph.request_counts(viewer)?) } else { None };
         let items = page
             .items
             .into_iter()
             .map(|listed| {
                 let id = listed.item.id;
-                let relation = if id == viewer {
-                    Relation { is_self: true, ..Relation::default() }
+                let mut view = if id == viewer {
+                    ProfileView::new(listed.item, Relation { is_self: true, ..Relation::default() })
                 } else {
-                    self.as_of_now(relations.remove(&id).unwrap_or_default())
+                    ProfileView::new(listed.item, self.as_of_now(relations.remove(&id).unwrap_or_default()))
                 };
-                Listed { item: ProfileView { account: listed.item, relation }, since: listed.since }
+                if view.relation.is_self {
+                    view.requests = own_requests;
+                }
+                Listed { item: view, since: listed.since }
             })
             .collect();
         Ok(ListPage {
@@ -137,7 +147,7 @@ fn as_seen_by_nobody(page: ListPage<crate::Account>) -> ProfilePage {
     let items = page
         .items
         .into_iter()
-        .map(|l| Listed { item: ProfileView { account: l.item, relation: Relation::default() }, since: l.since })
+        .map(|l| Listed { item: ProfileView::new(l.item, Relation::default()), since: l.since })
         .collect();
     ListPage { items, total: page.total, paging: page.paging, has_more: page.has_more, next_cursor: page.next_cursor }
 }
@@ -151,7 +161,7 @@ mod tests {
     use crate::listing::Paging;
 
     fn query() -> ListQuery {
-        ListQuery { paging: Paging::Keyset { after: None, limit: 20 }, search: None }
+        ListQuery::paged(Paging::Keyset { after: None, limit: 20 })
     }
 
     fn page_of(accounts: Vec<crate::Account>) -> ListPage<crate::Account> {
@@ -200,9 +210,22 @@ mod tests {
             .withf(move |v, ids| *v == viewer && ids == [other])
             .times(1)
             .return_const(Ok(vec![(other, following)]));
+        let counts = crate::account::RequestCounts { received: 3, sent: 0 };
+        ports.graph.expect_request_counts().with(eq(viewer)).times(1).return_const(Ok(counts));
         let page = ports.service().list(Some(viewer), owner, Direction::Following, &query()).unwrap();
         assert!(page.items[0].item.relation.is_following);
         assert!(page.items[1].item.relation.is_self);
+        assert_eq!((page.items[0].item.requests, page.items[1].item.requests), (None, Some(counts)));
+    }
+
+    #[test]
+    fn followed_by_me_is_only_the_viewers_own() {
+        let (viewer, owner) = (account_id(), account_id());
+        let mut ports = Ports::new();
+        ports.graph.expect_list().never();
+        let query = ListQuery { filter: Some(ListFilter::FollowedBy(account_id())), ..query() };
+        let refused = ports.service().list(Some(viewer), owner, Direction::Followers, &query);
+        assert!(matches!(refused, Err(GraphError::InvalidInput(_))));
     }
 
     #[test]

@@ -8,6 +8,8 @@ mod accounts;
 mod admin;
 mod applying;
 mod blocks;
+mod bulk_follows;
+mod discovery;
 mod events;
 mod follows;
 mod inbox;
@@ -23,6 +25,8 @@ pub use crate::listing::RequestListing;
 pub use accounts::Accounts;
 pub use admin::Admin;
 pub use blocks::{BlockOutcome, Blocks};
+pub use bulk_follows::BulkFollows;
+pub use discovery::Discovery;
 pub use events::{
     EventService, FeedError, FeedPage, FeedQuery, GraphEvents, MAX_DELIVERIES_PAGE, MAX_EVENTS_PAGE, NewWebhook,
     WebhookError,
@@ -119,17 +123,33 @@ where
 
 /// Every use case of the graph; what an inbound adapter (HTTP, CLI) depends on.
 pub trait SocialGraph:
-    Accounts + Follows + Requests + Shown + Profiles + Lists + Blocks + Mutes + Admin + Inbox + Send + Sync + 'static
+    Accounts
+    + Follows
+    + BulkFollows
+    + Requests
+    + Shown
+    + Profiles
+    + Lists
+    + Discovery
+    + Blocks
+    + Mutes
+    + Admin
+    + Inbox
+    + Send
+    + Sync
+    + 'static
 {
 }
 
 impl<T> SocialGraph for T where
     T: Accounts
         + Follows
+        + BulkFollows
         + Requests
         + Shown
         + Profiles
         + Lists
+        + Discovery
         + Blocks
         + Mutes
         + Admin

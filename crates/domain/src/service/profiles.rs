@@ -1,10 +1,10 @@
 //! Profiles: reading one as a viewer, and editing one's own.
 
 use super::GraphService;
-use crate::account::{Account, ProfilePatch, ProfileView, Relation};
+use crate::account::{Account, KnownFollowers, ProfilePatch, ProfileView, Relation};
 use crate::error::GraphError;
 use crate::ids::AccountId;
-use crate::listing::{ListPage, Listed, Paging};
+use crate::listing::{Direction, ListFilter, ListPage, ListQuery, Listed, Paging};
 use crate::ports::{AccountStore, Clock, GraphStore, IdSource, NotificationStore, Notifier, StoreError};
 use crate::search::{SearchPage, SearchQuery};
 
@@ -12,7 +12,9 @@ use crate::search::{SearchPage, SearchQuery};
 pub trait Profiles {
     /// `target`'s profile as `viewer` sees it. Profiles are public; the counts only
     /// as [`crate::visibility::may_see_counts`] allows ([`ProfileView::visible_counts`]),
-    /// and the viewer's mute shows only to the viewer.
+    /// and the viewer's mute shows only to the viewer. With the viewer's known
+    /// followers of it (hidden on a private account the viewer may not list), and, on
+    /// the viewer's own, its pending request counts.
     ///
     /// # Errors
     /// [`GraphError::UserNotFound`]; store errors.
@@ -45,7 +47,16 @@ where
 {
     fn profile(&self, viewer: AccountId, target: AccountId) -> Result<ProfileView, GraphError> {
         let account = self.accounts.account(target)?.ok_or(GraphError::UserNotFound)?;
-        Ok(ProfileView { account, relation: self.relation_to(viewer, target)? })
+        let relation = self.relation_to(viewer, target)?;
+        // Known followers are part of the followers list: shown only to whom the list is.
+        let visible = crate::visibility::may_read_list(&account, account.privacy.followers, Some(&relation)).is_ok();
+        let mut view = ProfileView::new(account, relation);
+        view.known_followers =
+            Some(if visible { self.known_followers(viewer, target)? } else { KnownFollowers::Hidden });
+        if relation.is_self {
+            view.requests = Some(self.graph.request_counts(viewer)?);
+        }
+        Ok(view)
     }
 
     fn search_accounts(&self, viewer: AccountId, query: &SearchQuery) -> Result<SearchPage, GraphError> {
@@ -69,7 +80,9 @@ where
     fn update_profile(&self, actor: AccountId, patch: &ProfilePatch) -> Result<ProfileView, GraphError> {
         patch.validate()?;
         let account = self.store_profile(actor, patch)?;
-        Ok(ProfileView { account, relation: Relation { is_self: true, ..Relation::default() } })
+        let mut view = ProfileView::new(account, Relation { is_self: true, ..Relation::default() });
+        view.requests = Some(self.graph.request_counts(actor)?);
+        Ok(view)
     }
 }
 
@@ -82,6 +95,19 @@ where
     I: IdSource,
     N: Notifier,
 {
+    /// The viewer's followings who follow `target`: the first page of `target`'s
+    /// followers filtered to them, whose total is their exact number.
+    fn known_followers(&self, viewer: AccountId, target: AccountId) -> Result<KnownFollowers, GraphError> {
+        let query = ListQuery {
+            filter: Some(ListFilter::FollowedBy(viewer)),
+            ..ListQuery::paged(Paging::Keyset { after: None, limit: KnownFollowers::SAMPLE })
+        };
+        let page = self.graph.list(target, Direction::Followers, &query)?;
+        // The store always counts (only the service hides totals from some viewers).
+        let count = page.total.unwrap_or_default();
+        Ok(KnownFollowers::Shown { count, sample: page.items.into_iter().map(|l| l.item).collect() })
+    }
+
     /// Applies a validated profile change and publishes the acceptances that going
     /// public made.
     pub(super) fn store_profile(&self, id: AccountId, patch: &ProfilePatch) -> Result<Account, GraphError> {
@@ -114,9 +140,38 @@ mod tests {
         ports.accounts.expect_account().with(eq(b)).returning(|id| Ok(Some(sample_account(id))));
         let relation = Relation { request_status: Some(RequestStatus::Pending), ..Relation::default() };
         ports.graph.expect_relations().withf(move |v, t| *v == a && t == [b]).return_const(Ok(vec![(b, relation)]));
+        let known = sample_account(account_id());
+        let page = crate::listing::ListPage {
+            items: vec![crate::listing::Listed { item: known.clone(), since: now() }],
+            total: Some(7),
+            paging: Paging::Keyset { after: None, limit: 3 },
+            has_more: true,
+            next_cursor: None,
+        };
+        ports
+            .graph
+            .expect_list()
+            .withf(move |owner, direction, query| {
+                *owner == b && *direction == Direction::Followers && query.filter == Some(ListFilter::FollowedBy(a))
+            })
+            .times(1)
+            .return_const(Ok(page));
+        ports.graph.expect_request_counts().never();
         let view = ports.service().profile(a, b).unwrap();
         assert_eq!(view.relation.request_status, Some(RequestStatus::Pending));
         assert!(!view.relation.is_self);
+        assert_eq!(view.known_followers, Some(KnownFollowers::Shown { count: 7, sample: vec![known] }));
+        assert_eq!(view.requests, None, "nobody else's counts");
+    }
+
+    #[test]
+    fn a_private_profile_the_viewer_may_not_list_hides_its_known_followers() {
+        let (a, b) = (account_id(), account_id());
+        let mut ports = Ports::new();
+        ports.accounts.expect_account().returning(|id| Ok(Some(Account { is_private: true, ..sample_account(id) })));
+        ports.graph.expect_relations().return_const(Ok(vec![(b, Relation::default())]));
+        ports.graph.expect_list().never();
+        assert_eq!(ports.service().profile(a, b).unwrap().known_followers, Some(KnownFollowers::Hidden));
     }
 
     #[test]
@@ -126,6 +181,17 @@ mod tests {
         ports.accounts.expect_account().with(eq(a)).returning(|id| Ok(Some(sample_account(id))));
         ports.accounts.expect_account().return_const(Ok(None));
         ports.graph.expect_relations().never();
+        ports.graph.expect_list().returning(|_, _, q| {
+            Ok(crate::listing::ListPage {
+                items: vec![],
+                total: Some(0),
+                paging: q.paging,
+                has_more: false,
+                next_cursor: None,
+            })
+        });
+        let counts = crate::account::RequestCounts { received: 2, sent: 1 };
+        ports.graph.expect_request_counts().with(eq(a)).return_const(Ok(counts));
         let service = ports.service();
         assert!(service.profile(a, a).unwrap().relation.is_self);
         assert_eq!(service.profile(a, account_id()), Err(GraphError::UserNotFound));
@@ -140,6 +206,7 @@ mod tests {
         let stored = (sample_account(a), vec![accepted.clone()]);
         ports.accounts.expect_update_profile().with(eq(a), eq(patch.clone()), eq(now())).return_const(Ok(Some(stored)));
         ports.notifier.expect_publish().withf(move |n| n == [accepted.clone()]).times(1).return_const(());
+        ports.graph.expect_request_counts().return_const(Ok(crate::account::RequestCounts::default()));
         assert!(ports.service().update_profile(a, &patch).unwrap().relation.is_self);
     }
 

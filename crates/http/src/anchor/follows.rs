@@ -125,7 +125,7 @@ pub async fn list<G: SocialGraph>(
     let owner = target_id(&path)?;
     let direction = params.direction()?;
     let page = params.page()?;
-    let query = ListQuery { paging: Paging::Offset(page), search: None };
+    let query = ListQuery::paged(Paging::Offset(page));
     let listing = match caller.0 {
         Some(caller) => run(&graph, &caller, move |g, me| g.list(Some(me), owner, direction, &query)).await?,
         None => run_anonymous(&graph, move |g| g.list(None, owner, direction, &query)).await?,

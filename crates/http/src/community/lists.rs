@@ -2,7 +2,10 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use rookery_domain::{Direction, ListQuery, PageRequest, Paging, ProfilePage, SearchPrefix, SocialGraph};
+use rookery_domain::{
+    AccountId, Direction, ListFilter, ListQuery, PageRequest, Paging, ProfilePage, SearchPrefix, SocialGraph,
+    Timestamp, Window,
+};
 use serde::Deserialize;
 
 use super::answers::{self, FollowedProfile, Relationship, Relationships, UserPage};
@@ -33,10 +36,31 @@ pub struct ListParams {
     /// (trimmed; `%` and `_` are literal).
     #[param(max_length = 100)]
     search_query: Option<String>,
+    /// Keeps accounts by relationship: `mutual` (both lists), `not_followed_back` and
+    /// `followed_by_me` (followers), `not_following_back` (following). Anything else,
+    /// or a filter the list does not take, is 400.
+    #[param(pattern = "^(mutual|not_followed_back|not_following_back|followed_by_me)$")]
+    filter: Option<String>,
+    /// Keeps edges made after this instant (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    since: Option<String>,
+    /// Keeps edges made at or before this instant (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    until: Option<String>,
+}
+
+/// An RFC 3339 instant of the query string.
+fn instant(field: &str, raw: Option<&str>) -> Result<Option<Timestamp>, ApiError> {
+    raw.map(|text| {
+        chrono::DateTime::parse_from_rfc3339(text.trim())
+            .map(|at| at.with_timezone(&chrono::Utc))
+            .map_err(|_| ApiError::bad_request(format!("{field} must be an RFC 3339 date-time")))
+    })
+    .transpose()
 }
 
 impl ListParams {
-    fn parse(&self) -> Result<ListQuery, ApiError> {
+    fn parse(&self, direction: Direction, caller: AccountId) -> Result<ListQuery, ApiError> {
         let paging = if self.cursor.is_some() || self.limit.is_some() {
             // Offset fields beside a cursor are not used, but still held to their
             // documented range: a request the document calls invalid is refused.
@@ -46,7 +70,10 @@ impl ListParams {
             Paging::Offset(PageRequest::new(self.page, self.page_size)?)
         };
         let search = self.search_query.as_deref().map(SearchPrefix::parse).transpose()?.flatten();
-        Ok(ListQuery { paging, search })
+        let filter = self.filter.as_deref().map(|name| ListFilter::parse(name, direction, Some(caller))).transpose()?;
+        let window =
+            Window { since: instant("since", self.since.as_deref())?, until: instant("until", self.until.as_deref())? };
+        Ok(ListQuery { paging, search, filter, window })
     }
 }
 
@@ -74,7 +101,7 @@ async fn list<G: SocialGraph>(
     direction: Direction,
 ) -> Result<HttpResponse, ApiError> {
     let owner = user_id(&path)?;
-    let query = params.parse()?;
+    let query = params.parse(direction, caller.identity.id)?;
     let page = run(&graph, &caller, move |g, me| g.list(Some(me), owner, direction, &query)).await?;
     Ok(list_answer(&page))
 }
@@ -85,11 +112,11 @@ async fn list<G: SocialGraph>(
     tag = "lists",
     operation_id = "followers",
     summary = "The accounts that follow an account, newest first",
-    description = "Two ways to page: `page` + `page_size` (offset), or `limit` + `cursor` (keyset; any `cursor` or `limit` selects it, and `page` is then null). `next_cursor` is given in both modes when more items follow. A private account's lists are visible to itself and its accepted followers only.",
+    description = "Two ways to page: `page` + `page_size` (offset), or `limit` + `cursor` (keyset; any `cursor` or `limit` selects it, and `page` is then null). `next_cursor` is given in both modes when more items follow. A private account's lists are visible to itself and its accepted followers only. `filter` keeps accounts by relationship and `since`/`until` keep edges made in a window (`since < followed_at <= until`); both work with either paging, and `total` is then the exact size of what is kept.",
     params(("user_id" = uuid::Uuid, Path, description = "The account's id; anything but a UUID is 400."), ListParams),
     responses(
         (status = 200, description = "A page of profile objects with `followed_at`.", body = crate::community::answers::Envelope<crate::community::answers::UserPage>),
-        (status = 400, description = "`Invalid user ID: must be a UUID`, `page must be 1 or more`, `page_size must be between 1 and 100`, `limit must be between 1 and 100`, `invalid cursor`, `search_query must be at most 100 characters`, `Invalid query string: ...`.", body = crate::community::errors::ErrorEnvelope),
+        (status = 400, description = "`Invalid user ID: must be a UUID`, `page must be 1 or more`, `page_size must be between 1 and 100`, `limit must be between 1 and 100`, `invalid cursor`, `search_query must be at most 100 characters`, `filter must be one of ...`, `filter=X does not apply to the ... list`, `since must be an RFC 3339 date-time`, `until must be an RFC 3339 date-time`, `Invalid query string: ...`.", body = crate::community::errors::ErrorEnvelope),
         (status = 401, response = crate::community::errors::Unauthorized),
         (status = 403, description = "`This account is private`: the caller neither is the account nor follows it. `This account has been deleted`: the caller's account was deleted.", body = crate::community::errors::ErrorEnvelope),
         (status = 404, description = "`User not found`: no live account with that id.", body = crate::community::errors::ErrorEnvelope),
@@ -112,11 +139,11 @@ pub async fn followers<G: SocialGraph>(
     tag = "lists",
     operation_id = "following",
     summary = "The accounts an account follows, newest first",
-    description = "Two ways to page: `page` + `page_size` (offset), or `limit` + `cursor` (keyset; any `cursor` or `limit` selects it, and `page` is then null). `next_cursor` is given in both modes when more items follow. A private account's lists are visible to itself and its accepted followers only.",
+    description = "Two ways to page: `page` + `page_size` (offset), or `limit` + `cursor` (keyset; any `cursor` or `limit` selects it, and `page` is then null). `next_cursor` is given in both modes when more items follow. A private account's lists are visible to itself and its accepted followers only. `filter` keeps accounts by relationship and `since`/`until` keep edges made in a window (`since < followed_at <= until`); both work with either paging, and `total` is then the exact size of what is kept.",
     params(("user_id" = uuid::Uuid, Path, description = "The account's id; anything but a UUID is 400."), ListParams),
     responses(
         (status = 200, description = "A page of profile objects with `followed_at`.", body = crate::community::answers::Envelope<crate::community::answers::UserPage>),
-        (status = 400, description = "`Invalid user ID: must be a UUID`, `page must be 1 or more`, `page_size must be between 1 and 100`, `limit must be between 1 and 100`, `invalid cursor`, `search_query must be at most 100 characters`, `Invalid query string: ...`.", body = crate::community::errors::ErrorEnvelope),
+        (status = 400, description = "`Invalid user ID: must be a UUID`, `page must be 1 or more`, `page_size must be between 1 and 100`, `limit must be between 1 and 100`, `invalid cursor`, `search_query must be at most 100 characters`, `filter must be one of ...`, `filter=X does not apply to the ... list`, `since must be an RFC 3339 date-time`, `until must be an RFC 3339 date-time`, `Invalid query string: ...`.", body = crate::community::errors::ErrorEnvelope),
         (status = 401, response = crate::community::errors::Unauthorized),
         (status = 403, description = "`This account is private`: the caller neither is the account nor follows it. `This account has been deleted`: the caller's account was deleted.", body = crate::community::errors::ErrorEnvelope),
         (status = 404, description = "`User not found`: no live account with that id.", body = crate::community::errors::ErrorEnvelope),

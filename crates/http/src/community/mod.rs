@@ -5,6 +5,7 @@
 
 pub mod answers;
 pub(crate) mod blocks;
+pub(crate) mod bulk;
 pub mod errors;
 pub(crate) mod follows;
 pub(crate) mod input;
@@ -16,6 +17,7 @@ pub(crate) mod profiles;
 pub(crate) mod requests;
 pub(crate) mod search;
 pub mod states;
+pub(crate) mod suggestions;
 
 use actix_web::web;
 use rookery_domain::SocialGraph;
@@ -26,10 +28,14 @@ fn resource(path: &str) -> crate::fallback::Endpoint<Community> {
     crate::fallback::resource::<Community>(path)
 }
 
-/// Registers the dialect's routes; literal segments (`me`, `status`) come before the
+/// Registers the dialect's routes; literal segments (`me`, `status`, `batch`) come before the
 /// `{id}` routes they would otherwise be taken for.
 pub fn routes<G: SocialGraph>(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/follow").post(follows::follow::<G>))
+        .service(resource("/follow/batch").post(bulk::follow_batch::<G>))
+        .service(resource("/unfollow/batch").post(bulk::unfollow_batch::<G>))
+        .service(resource("/suggestions").get(suggestions::list::<G>))
+        .service(resource("/suggestions/{user_id}").delete(suggestions::dismiss::<G>))
         .service(resource("/follow/status/{user_id}").get(follows::status::<G>))
         .service(resource("/follow/{user_id}").delete(follows::unfollow::<G>))
         .service(resource("/follow-requests/received").get(requests::received::<G>))

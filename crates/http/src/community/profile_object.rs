@@ -1,7 +1,7 @@
 //! The profile object (SPEC section 5): an account as a viewer sees it, in every
 //! answer that shows an account.
 
-use rookery_domain::ProfileView;
+use rookery_domain::{KnownFollowers, ProfileView};
 use serde::Serialize;
 
 use super::states::RequestState;
@@ -56,6 +56,62 @@ pub struct ProfileObject {
     pub created_at: String,
     #[schema(format = DateTime)]
     pub updated_at: String,
+    /// Follow requests to the account still pending: when `is_self`, else null.
+    #[schema(minimum = 0, required = true)]
+    pub pending_requests_count: Option<i64>,
+    /// Follow requests from the account still pending: when `is_self`, else null.
+    #[schema(minimum = 0, required = true)]
+    pub sent_requests_count: Option<i64>,
+    /// The caller's followings who follow the account: on `GET /profiles/{id}` and
+    /// `/profiles/me` only (absent from list items); null when the account is private
+    /// and the caller may not see its followers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<KnownFollowersObject>)]
+    pub known_followers: Option<Option<KnownFollowersObject>>,
+}
+
+/// `known_followers` on a profile: how many of the caller's followings follow the
+/// account, and the newest three of them.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct KnownFollowersObject {
+    /// The exact number.
+    #[schema(minimum = 0)]
+    pub count: i64,
+    /// Up to 3, newest follow first.
+    pub sample: Vec<AccountBadge>,
+}
+
+/// An account named briefly: who it is and its avatar.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AccountBadge {
+    /// The account id.
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub username: String,
+    #[schema(required = true)]
+    pub full_name: Option<String>,
+    #[schema(required = true)]
+    pub profile_image_url: Option<String>,
+}
+
+impl From<&rookery_domain::Account> for AccountBadge {
+    fn from(a: &rookery_domain::Account) -> Self {
+        Self {
+            id: a.id.to_string(),
+            username: a.username.to_string(),
+            full_name: a.full_name.clone(),
+            profile_image_url: a.profile_image_url.clone(),
+        }
+    }
+}
+
+fn known_followers(known: &KnownFollowers) -> Option<KnownFollowersObject> {
+    match known {
+        KnownFollowers::Hidden => None,
+        KnownFollowers::Shown { count, sample } => {
+            Some(KnownFollowersObject { count: *count, sample: sample.iter().map(AccountBadge::from).collect() })
+        }
+    }
 }
 
 impl From<&ProfileView> for ProfileObject {
@@ -85,6 +141,9 @@ impl From<&ProfileView> for ProfileObject {
             mute_expires_at: r.mute.and_then(|m| m.expires_at).map(rfc3339),
             created_at: rfc3339(a.created_at),
             updated_at: rfc3339(a.updated_at),
+            pending_requests_count: view.requests.filter(|_| r.is_self).map(|c| c.received),
+            sent_requests_count: view.requests.filter(|_| r.is_self).map(|c| c.sent),
+            known_followers: view.known_followers.as_ref().map(known_followers),
         }
     }
 }

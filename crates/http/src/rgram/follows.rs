@@ -56,7 +56,7 @@ async fn list<G: SocialGraph>(
 ) -> Result<HttpResponse, RgramError> {
     let owner = path_user_id(&path)?;
     let page = params.parse()?;
-    let query = ListQuery { paging: Paging::Offset(page), search: None };
+    let query = ListQuery::paged(Paging::Offset(page));
     let authenticated = caller.0.is_some();
     let listing = match caller.0 {
         Some(caller) => run(&graph, &caller, move |g, me| g.list(Some(me), owner, direction, &query)).await,

@@ -1,0 +1,8 @@
+-- Suggestions a viewer dismissed: never suggested to that viewer again.
+CREATE TABLE suggestion_dismissals (
+    viewer_id    uuid NOT NULL REFERENCES accounts (id),
+    dismissed_id uuid NOT NULL REFERENCES accounts (id),
+    created_at   timestamptz NOT NULL,
+    PRIMARY KEY (viewer_id, dismissed_id)
+);
+CREATE INDEX suggestion_dismissals_dismissed ON suggestion_dismissals (dismissed_id);
