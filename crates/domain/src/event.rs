@@ -112,6 +112,25 @@ pub enum GraphEvent {
         /// Who was blocked.
         blocked: AccountId,
     },
+    /// `muter` muted `muted`, or changed its mute (private to the muter: only the app's
+    /// backend hears of it, never the muted account).
+    MuteCreated {
+        /// Who mutes.
+        muter: AccountId,
+        /// Who is muted.
+        muted: AccountId,
+        /// Whether its notifications are silenced too.
+        notifications: bool,
+        /// When the mute ends by itself; `None` lasts until unmuted.
+        expires_at: Option<Timestamp>,
+    },
+    /// The mute was lifted by its muter (one that expires ends without an event).
+    MuteDeleted {
+        /// Who muted.
+        muter: AccountId,
+        /// Who was muted.
+        muted: AccountId,
+    },
     /// An account was created.
     AccountCreated {
         /// Which.
@@ -138,7 +157,7 @@ pub enum GraphEvent {
 }
 
 /// Every event type a webhook may subscribe to (besides `*`), in the order of the docs.
-pub const EVENT_TYPES: [&str; 13] = [
+pub const EVENT_TYPES: [&str; 15] = [
     "follow.created",
     "follow.deleted",
     "follow_request.created",
@@ -147,6 +166,8 @@ pub const EVENT_TYPES: [&str; 13] = [
     "follow_request.cancelled",
     "block.created",
     "block.deleted",
+    "mute.created",
+    "mute.deleted",
     "account.created",
     "account.updated",
     "account.deleted",
@@ -173,6 +194,8 @@ impl GraphEvent {
             Self::RequestCancelled { .. } => "follow_request.cancelled",
             Self::BlockCreated { .. } => "block.created",
             Self::BlockDeleted { .. } => "block.deleted",
+            Self::MuteCreated { .. } => "mute.created",
+            Self::MuteDeleted { .. } => "mute.deleted",
             Self::AccountCreated { .. } => "account.created",
             Self::AccountUpdated { .. } => "account.updated",
             Self::AccountDeleted { .. } => "account.deleted",

@@ -24,7 +24,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::Dialects;
 use crate::community::errors::{
-    AccountDeleted, Community, ErrorEnvelope, NotJson, TooLarge, Unauthorized, Unavailable, pinned_error,
+    AccountDeleted, AdminRequired, Community, ErrorEnvelope, NotJson, TooLarge, Unauthorized, Unavailable, pinned_error,
 };
 use crate::sse::{StreamConnected, StreamNotification, StreamUnreadCount};
 
@@ -111,7 +111,7 @@ const DESCRIPTION: &str = r#"Rookery's canonical API (the `community` dialect: s
     ),
     components(
         schemas(ErrorEnvelope, StreamConnected, StreamNotification, StreamUnreadCount),
-        responses(Unauthorized, AccountDeleted, Unavailable, TooLarge, NotJson),
+        responses(Unauthorized, AdminRequired, AccountDeleted, Unavailable, TooLarge, NotJson),
     ),
     modifiers(&SecuritySchemes, &ProfileAliases, &PinnedErrorStatus, &OptionalBodies),
     tags(

@@ -57,6 +57,16 @@ pub(crate) fn event_data(event: &GraphEvent) -> Value {
             "blocker_id": blocker.to_string(),
             "blocked_id": blocked.to_string(),
         }),
+        GraphEvent::MuteCreated { muter, muted, notifications, expires_at } => json!({
+            "muter_id": muter.to_string(),
+            "muted_id": muted.to_string(),
+            "notifications": notifications,
+            "expires_at": expires_at.map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+        }),
+        GraphEvent::MuteDeleted { muter, muted } => json!({
+            "muter_id": muter.to_string(),
+            "muted_id": muted.to_string(),
+        }),
         GraphEvent::AccountCreated { account, username, is_private } => json!({
             "account_id": account.to_string(),
             "username": username,

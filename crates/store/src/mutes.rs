@@ -6,9 +6,12 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 use rookery_domain::ports::StoreError;
-use rookery_domain::{AccountId, Mute, MuteState, MutedAccount, Notification, Page, PageRequest, Timestamp};
+use rookery_domain::{
+    AccountId, GraphEvent, Mute, MuteState, MutedAccount, Notification, Page, PageRequest, Timestamp,
+};
 
 use crate::database::Database;
+use crate::event_log::EventWrites;
 use crate::rows::AccountRow;
 use crate::schema::{accounts, mutes};
 use crate::sql_types::{DbTime, DbUuid, db_time};
@@ -159,15 +162,37 @@ impl Database {
     // A mute shows in the muter's reads (its mute list, relationships, profiles): the
     // muter's fence moves, so a replica behind it is not read for them (`fences`).
     pub(crate) fn store_mute(&self, mute: &Mute) -> Result<bool, StoreError> {
-        let stored = self.write(|conn| write_tx!(conn, |c| c.upsert_mute(mute)))?;
+        let event = GraphEvent::MuteCreated {
+            muter: mute.muter,
+            muted: mute.muted,
+            notifications: mute.notifications,
+            expires_at: mute.expires_at,
+        };
+        let stored = self.write(|conn| {
+            write_tx!(conn, |c| {
+                let stored = c.upsert_mute(mute)?;
+                if stored {
+                    c.append_events(std::slice::from_ref(&event))?;
+                }
+                Ok(stored)
+            })
+        })?;
         self.record_fences([mute.muter]);
         Ok(stored)
     }
 
     pub(crate) fn delete_mute(&self, muter: AccountId, muted: AccountId) -> Result<bool, StoreError> {
         let key = (DbUuid::from(muter), DbUuid::from(muted));
-        let deleted =
-            self.write(|conn| write_tx!(conn, |c| diesel::delete(mutes::table.find(key)).execute(c).map(|n| n > 0)))?;
+        let event = GraphEvent::MuteDeleted { muter, muted };
+        let deleted = self.write(|conn| {
+            write_tx!(conn, |c| {
+                let deleted = diesel::delete(mutes::table.find(key)).execute(c)? > 0;
+                if deleted {
+                    c.append_events(std::slice::from_ref(&event))?;
+                }
+                Ok(deleted)
+            })
+        })?;
         self.record_fences([muter]);
         Ok(deleted)
     }

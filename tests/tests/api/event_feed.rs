@@ -117,3 +117,25 @@ async fn the_stream_follows_the_feed_and_resumes_after_last_event_id() {
     let bad = open(Some("nope".into())).await.err().expect("a bad cursor is refused");
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 }
+
+/// Mutes join the feed (issue 25 with issue 24): the app's backend hears them; an
+/// unmute of nothing writes nothing.
+#[tokio::test]
+async fn mutes_and_unmutes_are_events() {
+    let app = spawn_app().await;
+    let admin = app.admin("root").await;
+    let (alice, bob) = (app.user("alice").await, app.user("bob").await);
+    let mute = json!({ "user_id": bob.id, "duration_secs": 3600, "notifications": false });
+    assert_eq!(app.call(Method::POST, "/mute", &alice, Some(mute)).await.status, StatusCode::OK);
+    let path = format!("/mute/{}", bob.id);
+    assert_eq!(app.call(Method::DELETE, &path, &alice, None).await.status, StatusCode::OK);
+    assert_eq!(app.call(Method::DELETE, &path, &alice, None).await.status, StatusCode::OK);
+
+    let (events, _) = events_after(&app, &admin, None, "mute.created,mute.deleted", 2).await;
+    let kinds: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["mute.created", "mute.deleted"]);
+    assert_eq!(events[0]["data"]["muter_id"], alice.id.to_string());
+    assert_eq!(events[0]["data"]["muted_id"], bob.id.to_string());
+    assert_eq!(events[0]["data"]["notifications"], false);
+    assert!(events[0]["data"]["expires_at"].is_string(), "{}", events[0]);
+}

@@ -195,6 +195,15 @@ impl<'r> ToResponse<'r> for Unauthorized {
     }
 }
 
+/// 403: an admin route called with a token without `role: admin`.
+pub struct AdminRequired;
+
+impl<'r> ToResponse<'r> for AdminRequired {
+    fn response() -> (&'r str, RefOr<Response>) {
+        ("AdminRequired", error_answer(403, "`Admin access required`: the token has no `role: admin`.").into())
+    }
+}
+
 /// 403: the caller's own account was deleted.
 pub struct AccountDeleted;
 

@@ -61,7 +61,7 @@ pub(super) fn feed_query(params: &FeedParams, default_limit: usize) -> Result<Fe
         (status = 200, description = "A page of events.", body = EventPage),
         (status = 400, description = "`Invalid cursor`, `limit must be between 1 and 1000`, `unknown event type: ...`.", body = crate::community::errors::ErrorEnvelope),
         (status = 401, response = crate::community::errors::Unauthorized),
-        (status = 403, description = "`Admin access required`.", body = crate::community::errors::ErrorEnvelope),
+        (status = 403, response = crate::community::errors::AdminRequired),
         (status = 410, description = "The cursor is older than the retention: events after it were pruned.", body = crate::community::errors::ErrorEnvelope),
         (status = 503, response = crate::community::errors::Unavailable),
     ),

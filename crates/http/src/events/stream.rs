@@ -37,7 +37,7 @@ const BATCH: usize = 500;
         (status = 200, description = "The stream.", content_type = "text/event-stream", body = String),
         (status = 400, description = "`Invalid cursor`, `unknown event type: ...`.", body = crate::community::errors::ErrorEnvelope),
         (status = 401, response = crate::community::errors::Unauthorized),
-        (status = 403, description = "`Admin access required`.", body = crate::community::errors::ErrorEnvelope),
+        (status = 403, response = crate::community::errors::AdminRequired),
         (status = 410, description = "The cursor is older than the retention.", body = crate::community::errors::ErrorEnvelope),
         (status = 503, response = crate::community::errors::Unavailable),
     ),
