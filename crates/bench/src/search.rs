@@ -63,6 +63,7 @@ pub fn run(backend: Backend, config: &Config) -> anyhow::Result<String> {
             banner_image_url: None,
             is_private: false,
             is_verified: false,
+            privacy: rookery_domain::GraphPrivacy::default(),
             posts_count: 0,
             created_at,
             updated_at: created_at,

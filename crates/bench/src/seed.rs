@@ -147,6 +147,7 @@ impl<'a> Importer<'a> {
                 banner_image_url: None,
                 is_private: false,
                 is_verified: false,
+                privacy: rookery_domain::GraphPrivacy::default(),
                 posts_count: 0,
                 created_at: self.created_at,
                 updated_at: self.created_at,

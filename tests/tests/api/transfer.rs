@@ -50,6 +50,12 @@ async fn a_graph_built_through_the_api_moves_whole() {
     let device =
         app.call(Method::POST, "/devices", &alice, Some(json!({ "token": "tok-a_1", "platform": "ios" }))).await;
     assert!(device.status.is_success(), "{device:?}");
+    // A mute and list audiences (issue 25) travel too.
+    let mute = json!({ "user_id": erin.id, "duration_secs": 86_400, "notifications": false });
+    assert_eq!(app.call(Method::POST, "/mute", &alice, Some(mute)).await.status, StatusCode::OK);
+    let audiences =
+        json!({ "followers_visibility": "followers", "following_visibility": "self", "counts_visible": false });
+    assert_eq!(app.call(Method::PATCH, "/profiles/me", &dave, Some(audiences)).await.status, StatusCode::OK);
     let gone = app.admin_call(Method::DELETE, &format!("/users/{}", frank.id), &admin, None).await;
     assert!(gone.status.is_success(), "{gone:?}");
 
@@ -59,7 +65,7 @@ async fn a_graph_built_through_the_api_moves_whole() {
     let source = app.database_url.clone();
     assert_eq!(rookery(args(&["export", "--output", &first, "--database-url", &source])).await, ExitCode::SUCCESS);
     let exported = std::fs::read_to_string(&first).unwrap();
-    for kind in ["account", "follow", "follow_request", "block", "notification", "device"] {
+    for kind in ["account", "follow", "follow_request", "block", "notification", "device", "mute"] {
         assert!(exported.contains(&format!(r#"{{"type":"{kind}","#)), "no {kind} in:\n{exported}");
     }
     for status in ["accepted", "declined", "pending"] {
@@ -68,6 +74,10 @@ async fn a_graph_built_through_the_api_moves_whole() {
     assert!(exported.contains(r#""read_at":"2"#), "a read notification:\n{exported}");
     assert!(exported.contains(r#""read_at":null"#), "an unread notification:\n{exported}");
     assert!(exported.contains(&format!(r#""id":"{}","username":"frank""#, frank.id)), "{exported}");
+    assert!(
+        exported.contains(r#""followers_visibility":"followers","following_visibility":"self","counts_visible":false"#),
+        "dave's audiences:\n{exported}"
+    );
 
     let (_target, target) = TestDatabase::create();
     assert_eq!(rookery(args(&["import", &first, "--strict", "--database-url", &target])).await, ExitCode::SUCCESS);

@@ -347,7 +347,7 @@ fn export_then_import_round_trips() {
         assert!(exported.lines().skip(5).all(|l| l.starts_with(r#"{"type":"follow","#)), "{exported}");
         assert!(exported.contains(r#""full_name":"carol Example","bio":"hi \"there\"","profile_image_url":null"#));
         assert!(exported.contains(
-            r#""is_private":true,"is_verified":false,"posts_count":3,"created_at":"2024-05-01T10:00:00.123456Z","updated_at":"2024-05-01T10:00:00.123456Z","deleted_at":null}"#
+            r#""is_private":true,"is_verified":false,"followers_visibility":"everyone","following_visibility":"everyone","counts_visible":true,"posts_count":3,"created_at":"2024-05-01T10:00:00.123456Z","updated_at":"2024-05-01T10:00:00.123456Z","deleted_at":null}"#
         ));
 
         let target = TestDb::new(to);

@@ -17,11 +17,13 @@ use rookery_domain::{AccountId, NotificationId, NotificationKind, RequestId, Req
 
 use crate::database::Database;
 use crate::maintenance::records::{
-    AccountRecord, BlockRecord, DeviceRecord, FollowRecord, NotificationRecord, PushRecord, QuotaRecord, Record,
-    RecordKind, RequestRecord,
+    AccountRecord, BlockRecord, DeviceRecord, FollowRecord, MuteRecord, NotificationRecord, PushRecord, QuotaRecord,
+    Record, RecordKind, RequestRecord,
 };
 use crate::maintenance::tally;
-use crate::schema::{accounts, blocks, devices, follow_quota, follow_requests, follows, notifications, push_outbox};
+use crate::schema::{
+    accounts, blocks, devices, follow_quota, follow_requests, follows, mutes, notifications, push_outbox,
+};
 use crate::sql_types::{DbTime, DbUuid};
 
 /// Where [`Database::export`] writes its pages, in [`RecordKind::ALL`] order.
@@ -74,6 +76,7 @@ struct AccountExportRow {
     created_at: DbTime,
     updated_at: DbTime,
     deleted_at: Option<DbTime>,
+    graph_privacy: i32,
 }
 
 impl From<AccountExportRow> for Record {
@@ -87,6 +90,7 @@ impl From<AccountExportRow> for Record {
             banner_image_url: row.banner_image_url,
             is_private: row.is_private,
             is_verified: row.is_verified,
+            privacy: crate::rows::unpack_privacy(row.graph_privacy),
             posts_count: row.posts_count,
             created_at: row.created_at.0,
             updated_at: row.updated_at.0,
@@ -133,6 +137,7 @@ pub(crate) trait ExportQueries {
     fn device_page(&mut self, after: Option<&Record>, limit: i64) -> Page;
     fn push_page(&mut self, after: Option<&Record>, limit: i64) -> Page;
     fn quota_page(&mut self, after: Option<&Record>, limit: i64) -> Page;
+    fn mute_page(&mut self, after: Option<&Record>, limit: i64) -> Page;
 }
 
 for_each_backend! {
@@ -310,6 +315,31 @@ impl ExportQueries {
             .map(|(owner, window_start, used)| Record::Quota(QuotaRecord { account_id: account(owner), window_start: window_start.0, used }))
             .collect())
     }
+
+    fn mute_page(&mut self, after: Option<&Record>, limit: i64) -> Page {
+        let mut query = mutes::table
+            .order((mutes::muter_id, mutes::muted_id))
+            .limit(limit)
+            .select((mutes::muter_id, mutes::muted_id, mutes::notifications, mutes::expires_at, mutes::created_at))
+            .into_boxed();
+        if let Some(Record::Mute(last)) = after {
+            let (muter, muted) = (DbUuid::from(last.muter_id), DbUuid::from(last.muted_id));
+            query = query.filter(mutes::muter_id.gt(muter).or(mutes::muter_id.eq(muter).and(mutes::muted_id.gt(muted))));
+        }
+        Ok(query
+            .load::<(DbUuid, DbUuid, bool, Option<DbTime>, DbTime)>(self)?
+            .into_iter()
+            .map(|(muter, muted, notifications, expires_at, created_at)| {
+                Record::Mute(MuteRecord {
+                    muter_id: account(muter),
+                    muted_id: account(muted),
+                    notifications,
+                    expires_at: expires_at.map(|at| at.0),
+                    created_at: created_at.0,
+                })
+            })
+            .collect())
+    }
 }
 }
 
@@ -345,6 +375,7 @@ fn page_of<C: ExportQueries>(
         RecordKind::Device => conn.device_page(after, limit)?,
         RecordKind::Push => conn.push_page(after, limit)?,
         RecordKind::Quota => conn.quota_page(after, limit)?,
+        RecordKind::Mute => conn.mute_page(after, limit)?,
     };
     let last = page.last().cloned();
     Ok((page, last))

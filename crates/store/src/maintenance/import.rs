@@ -267,6 +267,7 @@ impl ImportWrites {
                 accounts::banner_image_url.eq(record.banner_image_url.as_deref()),
                 accounts::is_private.eq(record.is_private),
                 accounts::is_verified.eq(record.is_verified),
+                accounts::graph_privacy.eq(crate::rows::pack_privacy(record.privacy)),
                 accounts::posts_count.eq(record.posts_count),
                 accounts::created_at.eq(db_time(record.created_at)),
                 accounts::updated_at.eq(db_time(record.updated_at)),

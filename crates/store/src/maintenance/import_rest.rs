@@ -16,7 +16,7 @@ use crate::database::Database;
 use crate::maintenance::import::{BatchOutcome, Skip, SkipReason, analyze_when_grown, sqlite_bulk};
 use crate::maintenance::records::{Record, RecordKind};
 use crate::maintenance::tally;
-use crate::schema::{accounts, blocks, devices, follow_quota, follow_requests, notifications, push_outbox};
+use crate::schema::{accounts, blocks, devices, follow_quota, follow_requests, mutes, notifications, push_outbox};
 use crate::sql_types::{DbUuid, db_time};
 
 /// Rows per multi-row INSERT: at most 7 columns, under SQLite's 32766 variables.
@@ -46,6 +46,7 @@ fn named(record: &Record) -> (Vec<AccountId>, bool) {
         Record::Notification(n) => (vec![n.recipient_id, n.actor_id], false),
         Record::Device(d) => (vec![d.account_id], false),
         Record::Quota(q) => (vec![q.account_id], true),
+        Record::Mute(m) => (vec![m.muter_id, m.muted_id], true),
         Record::Account(_) | Record::Follow(_) | Record::Push(_) => (Vec::new(), false),
     }
 }
@@ -205,6 +206,19 @@ impl ImportRest {
                         _ => None,
                     }).collect();
                     diesel::insert_into(follow_quota::table).values(values).on_conflict_do_nothing().execute(self)?
+                }
+                RecordKind::Mute => {
+                    let values: Vec<_> = chunk.iter().filter_map(|r| match r {
+                        Record::Mute(m) => Some((
+                            mutes::muter_id.eq(DbUuid::from(m.muter_id)),
+                            mutes::muted_id.eq(DbUuid::from(m.muted_id)),
+                            mutes::notifications.eq(m.notifications),
+                            mutes::expires_at.eq(m.expires_at.map(db_time)),
+                            mutes::created_at.eq(db_time(m.created_at)),
+                        )),
+                        _ => None,
+                    }).collect();
+                    diesel::insert_into(mutes::table).values(values).on_conflict_do_nothing().execute(self)?
                 }
                 RecordKind::Account | RecordKind::Follow => 0,
             };

@@ -3,7 +3,9 @@
 //! with their `deleted_at`: their ids stay taken, so a token still naming one cannot
 //! provision it anew on the other side.
 
-use rookery_domain::{AccountId, NotificationId, NotificationKind, RequestId, RequestStatus, Timestamp, Username};
+use rookery_domain::{
+    AccountId, GraphPrivacy, NotificationId, NotificationKind, RequestId, RequestStatus, Timestamp, Username,
+};
 use uuid::Uuid;
 
 /// An account's identity and profile.
@@ -25,6 +27,8 @@ pub struct AccountRecord {
     pub is_private: bool,
     /// The verified badge.
     pub is_verified: bool,
+    /// Who sees its lists and counts.
+    pub privacy: GraphPrivacy,
     /// Owned by the posting service; carried over as is. Never negative.
     pub posts_count: i64,
     /// When the account was created.
@@ -134,6 +138,21 @@ pub struct QuotaRecord {
     pub used: i32,
 }
 
+/// A mute, in force or expired (an expired one is kept as the store keeps it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MuteRecord {
+    /// Who mutes.
+    pub muter_id: AccountId,
+    /// Who is muted.
+    pub muted_id: AccountId,
+    /// Whether notifications from the muted account are silenced too.
+    pub notifications: bool,
+    /// When it ends by itself; `None` lasts until unmuted.
+    pub expires_at: Option<Timestamp>,
+    /// When it was made (or last changed).
+    pub created_at: Timestamp,
+}
+
 /// One row of any table, as export writes it and import reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Record {
@@ -153,6 +172,8 @@ pub enum Record {
     Push(PushRecord),
     /// A follow budget.
     Quota(QuotaRecord),
+    /// A mute.
+    Mute(MuteRecord),
 }
 
 /// The kinds of records, in the order export writes them and import applies a batch:
@@ -176,11 +197,13 @@ pub enum RecordKind {
     Push,
     /// [`QuotaRecord`].
     Quota,
+    /// [`MuteRecord`].
+    Mute,
 }
 
 impl RecordKind {
     /// Every kind, in export order.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Account,
         Self::Block,
         Self::Follow,
@@ -189,6 +212,7 @@ impl RecordKind {
         Self::Device,
         Self::Push,
         Self::Quota,
+        Self::Mute,
     ];
 
     /// The plural the reports use.
@@ -203,6 +227,7 @@ impl RecordKind {
             Self::Device => "devices",
             Self::Push => "queued pushes",
             Self::Quota => "follow quotas",
+            Self::Mute => "mutes",
         }
     }
 }
@@ -220,6 +245,7 @@ impl Record {
             Self::Device(_) => RecordKind::Device,
             Self::Push(_) => RecordKind::Push,
             Self::Quota(_) => RecordKind::Quota,
+            Self::Mute(_) => RecordKind::Mute,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The JSON Lines format of `rookery export` and `rookery import`: one object per
 //! line, its `"type"` naming the table (`account`, `block`, `follow`,
-//! `follow_request`, `notification`, `device`, `push`, `follow_quota`), ids as
+//! `follow_request`, `notification`, `device`, `push`, `follow_quota`, `mute`), ids as
 //! hyphenated UUIDs and instants as RFC 3339 UTC with up to microseconds.
 //! docs/operations.md describes it for users.
 
@@ -10,11 +10,12 @@ use std::io::Write;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rookery_domain::{
-    AccountId, DeviceToken, NotificationId, NotificationKind, Platform, RequestId, RequestStatus, Timestamp, Username,
+    AccountId, Audience, DeviceToken, GraphPrivacy, NotificationId, NotificationKind, Platform, RequestId,
+    RequestStatus, Timestamp, Username,
 };
 use rookery_store::maintenance::{
-    AccountRecord, BlockRecord, DeviceRecord, FollowRecord, NotificationRecord, PushRecord, QuotaRecord, Record,
-    RequestRecord,
+    AccountRecord, BlockRecord, DeviceRecord, FollowRecord, MuteRecord, NotificationRecord, PushRecord, QuotaRecord,
+    Record, RequestRecord,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -41,6 +42,9 @@ enum Out<'a> {
         banner_image_url: Option<&'a str>,
         is_private: bool,
         is_verified: bool,
+        followers_visibility: &'static str,
+        following_visibility: &'static str,
+        counts_visible: bool,
         posts_count: i64,
         created_at: String,
         updated_at: String,
@@ -92,6 +96,13 @@ enum Out<'a> {
         window_start: String,
         used: i32,
     },
+    Mute {
+        muter_id: Uuid,
+        muted_id: Uuid,
+        notifications: bool,
+        expires_at: Option<String>,
+        created_at: String,
+    },
 }
 
 fn line_of(record: &Record) -> Out<'_> {
@@ -105,6 +116,9 @@ fn line_of(record: &Record) -> Out<'_> {
             banner_image_url: a.banner_image_url.as_deref(),
             is_private: a.is_private,
             is_verified: a.is_verified,
+            followers_visibility: a.privacy.followers.as_str(),
+            following_visibility: a.privacy.following.as_str(),
+            counts_visible: a.privacy.counts_visible,
             posts_count: a.posts_count,
             created_at: rfc3339(a.created_at),
             updated_at: rfc3339(a.updated_at),
@@ -154,6 +168,13 @@ fn line_of(record: &Record) -> Out<'_> {
         Record::Quota(q) => {
             Out::FollowQuota { account_id: q.account_id.as_uuid(), window_start: rfc3339(q.window_start), used: q.used }
         }
+        Record::Mute(m) => Out::Mute {
+            muter_id: m.muter_id.as_uuid(),
+            muted_id: m.muted_id.as_uuid(),
+            notifications: m.notifications,
+            expires_at: opt_rfc3339(m.expires_at),
+            created_at: rfc3339(m.created_at),
+        },
     }
 }
 
@@ -181,6 +202,7 @@ pub fn describe(record: &Record) -> String {
         Record::Device(d) => format!("device {} of {}", d.token, d.account_id),
         Record::Push(p) => format!("push of {} to {}", p.notification_id, p.device_token),
         Record::Quota(q) => format!("follow_quota of {}", q.account_id),
+        Record::Mute(m) => format!("mute {} -> {}", m.muter_id, m.muted_id),
     }
 }
 
@@ -199,7 +221,17 @@ struct RawLine<'a> {
     banner_image_url: Option<String>,
     is_private: Option<bool>,
     is_verified: Option<bool>,
+    followers_visibility: Option<String>,
+    following_visibility: Option<String>,
+    counts_visible: Option<bool>,
     posts_count: Option<i64>,
+    #[serde(borrow)]
+    muter_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    muted_id: Option<Cow<'a, str>>,
+    notifications: Option<bool>,
+    #[serde(borrow)]
+    expires_at: Option<Cow<'a, str>>,
     #[serde(borrow)]
     follower_id: Option<Cow<'a, str>>,
     #[serde(borrow)]
@@ -340,6 +372,16 @@ pub fn parse(line: &[u8], now: Timestamp) -> Result<Record, LineError> {
             let id = account_id("id", raw.id.as_deref())?;
             let name = required("username", raw.username)?;
             let username = Username::parse(&name).map_err(|e| LineError::Username(format!("{name:?}: {e}")))?;
+            // Files from before list audiences existed carry none: everything visible.
+            let audience = |field: &'static str, raw: Option<String>| match raw {
+                None => Ok(Audience::Everyone),
+                Some(text) => Audience::parse(field, &text).map_err(|_| LineError::Value(field, text)),
+            };
+            let privacy = GraphPrivacy {
+                followers: audience("followers_visibility", raw.followers_visibility)?,
+                following: audience("following_visibility", raw.following_visibility)?,
+                counts_visible: raw.counts_visible.unwrap_or(true),
+            };
             Ok(Record::Account(AccountRecord {
                 id,
                 username,
@@ -349,6 +391,7 @@ pub fn parse(line: &[u8], now: Timestamp) -> Result<Record, LineError> {
                 banner_image_url: raw.banner_image_url,
                 is_private: raw.is_private.unwrap_or(false),
                 is_verified: raw.is_verified.unwrap_or(false),
+                privacy,
                 posts_count: raw.posts_count.unwrap_or(0),
                 created_at,
                 updated_at: instant("updated_at", raw.updated_at.as_deref())?.unwrap_or(created_at),
@@ -416,6 +459,18 @@ pub fn parse(line: &[u8], now: Timestamp) -> Result<Record, LineError> {
             }
             Ok(Record::Quota(QuotaRecord { account_id, window_start, used }))
         }
+        Some("mute") => {
+            let (muter_id, muted_id) =
+                pair(("muter_id", raw.muter_id.as_deref()), ("muted_id", raw.muted_id.as_deref()))?;
+            let expires_at = instant("expires_at", raw.expires_at.as_deref())?;
+            Ok(Record::Mute(MuteRecord {
+                muter_id,
+                muted_id,
+                notifications: raw.notifications.unwrap_or(true),
+                expires_at,
+                created_at,
+            }))
+        }
         other => Err(LineError::Type(other.map(str::to_owned))),
     }
 }
@@ -454,6 +509,11 @@ mod tests {
                 banner_image_url: None,
                 is_private: true,
                 is_verified: false,
+                privacy: GraphPrivacy {
+                    followers: Audience::Followers,
+                    following: Audience::OnlySelf,
+                    counts_visible: false,
+                },
                 posts_count: 7,
                 created_at: at(1_700_000_000_123_456),
                 updated_at: at(1_700_000_100_000_000),
@@ -492,6 +552,13 @@ mod tests {
                 created_at: now(),
             }),
             Record::Quota(QuotaRecord { account_id: a, window_start: now(), used: 3 }),
+            Record::Mute(MuteRecord {
+                muter_id: a,
+                muted_id: b,
+                notifications: false,
+                expires_at: Some(at(1_700_000_300_000_000)),
+                created_at: now(),
+            }),
         ];
         for record in &records {
             round_trip(record);
@@ -499,6 +566,10 @@ mod tests {
         let follow = round_trip(&records[2]);
         assert!(follow.starts_with(r#"{"type":"follow","follower_id":""#), "{follow}");
         assert!(follow.ends_with("\"created_at\":\"2023-11-14T22:13:20Z\"}\n"), "{follow}");
+        // A file from before list audiences existed reads as everything visible.
+        let old = format!(r#"{{"type":"account","id":"{a}","username":"ada","created_at":"2023-11-14T22:13:20Z"}}"#);
+        let Ok(Record::Account(account)) = parse(old.as_bytes(), now()) else { panic!("{old}") };
+        assert_eq!(account.privacy, GraphPrivacy::default());
     }
 
     #[test]
