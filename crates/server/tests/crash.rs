@@ -12,47 +12,16 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+#[path = "support/test_db.rs"]
+mod test_db;
+use test_db::Db;
+
 const SECRET: &str = "crash-test-secret-of-at-least-32-bytes";
 const BIN: &str = env!("CARGO_BIN_EXE_rookery");
 
-/// A database for one test: a SQLite file, or a PostgreSQL database dropped after.
-struct Db {
-    url: String,
-    _dir: tempfile::TempDir,
-    pg: Option<(String, String)>,
-}
-
 impl Db {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        if std::env::var("ROOKERY_TEST_DATABASE").as_deref() == Ok("postgres") {
-            use diesel::Connection;
-            use diesel::connection::SimpleConnection;
-            let admin = std::env::var("ROOKERY_TEST_POSTGRES_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-            let name = format!("rookery_crash_{}", uuid::Uuid::new_v4().simple());
-            diesel::PgConnection::establish(&admin).unwrap().batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-            let base = admin.rsplit_once('/').unwrap().0.to_owned();
-            return Self { url: format!("{base}/{name}"), _dir: dir, pg: Some((admin, name)) };
-        }
-        let url = format!("sqlite://{}", dir.path().join("crash.db").display());
-        Self { url, _dir: dir, pg: None }
-    }
-
     fn is_postgres(&self) -> bool {
         self.pg.is_some()
-    }
-}
-
-impl Drop for Db {
-    fn drop(&mut self) {
-        if let Some((admin, name)) = &self.pg {
-            use diesel::Connection;
-            use diesel::connection::SimpleConnection;
-            if let Ok(mut conn) = diesel::PgConnection::establish(admin) {
-                let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-            }
-        }
     }
 }
 
@@ -181,7 +150,7 @@ async fn following(base: &str, accounts: &[Account], a: usize, b: usize) -> bool
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sigkill_mid_load_loses_nothing_acknowledged() {
-    let db = Db::new();
+    let db = Db::new("crash");
     let server = Server::start(&db).await;
     let accounts = Arc::new(accounts(&db, &server, 12).await);
     let acks: Acknowledged = Arc::default();
@@ -215,7 +184,7 @@ async fn sigkill_mid_load_loses_nothing_acknowledged() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "PostgreSQL only: `make test-postgres` runs it"]
 async fn two_instances_under_conflicting_load_stay_consistent() {
-    let db = Db::new();
+    let db = Db::new("crash");
     assert!(
         db.is_postgres(),
         "run with ROOKERY_TEST_DATABASE=postgres: Several instances share a PostgreSQL; SQLite has one serving process."

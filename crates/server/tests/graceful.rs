@@ -13,31 +13,14 @@ use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use serde_json::json;
 
+#[path = "support/test_db.rs"]
+mod test_db;
+use test_db::Db;
+
 const SECRET: &str = "graceful-test-secret-of-at-least-32-bytes";
 const BIN: &str = env!("CARGO_BIN_EXE_rookery");
 
-/// A database for one test: a SQLite file, or a PostgreSQL database dropped after.
-struct Db {
-    url: String,
-    _dir: tempfile::TempDir,
-    pg: Option<(String, String)>,
-}
-
 impl Db {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        if std::env::var("ROOKERY_TEST_DATABASE").as_deref() == Ok("postgres") {
-            let admin = std::env::var("ROOKERY_TEST_POSTGRES_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-            let name = format!("rookery_graceful_{}", uuid::Uuid::new_v4().simple());
-            diesel::PgConnection::establish(&admin).unwrap().batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-            let base = admin.rsplit_once('/').unwrap().0.to_owned();
-            return Self { url: format!("{base}/{name}"), _dir: dir, pg: Some((admin, name)) };
-        }
-        let url = format!("sqlite://{}", dir.path().join("graceful.db").display());
-        Self { url, _dir: dir, pg: None }
-    }
-
     /// Holds the lock every follow needs until `release` says so: SQLite's write lock,
     /// or the follow tables on PostgreSQL. Returns once it is held.
     fn hold_lock(&self, release: mpsc::Receiver<()>) -> std::thread::JoinHandle<()> {
@@ -61,16 +44,6 @@ impl Db {
         });
         acquired.recv().unwrap();
         holder
-    }
-}
-
-impl Drop for Db {
-    fn drop(&mut self) {
-        if let Some((admin, name)) = &self.pg
-            && let Ok(mut conn) = diesel::PgConnection::establish(admin)
-        {
-            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-        }
     }
 }
 
@@ -169,7 +142,7 @@ async fn wait_in_flight(base: &str, n: usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sigterm_answers_every_request_in_flight() {
-    let db = Db::new();
+    let db = Db::new("graceful");
     let (mut server, base) = serve(&db, Stdio::null());
     wait_ready(&base).await;
     let accounts = provision(&base, 21).await;
@@ -220,7 +193,7 @@ async fn sigterm_answers_every_request_in_flight() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_closed_log_pipe_stops_neither_requests_nor_sigterm() {
-    let db = Db::new();
+    let db = Db::new("graceful");
     let (mut server, base) = serve(&db, Stdio::piped());
     // Read the first bytes of the log, then close the pipe, as `| head -3` does.
     let mut log = server.stderr.take().unwrap();
@@ -259,7 +232,7 @@ async fn a_closed_log_pipe_stops_neither_requests_nor_sigterm() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_grace_period_is_configurable_and_bounds_the_wait() {
-    let db = Db::new();
+    let db = Db::new("graceful");
     let (mut server, base) = serve_with(&db, Stdio::null(), "1");
     wait_ready(&base).await;
     let accounts = provision(&base, 2).await;
@@ -290,7 +263,7 @@ async fn the_grace_period_is_configurable_and_bounds_the_wait() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_log_pipe_nobody_reads_stops_nothing() {
-    let db = Db::new();
+    let db = Db::new("graceful");
     // stderr is a pipe that is never read: it fills after a few hundred lines.
     let (mut server, base) = serve(&db, Stdio::piped());
     let _unread = server.stderr.take().unwrap();
@@ -309,7 +282,7 @@ async fn a_log_pipe_nobody_reads_stops_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_second_signal_cuts_the_wait_short() {
-    let db = Db::new();
+    let db = Db::new("graceful");
     let (mut server, base) = serve(&db, Stdio::null());
     wait_ready(&base).await;
     let accounts = provision(&base, 2).await;

@@ -12,45 +12,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+#[path = "support/test_db.rs"]
+mod test_db;
+use test_db::Db;
+
 const SECRET: &str = "webhook-crash-secret-of-at-least-32-bytes";
 const BIN: &str = env!("CARGO_BIN_EXE_rookery");
-
-/// A SQLite file, or a PostgreSQL database dropped after.
-struct Db {
-    url: String,
-    _dir: tempfile::TempDir,
-    pg: Option<(String, String)>,
-}
-
-impl Db {
-    fn new() -> Self {
-        use diesel::Connection;
-        use diesel::connection::SimpleConnection;
-        let dir = tempfile::tempdir().unwrap();
-        if std::env::var("ROOKERY_TEST_DATABASE").as_deref() == Ok("postgres") {
-            let admin = std::env::var("ROOKERY_TEST_POSTGRES_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-            let name = format!("rookery_hookcrash_{}", uuid::Uuid::new_v4().simple());
-            diesel::PgConnection::establish(&admin).unwrap().batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-            let base = admin.rsplit_once('/').unwrap().0.to_owned();
-            return Self { url: format!("{base}/{name}"), _dir: dir, pg: Some((admin, name)) };
-        }
-        let url = format!("sqlite://{}", dir.path().join("hooks.db").display());
-        Self { url, _dir: dir, pg: None }
-    }
-}
-
-impl Drop for Db {
-    fn drop(&mut self) {
-        use diesel::Connection;
-        use diesel::connection::SimpleConnection;
-        if let Some((admin, name)) = &self.pg {
-            if let Ok(mut conn) = diesel::PgConnection::establish(admin) {
-                let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-            }
-        }
-    }
-}
 
 /// A receiver on a plain socket: records each request's `webhook-id`; while `hang` is
 /// set it never answers (and keeps the connection open), else it answers 200.
@@ -215,7 +182,7 @@ fn token(db: &Db, id: uuid::Uuid, admin: bool) -> String {
 
 #[test]
 fn sigkill_mid_delivery_redelivers_after_restart() {
-    let db = Db::new();
+    let db = Db::new("hookcrash");
     let receiver = Receiver::start();
     let server = Server::start(&db);
     let admin = token(&db, uuid::Uuid::now_v7(), true);
