@@ -272,7 +272,18 @@ impl Manager {
     fn open(&self) -> Result<DbConnection, diesel::r2d2::Error> {
         match &self.target {
             Target::Postgres(url) => {
-                PgConnection::establish(url).map(DbConnection::Postgres).map_err(diesel::r2d2::Error::ConnectionError)
+                let mut conn = PgConnection::establish(url).map_err(diesel::r2d2::Error::ConnectionError)?;
+                // Diesel prepares and caches statements, and after five runs PostgreSQL
+                // may switch a statement to a generic plan, costed once with the table
+                // sizes of that moment and kept until the table is next analyzed. A
+                // table that starts empty and fills fast (follow_quota, one row per
+                // account that ever followed: tens of thousands a minute when an
+                // account goes viral) kept a sequential scan planned when it was one
+                // page: every group commit then read the whole table, slower with each
+                // row, until autovacuum analyzed it (docs/benchmarks.md, the hot
+                // account). Planning each statement costs tens of microseconds.
+                conn.batch_execute("SET plan_cache_mode = force_custom_plan").map_err(diesel::r2d2::Error::QueryError)?;
+                Ok(DbConnection::Postgres(conn))
             }
             Target::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(path).map_err(diesel::r2d2::Error::ConnectionError)?;
@@ -635,5 +646,43 @@ mod tests {
         let error = manager.probe(Duration::from_secs(5)).unwrap_err().to_string();
         assert!(error.contains("/nonexistent-dir/r.db"), "{error}");
         assert!(started.elapsed() < Duration::from_secs(1));
+    }
+
+    #[derive(QueryableByName)]
+    struct PlanLine {
+        #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
+        line: String,
+    }
+
+    /// How a statement prepared while a table held one row is planned once the table
+    /// holds 20,000: the pitfall a pooled connection must not fall into.
+    fn plan_after_growth(conn: &mut PgConnection) -> String {
+        conn.batch_execute(
+            "CREATE TEMP TABLE growing (id uuid PRIMARY KEY, used int); \
+             INSERT INTO growing VALUES (gen_random_uuid(), 1); ANALYZE growing; \
+             PREPARE windows(uuid[]) AS SELECT * FROM growing WHERE id = ANY($1);",
+        )
+        .unwrap();
+        for _ in 0..6 {
+            conn.batch_execute("EXECUTE windows(ARRAY[gen_random_uuid()])").unwrap();
+        }
+        conn.batch_execute("INSERT INTO growing SELECT gen_random_uuid(), 1 FROM generate_series(1, 20000)").unwrap();
+        let plan: Vec<PlanLine> =
+            diesel::sql_query("EXPLAIN EXECUTE windows(ARRAY[gen_random_uuid()])").load(conn).unwrap();
+        plan.into_iter().map(|l| l.line).collect::<Vec<_>>().join("\n")
+    }
+
+    #[test]
+    #[ignore = "needs PostgreSQL: `make test-postgres` runs it, with ROOKERY_TEST_POSTGRES_URL"]
+    fn pooled_postgres_connections_replan_statements_as_tables_grow() {
+        let url = std::env::var("ROOKERY_TEST_POSTGRES_URL").expect("ROOKERY_TEST_POSTGRES_URL");
+        let mut plain = PgConnection::establish(&url).unwrap();
+        let stale = plan_after_growth(&mut plain);
+        assert!(stale.contains("Seq Scan"), "the pitfall no longer reproduces on a plain connection:\n{stale}");
+
+        let manager = Manager::new(Target::Postgres(url), Duration::from_secs(5));
+        let DbConnection::Postgres(mut pooled) = manager.open().unwrap() else { panic!("a PostgreSQL connection") };
+        let fresh = plan_after_growth(&mut pooled);
+        assert!(fresh.contains("Index Scan"), "a pooled connection kept the plan of a one-row table:\n{fresh}");
     }
 }
