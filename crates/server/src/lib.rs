@@ -2,6 +2,7 @@
 //! `main` and the black-box tests (which build the same [`Application`] on port 0).
 
 pub mod cli;
+pub mod housekeeping;
 pub mod keys;
 pub mod logging;
 pub mod push;

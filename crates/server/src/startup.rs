@@ -344,6 +344,7 @@ impl Application {
         let webhook_metrics = Arc::new(WebhookMetrics::default());
         tokio::spawn(crate::webhooks::worker::run(db.clone(), webhook_config, Arc::clone(&webhook_metrics)));
         tokio::spawn(deliver(Arc::clone(&hub), graph.clone(), events));
+        tokio::spawn(crate::housekeeping::run(db.clone()));
         let in_flight = InFlight::new();
         let verifier = web::Data::new(verifier);
         let state = HttpState {

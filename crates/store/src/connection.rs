@@ -282,7 +282,8 @@ impl Manager {
                 // page: every group commit then read the whole table, slower with each
                 // row, until autovacuum analyzed it (docs/benchmarks.md, the hot
                 // account). Planning each statement costs tens of microseconds.
-                conn.batch_execute("SET plan_cache_mode = force_custom_plan").map_err(diesel::r2d2::Error::QueryError)?;
+                conn.batch_execute("SET plan_cache_mode = force_custom_plan")
+                    .map_err(diesel::r2d2::Error::QueryError)?;
                 Ok(DbConnection::Postgres(conn))
             }
             Target::Sqlite(path) => {
