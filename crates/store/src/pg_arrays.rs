@@ -161,3 +161,53 @@ array_statement! {
         ")"
     }
 }
+
+array_statement! {
+    /// Queues one endpoint's deliveries of a fan-out, skipping twins, each leased until
+    /// its `leased_until` if it has one (its sender has it already); returns the ids
+    /// inserted.
+    InsertDeliveries -> Uuid {
+        "INSERT INTO webhook_deliveries \
+         (id, webhook_id, event_id, event_type, payload, status, attempts, next_attempt_at, leased_until, created_at) \
+         SELECT d.id, ",
+        webhook: Uuid = DbUuid,
+        ", d.event_id, d.kind, d.payload, 'pending', 0, ", now: Instant = DbTime,
+        ", d.leased_until, ", created_at: Instant = DbTime,
+        " FROM unnest(", ids: Array<Uuid> = Vec<DbUuid>,
+        ", ", event_ids: Array<Uuid> = Vec<DbUuid>,
+        ", ", kinds: Array<Text> = Vec<String>,
+        ", ", payloads: Array<Text> = Vec<String>,
+        ", ", leased_until: Array<Nullable<Instant>> = Vec<Option<DbTime>>;
+        ") AS d (id, event_id, kind, payload, leased_until) ON CONFLICT DO NOTHING RETURNING id"
+    }
+}
+
+array_statement! {
+    /// Takes up to `limit` due deliveries of enabled endpoints, skipping those another
+    /// sender holds, and leases them until `until`: one statement.
+    ClaimDeliveries -> (Uuid, Uuid, Text, Text, Uuid, Text, Integer) {
+        "WITH due AS (SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id AND w.enabled \
+         WHERE d.status = 'pending' AND d.next_attempt_at <= ", now: Instant = DbTime,
+        " AND (d.leased_until IS NULL OR d.leased_until < ", now_again: Instant = DbTime,
+        ") ORDER BY d.next_attempt_at LIMIT ", limit: BigInt = i64,
+        " FOR UPDATE OF d SKIP LOCKED) \
+         UPDATE webhook_deliveries d SET leased_until = ", until: Instant = DbTime;
+        " FROM due, webhooks w WHERE d.id = due.id AND w.id = d.webhook_id \
+         RETURNING d.id, d.webhook_id, w.url, w.secret, d.event_id, d.payload, d.attempts"
+    }
+}
+
+array_statement! {
+    /// Marks deliveries that landed, each with its status code, and starts their
+    /// endpoints' count of failures in a row afresh: one statement.
+    RecordDelivered {
+        "WITH done AS (UPDATE webhook_deliveries SET attempts = webhook_deliveries.attempts + 1, \
+         leased_until = NULL, status = 'delivered', last_status_code = d.code, last_error = NULL, \
+         next_attempt_at = NULL, delivered_at = ", at: Instant = DbTime,
+        " FROM unnest(", ids: Array<Uuid> = Vec<DbUuid>,
+        ", ", codes: Array<Integer> = Vec<i32>;
+        ") AS d (id, code) WHERE webhook_deliveries.id = d.id RETURNING webhook_deliveries.webhook_id) \
+         UPDATE webhooks SET consecutive_failures = 0 \
+         WHERE consecutive_failures <> 0 AND id IN (SELECT webhook_id FROM done)"
+    }
+}

@@ -405,6 +405,69 @@ fn deliveries_are_queued_and_claimed_once_postgres() {
     on_postgres(deliveries_are_queued_and_claimed_once);
 }
 
+/// A fan-out that leases hands its first deliveries straight to its sender: another
+/// instance's claim skips them until the lease lapses, and takes the rest; two
+/// instances fanning out at once hand each delivery to one of them.
+fn fanned_out_deliveries_come_leased(dbs: &[Database]) {
+    let s = service(&dbs[0]);
+    let hooks = events_service(&dbs[0]);
+    let a = account(&s, "ann", false);
+    let hook = hooks
+        .create_webhook(NewWebhook { url: "https://a.example/h".into(), events: vec!["*".into()], description: None })
+        .expect("webhook");
+    let mut fans = Vec::new();
+    for i in 0..12 {
+        let fan = account(&s, &format!("fan{i}"), false);
+        assert_eq!(follow(&s, fan, a), FollowOutcome::Followed);
+        fans.push(fan);
+    }
+    let now = chrono::Utc::now();
+    let lease = chrono::Duration::seconds(30);
+    let fanned: Vec<_> = thread::scope(|scope| {
+        let handles: Vec<_> = dbs
+            .iter()
+            .map(|db| scope.spawn(move || db.fan_out_leasing(1000, now, lease, 5).expect("fan out")))
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("fan-out thread")).collect()
+    });
+    // 12 accounts created and 12 follows, all wanted; one fan-out queued them all.
+    assert_eq!(fanned.iter().map(|f| f.queued).sum::<usize>(), 24);
+    let leased: Vec<_> = fanned.iter().flat_map(|f| f.leased.clone()).collect();
+    assert_eq!(leased.len(), 5, "only the first five come leased");
+    for delivery in &leased {
+        assert_eq!((delivery.webhook_id, delivery.attempts), (hook.id, 0));
+        assert!(delivery.secret.starts_with("whsec_"));
+        let envelope: serde_json::Value = serde_json::from_str(&delivery.payload).expect("an envelope");
+        assert_eq!(envelope["id"].as_str(), Some(delivery.event_id.to_string().as_str()));
+    }
+    let leased_ids: HashSet<Uuid> = leased.iter().map(|d| d.id).collect();
+    let claimed = dbs[dbs.len() - 1].claim_deliveries(now, lease, 100).expect("claim");
+    assert_eq!(claimed.len(), 19, "the claim takes the rest");
+    assert!(claimed.iter().all(|d| !leased_ids.contains(&d.id)), "and none of the leased ones");
+    // Once the lease lapses (a sender that died mid-send), they are claimed again.
+    let later = now + chrono::Duration::seconds(31);
+    let again = dbs[0].claim_deliveries(later, lease, 100).expect("claim after the lease");
+    let again: HashSet<Uuid> = again.iter().map(|d| d.id).collect();
+    assert!(leased_ids.is_subset(&again), "leased deliveries come back after their lease");
+    let landed: Vec<_> = leased.iter().map(|d| (d.id, AttemptOutcome::Delivered { status_code: 200 })).collect();
+    dbs[0].record_attempts(&landed, later, 50).expect("record");
+    let log = hooks.deliveries(hook.id, Some(rookery_domain::DeliveryStatus::Delivered), None, 100).expect("log");
+    assert_eq!(log.len(), 5);
+    assert!(log.iter().all(|d| d.attempts == 1 && d.last_status_code == Some(200) && d.delivered_at.is_some()));
+    assert_eq!(dbs[0].pending_deliveries().expect("depth"), 19);
+}
+
+#[test]
+fn fanned_out_deliveries_come_leased_sqlite() {
+    on_sqlite(fanned_out_deliveries_come_leased);
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: `make test-postgres` runs it, with ROOKERY_TEST_POSTGRES_URL"]
+fn fanned_out_deliveries_come_leased_postgres() {
+    on_postgres(fanned_out_deliveries_come_leased);
+}
+
 // ---------------------------------------------------------------------------------
 
 struct ScratchDatabase {
