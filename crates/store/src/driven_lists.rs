@@ -102,40 +102,60 @@ impl DrivenPages {
         if set.size > DRIVE_LIMIT || set.size.saturating_mul(DRIVE_RATIO) > list_size(owner, direction) {
             return Ok(None);
         }
-        // Each member's edge with the owner, found by primary key from the member's
-        // side in one statement: the probes run inside the database, not as thousands
-        // of bound ids (loading the set and sending it back cost ~10 ms at 5,000).
+        // Each member's edge with the owner, probed by primary key in one statement:
+        // the probes run inside the database, not as thousands of bound ids (loading
+        // the set and sending it back cost ~10 ms at 5,000). The probe is a scalar
+        // subquery, which PostgreSQL never turns into a join: as a join it hashed all
+        // of a star's million followers (0.5 s) instead of probing 5,000 edges.
         let member = diesel::alias!(follows as member);
-        let mut edges: Vec<(DbUuid, DbTime)> = match (set.side, direction) {
+        let probed: Vec<(DbUuid, Option<DbTime>)> = match (set.side, direction) {
             (Direction::Following, Direction::Followers) => member
-                .inner_join(follows::table.on(follows::follower_id.eq(member.field(follows::followee_id))))
                 .filter(member.field(follows::follower_id).eq(set.account))
-                .filter(follows::followee_id.eq(owner.id))
-                .filter(crate::planned::per_call())
-                .select((follows::follower_id, follows::created_at))
+                .select((
+                    member.field(follows::followee_id),
+                    follows::table
+                        .filter(follows::follower_id.eq(member.field(follows::followee_id)))
+                        .filter(follows::followee_id.eq(owner.id))
+                        .select(follows::created_at)
+                        .single_value(),
+                ))
                 .load(self)?,
             (Direction::Following, Direction::Following) => member
-                .inner_join(follows::table.on(follows::followee_id.eq(member.field(follows::followee_id))))
                 .filter(member.field(follows::follower_id).eq(set.account))
-                .filter(follows::follower_id.eq(owner.id))
-                .filter(crate::planned::per_call())
-                .select((follows::followee_id, follows::created_at))
+                .select((
+                    member.field(follows::followee_id),
+                    follows::table
+                        .filter(follows::follower_id.eq(owner.id))
+                        .filter(follows::followee_id.eq(member.field(follows::followee_id)))
+                        .select(follows::created_at)
+                        .single_value(),
+                ))
                 .load(self)?,
             (Direction::Followers, Direction::Followers) => member
-                .inner_join(follows::table.on(follows::follower_id.eq(member.field(follows::follower_id))))
                 .filter(member.field(follows::followee_id).eq(set.account))
-                .filter(follows::followee_id.eq(owner.id))
-                .filter(crate::planned::per_call())
-                .select((follows::follower_id, follows::created_at))
+                .select((
+                    member.field(follows::follower_id),
+                    follows::table
+                        .filter(follows::follower_id.eq(member.field(follows::follower_id)))
+                        .filter(follows::followee_id.eq(owner.id))
+                        .select(follows::created_at)
+                        .single_value(),
+                ))
                 .load(self)?,
             (Direction::Followers, Direction::Following) => member
-                .inner_join(follows::table.on(follows::followee_id.eq(member.field(follows::follower_id))))
                 .filter(member.field(follows::followee_id).eq(set.account))
-                .filter(follows::follower_id.eq(owner.id))
-                .filter(crate::planned::per_call())
-                .select((follows::followee_id, follows::created_at))
+                .select((
+                    member.field(follows::follower_id),
+                    follows::table
+                        .filter(follows::follower_id.eq(owner.id))
+                        .filter(follows::followee_id.eq(member.field(follows::follower_id)))
+                        .select(follows::created_at)
+                        .single_value(),
+                ))
                 .load(self)?,
         };
+        let mut edges: Vec<(DbUuid, DbTime)> =
+            probed.into_iter().filter_map(|(id, at)| at.map(|at| (id, at))).collect();
         let window = query.window;
         edges.retain(|(_, at)| {
             window.since.is_none_or(|since| at.0 > since) && window.until.is_none_or(|until| at.0 <= until)

@@ -49,6 +49,10 @@ fn stored_count(account: &AccountRow, direction: Direction) -> i64 {
     }
 }
 
+/// An account's relation to a viewer as one row: id, following, followed by, the
+/// newest request's status each way, blocking, blocked by.
+type RelationColumns = (DbUuid, bool, bool, Option<String>, Option<String>, bool, bool);
+
 /// List reads, written once for both backends.
 pub(crate) trait ListQueries {
     fn relations_of(&mut self, viewer: DbUuid, ids: &[DbUuid]) -> QueryResult<Vec<(AccountId, Relation)>>;
@@ -77,9 +81,14 @@ macro_rules! edges_of {
             .filter(accounts::deleted_at.is_null())
             .into_boxed();
         let reverse = diesel::alias!(follows as reverse_edge);
+        // Each probe is an `OFFSET 0` subquery (`planned::PROBE_EACH`): one primary-key
+        // probe per listed edge, as the LIMIT needs them.
         let reversed = || {
             diesel::dsl::exists(
-                reverse.filter(reverse.field($owner).eq($other)).filter(reverse.field($other).eq($owner_id)),
+                reverse
+                    .filter(reverse.field($owner).eq($other))
+                    .filter(reverse.field($other).eq($owner_id))
+                    .offset(crate::planned::PROBE_EACH),
             )
         };
         match $query.filter {
@@ -92,7 +101,8 @@ macro_rules! edges_of {
                 query = query.filter(diesel::dsl::exists(
                     reverse
                         .filter(reverse.field(follows::follower_id).eq(DbUuid::from(viewer)))
-                        .filter(reverse.field(follows::followee_id).eq($other)),
+                        .filter(reverse.field(follows::followee_id).eq($other))
+                        .offset(crate::planned::PROBE_EACH),
                 ));
             }
         }
@@ -192,7 +202,7 @@ impl ListQueries {
         let outgoing = diesel::alias!(follow_requests as outgoing);
         let incoming = diesel::alias!(follow_requests as incoming);
         let blocked_by = diesel::alias!(blocks as blocked_by);
-        let rows: Vec<(DbUuid, bool, bool, Option<String>, Option<String>, bool, bool)> = accounts::table
+        let rows: Vec<RelationColumns> = accounts::table
             .filter(accounts::id.eq_any(ids).and(accounts::deleted_at.is_null()))
             .select((
                 accounts::id,
@@ -300,9 +310,9 @@ impl ListQueries {
                 .filter(diesel::dsl::exists(
                     reverse
                         .filter(reverse.field(follows::follower_id).eq(follows::followee_id))
-                        .filter(reverse.field(follows::followee_id).eq(id)),
+                        .filter(reverse.field(follows::followee_id).eq(id))
+                        .offset(crate::planned::PROBE_EACH),
                 ))
-                .filter(crate::planned::per_call())
                 .count()
                 .get_result(self)
         } else {
@@ -311,9 +321,9 @@ impl ListQueries {
                 .filter(diesel::dsl::exists(
                     reverse
                         .filter(reverse.field(follows::follower_id).eq(id))
-                        .filter(reverse.field(follows::followee_id).eq(follows::follower_id)),
+                        .filter(reverse.field(follows::followee_id).eq(follows::follower_id))
+                        .offset(crate::planned::PROBE_EACH),
                 ))
-                .filter(crate::planned::per_call())
                 .count()
                 .get_result(self)
         }
@@ -331,9 +341,9 @@ impl ListQueries {
                 .filter(diesel::dsl::exists(
                     reverse
                         .filter(reverse.field(follows::follower_id).eq(follows::followee_id))
-                        .filter(reverse.field(follows::followee_id).eq(id)),
+                        .filter(reverse.field(follows::followee_id).eq(id))
+                        .offset(crate::planned::PROBE_EACH),
                 ))
-                .filter(crate::planned::per_call())
                 .count()
                 .get_result(self)
         } else {
@@ -342,9 +352,9 @@ impl ListQueries {
                 .filter(diesel::dsl::exists(
                     reverse
                         .filter(reverse.field(follows::follower_id).eq(viewer))
-                        .filter(reverse.field(follows::followee_id).eq(follows::follower_id)),
+                        .filter(reverse.field(follows::followee_id).eq(follows::follower_id))
+                        .offset(crate::planned::PROBE_EACH),
                 ))
-                .filter(crate::planned::per_call())
                 .count()
                 .get_result(self)
         }

@@ -116,6 +116,9 @@ fn pick_sample(newest: &[(DbUuid, i64)]) -> (Vec<DbUuid>, bool) {
     }
 }
 
+/// A candidate and how many of the viewer's followings follow it.
+type Candidate = (AccountRow, i64);
+
 /// Ranks candidates: more of the viewer's followings first, then more followers,
 /// then the smaller id.
 fn rank(a: &(AccountRow, i64), b: &(AccountRow, i64)) -> std::cmp::Ordering {
@@ -218,7 +221,7 @@ impl SuggestionQueries {
             // fewer followers than the viewer has followings in one statement, which
             // reads their followers (the most-followed would read millions); the others
             // each from the viewer's followings (`known_count`).
-            let (fewer, more): (Vec<&(AccountRow, i64)>, Vec<&(AccountRow, i64)>) =
+            let (fewer, more): (Vec<&Candidate>, Vec<&Candidate>) =
                 ranked.iter().partition(|(row, _)| row.followers_count <= following);
             let ids: Vec<DbUuid> = fewer.iter().map(|(row, _)| row.id).collect();
             let mine = diesel::alias!(follows as mine);
