@@ -392,6 +392,14 @@ pub fn run(backend: Backend, config: &Config, followers: usize) -> anyhow::Resul
     db.migrate().context("migrating")?;
     let seeded = seed(&db, followers, config)?;
     eprintln!("  graph queries: {}", seeded.note);
+    // For looking at plans by hand afterwards: the database outlives the run.
+    let keep = std::env::var_os("ROOKERY_BENCH_KEEP_GRAPH").is_some();
+    if keep {
+        eprintln!(
+            "  kept: {} (star {}, viewer {}, suggested {})",
+            scratch.url, seeded.star, seeded.viewer, seeded.suggested
+        );
+    }
     if backend == Backend::Postgres {
         let mut conn = PgConnection::establish(&scratch.url)?;
         conn.batch_execute("VACUUM ANALYZE")?;
@@ -516,7 +524,11 @@ pub fn run(backend: Backend, config: &Config, followers: usize) -> anyhow::Resul
     drop(raw);
     drop(graph);
     drop(db);
-    drop(scratch);
+    if keep {
+        std::mem::forget(scratch);
+    } else {
+        drop(scratch);
+    }
     let report = GraphReport { seeded: seeded.note, reads, known_followers, recall, single, bulk, connections };
     // Printed as soon as measured too: a later backend's failure loses nothing.
     let mut section = String::new();

@@ -21,8 +21,11 @@ use crate::sql_types::{DbTime, DbUuid};
 /// Most accounts a set may hold for a page to be driven from it.
 const DRIVE_LIMIT: i64 = 20_000;
 
-/// A set is used when it is at most this fraction (1 / n) of the list paged.
-const DRIVE_RATIO: i64 = 4;
+/// A set is used when it is at most this fraction (1 / n) of the list paged. Any set
+/// no larger than the list wins: the plain page must count its total too, and that
+/// count walks the smaller of the same two lists (`filtered_total`), so the driven
+/// page's one walk of the set is never more work than the plain page's scan plus it.
+const DRIVE_RATIO: i64 = 1;
 
 /// The set a filter keeps, as an account's list: whose, and which side.
 #[derive(Debug, Clone, Copy)]
@@ -99,31 +102,60 @@ impl DrivenPages {
         if set.size > DRIVE_LIMIT || set.size.saturating_mul(DRIVE_RATIO) > list_size(owner, direction) {
             return Ok(None);
         }
-        let members: Vec<DbUuid> = match set.side {
-            Direction::Following => {
-                follows::table.filter(follows::follower_id.eq(set.account)).select(follows::followee_id).load(self)?
-            }
-            Direction::Followers => {
-                follows::table.filter(follows::followee_id.eq(set.account)).select(follows::follower_id).load(self)?
-            }
+        // Each member's edge with the owner, probed by primary key in one statement:
+        // the probes run inside the database, not as thousands of bound ids (loading
+        // the set and sending it back cost ~10 ms at 5,000). The probe is a scalar
+        // subquery, which PostgreSQL never turns into a join: as a join it hashed all
+        // of a star's million followers (0.5 s) instead of probing 5,000 edges.
+        let member = diesel::alias!(follows as member);
+        let probed: Vec<(DbUuid, Option<DbTime>)> = match (set.side, direction) {
+            (Direction::Following, Direction::Followers) => member
+                .filter(member.field(follows::follower_id).eq(set.account))
+                .select((
+                    member.field(follows::followee_id),
+                    follows::table
+                        .filter(follows::follower_id.eq(member.field(follows::followee_id)))
+                        .filter(follows::followee_id.eq(owner.id))
+                        .select(follows::created_at)
+                        .single_value(),
+                ))
+                .load(self)?,
+            (Direction::Following, Direction::Following) => member
+                .filter(member.field(follows::follower_id).eq(set.account))
+                .select((
+                    member.field(follows::followee_id),
+                    follows::table
+                        .filter(follows::follower_id.eq(owner.id))
+                        .filter(follows::followee_id.eq(member.field(follows::followee_id)))
+                        .select(follows::created_at)
+                        .single_value(),
+                ))
+                .load(self)?,
+            (Direction::Followers, Direction::Followers) => member
+                .filter(member.field(follows::followee_id).eq(set.account))
+                .select((
+                    member.field(follows::follower_id),
+                    follows::table
+                        .filter(follows::follower_id.eq(member.field(follows::follower_id)))
+                        .filter(follows::followee_id.eq(owner.id))
+                        .select(follows::created_at)
+                        .single_value(),
+                ))
+                .load(self)?,
+            (Direction::Followers, Direction::Following) => member
+                .filter(member.field(follows::followee_id).eq(set.account))
+                .select((
+                    member.field(follows::follower_id),
+                    follows::table
+                        .filter(follows::follower_id.eq(owner.id))
+                        .filter(follows::followee_id.eq(member.field(follows::follower_id)))
+                        .select(follows::created_at)
+                        .single_value(),
+                ))
+                .load(self)?,
         };
-        // Each member's edge with the owner, by primary key.
-        let mut edges: Vec<(DbUuid, DbTime)> = Vec::new();
-        for chunk in members.chunks(10_000) {
-            let found: Vec<(DbUuid, DbTime)> = match direction {
-                Direction::Followers => follows::table
-                    .filter(follows::followee_id.eq(owner.id))
-                    .filter(follows::follower_id.eq_any(chunk))
-                    .select((follows::follower_id, follows::created_at))
-                    .load(self)?,
-                Direction::Following => follows::table
-                    .filter(follows::follower_id.eq(owner.id))
-                    .filter(follows::followee_id.eq_any(chunk))
-                    .select((follows::followee_id, follows::created_at))
-                    .load(self)?,
-            };
-            edges.extend(found);
-        }
+        let mut edges: Vec<(DbUuid, DbTime)> =
+            probed.into_iter().filter_map(|(id, at)| at.map(|at| (id, at))).collect();
         let window = query.window;
         edges.retain(|(_, at)| {
             window.since.is_none_or(|since| at.0 > since) && window.until.is_none_or(|until| at.0 <= until)

@@ -37,6 +37,7 @@ mod mutes;
 mod notifications;
 mod offload;
 mod pg_arrays;
+mod planned;
 mod pool;
 pub mod push;
 mod reconnect;

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use diesel::dsl::sql;
+use diesel::dsl::{exists, sql};
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable, Text};
 use rookery_domain::{
@@ -14,7 +14,7 @@ use rookery_domain::{
 
 use crate::driven_lists::DrivenPages;
 use crate::mutes::MuteQueries;
-use crate::rows::{AccountRow, RequestRow};
+use crate::rows::AccountRow;
 use crate::schema::{accounts, blocks, follow_requests, follows};
 use crate::sql_types::{DbTime, DbUuid, Instant, Uuid, db_time};
 
@@ -49,6 +49,10 @@ fn stored_count(account: &AccountRow, direction: Direction) -> i64 {
     }
 }
 
+/// An account's relation to a viewer as one row: id, following, followed by, the
+/// newest request's status each way, blocking, blocked by.
+type RelationColumns = (DbUuid, bool, bool, Option<String>, Option<String>, bool, bool);
+
 /// List reads, written once for both backends.
 pub(crate) trait ListQueries {
     fn relations_of(&mut self, viewer: DbUuid, ids: &[DbUuid]) -> QueryResult<Vec<(AccountId, Relation)>>;
@@ -77,9 +81,14 @@ macro_rules! edges_of {
             .filter(accounts::deleted_at.is_null())
             .into_boxed();
         let reverse = diesel::alias!(follows as reverse_edge);
+        // Each probe is an `OFFSET 0` subquery (`planned::PROBE_EACH`): one primary-key
+        // probe per listed edge, as the LIMIT needs them.
         let reversed = || {
             diesel::dsl::exists(
-                reverse.filter(reverse.field($owner).eq($other)).filter(reverse.field($other).eq($owner_id)),
+                reverse
+                    .filter(reverse.field($owner).eq($other))
+                    .filter(reverse.field($other).eq($owner_id))
+                    .offset(crate::planned::PROBE_EACH),
             )
         };
         match $query.filter {
@@ -92,7 +101,8 @@ macro_rules! edges_of {
                 query = query.filter(diesel::dsl::exists(
                     reverse
                         .filter(reverse.field(follows::follower_id).eq(DbUuid::from(viewer)))
-                        .filter(reverse.field(follows::followee_id).eq($other)),
+                        .filter(reverse.field(follows::followee_id).eq($other))
+                        .offset(crate::planned::PROBE_EACH),
                 ));
             }
         }
@@ -185,75 +195,66 @@ macro_rules! edge_page {
 for_each_backend! {
 impl ListQueries {
     fn relations_of(&mut self, viewer: DbUuid, ids: &[DbUuid]) -> QueryResult<Vec<(AccountId, Relation)>> {
-        let live: HashSet<DbUuid> = accounts::table
+        // One statement for the graph side (a few primary-key probes per account) and
+        // one for the mutes: every list page and profile asks, and on PostgreSQL each
+        // statement is a round trip.
+        let back = diesel::alias!(follows as back);
+        let outgoing = diesel::alias!(follow_requests as outgoing);
+        let incoming = diesel::alias!(follow_requests as incoming);
+        let blocked_by = diesel::alias!(blocks as blocked_by);
+        let rows: Vec<RelationColumns> = accounts::table
             .filter(accounts::id.eq_any(ids).and(accounts::deleted_at.is_null()))
-            .select(accounts::id)
-            .load::<DbUuid>(self)?
-            .into_iter()
-            .collect();
-        let following: HashSet<DbUuid> = follows::table
-            .filter(follows::follower_id.eq(viewer).and(follows::followee_id.eq_any(ids)))
-            .select(follows::followee_id)
-            .load::<DbUuid>(self)?
-            .into_iter()
-            .collect();
-        let followed_by: HashSet<DbUuid> = follows::table
-            .filter(follows::followee_id.eq(viewer).and(follows::follower_id.eq_any(ids)))
-            .select(follows::follower_id)
-            .load::<DbUuid>(self)?
-            .into_iter()
-            .collect();
-        let newest_first = (follow_requests::created_at.desc(), follow_requests::id.desc());
-        let mut outgoing: HashMap<DbUuid, RequestStatus> = HashMap::new();
-        for row in follow_requests::table
-            .filter(follow_requests::requester_id.eq(viewer).and(follow_requests::target_id.eq_any(ids)))
-            .order(newest_first)
-            .select(RequestRow::as_select())
-            .load(self)?
-        {
-            let target = row.target_id;
-            let status = row.into_domain().status;
-            outgoing.entry(target).or_insert(status);
+            .select((
+                accounts::id,
+                exists(follows::table.filter(follows::follower_id.eq(viewer).and(follows::followee_id.eq(accounts::id)))),
+                exists(
+                    back.filter(back.field(follows::follower_id).eq(accounts::id))
+                        .filter(back.field(follows::followee_id).eq(viewer)),
+                ),
+                outgoing
+                    .filter(outgoing.field(follow_requests::requester_id).eq(viewer))
+                    .filter(outgoing.field(follow_requests::target_id).eq(accounts::id))
+                    .order((outgoing.field(follow_requests::created_at).desc(), outgoing.field(follow_requests::id).desc()))
+                    .select(outgoing.field(follow_requests::status))
+                    .limit(1)
+                    .single_value(),
+                incoming
+                    .filter(incoming.field(follow_requests::requester_id).eq(accounts::id))
+                    .filter(incoming.field(follow_requests::target_id).eq(viewer))
+                    .order((incoming.field(follow_requests::created_at).desc(), incoming.field(follow_requests::id).desc()))
+                    .select(incoming.field(follow_requests::status))
+                    .limit(1)
+                    .single_value(),
+                exists(blocks::table.filter(blocks::blocker_id.eq(viewer).and(blocks::blocked_id.eq(accounts::id)))),
+                exists(
+                    blocked_by
+                        .filter(blocked_by.field(blocks::blocker_id).eq(accounts::id))
+                        .filter(blocked_by.field(blocks::blocked_id).eq(viewer)),
+                ),
+            ))
+            .load(self)?;
+        let mut found: HashMap<DbUuid, Relation> = HashMap::with_capacity(rows.len());
+        let status = |raw: Option<String>| raw.and_then(|s| RequestStatus::parse(&s));
+        for (id, is_following, follows_viewer, outgoing, incoming, is_blocking, is_blocked_by) in rows {
+            let relation = Relation {
+                is_self: false,
+                is_following,
+                follows_viewer,
+                request_status: status(outgoing),
+                incoming_request_status: status(incoming),
+                is_blocking,
+                is_blocked_by,
+                mute: None,
+            };
+            found.insert(id, relation);
         }
-        let mut incoming: HashMap<DbUuid, RequestStatus> = HashMap::new();
-        for row in follow_requests::table
-            .filter(follow_requests::target_id.eq(viewer).and(follow_requests::requester_id.eq_any(ids)))
-            .order(newest_first)
-            .select(RequestRow::as_select())
-            .load(self)?
-        {
-            let requester = row.requester_id;
-            let status = row.into_domain().status;
-            incoming.entry(requester).or_insert(status);
-        }
-        let blocking: HashSet<DbUuid> = blocks::table
-            .filter(blocks::blocker_id.eq(viewer).and(blocks::blocked_id.eq_any(ids)))
-            .select(blocks::blocked_id)
-            .load::<DbUuid>(self)?
-            .into_iter()
-            .collect();
-        let blocked_by: HashSet<DbUuid> = blocks::table
-            .filter(blocks::blocked_id.eq(viewer).and(blocks::blocker_id.eq_any(ids)))
-            .select(blocks::blocker_id)
-            .load::<DbUuid>(self)?
-            .into_iter()
-            .collect();
-        let mut muting = self.mutes_by(viewer, ids)?;
+        let mut muting = if found.is_empty() { HashMap::new() } else { self.mutes_by(viewer, ids)? };
         Ok(ids
             .iter()
-            .filter(|id| live.contains(id))
-            .map(|id| {
-                let relation = Relation {
-                    is_self: false,
-                    is_following: following.contains(id),
-                    follows_viewer: followed_by.contains(id),
-                    request_status: outgoing.get(id).copied(),
-                    incoming_request_status: incoming.get(id).copied(),
-                    is_blocking: blocking.contains(id),
-                    is_blocked_by: blocked_by.contains(id),
-                    mute: muting.remove(id),
-                };
-                (AccountId::from_uuid(id.0), relation)
+            .filter_map(|id| {
+                let mut relation = found.remove(id)?;
+                relation.mute = muting.remove(id);
+                Some((AccountId::from_uuid(id.0), relation))
             })
             .collect())
     }
@@ -309,7 +310,8 @@ impl ListQueries {
                 .filter(diesel::dsl::exists(
                     reverse
                         .filter(reverse.field(follows::follower_id).eq(follows::followee_id))
-                        .filter(reverse.field(follows::followee_id).eq(id)),
+                        .filter(reverse.field(follows::followee_id).eq(id))
+                        .offset(crate::planned::PROBE_EACH),
                 ))
                 .count()
                 .get_result(self)
@@ -319,7 +321,8 @@ impl ListQueries {
                 .filter(diesel::dsl::exists(
                     reverse
                         .filter(reverse.field(follows::follower_id).eq(id))
-                        .filter(reverse.field(follows::followee_id).eq(follows::follower_id)),
+                        .filter(reverse.field(follows::followee_id).eq(follows::follower_id))
+                        .offset(crate::planned::PROBE_EACH),
                 ))
                 .count()
                 .get_result(self)
@@ -338,7 +341,8 @@ impl ListQueries {
                 .filter(diesel::dsl::exists(
                     reverse
                         .filter(reverse.field(follows::follower_id).eq(follows::followee_id))
-                        .filter(reverse.field(follows::followee_id).eq(id)),
+                        .filter(reverse.field(follows::followee_id).eq(id))
+                        .offset(crate::planned::PROBE_EACH),
                 ))
                 .count()
                 .get_result(self)
@@ -348,7 +352,8 @@ impl ListQueries {
                 .filter(diesel::dsl::exists(
                     reverse
                         .filter(reverse.field(follows::follower_id).eq(viewer))
-                        .filter(reverse.field(follows::followee_id).eq(follows::follower_id)),
+                        .filter(reverse.field(follows::followee_id).eq(follows::follower_id))
+                        .offset(crate::planned::PROBE_EACH),
                 ))
                 .count()
                 .get_result(self)
