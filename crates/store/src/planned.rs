@@ -1,24 +1,14 @@
 //! Statements whose plans PostgreSQL must not choose blind.
 //!
-//! Diesel prepares a statement once per connection and PostgreSQL, after five runs,
-//! may settle on a generic plan that ignores the bound values: for a join between two
-//! accounts' lists, a hash join over the larger list (the first driven pages hashed all
-//! of a star's 100,000 followers, 60 ms, where probing its 5,000 followings took a
-//! few). A literal fragment keeps a statement out of Diesel's cache, so it runs as
-//! PostgreSQL's unnamed statement, planned at each bind with the values (~0.1-0.3 ms
-//! of planning). Even then a misestimate can pick the hash join, so the probes that
-//! must stay probes are subqueries PostgreSQL never turns into joins: scalar subqueries
+//! Rookery's PostgreSQL connections plan every statement with its bound values
+//! (`plan_cache_mode = force_custom_plan`, see `connection.rs`): a cached generic plan
+//! ignored them, and for a join between two accounts' lists hashed the larger list
+//! (the first driven pages hashed all of a star's 100,000 followers, 60 ms, where
+//! probing its 5,000 followings took a few). Even planned with the values a
+//! misestimate can pick the hash join, so the probes that must stay probes are
+//! subqueries PostgreSQL never turns into joins: scalar subqueries
 //! (`driven_lists`) and `EXISTS` with an `OFFSET` ([`PROBE_EACH`]). SQLite plans as
 //! before either way.
-
-use diesel::dsl::sql;
-use diesel::expression::SqlLiteral;
-use diesel::sql_types::Bool;
-
-/// `TRUE`, as a literal: filtering on it makes a statement planned per call.
-pub(crate) fn per_call() -> SqlLiteral<Bool> {
-    sql::<Bool>("TRUE")
-}
 
 /// The offset of an `EXISTS` probe that must stay one: PostgreSQL turns `(NOT) EXISTS`
 /// into a semi- or anti-join, and a bad row estimate then sorts or hashes all of a

@@ -230,7 +230,6 @@ impl SuggestionQueries {
                 .filter(follows::follower_id.eq_any(
                     mine.filter(mine.field(follows::follower_id).eq(viewer)).select(mine.field(follows::followee_id)),
                 ))
-                .filter(crate::planned::per_call())
                 .group_by(follows::followee_id)
                 .select((follows::followee_id, count_star()))
                 .load::<(DbUuid, i64)>(self)?
