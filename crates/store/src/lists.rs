@@ -15,7 +15,7 @@ use rookery_domain::{
 use crate::driven_lists::DrivenPages;
 use crate::mutes::MuteQueries;
 use crate::rows::AccountRow;
-use crate::schema::{accounts, blocks, follow_requests, follows};
+use crate::schema::{accounts, blocks, follow_requests, follows, mutual_follows};
 use crate::sql_types::{DbTime, DbUuid, Instant, Uuid, db_time};
 
 diesel::define_sql_function! {
@@ -63,54 +63,52 @@ pub(crate) trait ListQueries {
     fn known_count(&mut self, owner: &AccountRow, viewer: DbUuid) -> QueryResult<i64>;
 }
 
-/// The boxed query of one side of `owner`'s edges, joined to the listed accounts and
-/// narrowed by the query's search, relationship filter and time window, for both
-/// directions from one template: `$other` is the edge column naming the listed
-/// account, `$owner` the one naming the owner.
+/// The boxed query of one side of `owner`'s edges in `$table` (`follows`, or
+/// `mutual_follows` for the mutual lists), joined to the listed accounts and narrowed by
+/// the query's search, relationship filter and time window, for both directions from
+/// one template: `$other` is the edge column naming the listed account, `$owner` the
+/// one naming the owner.
 ///
-/// The relationship filters are (NOT) EXISTS probes of the edge table's primary key,
-/// so they compose with the keyset condition and the newest-first index scan: the
+/// The other relationship filters are (NOT) EXISTS probes of the edge table's primary
+/// key, so they compose with the keyset condition and the newest-first index scan: the
 /// "reverse" edge of a listed edge is the one between the same two accounts the other
 /// way (`owner -> other` on the followers list, `other -> owner` on the following
 /// list), and "followed by" probes `viewer -> other`.
 macro_rules! edges_of {
-    ($owner_id:expr, $query:expr, $other:path, $owner:path) => {{
-        let mut query = follows::table
-            .inner_join(accounts::table.on(accounts::id.eq($other)))
-            .filter($owner.eq($owner_id))
+    ($table:ident, $owner_id:expr, $query:expr, $other:ident, $owner:ident) => {{
+        let mut query = $table::table
+            .inner_join(accounts::table.on(accounts::id.eq($table::$other)))
+            .filter($table::$owner.eq($owner_id))
             .filter(accounts::deleted_at.is_null())
             .into_boxed();
         let reverse = diesel::alias!(follows as reverse_edge);
         // Each probe is an `OFFSET 0` subquery (`planned::PROBE_EACH`): one primary-key
         // probe per listed edge, as the LIMIT needs them.
-        let reversed = || {
-            diesel::dsl::exists(
-                reverse
-                    .filter(reverse.field($owner).eq($other))
-                    .filter(reverse.field($other).eq($owner_id))
-                    .offset(crate::planned::PROBE_EACH),
-            )
-        };
         match $query.filter {
-            None => {}
-            Some(ListFilter::Mutual) => query = query.filter(reversed()),
+            // The mutual lists walk `mutual_follows`: the table is the filter.
+            None | Some(ListFilter::Mutual) => {}
             Some(ListFilter::NotFollowedBack | ListFilter::NotFollowingBack) => {
-                query = query.filter(diesel::dsl::not(reversed()));
+                query = query.filter(diesel::dsl::not(diesel::dsl::exists(
+                    reverse
+                        .filter(reverse.field(follows::$owner).eq($table::$other))
+                        .filter(reverse.field(follows::$other).eq($owner_id))
+                        .offset(crate::planned::PROBE_EACH),
+                )));
             }
             Some(ListFilter::FollowedBy(viewer)) => {
                 query = query.filter(diesel::dsl::exists(
                     reverse
                         .filter(reverse.field(follows::follower_id).eq(DbUuid::from(viewer)))
-                        .filter(reverse.field(follows::followee_id).eq($other))
+                        .filter(reverse.field(follows::followee_id).eq($table::$other))
                         .offset(crate::planned::PROBE_EACH),
                 ));
             }
         }
         if let Some(since) = $query.window.since {
-            query = query.filter(follows::created_at.gt(db_time(since)));
+            query = query.filter($table::created_at.gt(db_time(since)));
         }
         if let Some(until) = $query.window.until {
-            query = query.filter(follows::created_at.le(db_time(until)));
+            query = query.filter($table::created_at.le(db_time(until)));
         }
         if let Some(search) = $query.search.as_ref() {
             let pattern = prefix_pattern(search);
@@ -132,9 +130,9 @@ const DEFERRED_JOIN_FROM: i64 = 500;
 /// `(created_at, other)` row value, which the `(owner, created_at DESC, other)` index
 /// serves directly on both backends.
 macro_rules! edge_page {
-    ($conn:expr, $owner_id:expr, $query:expr, $other:path, $owner:path, $other_sql:literal) => {{
-        let base = || edges_of!($owner_id, $query, $other, $owner);
-        let ordered = base().order((follows::created_at.desc(), $other.desc()));
+    ($conn:expr, $table:ident, $owner_id:expr, $query:expr, $other:ident, $owner:ident) => {{
+        let base = || edges_of!($table, $owner_id, $query, $other, $owner);
+        let ordered = base().order(($table::created_at.desc(), $table::$other.desc()));
         let (rows, size): (Vec<(AccountRow, DbTime)>, i64) = match $query.paging {
             Paging::Offset(page) => {
                 // A deep page without a search picks its edges on the owner's index alone
@@ -146,20 +144,20 @@ macro_rules! edge_page {
                 // form anew on each call (~0.5 ms), more than skipping a few hundred joined
                 // rows costs.
                 let from_offset = if !$query.is_narrowed() && page.offset() >= DEFERRED_JOIN_FROM {
-                    let edge = diesel::alias!(follows as picked_edge);
+                    let edge = diesel::alias!($table as picked_edge);
                     let picked = edge
-                        .filter(edge.field($owner).eq($owner_id))
-                        .order((edge.field(follows::created_at).desc(), edge.field($other).desc()))
+                        .filter(edge.field($table::$owner).eq($owner_id))
+                        .order((edge.field($table::created_at).desc(), edge.field($table::$other).desc()))
                         .limit(page.limit() + 1)
                         .offset(page.offset())
-                        .select(edge.field($other));
-                    ordered.filter($other.eq_any(picked))
+                        .select(edge.field($table::$other));
+                    ordered.filter($table::$other.eq_any(picked))
                 } else {
                     ordered.offset(page.offset())
                 };
                 let rows = from_offset
                     .limit(page.limit() + 1)
-                    .select((AccountRow::as_select(), follows::created_at))
+                    .select((AccountRow::as_select(), $table::created_at))
                     .load($conn)?;
                 (rows, page.limit())
             }
@@ -167,16 +165,24 @@ macro_rules! edge_page {
                 let mut ordered = ordered;
                 if let Some(Cursor { at, id }) = after {
                     ordered = ordered.filter(
-                        sql::<Bool>(concat!("(follows.created_at, ", $other_sql, ") < ("))
-                            .bind::<Instant, _>(db_time(at))
-                            .sql(", ")
-                            .bind::<Uuid, _>(DbUuid::from(id))
-                            .sql(")"),
+                        sql::<Bool>(concat!(
+                            "(",
+                            stringify!($table),
+                            ".created_at, ",
+                            stringify!($table),
+                            ".",
+                            stringify!($other),
+                            ") < ("
+                        ))
+                        .bind::<Instant, _>(db_time(at))
+                        .sql(", ")
+                        .bind::<Uuid, _>(DbUuid::from(id))
+                        .sql(")"),
                     );
                 }
                 let rows = ordered
                     .limit(i64::from(limit) + 1)
-                    .select((AccountRow::as_select(), follows::created_at))
+                    .select((AccountRow::as_select(), $table::created_at))
                     .load($conn)?;
                 (rows, i64::from(limit))
             }
@@ -264,13 +270,12 @@ impl ListQueries {
         if let Some(page) = self.driven_page(&owner_row, direction, query)? {
             return Ok(page);
         }
-        let (mut rows, size, total) = match direction {
-            Direction::Followers => {
-                edge_page!(self, owner, query, follows::follower_id, follows::followee_id, "follows.follower_id")
-            }
-            Direction::Following => {
-                edge_page!(self, owner, query, follows::followee_id, follows::follower_id, "follows.followee_id")
-            }
+        let mutual = query.filter == Some(ListFilter::Mutual);
+        let (mut rows, size, total) = match (direction, mutual) {
+            (Direction::Followers, false) => edge_page!(self, follows, owner, query, follower_id, followee_id),
+            (Direction::Following, false) => edge_page!(self, follows, owner, query, followee_id, follower_id),
+            (Direction::Followers, true) => edge_page!(self, mutual_follows, owner, query, follower_id, followee_id),
+            (Direction::Following, true) => edge_page!(self, mutual_follows, owner, query, followee_id, follower_id),
         };
         let total = match (total, query.filter) {
             (Some(total), _) => total,
@@ -289,9 +294,9 @@ impl ListQueries {
     }
 
     fn filtered_total(&mut self, owner: &AccountRow, direction: Direction, filter: ListFilter) -> QueryResult<i64> {
-        // Exact without counting a million edges: the mutuals are counted on the
-        // owner's smaller side, and each "not back" set is its list less the mutuals
-        // (both ends of an edge are live, so the stored counts are the lists' sizes).
+        // Exact without counting a million edges: the mutuals are the owner's rows of
+        // `mutual_follows`, and each "not back" set is its list less the mutuals (both
+        // ends of an edge are live, so the stored counts are the lists' sizes).
         Ok(match filter {
             ListFilter::Mutual => self.mutual_count(owner)?,
             ListFilter::NotFollowedBack | ListFilter::NotFollowingBack => {
@@ -302,31 +307,8 @@ impl ListQueries {
     }
 
     fn mutual_count(&mut self, owner: &AccountRow) -> QueryResult<i64> {
-        let id = owner.id;
-        let reverse = diesel::alias!(follows as reverse_edge);
-        if owner.following_count <= owner.followers_count {
-            follows::table
-                .filter(follows::follower_id.eq(id))
-                .filter(diesel::dsl::exists(
-                    reverse
-                        .filter(reverse.field(follows::follower_id).eq(follows::followee_id))
-                        .filter(reverse.field(follows::followee_id).eq(id))
-                        .offset(crate::planned::PROBE_EACH),
-                ))
-                .count()
-                .get_result(self)
-        } else {
-            follows::table
-                .filter(follows::followee_id.eq(id))
-                .filter(diesel::dsl::exists(
-                    reverse
-                        .filter(reverse.field(follows::follower_id).eq(id))
-                        .filter(reverse.field(follows::followee_id).eq(follows::follower_id))
-                        .offset(crate::planned::PROBE_EACH),
-                ))
-                .count()
-                .get_result(self)
-        }
+        // The owner's side of its mutual pairs, counted on `mutual_follows`' primary key.
+        mutual_follows::table.filter(mutual_follows::follower_id.eq(owner.id)).count().get_result(self)
     }
 
     fn known_count(&mut self, owner: &AccountRow, viewer: DbUuid) -> QueryResult<i64> {

@@ -164,9 +164,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{Instant, Uuid};
+
+    /// The follows whose reverse edge exists, copies of their `follows` rows, kept by
+    /// the database's triggers (migration `mutual_follows`); nothing writes it directly.
+    mutual_follows (follower_id, followee_id) {
+        follower_id -> Uuid,
+        followee_id -> Uuid,
+        created_at -> Instant,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     follows,
+    mutual_follows,
     follow_requests,
     blocks,
     notifications,

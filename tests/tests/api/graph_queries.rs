@@ -536,3 +536,71 @@ async fn filters_driven_from_a_small_set_page_and_count_like_the_scan() {
         (vec!["fan39".to_owned(), "fan07".to_owned(), "fan01".to_owned()], json!(3))
     );
 }
+
+/// Every way an edge comes or goes keeps the mutual lists (a table of their own, kept
+/// by the database's triggers) equal to the followers the owner follows back.
+#[tokio::test]
+async fn mutual_lists_follow_every_path_that_adds_or_removes_an_edge() {
+    let app = spawn_app().await;
+    let owner = app.user("owner").await;
+    let [ann, ben, cat, dan, eve, gus, hal] = [
+        app.user("ann").await,
+        app.user("ben").await,
+        app.user("cat").await,
+        app.user("dan").await,
+        app.user("eve").await,
+        app.user("gus").await,
+        app.user("hal").await,
+    ];
+    let fay = app.private_user("fay").await;
+    let admin = app.admin("root").await;
+    for fan in [&ann, &ben, &cat, &dan, &eve, &fay, &gus, &hal] {
+        follows(&app, &[(fan, &owner)]).await;
+    }
+    // Followed back one by one, by an accepted request (fay is private), and in a batch.
+    follows(&app, &[(&owner, &ann), (&owner, &ben), (&owner, &cat), (&owner, &dan), (&owner, &eve)]).await;
+    app.follow(&owner, &fay).await;
+    let request = app.received_request_id(&fay).await;
+    let accepted = app.call(Method::POST, &format!("/follow-requests/accept/{request}"), &fay, None).await;
+    assert_eq!(accepted.status, StatusCode::OK, "{accepted:?}");
+    let batch = json!({ "user_ids": [gus.id, hal.id] });
+    let reply = app.call(Method::POST, "/follow/batch", &owner, Some(batch)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    let mutual = list(&app, &owner, &owner, "followers", "filter=mutual").await;
+    assert_eq!(names(&mutual), ["hal", "gus", "fay", "eve", "dan", "cat", "ben", "ann"]);
+    assert_eq!(mutual.data()["total"], 8);
+
+    // Then undone every way: ben unfollows, owner removes cat, owner blocks dan, eve's
+    // account is deleted, owner unfollows hal in a batch.
+    assert_eq!(app.unfollow(&ben, &owner).await.status, StatusCode::OK);
+    let removed = app.call(Method::DELETE, &format!("/followers/{}", cat.id), &owner, None).await;
+    assert_eq!(removed.status, StatusCode::OK, "{removed:?}");
+    let blocked = app.call(Method::POST, "/block", &owner, Some(json!({ "user_id": dan.id }))).await;
+    assert_eq!(blocked.status, StatusCode::OK, "{blocked:?}");
+    app.admin_call(Method::DELETE, &format!("/users/{}", eve.id), &admin, None).await;
+    let batch = json!({ "user_ids": [hal.id] });
+    assert_eq!(app.call(Method::POST, "/unfollow/batch", &owner, Some(batch)).await.status, StatusCode::OK);
+
+    let mutual = list(&app, &owner, &owner, "followers", "filter=mutual").await;
+    assert_eq!(
+        (names(&mutual), mutual.data()["total"].clone()),
+        (vec!["gus".into(), "fay".into(), "ann".into()], json!(3))
+    );
+    // The following side, in the order owner followed them.
+    let mutual_following = list(&app, &owner, &owner, "following", "filter=mutual").await;
+    assert_eq!(names(&mutual_following), ["gus", "fay", "ann"]);
+    assert_eq!(mutual_following.data()["total"], 3);
+    let not_back = list(&app, &owner, &owner, "followers", "filter=not_followed_back").await;
+    assert_eq!((names(&not_back), not_back.data()["total"].clone()), (vec!["hal".into()], json!(1)));
+    // Owner still follows ben (who unfollowed) and cat (whom it removed).
+    let not_following_back = list(&app, &owner, &owner, "following", "filter=not_following_back").await;
+    assert_eq!(names(&not_following_back), ["cat", "ben"]);
+    assert_eq!(not_following_back.data()["total"], 2);
+    // Each side sees the other: ann's mutuals are owner.
+    let theirs = list(&app, &ann, &ann, "followers", "filter=mutual").await;
+    assert_eq!((names(&theirs), theirs.data()["total"].clone()), (vec!["owner".into()], json!(1)));
+    // And a follow back made again counts again.
+    follows(&app, &[(&ben, &owner)]).await;
+    let mutual = list(&app, &owner, &owner, "followers", "filter=mutual&limit=2").await;
+    assert_eq!((names(&mutual), mutual.data()["total"].clone()), (vec!["ben".into(), "gus".into()], json!(4)));
+}

@@ -485,6 +485,37 @@ fn repair_removes_edges_of_deleted_accounts_and_across_blocks() {
     }
 }
 
+#[test]
+fn import_fills_the_mutual_edges_and_check_repairs_them_when_edited_by_hand() {
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let fixture = fixture();
+        db.import(&fixture.write(&db));
+        // alice and bob follow each other, as do alice and carol: four mutual edges,
+        // written by the triggers as the import inserted the follows.
+        let mut sql = db.connect();
+        assert_eq!(sql.number("SELECT COUNT(*) AS n FROM mutual_follows"), 4, "{backend:?}");
+        assert_eq!(db.rookery(&["check"]).status.code(), Some(0));
+
+        // One mutual edge lost and one made up, around the triggers.
+        let (alice, bob, erin) = (sql.uuid(fixture.alice), sql.uuid(fixture.bob), sql.uuid(fixture.erin));
+        let now = sql.now();
+        sql.execute(&format!("DELETE FROM mutual_follows WHERE follower_id = {alice} AND followee_id = {bob}"));
+        sql.execute(&format!(
+            "INSERT INTO mutual_follows (follower_id, followee_id, created_at) VALUES ({erin}, {bob}, {now})"
+        ));
+        let drift = db.rookery(&["check"]);
+        assert_eq!(drift.status.code(), Some(1), "{backend:?}: {}", describe(&drift));
+        let report = String::from_utf8(drift.stdout).unwrap();
+        assert!(report.contains("violation: 2 mutual edges out of step with the follows"), "{backend:?}: {report}");
+
+        let repair = db.rookery(&["check", "--repair"]);
+        assert_eq!(repair.status.code(), Some(0), "{backend:?}: {}", describe(&repair));
+        assert_eq!(db.rookery(&["check"]).status.code(), Some(0));
+        assert_eq!(sql.number("SELECT COUNT(*) AS n FROM mutual_follows"), 4, "{backend:?}");
+    }
+}
+
 /// Decodes unpadded base64url, as JWT segments are written.
 fn base64url(text: &str) -> Vec<u8> {
     let value = |c: u8| -> u32 {

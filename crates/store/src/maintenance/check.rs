@@ -57,6 +57,10 @@ pub struct IntegrityReport {
     pub pending_requests_across_blocks: u64,
     /// Ordered pairs with more than one pending request.
     pub duplicate_pending_pairs: u64,
+    /// Rows of `mutual_follows` that are not a mutual edge as `follows` holds it, and
+    /// mutual edges missing from it (the triggers keep it; only a hand edit of either
+    /// table, or a trigger dropped, leaves any).
+    pub mutual_drift: u64,
 }
 
 impl IntegrityReport {
@@ -69,7 +73,7 @@ impl IntegrityReport {
     /// The violations other than count drift, each with a line of text that names it
     /// and how many were found.
     #[must_use]
-    pub fn violations(&self) -> [(&'static str, u64); 8] {
+    pub fn violations(&self) -> [(&'static str, u64); 9] {
         [
             ("accounts with a negative count", self.negative_counts),
             ("self-follows", self.self_follows),
@@ -79,6 +83,7 @@ impl IntegrityReport {
             ("edges across a block", self.edges_across_blocks),
             ("pending requests across a block", self.pending_requests_across_blocks),
             ("pairs with more than one pending request", self.duplicate_pending_pairs),
+            ("mutual edges out of step with the follows", self.mutual_drift),
         ]
     }
 }
@@ -132,6 +137,16 @@ const PENDING_ACROSS_BLOCKS: &str = "SELECT COUNT(*) AS n FROM follow_requests W
 const DUPLICATE_PENDING: &str = "SELECT COUNT(*) AS n FROM (SELECT requester_id, target_id FROM follow_requests \
      WHERE status = 'pending' GROUP BY requester_id, target_id HAVING COUNT(*) > 1) d";
 
+// A stored mutual edge must be a follow (of the same time) whose reverse exists; a
+// follow whose reverse exists must be stored.
+const MUTUAL_STALE: &str = "SELECT COUNT(*) AS n FROM mutual_follows m WHERE NOT EXISTS \
+     (SELECT 1 FROM follows f WHERE f.follower_id = m.follower_id AND f.followee_id = m.followee_id \
+         AND f.created_at = m.created_at) \
+     OR NOT EXISTS (SELECT 1 FROM follows r WHERE r.follower_id = m.followee_id AND r.followee_id = m.follower_id)";
+const MUTUAL_MISSING: &str = "SELECT COUNT(*) AS n FROM follows f WHERE EXISTS \
+     (SELECT 1 FROM follows r WHERE r.follower_id = f.followee_id AND r.followee_id = f.follower_id) \
+     AND NOT EXISTS (SELECT 1 FROM mutual_follows m WHERE m.follower_id = f.follower_id AND m.followee_id = f.followee_id)";
+
 const DELETE_SELF_FOLLOWS: &str = "DELETE FROM follows WHERE follower_id = followee_id";
 const DELETE_EDGES_TOUCHING_DELETED: &str = "DELETE FROM follows WHERE \
      follower_id IN (SELECT id FROM accounts WHERE deleted_at IS NOT NULL) \
@@ -149,6 +164,10 @@ const DELETE_DUPLICATE_PENDING: &str = "DELETE FROM follow_requests WHERE status
      AND EXISTS (SELECT 1 FROM follow_requests o WHERE o.status = 'pending' \
          AND o.requester_id = follow_requests.requester_id AND o.target_id = follow_requests.target_id \
          AND o.id < follow_requests.id)";
+const CLEAR_MUTUALS: &str = "DELETE FROM mutual_follows";
+const REBUILD_MUTUALS: &str = "INSERT INTO mutual_follows (follower_id, followee_id, created_at) \
+     SELECT f.follower_id, f.followee_id, f.created_at FROM follows f WHERE EXISTS \
+     (SELECT 1 FROM follows r WHERE r.follower_id = f.followee_id AND r.followee_id = f.follower_id)";
 const DELETE_BLOCKS_TOUCHING_DELETED: &str = "DELETE FROM blocks WHERE \
      blocker_id IN (SELECT id FROM accounts WHERE deleted_at IS NOT NULL) \
      OR blocked_id IN (SELECT id FROM accounts WHERE deleted_at IS NOT NULL)";
@@ -214,6 +233,7 @@ impl IntegrityQueries {
             edges_across_blocks: self.count_rows(EDGES_ACROSS_BLOCKS)?,
             pending_requests_across_blocks: self.count_rows(PENDING_ACROSS_BLOCKS)?,
             duplicate_pending_pairs: self.count_rows(DUPLICATE_PENDING)?,
+            mutual_drift: self.count_rows(MUTUAL_STALE)? + self.count_rows(MUTUAL_MISSING)?,
         })
     }
 
@@ -228,6 +248,10 @@ impl IntegrityQueries {
             requests_removed += self.statement(sql)?;
         }
         let blocks_removed = self.statement(DELETE_BLOCKS_TOUCHING_DELETED)?;
+        // Rebuilt from the edges that are left (the triggers kept it through the
+        // deletes above; this restores it when something went around them).
+        self.statement(CLEAR_MUTUALS)?;
+        self.statement(REBUILD_MUTUALS)?;
         // Last, so the counts describe the edges that are left.
         let counts = self.recompute_counts()?;
         Ok(RepairSummary { edges_removed, requests_removed, blocks_removed, counts })
@@ -239,7 +263,8 @@ impl Database {
     /// Verifies every invariant of the graph on one snapshot: counts equal to the
     /// edges for every live account, nothing of a deleted account left, no edge or
     /// pending request across a block, one pending request per pair at most, no
-    /// self-follow, no negative count. Changes nothing.
+    /// self-follow, no negative count, the mutual edges as the follows make them.
+    /// Changes nothing.
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] when the database is busy, else
@@ -251,7 +276,8 @@ impl Database {
     /// Restores every invariant [`Database::check`] verifies, in one write
     /// transaction: removes self-follows, the edges, requests and blocks of deleted
     /// accounts, edges and pending requests across blocks and duplicate pending
-    /// requests, then recomputes every account's counts. Edge writes wait meanwhile.
+    /// requests, rebuilds the mutual edges, then recomputes every account's counts.
+    /// Edge writes wait meanwhile.
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] when the database is busy, else
