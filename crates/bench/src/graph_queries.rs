@@ -511,7 +511,10 @@ pub fn run(backend: Backend, config: &Config, followers: usize) -> anyhow::Resul
         if i / per_writer >= writers_per_worker {
             return None;
         }
-        let chunk = i % per_writer;
+        // Each worker starts from a chunk of its own, as the single follows walk the
+        // targets from an offset of their own: in lockstep, every batch would lock the
+        // same 100 accounts, and the batches would wait on each other's locks.
+        let chunk = (i + w * per_writer / connections.max(1)) % per_writer;
         let ids: Vec<String> =
             targets.get(chunk * BULK..(chunk + 1) * BULK)?.iter().map(|t| format!("\"{t}\"")).collect();
         let mut call = Call::follow(Arc::clone(bulk_tokens.get(writer)?), AccountId::from_uuid(uuid::Uuid::nil()));
