@@ -25,7 +25,14 @@ WHERE EXISTS (SELECT 1 FROM follows r WHERE r.follower_id = f.followee_id AND r.
 -- statement is matched with one probe of the primary key per new edge, in one
 -- statement, whatever the run's length. An edge and its reverse inserted by the same
 -- statement both find each other; the duplicates are skipped.
-CREATE FUNCTION mutual_follows_added() RETURNS trigger LANGUAGE plpgsql AS $$
+--
+-- Each function plans its statements once per connection (a generic plan: probes of
+-- the primary keys, whatever the run's length). Rookery's connections plan every
+-- statement per call (`plan_cache_mode = force_custom_plan`, see the store's
+-- connection.rs), which here would re-plan on every insert: a single-row insert
+-- measured ~20% slower that way with pgbench, and no slower with the generic plan.
+CREATE FUNCTION mutual_follows_added() RETURNS trigger LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
     INSERT INTO mutual_follows (follower_id, followee_id, created_at)
     SELECT pair.follower_id, pair.followee_id, pair.created_at
@@ -38,7 +45,8 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE FUNCTION mutual_follows_removed() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION mutual_follows_removed() RETURNS trigger LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
     DELETE FROM mutual_follows m USING removed o
     WHERE m.follower_id = o.follower_id AND m.followee_id = o.followee_id;
