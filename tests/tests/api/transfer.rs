@@ -56,6 +56,9 @@ async fn a_graph_built_through_the_api_moves_whole() {
     let audiences =
         json!({ "followers_visibility": "followers", "following_visibility": "self", "counts_visible": false });
     assert_eq!(app.call(Method::PATCH, "/profiles/me", &dave, Some(audiences)).await.status, StatusCode::OK);
+    // A suggestion dismissed for good (issue 23) stays dismissed in the copy.
+    let dismissed = app.call(Method::DELETE, &format!("/suggestions/{}", carol.id), &alice, None).await;
+    assert_eq!(dismissed.status, StatusCode::OK, "{dismissed:?}");
     let gone = app.admin_call(Method::DELETE, &format!("/users/{}", frank.id), &admin, None).await;
     assert!(gone.status.is_success(), "{gone:?}");
 
@@ -65,7 +68,9 @@ async fn a_graph_built_through_the_api_moves_whole() {
     let source = app.database_url.clone();
     assert_eq!(rookery(args(&["export", "--output", &first, "--database-url", &source])).await, ExitCode::SUCCESS);
     let exported = std::fs::read_to_string(&first).unwrap();
-    for kind in ["account", "follow", "follow_request", "block", "notification", "device", "mute"] {
+    for kind in
+        ["account", "follow", "follow_request", "block", "notification", "device", "mute", "suggestion_dismissal"]
+    {
         assert!(exported.contains(&format!(r#"{{"type":"{kind}","#)), "no {kind} in:\n{exported}");
     }
     for status in ["accepted", "declined", "pending"] {

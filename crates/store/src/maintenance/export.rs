@@ -17,12 +17,13 @@ use rookery_domain::{AccountId, NotificationId, NotificationKind, RequestId, Req
 
 use crate::database::Database;
 use crate::maintenance::records::{
-    AccountRecord, BlockRecord, DeviceRecord, FollowRecord, MuteRecord, NotificationRecord, PushRecord, QuotaRecord,
-    Record, RecordKind, RequestRecord,
+    AccountRecord, BlockRecord, DeviceRecord, DismissalRecord, FollowRecord, MuteRecord, NotificationRecord,
+    PushRecord, QuotaRecord, Record, RecordKind, RequestRecord,
 };
 use crate::maintenance::tally;
 use crate::schema::{
     accounts, blocks, devices, follow_quota, follow_requests, follows, mutes, notifications, push_outbox,
+    suggestion_dismissals,
 };
 use crate::sql_types::{DbTime, DbUuid};
 
@@ -138,6 +139,7 @@ pub(crate) trait ExportQueries {
     fn push_page(&mut self, after: Option<&Record>, limit: i64) -> Page;
     fn quota_page(&mut self, after: Option<&Record>, limit: i64) -> Page;
     fn mute_page(&mut self, after: Option<&Record>, limit: i64) -> Page;
+    fn dismissal_page(&mut self, after: Option<&Record>, limit: i64) -> Page;
 }
 
 for_each_backend! {
@@ -340,6 +342,33 @@ impl ExportQueries {
             })
             .collect())
     }
+
+    fn dismissal_page(&mut self, after: Option<&Record>, limit: i64) -> Page {
+        let mut query = suggestion_dismissals::table
+            .order((suggestion_dismissals::viewer_id, suggestion_dismissals::dismissed_id))
+            .limit(limit)
+            .select((suggestion_dismissals::viewer_id, suggestion_dismissals::dismissed_id, suggestion_dismissals::created_at))
+            .into_boxed();
+        if let Some(Record::Dismissal(last)) = after {
+            let (viewer, dismissed) = (DbUuid::from(last.viewer_id), DbUuid::from(last.dismissed_id));
+            query = query.filter(
+                suggestion_dismissals::viewer_id
+                    .gt(viewer)
+                    .or(suggestion_dismissals::viewer_id.eq(viewer).and(suggestion_dismissals::dismissed_id.gt(dismissed))),
+            );
+        }
+        Ok(query
+            .load::<(DbUuid, DbUuid, DbTime)>(self)?
+            .into_iter()
+            .map(|(viewer, dismissed, created_at)| {
+                Record::Dismissal(DismissalRecord {
+                    viewer_id: account(viewer),
+                    dismissed_id: account(dismissed),
+                    created_at: created_at.0,
+                })
+            })
+            .collect())
+    }
 }
 }
 
@@ -376,6 +405,7 @@ fn page_of<C: ExportQueries>(
         RecordKind::Push => conn.push_page(after, limit)?,
         RecordKind::Quota => conn.quota_page(after, limit)?,
         RecordKind::Mute => conn.mute_page(after, limit)?,
+        RecordKind::Dismissal => conn.dismissal_page(after, limit)?,
     };
     let last = page.last().cloned();
     Ok((page, last))

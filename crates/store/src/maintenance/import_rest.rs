@@ -16,7 +16,9 @@ use crate::database::Database;
 use crate::maintenance::import::{BatchOutcome, Skip, SkipReason, analyze_when_grown, sqlite_bulk};
 use crate::maintenance::records::{Record, RecordKind};
 use crate::maintenance::tally;
-use crate::schema::{accounts, blocks, devices, follow_quota, follow_requests, mutes, notifications, push_outbox};
+use crate::schema::{
+    accounts, blocks, devices, follow_quota, follow_requests, mutes, notifications, push_outbox, suggestion_dismissals,
+};
 use crate::sql_types::{DbUuid, db_time};
 
 /// Rows per multi-row INSERT: at most 7 columns, under SQLite's 32766 variables.
@@ -47,6 +49,7 @@ fn named(record: &Record) -> (Vec<AccountId>, bool) {
         Record::Device(d) => (vec![d.account_id], false),
         Record::Quota(q) => (vec![q.account_id], true),
         Record::Mute(m) => (vec![m.muter_id, m.muted_id], true),
+        Record::Dismissal(d) => (vec![d.viewer_id, d.dismissed_id], true),
         Record::Account(_) | Record::Follow(_) | Record::Push(_) => (Vec::new(), false),
     }
 }
@@ -219,6 +222,17 @@ impl ImportRest {
                         _ => None,
                     }).collect();
                     diesel::insert_into(mutes::table).values(values).on_conflict_do_nothing().execute(self)?
+                }
+                RecordKind::Dismissal => {
+                    let values: Vec<_> = chunk.iter().filter_map(|r| match r {
+                        Record::Dismissal(d) => Some((
+                            suggestion_dismissals::viewer_id.eq(DbUuid::from(d.viewer_id)),
+                            suggestion_dismissals::dismissed_id.eq(DbUuid::from(d.dismissed_id)),
+                            suggestion_dismissals::created_at.eq(db_time(d.created_at)),
+                        )),
+                        _ => None,
+                    }).collect();
+                    diesel::insert_into(suggestion_dismissals::table).values(values).on_conflict_do_nothing().execute(self)?
                 }
                 RecordKind::Account | RecordKind::Follow => 0,
             };

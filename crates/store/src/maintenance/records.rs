@@ -153,6 +153,17 @@ pub struct MuteRecord {
     pub created_at: Timestamp,
 }
 
+/// A suggestion dismissed for good: `dismissed_id` is never suggested to `viewer_id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DismissalRecord {
+    /// Who dismissed it.
+    pub viewer_id: AccountId,
+    /// The account dismissed.
+    pub dismissed_id: AccountId,
+    /// When.
+    pub created_at: Timestamp,
+}
+
 /// One row of any table, as export writes it and import reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Record {
@@ -174,6 +185,8 @@ pub enum Record {
     Quota(QuotaRecord),
     /// A mute.
     Mute(MuteRecord),
+    /// A dismissed suggestion.
+    Dismissal(DismissalRecord),
 }
 
 /// The kinds of records, in the order export writes them and import applies a batch:
@@ -199,11 +212,13 @@ pub enum RecordKind {
     Quota,
     /// [`MuteRecord`].
     Mute,
+    /// [`DismissalRecord`].
+    Dismissal,
 }
 
 impl RecordKind {
     /// Every kind, in export order.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Account,
         Self::Block,
         Self::Follow,
@@ -213,6 +228,7 @@ impl RecordKind {
         Self::Push,
         Self::Quota,
         Self::Mute,
+        Self::Dismissal,
     ];
 
     /// The plural the reports use.
@@ -228,6 +244,7 @@ impl RecordKind {
             Self::Push => "queued pushes",
             Self::Quota => "follow quotas",
             Self::Mute => "mutes",
+            Self::Dismissal => "suggestion dismissals",
         }
     }
 }
@@ -246,6 +263,7 @@ impl Record {
             Self::Push(_) => RecordKind::Push,
             Self::Quota(_) => RecordKind::Quota,
             Self::Mute(_) => RecordKind::Mute,
+            Self::Dismissal(_) => RecordKind::Dismissal,
         }
     }
 }

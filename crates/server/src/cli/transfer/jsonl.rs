@@ -14,8 +14,8 @@ use rookery_domain::{
     RequestStatus, Timestamp, Username,
 };
 use rookery_store::maintenance::{
-    AccountRecord, BlockRecord, DeviceRecord, FollowRecord, MuteRecord, NotificationRecord, PushRecord, QuotaRecord,
-    Record, RequestRecord,
+    AccountRecord, BlockRecord, DeviceRecord, DismissalRecord, FollowRecord, MuteRecord, NotificationRecord,
+    PushRecord, QuotaRecord, Record, RequestRecord,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -103,6 +103,11 @@ enum Out<'a> {
         expires_at: Option<String>,
         created_at: String,
     },
+    SuggestionDismissal {
+        viewer_id: Uuid,
+        dismissed_id: Uuid,
+        created_at: String,
+    },
 }
 
 fn line_of(record: &Record) -> Out<'_> {
@@ -175,6 +180,11 @@ fn line_of(record: &Record) -> Out<'_> {
             expires_at: opt_rfc3339(m.expires_at),
             created_at: rfc3339(m.created_at),
         },
+        Record::Dismissal(d) => Out::SuggestionDismissal {
+            viewer_id: d.viewer_id.as_uuid(),
+            dismissed_id: d.dismissed_id.as_uuid(),
+            created_at: rfc3339(d.created_at),
+        },
     }
 }
 
@@ -203,6 +213,7 @@ pub fn describe(record: &Record) -> String {
         Record::Push(p) => format!("push of {} to {}", p.notification_id, p.device_token),
         Record::Quota(q) => format!("follow_quota of {}", q.account_id),
         Record::Mute(m) => format!("mute {} -> {}", m.muter_id, m.muted_id),
+        Record::Dismissal(d) => format!("suggestion_dismissal {} -> {}", d.viewer_id, d.dismissed_id),
     }
 }
 
@@ -225,6 +236,10 @@ struct RawLine<'a> {
     following_visibility: Option<String>,
     counts_visible: Option<bool>,
     posts_count: Option<i64>,
+    #[serde(borrow)]
+    viewer_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    dismissed_id: Option<Cow<'a, str>>,
     #[serde(borrow)]
     muter_id: Option<Cow<'a, str>>,
     #[serde(borrow)]
@@ -471,6 +486,11 @@ pub fn parse(line: &[u8], now: Timestamp) -> Result<Record, LineError> {
                 created_at,
             }))
         }
+        Some("suggestion_dismissal") => {
+            let (viewer_id, dismissed_id) =
+                pair(("viewer_id", raw.viewer_id.as_deref()), ("dismissed_id", raw.dismissed_id.as_deref()))?;
+            Ok(Record::Dismissal(DismissalRecord { viewer_id, dismissed_id, created_at }))
+        }
         other => Err(LineError::Type(other.map(str::to_owned))),
     }
 }
@@ -559,6 +579,7 @@ mod tests {
                 expires_at: Some(at(1_700_000_300_000_000)),
                 created_at: now(),
             }),
+            Record::Dismissal(DismissalRecord { viewer_id: a, dismissed_id: b, created_at: now() }),
         ];
         for record in &records {
             round_trip(record);
