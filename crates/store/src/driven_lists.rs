@@ -91,23 +91,23 @@ impl MembersEdges for diesel::sqlite::SqliteConnection {
         let (member, edge) = diesel::alias!(follows as member, follows as edge);
         let members = member.filter(member.field(follows::follower_id).eq(viewer));
         let listed = member.field(follows::followee_id);
+        // The listed account's edge with the owner, `$follower -> $followee`.
+        macro_rules! joined {
+            ($follower:expr, $followee:expr) => {
+                members
+                    .inner_join(
+                        edge.on(edge
+                            .field(follows::follower_id)
+                            .eq($follower)
+                            .and(edge.field(follows::followee_id).eq($followee))),
+                    )
+                    .select((listed, edge.field(follows::created_at)))
+                    .load(self)
+            };
+        }
         match direction {
-            Direction::Followers => {
-                members
-                    .inner_join(edge.on(
-                        edge.field(follows::follower_id).eq(listed).and(edge.field(follows::followee_id).eq(owner)),
-                    ))
-                    .select((listed, edge.field(follows::created_at)))
-                    .load(self)
-            }
-            Direction::Following => {
-                members
-                    .inner_join(edge.on(
-                        edge.field(follows::follower_id).eq(owner).and(edge.field(follows::followee_id).eq(listed)),
-                    ))
-                    .select((listed, edge.field(follows::created_at)))
-                    .load(self)
-            }
+            Direction::Followers => joined!(listed, owner),
+            Direction::Following => joined!(owner, listed),
         }
     }
 }
@@ -125,27 +125,24 @@ impl MembersEdges for diesel::pg::PgConnection {
         let member = diesel::alias!(follows as member);
         let members = member.filter(member.field(follows::follower_id).eq(viewer));
         let listed = member.field(follows::followee_id);
+        // The listed account's edge with the owner, `$follower -> $followee`.
+        macro_rules! probed {
+            ($follower:expr, $followee:expr) => {
+                members
+                    .select((
+                        listed,
+                        follows::table
+                            .filter(follows::follower_id.eq($follower))
+                            .filter(follows::followee_id.eq($followee))
+                            .select(follows::created_at)
+                            .single_value(),
+                    ))
+                    .load(self)?
+            };
+        }
         let probed: Vec<(DbUuid, Option<DbTime>)> = match direction {
-            Direction::Followers => members
-                .select((
-                    listed,
-                    follows::table
-                        .filter(follows::follower_id.eq(listed))
-                        .filter(follows::followee_id.eq(owner))
-                        .select(follows::created_at)
-                        .single_value(),
-                ))
-                .load(self)?,
-            Direction::Following => members
-                .select((
-                    listed,
-                    follows::table
-                        .filter(follows::follower_id.eq(owner))
-                        .filter(follows::followee_id.eq(listed))
-                        .select(follows::created_at)
-                        .single_value(),
-                ))
-                .load(self)?,
+            Direction::Followers => probed!(listed, owner),
+            Direction::Following => probed!(owner, listed),
         };
         Ok(probed.into_iter().filter_map(|(id, at)| at.map(|at| (id, at))).collect())
     }
