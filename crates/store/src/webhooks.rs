@@ -11,6 +11,9 @@
 //! leaves its deliveries to be taken again once the lease lapses; a fan-out can insert
 //! the first of its deliveries already leased to its own sender
 //! ([`Database::fan_out_leasing`]), which saves claiming them.
+//! On SQLite, served by one process, new deliveries are not queued at all: they are
+//! read from the feed, sent, and written once with the cursor
+//! ([`Database::fresh_deliveries`]).
 
 use diesel::prelude::*;
 use rookery_domain::event::{EventCursor, StoredEvent};

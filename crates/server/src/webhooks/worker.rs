@@ -1,9 +1,10 @@
 //! The delivery worker: runs in every server process, in the background. Each round
 //! it queues deliveries for newly committed events (the fan-out), claims due ones
 //! under a lease, sends them concurrently and records the outcomes in one
-//! transaction; now and then it prunes events and finished deliveries past the
-//! retention. Every database call goes through the store's pool on the blocking
-//! threads, so nothing here can block or fail a request.
+//! transaction (on SQLite new deliveries are read from the feed and written once,
+//! after their first attempt, with the cursor); now and then it prunes events and
+//! finished deliveries past the retention. Every database call goes through the
+//! store's pool on the blocking threads, so nothing here can block or fail a request.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
