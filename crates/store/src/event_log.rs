@@ -178,17 +178,39 @@ for_each_backend! {
 impl EventReads {
     fn read_events(&mut self, after: EventCursor, limit: usize, types: &[String]) -> QueryResult<Vec<StoredEvent>> {
         let horizon = self.event_horizon()?;
-        let mut query = events::table
-            .filter(events::tx.gt(after.tx).or(events::tx.eq(after.tx).and(events::seq.gt(after.seq))))
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        // Two seeks of `events_position`, not one filter `tx > a OR (tx = a AND seq >
+        // b)`: neither planner turns that OR into a seek, so it walked the index from
+        // the feed's start, a cost that grew with the table (on SQLite, where `tx` is
+        // always 0, every read of the feed). First the rest of the cursor's own
+        // transaction, then the transactions after it.
+        let mut same_tx = events::table
+            .filter(events::tx.eq(after.tx))
+            .filter(events::seq.gt(after.seq))
             .filter(events::tx.lt(horizon))
             .order((events::tx, events::seq))
-            .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+            .limit(limit)
             .select(EventRow::as_select())
             .into_boxed();
         if !types.is_empty() {
-            query = query.filter(events::kind.eq_any(types));
+            same_tx = same_tx.filter(events::kind.eq_any(types));
         }
-        Ok(query.load(self)?.into_iter().map(EventRow::into_domain).collect())
+        let mut rows = same_tx.load(self)?;
+        let room = limit - i64::try_from(rows.len()).unwrap_or(i64::MAX);
+        if room > 0 {
+            let mut later = events::table
+                .filter(events::tx.gt(after.tx))
+                .filter(events::tx.lt(horizon))
+                .order((events::tx, events::seq))
+                .limit(room)
+                .select(EventRow::as_select())
+                .into_boxed();
+            if !types.is_empty() {
+                later = later.filter(events::kind.eq_any(types));
+            }
+            rows.extend(later.load(self)?);
+        }
+        Ok(rows.into_iter().map(EventRow::into_domain).collect())
     }
 
     fn read_pruned_through(&mut self) -> QueryResult<EventCursor> {

@@ -11,6 +11,9 @@
 //! leaves its deliveries to be taken again once the lease lapses; a fan-out can insert
 //! the first of its deliveries already leased to its own sender
 //! ([`Database::fan_out_leasing`]), which saves claiming them.
+//! On SQLite, served by one process, new deliveries are not queued at all: they are
+//! read from the feed, sent, and written once with the cursor
+//! ([`Database::fresh_deliveries`]).
 
 use diesel::prelude::*;
 use rookery_domain::event::{EventCursor, StoredEvent};
@@ -771,6 +774,189 @@ impl Database {
                     .filter(webhook_deliveries::created_at.lt(before))
             )
             .execute(c))
+        })
+    }
+}
+
+/// A new row of `webhook_deliveries` written once, after its first attempt (SQLite's
+/// fresh deliveries; see [`Database::fresh_deliveries`]). Every column is given, so
+/// the rows of a batch go in one multi-row insert.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = webhook_deliveries, treat_none_as_default_value = false)]
+struct AttemptedDeliveryRow {
+    id: DbUuid,
+    webhook_id: DbUuid,
+    event_id: DbUuid,
+    event_type: String,
+    payload: String,
+    status: String,
+    attempts: i32,
+    last_status_code: Option<i32>,
+    last_error: Option<String>,
+    next_attempt_at: Option<DbTime>,
+    leased_until: Option<DbTime>,
+    delivered_at: Option<DbTime>,
+    created_at: DbTime,
+}
+
+/// One endpoint's new deliveries, read from the feed and not yet written (SQLite).
+#[derive(Debug, Clone)]
+pub struct FreshBatch {
+    /// The endpoint.
+    pub webhook_id: uuid::Uuid,
+    /// What to send now.
+    pub deliveries: Vec<DueDelivery>,
+    /// The endpoint's cursor once this batch is recorded: its last event read.
+    through: EventCursor,
+    /// The rows to write, one per delivery.
+    rows: Vec<NewDeliveryRow>,
+}
+
+/// Rows per multi-row INSERT of attempted deliveries (13 columns, well under SQLite's
+/// bound on variables).
+const ATTEMPTED_CHUNK: usize = 500;
+
+impl Database {
+    /// SQLite's write-once path for new deliveries: each enabled endpoint not in
+    /// `busy` gets a batch of the events after its cursor that it wants (up to `room`
+    /// deliveries over all of them), built from the feed without writing anything.
+    /// The caller sends them and then records the batch with
+    /// [`Database::record_fresh`], which writes each delivery once, as its attempt
+    /// went, and advances the cursor in the same transaction. A process that dies in
+    /// between has advanced nothing: the events are read and sent again after restart
+    /// (at least once). Only one process serves a SQLite file, so nothing else reads
+    /// these events meanwhile; the caller keeps at most one batch per endpoint in
+    /// flight (`busy`), so the next one starts where the recorded one ended. On
+    /// PostgreSQL, where instances share the work, deliveries are queued and leased
+    /// instead ([`Database::fan_out_leasing`]).
+    ///
+    /// # Errors
+    /// Store errors.
+    pub fn fresh_deliveries(
+        &self,
+        room: usize,
+        busy: &std::collections::HashSet<uuid::Uuid>,
+        now: Timestamp,
+    ) -> Result<Vec<FreshBatch>, StoreError> {
+        let now = db_time(now);
+        self.read(|conn| {
+            with_conn!(conn, |c| {
+                let hooks: Vec<WebhookRow> =
+                    webhooks::table.filter(webhooks::enabled.eq(true)).select(WebhookRow::as_select()).load(c)?;
+                let mut batches = Vec::new();
+                let mut left = room;
+                for hook in hooks.into_iter().filter(|h| !busy.contains(&h.id.0)) {
+                    if left == 0 {
+                        break;
+                    }
+                    let cursor = EventCursor { tx: hook.cursor_tx, seq: hook.cursor_seq };
+                    let events = c.read_events(cursor, left, &[])?;
+                    let Some(through) = events.last().map(|e| e.cursor) else { continue };
+                    let wanted = hook.clone().into_domain();
+                    let rows: Vec<NewDeliveryRow> = events
+                        .iter()
+                        .filter(|e| wanted.wants(&e.kind))
+                        .map(|e| NewDeliveryRow::of_event(hook.id, e, now, None))
+                        .collect();
+                    left = left.saturating_sub(events.len());
+                    let deliveries = rows
+                        .iter()
+                        .map(|row| DueDelivery {
+                            id: row.id.0,
+                            webhook_id: hook.id.0,
+                            url: hook.url.clone(),
+                            secret: hook.secret.clone(),
+                            event_id: row.event_id.0,
+                            payload: row.payload.clone(),
+                            attempts: 0,
+                        })
+                        .collect();
+                    batches.push(FreshBatch { webhook_id: hook.id.0, deliveries, through, rows });
+                }
+                Ok(batches)
+            })
+        })
+    }
+
+    /// Records a [`FreshBatch`] after its sends, in one transaction: each delivery
+    /// written once as its attempt went (`outcomes`, by delivery id; one without an
+    /// outcome is queued as never attempted), and the endpoint's cursor advanced to
+    /// the batch's end. An endpoint deleted meanwhile records nothing.
+    ///
+    /// # Errors
+    /// Store errors: nothing was recorded, and the batch's events will be read again.
+    pub fn record_fresh(
+        &self,
+        batch: &FreshBatch,
+        outcomes: &[(uuid::Uuid, AttemptOutcome)],
+        now: Timestamp,
+        disable_after: i32,
+    ) -> Result<Vec<Recorded>, StoreError> {
+        let at = db_time(now);
+        let hook = DbUuid(batch.webhook_id);
+        let by_id: std::collections::HashMap<uuid::Uuid, &AttemptOutcome> =
+            outcomes.iter().map(|(id, outcome)| (*id, outcome)).collect();
+        // A landed delivery goes in finished; any other goes in as queued and never
+        // attempted, and its attempt is then recorded as for a queued one.
+        let mut rows = Vec::with_capacity(batch.rows.len());
+        let mut unlanded = Vec::new();
+        for row in &batch.rows {
+            let landed = match by_id.get(&row.id.0) {
+                Some(AttemptOutcome::Delivered { status_code }) => Some(*status_code),
+                Some(other) => {
+                    unlanded.push((row.id, (*other).clone()));
+                    None
+                }
+                None => None,
+            };
+            rows.push(AttemptedDeliveryRow {
+                id: row.id,
+                webhook_id: row.webhook_id,
+                event_id: row.event_id,
+                event_type: row.event_type.clone(),
+                payload: row.payload.clone(),
+                status: if landed.is_some() { "delivered" } else { "pending" }.to_owned(),
+                attempts: i32::from(landed.is_some()),
+                last_status_code: landed,
+                last_error: None,
+                next_attempt_at: if landed.is_some() { None } else { Some(at) },
+                leased_until: None,
+                delivered_at: landed.map(|_| at),
+                created_at: row.created_at,
+            });
+        }
+        let any_landed = rows.iter().any(|r| r.attempts > 0);
+        let through = batch.through;
+        self.write(|conn| {
+            write_tx!(conn, |c| {
+                let exists = webhooks::table.find(hook).select(webhooks::id).first::<DbUuid>(c).optional()?;
+                if exists.is_none() {
+                    return Ok(Vec::new());
+                }
+                for chunk in rows.chunks(ATTEMPTED_CHUNK) {
+                    diesel::insert_into(webhook_deliveries::table).values(chunk).on_conflict_do_nothing().execute(c)?;
+                }
+                diesel::update(
+                    webhooks::table.find(hook).filter(
+                        webhooks::cursor_tx
+                            .lt(through.tx)
+                            .or(webhooks::cursor_tx.eq(through.tx).and(webhooks::cursor_seq.lt(through.seq))),
+                    ),
+                )
+                .set((webhooks::cursor_tx.eq(through.tx), webhooks::cursor_seq.eq(through.seq)))
+                .execute(c)?;
+                let mut recorded = Vec::with_capacity(unlanded.len());
+                for (id, outcome) in &unlanded {
+                    recorded.push(c.record(*id, outcome, at, disable_after)?);
+                }
+                // Last, as for queued ones: a landed delivery ends the run of failures.
+                if any_landed {
+                    diesel::update(webhooks::table.find(hook).filter(webhooks::consecutive_failures.ne(0)))
+                        .set(webhooks::consecutive_failures.eq(0))
+                        .execute(c)?;
+                }
+                Ok(recorded)
+            })
         })
     }
 }
