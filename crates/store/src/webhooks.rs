@@ -934,15 +934,16 @@ impl Database {
                     return Ok(Vec::new());
                 }
                 for chunk in rows.chunks(ATTEMPTED_CHUNK) {
-                    diesel::insert_into(webhook_deliveries::table).values(chunk).on_conflict_do_nothing().execute(c)?;
+                    diesel::insert_into(webhook_deliveries::table)
+                        .values(chunk)
+                        .on_conflict_do_nothing()
+                        .execute(c)?;
                 }
-                diesel::update(
-                    webhooks::table.find(hook).filter(
-                        webhooks::cursor_tx
-                            .lt(through.tx)
-                            .or(webhooks::cursor_tx.eq(through.tx).and(webhooks::cursor_seq.lt(through.seq))),
-                    ),
-                )
+                diesel::update(webhooks::table.find(hook).filter(
+                    webhooks::cursor_tx
+                        .lt(through.tx)
+                        .or(webhooks::cursor_tx.eq(through.tx).and(webhooks::cursor_seq.lt(through.seq))),
+                ))
                 .set((webhooks::cursor_tx.eq(through.tx), webhooks::cursor_seq.eq(through.seq)))
                 .execute(c)?;
                 let mut recorded = Vec::with_capacity(unlanded.len());

@@ -536,11 +536,8 @@ fn fresh_deliveries_are_written_once(dbs: &[Database]) {
     let mut outcomes: Vec<_> =
         batch.deliveries.iter().map(|d| (d.id, AttemptOutcome::Delivered { status_code: 204 })).collect();
     let retry_at = now + chrono::Duration::seconds(5);
-    outcomes[0].1 = AttemptOutcome::Retry {
-        status_code: Some(503),
-        error: "the receiver answered 503".into(),
-        next_attempt_at: retry_at,
-    };
+    outcomes[0].1 =
+        AttemptOutcome::Retry { status_code: Some(503), error: "the receiver answered 503".into(), next_attempt_at: retry_at };
     db.record_fresh(batch, &outcomes, now, 50).expect("record");
     assert!(db.fresh_deliveries(100, &none, now).expect("after").is_empty(), "the cursor moved past them");
     let delivered = hooks.deliveries(hook.id, Some(rookery_domain::DeliveryStatus::Delivered), None, 100).expect("log");

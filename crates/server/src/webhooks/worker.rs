@@ -50,12 +50,14 @@ pub async fn run(db: Database, config: WebhookConfig, metrics: Arc<WebhookMetric
     let lease = chrono::Duration::from_std(LEASE).unwrap_or_default();
     let mut pruned: Option<Instant> = None;
     let fresh = db.backend() == rookery_store::Backend::Sqlite;
-    let batches = Arc::new(FreshBatches::default());
+    let busy: Arc<Mutex<HashSet<uuid::Uuid>>> = Arc::default();
+    // Rung when a fresh batch is recorded: its endpoint can take the next one.
+    let recorded = Arc::new(Notify::new());
     loop {
         let round = Instant::now();
         let free = permits.available_permits();
         let (queued, mut due) = if fresh {
-            let sent = send_fresh(&db, &sender, &config, &metrics, &permits, &batches, free).await;
+            let sent = send_fresh(&db, &sender, &config, &metrics, &permits, &busy, &recorded, free).await;
             (sent, Vec::new())
         } else {
             // New deliveries come back leased to this sender, up to its free slots;
@@ -96,7 +98,7 @@ pub async fn run(db: Database, config: WebhookConfig, metrics: Arc<WebhookMetric
             // that (or for retries to come due), but let at least `GATHER` pass per
             // round, so each round's write serves a batch.
             tokio::select! {
-                () = batches.recorded.notified() => {}
+                () = recorded.notified() => {}
                 () = tokio::time::sleep(POLL) => {}
             }
             tokio::time::sleep(GATHER.saturating_sub(round.elapsed())).await;
@@ -115,15 +117,6 @@ pub async fn run(db: Database, config: WebhookConfig, metrics: Arc<WebhookMetric
     }
 }
 
-/// SQLite's fresh batches in flight.
-#[derive(Default)]
-struct FreshBatches {
-    /// Endpoints with a batch in flight: each takes its next once the last is recorded.
-    busy: Mutex<HashSet<uuid::Uuid>>,
-    /// Rung when a batch is recorded.
-    recorded: Notify,
-}
-
 /// SQLite: reads each idle endpoint's new deliveries (up to `free`) and sends them,
 /// each endpoint's batch recorded once sent (`Database::fresh_deliveries`): a landed
 /// delivery is written once, and the write lock is taken once per batch. Answers how
@@ -134,23 +127,30 @@ async fn send_fresh(
     config: &Arc<WebhookConfig>,
     metrics: &Arc<WebhookMetrics>,
     permits: &Arc<Semaphore>,
-    batches: &Arc<FreshBatches>,
+    busy: &Arc<Mutex<HashSet<uuid::Uuid>>>,
+    recorded: &Arc<Notify>,
     free: usize,
 ) -> usize {
-    let skip = batches.busy.lock().map(|b| b.clone()).unwrap_or_default();
-    let read = blocking(db, move |db| db.fresh_deliveries(free, &skip, chrono::Utc::now())).await.unwrap_or_default();
+    let skip = busy.lock().map(|b| b.clone()).unwrap_or_default();
+    let batches = blocking(db, move |db| db.fresh_deliveries(free, &skip, chrono::Utc::now())).await.unwrap_or_default();
     let mut taken = 0;
-    for batch in read {
+    for batch in batches {
         let count = batch.deliveries.len();
         taken += count;
         let Ok(held) = Arc::clone(permits).acquire_many_owned(u32::try_from(count).unwrap_or(1)).await else {
             return taken;
         };
-        if let Ok(mut busy) = batches.busy.lock() {
+        if let Ok(mut busy) = busy.lock() {
             busy.insert(batch.webhook_id);
         }
-        let (db, sender, config, metrics, batches) =
-            (db.clone(), Arc::clone(sender), Arc::clone(config), Arc::clone(metrics), Arc::clone(batches));
+        let (db, sender, config, metrics, busy, done) = (
+            db.clone(),
+            Arc::clone(sender),
+            Arc::clone(config),
+            Arc::clone(metrics),
+            Arc::clone(busy),
+            Arc::clone(recorded),
+        );
         tokio::spawn(async move {
             let mut batch = batch;
             let due = std::mem::take(&mut batch.deliveries);
@@ -161,10 +161,10 @@ async fn send_fresh(
                 blocking(&db, move |db| db.record_fresh(&batch, &outcomes, chrono::Utc::now(), disable_after)).await;
             report_disabled(recorded.as_deref());
             drop(held);
-            if let Ok(mut busy) = batches.busy.lock() {
+            if let Ok(mut busy) = busy.lock() {
                 busy.remove(&id);
             }
-            batches.recorded.notify_one();
+            done.notify_one();
         });
     }
     taken
