@@ -501,64 +501,6 @@ impl Drop for ScratchDatabase {
     }
 }
 
-/// SQLite's write-once path: new deliveries are read from the feed without a write,
-/// and written once, as their attempts went, with the cursor; until that record an
-/// endpoint's events are read again (a crash in between redelivers them).
-fn fresh_deliveries_are_written_once(dbs: &[Database]) {
-    let db = &dbs[0];
-    let s = service(db);
-    let hooks = events_service(db);
-    let a = account(&s, "ann", false);
-    let hook = hooks
-        .create_webhook(NewWebhook {
-            url: "https://a.example/h".into(),
-            events: vec!["follow.created".into()],
-            description: None,
-        })
-        .expect("webhook");
-    for i in 0..6 {
-        let fan = account(&s, &format!("fan{i}"), false);
-        assert_eq!(follow(&s, fan, a), FollowOutcome::Followed);
-    }
-    let now = chrono::Utc::now();
-    let none = HashSet::new();
-    let batches = db.fresh_deliveries(100, &none, now).expect("read");
-    assert_eq!(batches.len(), 1);
-    let first: Vec<Uuid> = batches[0].deliveries.iter().map(|d| d.event_id).collect();
-    assert_eq!(first.len(), 6, "the follows, not the account events");
-    assert_eq!(db.pending_deliveries().expect("depth"), 0, "nothing written before the record");
-    // Not recorded (the process died): read again, the same events.
-    let again = db.fresh_deliveries(100, &none, now).expect("read again");
-    assert_eq!(again[0].deliveries.iter().map(|d| d.event_id).collect::<Vec<_>>(), first);
-    let busy: HashSet<Uuid> = [hook.id].into();
-    assert!(db.fresh_deliveries(100, &busy, now).expect("busy").is_empty(), "a busy endpoint is skipped");
-    let batch = &again[0];
-    let mut outcomes: Vec<_> =
-        batch.deliveries.iter().map(|d| (d.id, AttemptOutcome::Delivered { status_code: 204 })).collect();
-    let retry_at = now + chrono::Duration::seconds(5);
-    outcomes[0].1 =
-        AttemptOutcome::Retry { status_code: Some(503), error: "the receiver answered 503".into(), next_attempt_at: retry_at };
-    db.record_fresh(batch, &outcomes, now, 50).expect("record");
-    assert!(db.fresh_deliveries(100, &none, now).expect("after").is_empty(), "the cursor moved past them");
-    let delivered = hooks.deliveries(hook.id, Some(rookery_domain::DeliveryStatus::Delivered), None, 100).expect("log");
-    assert_eq!(delivered.len(), 5);
-    assert!(delivered.iter().all(|d| d.attempts == 1 && d.last_status_code == Some(204) && d.delivered_at.is_some()));
-    let pending = hooks.deliveries(hook.id, Some(rookery_domain::DeliveryStatus::Pending), None, 100).expect("log");
-    assert_eq!(pending.len(), 1);
-    assert_eq!((pending[0].attempts, pending[0].last_status_code), (1, Some(503)));
-    assert_eq!(pending[0].event_type, "follow.created");
-    let due = db.claim_deliveries(retry_at, chrono::Duration::seconds(30), 10).expect("claim the retry");
-    assert_eq!(due.len(), 1);
-    assert_eq!((due[0].event_id, due[0].attempts), (first[0], 1));
-    let envelope: serde_json::Value = serde_json::from_str(&due[0].payload).expect("an envelope");
-    assert_eq!(envelope["id"].as_str(), Some(first[0].to_string().as_str()));
-}
-
-#[test]
-fn fresh_deliveries_are_written_once_sqlite() {
-    on_sqlite(fresh_deliveries_are_written_once);
-}
-
 fn postgres_url() -> String {
     std::env::var("ROOKERY_TEST_POSTGRES_URL")
         .expect("ROOKERY_TEST_POSTGRES_URL must name a PostgreSQL server for the _postgres tests")
