@@ -6,13 +6,12 @@
 //! finished deliveries past the retention. Every database call goes through the
 //! store's pool on the blocking threads, so nothing here can block or fail a request.
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rookery_store::Database;
 use rookery_store::webhooks::{AttemptOutcome, DueDelivery};
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::Semaphore;
 
 use super::config::WebhookConfig;
 use super::metrics::{Counted, WebhookMetrics};
@@ -49,27 +48,16 @@ pub async fn run(db: Database, config: WebhookConfig, metrics: Arc<WebhookMetric
     let prune_every = (config.retention / 4).clamp(Duration::from_secs(1), Duration::from_secs(60));
     let lease = chrono::Duration::from_std(LEASE).unwrap_or_default();
     let mut pruned: Option<Instant> = None;
-    let fresh = db.backend() == rookery_store::Backend::Sqlite;
-    let busy: Arc<Mutex<HashSet<uuid::Uuid>>> = Arc::default();
-    // Rung when a fresh batch is recorded: its endpoint can take the next one.
-    let recorded = Arc::new(Notify::new());
     loop {
-        let round = Instant::now();
         let free = permits.available_permits();
-        let (queued, mut due) = if fresh {
-            let sent = send_fresh(&db, &sender, &config, &metrics, &permits, &busy, &recorded, free).await;
-            (sent, Vec::new())
-        } else {
-            // New deliveries come back leased to this sender, up to its free slots;
-            // older ones due (retries, and what did not fit) are claimed into the
-            // slots left.
-            let fanned = blocking(&db, move |db| db.fan_out_leasing(FAN_OUT_BATCH, chrono::Utc::now(), lease, free))
-                .await
-                .unwrap_or_default();
-            (fanned.queued, fanned.leased)
-        };
-        let free = permits.available_permits();
-        let room = if fresh { free } else { free.saturating_sub(due.len()) };
+        // New deliveries come back leased to this sender, up to its free slots; older
+        // ones due (retries, and what did not fit) are claimed into the slots left.
+        let fanned = blocking(&db, move |db| db.fan_out_leasing(FAN_OUT_BATCH, chrono::Utc::now(), lease, free))
+            .await
+            .unwrap_or_default();
+        let queued = fanned.queued;
+        let mut due = fanned.leased;
+        let room = free.saturating_sub(due.len());
         if room > 0 {
             let limit = i64::try_from(room).unwrap_or(1);
             let claimed = blocking(&db, move |db| db.claim_deliveries(chrono::Utc::now(), lease, limit))
@@ -93,16 +81,7 @@ pub async fn run(db: Database, config: WebhookConfig, metrics: Arc<WebhookMetric
             prune(&db, config.retention).await;
             pruned = Some(Instant::now());
         }
-        if fresh {
-            // An endpoint takes its next batch once the last is recorded: wait for
-            // that (or for retries to come due), but let at least `GATHER` pass per
-            // round, so each round's write serves a batch.
-            tokio::select! {
-                () = recorded.notified() => {}
-                () = tokio::time::sleep(POLL) => {}
-            }
-            tokio::time::sleep(GATHER.saturating_sub(round.elapsed())).await;
-        } else if permits.available_permits() == 0 {
+        if permits.available_permits() == 0 {
             // Every slot is sending: wait for one to come back rather than poll.
             if let Ok(permit) = Arc::clone(&permits).acquire_owned().await {
                 drop(permit);
@@ -115,59 +94,6 @@ pub async fn run(db: Database, config: WebhookConfig, metrics: Arc<WebhookMetric
             tokio::time::sleep(GATHER).await;
         }
     }
-}
-
-/// SQLite: reads each idle endpoint's new deliveries (up to `free`) and sends them,
-/// each endpoint's batch recorded once sent (`Database::fresh_deliveries`): a landed
-/// delivery is written once, and the write lock is taken once per batch. Answers how
-/// many were taken.
-async fn send_fresh(
-    db: &Database,
-    sender: &Arc<Sender>,
-    config: &Arc<WebhookConfig>,
-    metrics: &Arc<WebhookMetrics>,
-    permits: &Arc<Semaphore>,
-    busy: &Arc<Mutex<HashSet<uuid::Uuid>>>,
-    recorded: &Arc<Notify>,
-    free: usize,
-) -> usize {
-    let skip = busy.lock().map(|b| b.clone()).unwrap_or_default();
-    let batches = blocking(db, move |db| db.fresh_deliveries(free, &skip, chrono::Utc::now())).await.unwrap_or_default();
-    let mut taken = 0;
-    for batch in batches {
-        let count = batch.deliveries.len();
-        taken += count;
-        let Ok(held) = Arc::clone(permits).acquire_many_owned(u32::try_from(count).unwrap_or(1)).await else {
-            return taken;
-        };
-        if let Ok(mut busy) = busy.lock() {
-            busy.insert(batch.webhook_id);
-        }
-        let (db, sender, config, metrics, busy, done) = (
-            db.clone(),
-            Arc::clone(sender),
-            Arc::clone(config),
-            Arc::clone(metrics),
-            Arc::clone(busy),
-            Arc::clone(recorded),
-        );
-        tokio::spawn(async move {
-            let mut batch = batch;
-            let due = std::mem::take(&mut batch.deliveries);
-            let outcomes = send_all(&sender, &config, &metrics, due).await;
-            let disable_after = config.disable_after;
-            let id = batch.webhook_id;
-            let recorded =
-                blocking(&db, move |db| db.record_fresh(&batch, &outcomes, chrono::Utc::now(), disable_after)).await;
-            report_disabled(recorded.as_deref());
-            drop(held);
-            if let Ok(mut busy) = busy.lock() {
-                busy.remove(&id);
-            }
-            done.notify_one();
-        });
-    }
-    taken
 }
 
 /// Runs a store call on the blocking pool; logs and answers `None` on failure.
@@ -193,19 +119,6 @@ async fn send_batch(
     metrics: &WebhookMetrics,
     due: Vec<DueDelivery>,
 ) {
-    let outcomes = send_all(sender, config, metrics, due).await;
-    let disable_after = config.disable_after;
-    let recorded = blocking(db, move |db| db.record_attempts(&outcomes, chrono::Utc::now(), disable_after)).await;
-    report_disabled(recorded.as_deref());
-}
-
-/// Sends `due` concurrently; answers each delivery's outcome.
-async fn send_all(
-    sender: &Arc<Sender>,
-    config: &WebhookConfig,
-    metrics: &WebhookMetrics,
-    due: Vec<DueDelivery>,
-) -> Vec<(uuid::Uuid, AttemptOutcome)> {
     let mut sends = tokio::task::JoinSet::new();
     for delivery in due {
         let sender = Arc::clone(sender);
@@ -226,13 +139,13 @@ async fn send_all(
         metrics.count(counted);
         outcomes.push((delivery.id, outcome));
     }
-    outcomes
-}
-
-fn report_disabled(recorded: Option<&[rookery_store::webhooks::Recorded]>) {
-    let disabled = recorded.unwrap_or_default().iter().filter(|r| r.disabled).count();
-    if disabled > 0 {
-        tracing::warn!(disabled, "webhook endpoints disabled (410, or too many failed deliveries in a row)");
+    let disable_after = config.disable_after;
+    let recorded = blocking(db, move |db| db.record_attempts(&outcomes, chrono::Utc::now(), disable_after)).await;
+    if let Some(recorded) = recorded {
+        let disabled = recorded.iter().filter(|r| r.disabled).count();
+        if disabled > 0 {
+            tracing::warn!(disabled, "webhook endpoints disabled (410, or too many failed deliveries in a row)");
+        }
     }
 }
 
