@@ -211,31 +211,23 @@ impl EventReads {
         // the feed's start, a cost that grew with the table (on SQLite, where `tx` is
         // always 0, every read of the feed). First the rest of the cursor's own
         // transaction, then the transactions after it.
-        let mut same_tx = events::table
-            .filter(events::tx.eq(after.tx))
-            .filter(events::seq.gt(after.seq))
-            .filter(events::tx.lt(horizon))
-            .order((events::tx, events::seq))
-            .limit(limit)
-            .select(EventRow::as_select())
-            .into_boxed();
-        if !types.is_empty() {
-            same_tx = same_tx.filter(events::kind.eq_any(types));
-        }
-        let mut rows = same_tx.load(self)?;
-        let room = limit - i64::try_from(rows.len()).unwrap_or(i64::MAX);
-        if room > 0 {
-            let mut later = events::table
-                .filter(events::tx.gt(after.tx))
+        // The final events of the wanted types in feed order, at most `n` of them.
+        let final_events = |n: i64| {
+            let mut query = events::table
                 .filter(events::tx.lt(horizon))
                 .order((events::tx, events::seq))
-                .limit(room)
+                .limit(n)
                 .select(EventRow::as_select())
                 .into_boxed();
             if !types.is_empty() {
-                later = later.filter(events::kind.eq_any(types));
+                query = query.filter(events::kind.eq_any(types));
             }
-            rows.extend(later.load(self)?);
+            query
+        };
+        let mut rows = final_events(limit).filter(events::tx.eq(after.tx)).filter(events::seq.gt(after.seq)).load(self)?;
+        let room = limit - i64::try_from(rows.len()).unwrap_or(i64::MAX);
+        if room > 0 {
+            rows.extend(final_events(room).filter(events::tx.gt(after.tx)).load(self)?);
         }
         Ok(rows.into_iter().map(EventRow::into_domain).collect())
     }
