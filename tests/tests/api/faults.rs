@@ -146,6 +146,7 @@ async fn a_database_that_is_down_answers_503_with_retry_after_and_readyz_at_once
     }
     let app = spawn_app().await;
     let (alice, bob) = (app.user("alice").await, app.user("bob").await);
+    let admin = app.admin("root").await;
     allow_connections(&app.database_url, false);
     terminate_backends(&app.database_url);
 
@@ -183,9 +184,21 @@ async fn a_database_that_is_down_answers_503_with_retry_after_and_readyz_at_once
     assert!(drf.headers().contains_key("retry-after"));
     assert!(drf.json::<serde_json::Value>().await.unwrap()["detail"].is_string());
 
+    // The mutual list (its own table) and the event feed's page (its own read
+    // transaction) answer 503 too, not 500.
+    let mutual = app.call(Method::GET, &format!("/users/{}/followers?filter=mutual", bob.id), &alice, None).await;
+    assert_eq!(mutual.status, StatusCode::SERVICE_UNAVAILABLE, "{mutual:?}");
+    let feed = app.admin_call(Method::GET, "/events?limit=10", &admin, None).await;
+    assert_eq!(feed.status, StatusCode::SERVICE_UNAVAILABLE, "{feed:?}");
+
     allow_connections(&app.database_url, true);
     assert_eq!(app.follow(&alice, &bob).await.status, StatusCode::OK);
     assert_eq!(app.counts(&bob).await, (1, 0));
+    assert_eq!(app.follow(&bob, &alice).await.status, StatusCode::OK);
+    let mutual = app.call(Method::GET, &format!("/users/{}/followers?filter=mutual", bob.id), &alice, None).await;
+    assert_eq!(mutual.data()["total"], 1, "{mutual:?}");
+    let feed = app.admin_call(Method::GET, "/events?limit=10", &admin, None).await;
+    assert_eq!(feed.status, StatusCode::OK, "{feed:?}");
 }
 
 #[tokio::test]
