@@ -10,10 +10,8 @@
 //! the same way and lease them (`leased_until`), so an instance that dies mid-send
 //! leaves its deliveries to be taken again once the lease lapses; a fan-out can insert
 //! the first of its deliveries already leased to its own sender
-//! ([`Database::fan_out_leasing`]), which saves claiming them.
-//! On SQLite, served by one process, new deliveries are not queued at all: they are
-//! read from the feed, sent, and written once with the cursor
-//! ([`Database::fresh_deliveries`]).
+//! ([`Database::fan_out_leasing`]), which saves claiming them. On SQLite the write
+//! lock does what the row locks do on PostgreSQL.
 
 use diesel::prelude::*;
 use rookery_domain::event::{EventCursor, StoredEvent};

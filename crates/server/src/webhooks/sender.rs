@@ -6,7 +6,7 @@ use std::time::Duration;
 use rookery_store::webhooks::DueDelivery;
 
 use super::guard::{GuardedResolver, is_internal};
-use super::signature::sign;
+use super::signature::SigningKey;
 
 /// How long a receiver has to answer.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
@@ -52,31 +52,30 @@ impl Sender {
         Ok(Self { client, allow_private })
     }
 
-    /// Sends `delivery` once.
-    pub async fn send(&self, delivery: &DueDelivery) -> Sent {
-        let url = match reqwest::Url::parse(&delivery.url) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") => url,
-            _ => return Sent::Refused("destination refused: only http and https URLs are delivered to".into()),
+    /// Prepares an endpoint: checks `url` (http or https; an address literal must not
+    /// be internal; a host name is checked by the resolver, at each connect) and reads
+    /// `secret`.
+    #[must_use]
+    pub fn endpoint(&self, url: &str, secret: &str) -> Endpoint {
+        Endpoint { url: checked_url(url, self.allow_private), key: SigningKey::from_secret(secret) }
+    }
+
+    /// Sends `delivery` to `endpoint` (prepared for its URL and secret) once.
+    pub async fn send(&self, endpoint: &Endpoint, delivery: &DueDelivery) -> Sent {
+        let (url, key) = match (&endpoint.url, &endpoint.key) {
+            (Err(refused), _) => return Sent::Refused(refused.clone()),
+            (_, Err(error)) => return Sent::Failed { status: None, error: error.clone() },
+            (Ok(url), Ok(key)) => (url.clone(), key),
         };
-        // An address literal is connected to without the resolver: check it here.
-        let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
-        if let Ok(ip) = host.parse::<IpAddr>() {
-            if !self.allow_private && is_internal(ip) {
-                return Sent::Refused("destination refused: a loopback, private or link-local address".into());
-            }
-        }
-        let timestamp = chrono::Utc::now().timestamp();
+        let timestamp = chrono::Utc::now().timestamp().to_string();
         let id = delivery.event_id.to_string();
-        let signature = match sign(&delivery.secret, &id, timestamp, &delivery.payload) {
-            Ok(signature) => signature,
-            Err(error) => return Sent::Failed { status: None, error },
-        };
+        let signature = key.sign(&id, &timestamp, &delivery.payload);
         let request = self
             .client
             .post(url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header("webhook-id", id)
-            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-timestamp", timestamp)
             .header("webhook-signature", signature)
             .body(delivery.payload.clone());
         match request.send().await {
@@ -104,6 +103,31 @@ impl Sender {
             }
         }
     }
+}
+
+/// One endpoint's URL, checked and parsed, and its signing key, decoded: prepared once
+/// for all the deliveries of a batch that go to it, not for each.
+#[derive(Debug)]
+pub struct Endpoint {
+    /// The URL, or why nothing is sent to it.
+    url: Result<reqwest::Url, String>,
+    /// The key, or why the secret is unusable.
+    key: Result<SigningKey, String>,
+}
+
+fn checked_url(url: &str, allow_private: bool) -> Result<reqwest::Url, String> {
+    let url = match reqwest::Url::parse(url) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => url,
+        _ => return Err("destination refused: only http and https URLs are delivered to".into()),
+    };
+    // An address literal is connected to without the resolver: check it here.
+    let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        if !allow_private && is_internal(ip) {
+            return Err("destination refused: a loopback, private or link-local address".into());
+        }
+    }
+    Ok(url)
 }
 
 /// An error and its sources, as one line.

@@ -1,11 +1,12 @@
 //! The delivery worker: runs in every server process, in the background. Each round
 //! it queues deliveries for newly committed events (the fan-out), claims due ones
-//! under a lease, sends them concurrently and records the outcomes in one
-//! transaction (on SQLite new deliveries are read from the feed and written once,
-//! after their first attempt, with the cursor); now and then it prunes events and
-//! finished deliveries past the retention. Every database call goes through the
-//! store's pool on the blocking threads, so nothing here can block or fail a request.
+//! under a lease, sends them concurrently (each endpoint's URL checked and signing key
+//! read once per batch) and records the outcomes in one transaction; now and then it
+//! prunes events and finished deliveries past the retention. Every database call goes
+//! through the store's pool on the blocking threads, so nothing here can block or fail
+//! a request.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -15,7 +16,7 @@ use tokio::sync::Semaphore;
 
 use super::config::WebhookConfig;
 use super::metrics::{Counted, WebhookMetrics};
-use super::sender::{Sender, Sent};
+use super::sender::{Endpoint, Sender, Sent};
 
 /// How long an idle worker waits before looking again: bounds the delivery latency.
 const POLL: Duration = Duration::from_millis(50);
@@ -120,10 +121,17 @@ async fn send_batch(
     due: Vec<DueDelivery>,
 ) {
     let mut sends = tokio::task::JoinSet::new();
+    // A batch mostly goes to a few endpoints: each is prepared once.
+    let mut endpoints: HashMap<(String, String), Arc<Endpoint>> = HashMap::new();
     for delivery in due {
+        let endpoint = Arc::clone(
+            endpoints
+                .entry((delivery.url.clone(), delivery.secret.clone()))
+                .or_insert_with(|| Arc::new(sender.endpoint(&delivery.url, &delivery.secret))),
+        );
         let sender = Arc::clone(sender);
         sends.spawn(async move {
-            let sent = sender.send(&delivery).await;
+            let sent = sender.send(&endpoint, &delivery).await;
             (delivery, sent)
         });
     }
