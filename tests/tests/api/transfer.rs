@@ -1,15 +1,18 @@
 //! A graph built through the API (follows, requests answered every way, a block, read
-//! and unread notifications, a device, a deleted account) moves whole: `rookery
-//! export`, `rookery import --strict` into an empty database, `rookery export` again
-//! gives the same bytes, and the copy passes `rookery check`. The commands run
+//! and unread notifications, a device, a deleted account, a webhook endpoint and its
+//! deliveries) moves whole: `rookery export`, `rookery import --strict` into an empty
+//! database, `rookery export` again gives the same bytes, and the copy passes `rookery
+//! check`; a server on the copy lists the endpoint, its deliveries and the requests'
+//! fates, and delivers to the endpoint what happens after the move. The commands run
 //! in-process through the same `rookery::cli::run` as the binary, beside the server.
 
 use std::process::ExitCode;
 
 use clap::Parser;
 use reqwest::{Method, StatusCode};
-use rookery_tests::{TestDatabase, spawn_app};
-use serde_json::json;
+use rookery_tests::fake_receiver::FakeReceiver;
+use rookery_tests::{TestApp, TestDatabase, TestUser, spawn_app_with};
+use serde_json::{Value, json};
 
 /// Runs `rookery ARGS` on a blocking thread.
 async fn rookery(args: Vec<String>) -> ExitCode {
@@ -25,9 +28,37 @@ fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|&a| a.to_owned()).collect()
 }
 
+/// The endpoint's delivery log, once `n` deliveries are all delivered (up to 20 s).
+async fn delivered(app: &TestApp, admin: &TestUser, hook: &str, n: usize) -> Vec<Value> {
+    for _ in 0..400 {
+        let reply = app.admin_call(Method::GET, &format!("/webhooks/{hook}/deliveries"), admin, None).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+        let log = reply.body["deliveries"].as_array().unwrap().clone();
+        if log.len() == n && log.iter().all(|d| d["status"] == "delivered") {
+            return log;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the deliveries never all landed");
+}
+
+/// `user` on `app`: the same account, with a token `app` signs.
+fn on(app: &TestApp, user: &TestUser) -> TestUser {
+    TestUser { token: app.token(&TestApp::claims(user.id, &user.username)), ..user.clone() }
+}
+
+/// The `follow_request` notification `actor` caused `target`, as `app` lists it.
+async fn request_notification(app: &TestApp, target: &TestUser, actor: &TestUser) -> Value {
+    let reply = app.call(Method::GET, "/notifications?type=follow_request", target, None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    let items = reply.data()["notifications"].as_array().cloned().unwrap_or_default();
+    items.into_iter().find(|n| n["actor"]["id"] == json!(actor.id.to_string())).expect("the request's notification")
+}
+
 #[tokio::test]
 async fn a_graph_built_through_the_api_moves_whole() {
-    let app = spawn_app().await;
+    let receiver = FakeReceiver::start().await;
+    let app = spawn_app_with(|s| s.webhooks.allow_private = true).await;
     let admin = app.admin("root").await;
     let (alice, dave, erin, frank) =
         (app.user("alice").await, app.user("dave").await, app.user("erin").await, app.user("frank").await);
@@ -61,6 +92,18 @@ async fn a_graph_built_through_the_api_moves_whole() {
     assert_eq!(dismissed.status, StatusCode::OK, "{dismissed:?}");
     let gone = app.admin_call(Method::DELETE, &format!("/users/{}", frank.id), &admin, None).await;
     assert!(gone.status.is_success(), "{gone:?}");
+    // A webhook endpoint (issue 24), created at the feed's head, and its two
+    // deliveries: a test, and a follow made after it.
+    let endpoint = json!({ "url": receiver.url, "events": ["follow.created"], "description": "the backend" });
+    let created = app.admin_call(Method::POST, "/webhooks", &admin, Some(endpoint)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    let (hook, secret) = (created.body["id"].as_str().unwrap(), created.body["secret"].as_str().unwrap());
+    let test = app.admin_call(Method::POST, &format!("/webhooks/{hook}/test"), &admin, None).await;
+    assert_eq!(test.status, StatusCode::ACCEPTED, "{test:?}");
+    assert_eq!(app.follow(&erin, &alice).await.status, StatusCode::OK);
+    let log = delivered(&app, &admin, hook, 2).await;
+    let endpoints = app.admin_call(Method::GET, "/webhooks", &admin, None).await.body["webhooks"].clone();
+    assert_eq!(receiver.wait_for(2).await.len(), 2);
 
     let dir = tempfile::tempdir().unwrap();
     let first = dir.path().join("first.jsonl").display().to_string();
@@ -68,9 +111,18 @@ async fn a_graph_built_through_the_api_moves_whole() {
     let source = app.database_url.clone();
     assert_eq!(rookery(args(&["export", "--output", &first, "--database-url", &source])).await, ExitCode::SUCCESS);
     let exported = std::fs::read_to_string(&first).unwrap();
-    for kind in
-        ["account", "follow", "follow_request", "block", "notification", "device", "mute", "suggestion_dismissal"]
-    {
+    for kind in [
+        "account",
+        "follow",
+        "follow_request",
+        "block",
+        "notification",
+        "device",
+        "mute",
+        "suggestion_dismissal",
+        "webhook",
+        "webhook_delivery",
+    ] {
         assert!(exported.contains(&format!(r#"{{"type":"{kind}","#)), "no {kind} in:\n{exported}");
     }
     for status in ["accepted", "declined", "pending"] {
@@ -83,10 +135,55 @@ async fn a_graph_built_through_the_api_moves_whole() {
         exported.contains(r#""followers_visibility":"followers","following_visibility":"self","counts_visible":false"#),
         "dave's audiences:\n{exported}"
     );
+    for fate in ["accepted", "declined", "pending"] {
+        assert!(exported.contains(&format!(r#""request_status":"{fate}"}}"#)), "{fate}:\n{exported}");
+    }
+    assert!(exported.contains(&format!(r#""secret":"{secret}""#)), "the signing secret:\n{exported}");
 
     let (_target, target) = TestDatabase::create();
     assert_eq!(rookery(args(&["import", &first, "--strict", "--database-url", &target])).await, ExitCode::SUCCESS);
     assert_eq!(rookery(args(&["export", "--output", &second, "--database-url", &target])).await, ExitCode::SUCCESS);
     assert_eq!(std::fs::read_to_string(&second).unwrap(), exported);
     assert_eq!(rookery(args(&["check", "--database-url", &target])).await, ExitCode::SUCCESS);
+    // A second import adds nothing.
+    assert_eq!(rookery(args(&["import", &first, "--strict", "--database-url", &target])).await, ExitCode::SUCCESS);
+    let again = dir.path().join("again.jsonl").display().to_string();
+    assert_eq!(rookery(args(&["export", "--output", &again, "--database-url", &target])).await, ExitCode::SUCCESS);
+    assert_eq!(std::fs::read_to_string(&again).unwrap(), exported);
+
+    // A server on the copy: the endpoint, its log and the requests' fates are there.
+    let copy = spawn_app_with(|s| {
+        s.database.url = target.clone();
+        s.webhooks.allow_private = true;
+    })
+    .await;
+    let operator = copy.admin("operator").await;
+    let listed = copy.admin_call(Method::GET, "/webhooks", &operator, None).await;
+    assert_eq!(listed.status, StatusCode::OK, "{listed:?}");
+    assert_eq!(listed.body["webhooks"], endpoints, "the endpoint, as the source listed it");
+    assert_eq!(endpoints[0]["id"], hook);
+    assert_eq!(endpoints[0]["url"], receiver.url.as_str());
+    assert_eq!(endpoints[0]["events"], json!(["follow.created"]));
+    assert_eq!(endpoints[0]["enabled"], true);
+    let copied = copy.admin_call(Method::GET, &format!("/webhooks/{hook}/deliveries"), &operator, None).await;
+    assert_eq!(copied.body["deliveries"], json!(log), "the log, as the source listed it");
+    let bob_there = on(&copy, &bob);
+    for (actor, fate) in [(&alice, "accepted"), (&dave, "declined")] {
+        let notification = request_notification(&copy, &bob_there, actor).await;
+        assert_eq!(notification["request_status"], fate, "{notification}");
+    }
+    assert_eq!(request_notification(&copy, &on(&copy, &carol), &erin).await["request_status"], "pending");
+
+    // What happens after the move reaches the endpoint, signed with its secret, and
+    // nothing from before is sent again.
+    assert_eq!(copy.follow(&on(&copy, &alice), &on(&copy, &erin)).await.status, StatusCode::OK);
+    let got = receiver.wait_for(3).await;
+    let after = &got[2];
+    assert!(after.verifies(secret), "{after:?}");
+    assert_eq!(after.json()["type"], "follow.created");
+    assert_eq!(after.json()["data"]["follower_id"], alice.id.to_string());
+    let log = delivered(&copy, &operator, hook, 3).await;
+    assert_eq!(log[0]["event_id"], after.id.as_str(), "the newest first");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(receiver.received().len(), 3);
 }

@@ -1,7 +1,8 @@
 //! Export and import carry every table: a database holding rows of each (a deleted
 //! account, requests in every status, blocks, read and unread notifications, devices,
-//! queued pushes, follow budgets) survives export, import into an empty database and
-//! export again byte for byte, SQLite to PostgreSQL and back.
+//! queued pushes, follow budgets, notifications' request fates, a webhook endpoint and
+//! its deliveries) survives export, import into an empty database and export again
+//! byte for byte, SQLite to PostgreSQL and back.
 
 use uuid::Uuid;
 
@@ -78,36 +79,78 @@ fn populate(db: &TestDb) -> Graph {
         "INSERT INTO blocks (blocker_id, blocked_id, reason, created_at) VALUES ({c}, {b}, 'spam', {})",
         sql.at(T0 + 4)
     ));
+    let [accepted, pending] = [(); 2].map(|()| Uuid::now_v7());
     let requests = [
-        (alice, bob, "accepted", Some(T0 + 5)),
-        (carol, alice, "declined", Some(T0 + 6)),
-        (alice, carol, "pending", None),
+        (accepted, alice, bob, "accepted", Some(T0 + 5)),
+        (Uuid::now_v7(), carol, alice, "declined", Some(T0 + 6)),
+        (pending, alice, carol, "pending", None),
     ];
-    for (from, to, status, answered) in requests {
+    for (id, from, to, status, answered) in requests {
         let answered = answered.map_or_else(|| "NULL".to_owned(), |at| sql.at(at));
         sql.execute(&format!(
             "INSERT INTO follow_requests (id, requester_id, target_id, status, created_at, updated_at) VALUES ({}, {}, {}, '{status}', {}, {answered})",
-            sql.uuid(Uuid::now_v7()),
+            sql.uuid(id),
             sql.uuid(from),
             sql.uuid(to),
             sql.at(T0 + 2),
         ));
     }
     let notification = Uuid::now_v7();
+    // The follow_request notifications name their requests and keep their fates.
     let notifications = [
-        (notification, bob, alice, "follow_request", Some(T0 + 7)),
-        (Uuid::now_v7(), alice, bob, "follow_request_accepted", None),
-        (Uuid::now_v7(), alice, bob, "follow", None),
-        (Uuid::now_v7(), carol, alice, "follow_request", None),
+        (notification, bob, alice, "follow_request", Some(T0 + 7), Some((accepted, "accepted"))),
+        (Uuid::now_v7(), alice, bob, "follow_request_accepted", None, None),
+        (Uuid::now_v7(), alice, bob, "follow", None, None),
+        (Uuid::now_v7(), carol, alice, "follow_request", None, Some((pending, "pending"))),
     ];
-    for (id, to, by, kind, read) in notifications {
+    for (id, to, by, kind, read, request) in notifications {
         let read = read.map_or_else(|| "NULL".to_owned(), |at| sql.at(at));
+        let (request_id, fate) = request
+            .map_or_else(|| ("NULL".to_owned(), "NULL".to_owned()), |(r, fate)| (sql.uuid(r), format!("'{fate}'")));
         sql.execute(&format!(
-            "INSERT INTO notifications (id, recipient_id, actor_id, kind, created_at, read_at) VALUES ({}, {}, {}, '{kind}', {}, {read})",
+            "INSERT INTO notifications (id, recipient_id, actor_id, kind, created_at, read_at, request_id, request_status) \
+             VALUES ({}, {}, {}, '{kind}', {}, {read}, {request_id}, {fate})",
             sql.uuid(id),
             sql.uuid(to),
             sql.uuid(by),
             sql.at(T0 + 8),
+        ));
+    }
+    // A webhook endpoint far along its source's feed, one delivery that landed and one
+    // leased to a sender mid-retry.
+    let hook = Uuid::now_v7();
+    sql.execute(&format!(
+        "INSERT INTO webhooks (id, url, events, description, secret, enabled, consecutive_failures, cursor_tx, cursor_seq, created_at, updated_at) \
+         VALUES ({}, 'https://hooks.example/in?a=1', 'follow.created,block.created', NULL, 'whsec_c2VjcmV0', {}, 1, 7, 42, {}, {})",
+        sql.uuid(hook),
+        sql.boolean(true),
+        sql.at(T0),
+        sql.at(T0 + 12),
+    ));
+    let deliveries = [
+        (Uuid::now_v7(), "delivered", 1, "200", "NULL", "NULL".to_owned(), sql.at(T0 + 13), "NULL".to_owned()),
+        (
+            Uuid::now_v7(),
+            "pending",
+            2,
+            "503",
+            "'503 Service Unavailable'",
+            sql.at(T0 + 20),
+            "NULL".to_owned(),
+            sql.at(T0 + 14),
+        ),
+    ];
+    for (id, status, attempts, code, error, next, delivered, leased) in deliveries {
+        let event = Uuid::now_v7();
+        sql.execute(&format!(
+            "INSERT INTO webhook_deliveries (id, webhook_id, event_id, event_type, payload, status, attempts, last_status_code, \
+             last_error, next_attempt_at, leased_until, delivered_at, created_at) VALUES ({}, {}, {}, 'follow.created', \
+             '{{\"id\":\"{event}\",\"type\":\"follow.created\",\"data\":{{\"name\":\"Ünïcode\"}}}}', '{status}', {attempts}, {code}, \
+             {error}, {next}, {leased}, {delivered}, {})",
+            sql.uuid(id),
+            sql.uuid(hook),
+            sql.uuid(event),
+            sql.at(T0 + 12),
         ));
     }
     // Tokens whose byte order differs from a locale's (`-` and `_` sort apart).
@@ -160,13 +203,26 @@ fn every_table_survives_a_round_trip_between_backends() {
             ("device", 3),
             ("push", 2),
             ("follow_quota", 1),
+            ("webhook", 1),
+            ("webhook_delivery", 2),
         ] {
             assert_eq!(lines_of(&exported, kind).len(), n, "{from:?}: {kind}:\n{exported}");
         }
         // Kinds in order, tokens in byte order, states and instants as stored.
         let kinds: Vec<&str> = exported.lines().map(|l| l.split('"').nth(3).unwrap()).collect();
         let mut sorted = kinds.clone();
-        let order = ["account", "block", "follow", "follow_request", "notification", "device", "push", "follow_quota"];
+        let order = [
+            "account",
+            "block",
+            "follow",
+            "follow_request",
+            "notification",
+            "device",
+            "push",
+            "follow_quota",
+            "webhook",
+            "webhook_delivery",
+        ];
         sorted.sort_by_key(|k| order.iter().position(|o| o == k));
         assert_eq!(kinds, sorted, "{from:?}");
         let tokens: Vec<&str> = lines_of(&exported, "device").iter().map(|l| l.split('"').nth(7).unwrap()).collect();
@@ -177,6 +233,12 @@ fn every_table_survives_a_round_trip_between_backends() {
         assert!(exported.contains(r#""read_at":"2024-05-01T10:00:00.123463Z""#), "{from:?}:\n{exported}");
         assert!(exported.contains(&format!(r#""id":"{}","username":"alice_old""#, graph.gone)));
         assert!(exported.contains(r#""deleted_at":"2024-05-01T10:00:09.123456Z""#), "{exported}");
+        assert!(exported.contains(r#""request_status":"accepted"}"#), "{exported}");
+        assert_eq!(exported.matches(r#""request_id":"#).count(), 2, "{exported}");
+        let hook = lines_of(&exported, "webhook")[0];
+        assert!(hook.contains(r#""events":["follow.created","block.created"]"#), "{hook}");
+        assert!(!hook.contains("cursor") && hook.contains(r#""secret":"whsec_c2VjcmV0""#), "{hook}");
+        assert!(!exported.contains("leased_until"), "{exported}");
 
         // Small batches: kinds meet batch boundaries, and rows come in batches after
         // the accounts they name.
@@ -186,17 +248,24 @@ fn every_table_survives_a_round_trip_between_backends() {
         assert!(report.contains("skipped: 0 lines"), "{from:?} -> {to:?}: {report}");
         assert!(report.contains("notifications: 4 imported, 0 already present"), "{report}");
         assert!(report.contains("follow requests: 3 imported"), "{report}");
+        assert!(report.contains("webhook endpoints: 1 imported"), "{report}");
+        assert!(report.contains("webhook deliveries: 2 imported"), "{report}");
         assert_eq!(target.export("target.jsonl"), exported, "{from:?} -> {to:?}");
         let check = target.rookery(&["check"]);
         assert_eq!(check.status.code(), Some(0), "{from:?} -> {to:?}: {}", describe(&check));
         let mut sql = target.connect();
         assert_eq!(sql.counts("alice"), (1, 1));
         assert_eq!(sql.counts("carol"), (0, 0));
+        // The endpoint starts at the new database's feed head (empty: the import writes
+        // no events), and nothing is in flight.
+        assert_eq!(sql.number("SELECT cursor_tx + cursor_seq AS n FROM webhooks"), 0, "{from:?} -> {to:?}");
+        assert_eq!(sql.number("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE leased_until IS NOT NULL"), 0);
 
         // Idempotent: everything is already there.
         let again = target.import(&source.file("source.jsonl"));
         assert!(again.contains("blocks: 0 imported, 1 already present"), "{again}");
         assert!(again.contains("queued pushes: 0 imported, 2 already present"), "{again}");
+        assert!(again.contains("webhook deliveries: 0 imported, 2 already present"), "{again}");
         assert!(again.contains("skipped: 0 lines"), "{again}");
         assert_eq!(target.export("again.jsonl"), exported);
         let _ = (graph.alice, graph.bob, graph.carol);
@@ -237,6 +306,10 @@ fn strict_import_fails_on_skips_reported_in_line_order_with_their_values() {
             r#"{"type":"device","token":"t1","account_id":"not-a-uuid","platform":"ios"}"#.to_owned(),
             // Line 4: a follow to the unknown account.
             format!(r#"{{"type":"follow","follower_id":"{known}","followee_id":"{unknown}"}}"#),
+            // Line 5: a delivery to an endpoint neither in the file nor the database.
+            format!(
+                r#"{{"type":"webhook_delivery","id":"{unknown}","webhook_id":"{unknown}","event_id":"{known}","event_type":"follow.created","payload":"{{}}","status":"pending"}}"#
+            ),
         ];
         let path = db.file("bad.jsonl");
         std::fs::write(&path, lines.join("\n")).unwrap();
@@ -247,9 +320,14 @@ fn strict_import_fails_on_skips_reported_in_line_order_with_their_values() {
         assert_eq!(strict.status.code(), Some(1), "{backend:?}: {}", describe(&strict));
         let stderr = String::from_utf8(strict.stderr).unwrap();
         let skips: Vec<&str> = stderr.lines().filter(|l| l.starts_with("line ")).collect();
-        assert_eq!(skips.len(), 3, "{stderr}");
+        assert_eq!(skips.len(), 4, "{stderr}");
         assert!(skips[0].starts_with("line 2: skipped: block ") && skips[0].contains(&unknown.to_string()), "{stderr}");
         assert!(skips[1].starts_with("line 3: skipped: account_id \"not-a-uuid\" is not a UUID"), "{stderr}");
         assert!(skips[2].starts_with(&format!("line 4: skipped: follow {known} -> {unknown}")), "{stderr}");
+        assert!(
+            skips[3].starts_with(&format!("line 5: skipped: webhook_delivery {unknown}"))
+                && skips[3].ends_with("names an unknown webhook endpoint"),
+            "{stderr}"
+        );
     }
 }

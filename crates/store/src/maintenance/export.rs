@@ -13,17 +13,19 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 use rookery_domain::ports::StoreError;
-use rookery_domain::{AccountId, NotificationId, NotificationKind, RequestId, RequestStatus, Username};
+use rookery_domain::{
+    AccountId, DeliveryStatus, NotificationId, NotificationKind, RequestFate, RequestId, RequestStatus, Username,
+};
 
 use crate::database::Database;
 use crate::maintenance::records::{
-    AccountRecord, BlockRecord, DeviceRecord, DismissalRecord, FollowRecord, MuteRecord, NotificationRecord,
-    PushRecord, QuotaRecord, Record, RecordKind, RequestRecord,
+    AccountRecord, BlockRecord, DeliveryRecord, DeviceRecord, DismissalRecord, FollowRecord, MuteRecord,
+    NotificationRecord, PushRecord, QuotaRecord, Record, RecordKind, RequestRecord, WebhookRecord,
 };
 use crate::maintenance::tally;
 use crate::schema::{
     accounts, blocks, devices, follow_quota, follow_requests, follows, mutes, notifications, push_outbox,
-    suggestion_dismissals,
+    suggestion_dismissals, webhook_deliveries, webhooks,
 };
 use crate::sql_types::{DbTime, DbUuid};
 
@@ -100,6 +102,14 @@ impl From<AccountExportRow> for Record {
     }
 }
 
+/// A `webhook_deliveries` row as export reads it (grouped: its lease is left out).
+type DeliveryExportRow = (
+    (DbUuid, DbUuid, DbUuid),
+    (String, String, String),
+    (i32, Option<i32>, Option<String>),
+    (Option<DbTime>, Option<DbTime>, DbTime),
+);
+
 fn account(id: DbUuid) -> AccountId {
     AccountId::from_uuid(id.0)
 }
@@ -140,6 +150,8 @@ pub(crate) trait ExportQueries {
     fn quota_page(&mut self, after: Option<&Record>, limit: i64) -> Page;
     fn mute_page(&mut self, after: Option<&Record>, limit: i64) -> Page;
     fn dismissal_page(&mut self, after: Option<&Record>, limit: i64) -> Page;
+    fn webhook_page(&mut self, after: Option<&Record>, limit: i64) -> Page;
+    fn delivery_page(&mut self, after: Option<&Record>, limit: i64) -> Page;
 }
 
 for_each_backend! {
@@ -237,15 +249,17 @@ impl ExportQueries {
                 notifications::kind,
                 notifications::created_at,
                 notifications::read_at,
+                notifications::request_id,
+                notifications::request_status,
             ))
             .into_boxed();
         if let Some(Record::Notification(last)) = after {
             query = query.filter(notifications::id.gt(DbUuid::from(last.id)));
         }
         query
-            .load::<(DbUuid, DbUuid, DbUuid, String, DbTime, Option<DbTime>)>(self)?
+            .load::<(DbUuid, DbUuid, DbUuid, String, DbTime, Option<DbTime>, Option<DbUuid>, Option<String>)>(self)?
             .into_iter()
-            .map(|(id, recipient, actor, kind, created_at, read_at)| {
+            .map(|(id, recipient, actor, kind, created_at, read_at, request_id, request_status)| {
                 Ok(Record::Notification(NotificationRecord {
                     id: NotificationId::from_uuid(id.0),
                     recipient_id: account(recipient),
@@ -253,6 +267,10 @@ impl ExportQueries {
                     kind: NotificationKind::parse(&kind).ok_or_else(|| unreadable("notification kind", &kind))?,
                     created_at: created_at.0,
                     read_at: read_at.map(|at| at.0),
+                    request_id: request_id.map(|id| RequestId::from_uuid(id.0)),
+                    request_status: request_status
+                        .map(|fate| RequestFate::parse(&fate).ok_or_else(|| unreadable("request fate", &fate)))
+                        .transpose()?,
                 }))
             })
             .collect()
@@ -369,6 +387,80 @@ impl ExportQueries {
             })
             .collect())
     }
+
+    fn webhook_page(&mut self, after: Option<&Record>, limit: i64) -> Page {
+        let mut query = webhooks::table
+            .order(webhooks::id)
+            .limit(limit)
+            .select((
+                webhooks::id,
+                webhooks::url,
+                webhooks::events,
+                webhooks::description,
+                webhooks::secret,
+                webhooks::enabled,
+                webhooks::consecutive_failures,
+                webhooks::created_at,
+                webhooks::updated_at,
+            ))
+            .into_boxed();
+        if let Some(Record::Webhook(last)) = after {
+            query = query.filter(webhooks::id.gt(DbUuid(last.id)));
+        }
+        Ok(query
+            .load::<(DbUuid, String, String, Option<String>, String, bool, i32, DbTime, DbTime)>(self)?
+            .into_iter()
+            .map(|(id, url, events, description, secret, enabled, consecutive_failures, created_at, updated_at)| {
+                Record::Webhook(WebhookRecord {
+                    id: id.0,
+                    url,
+                    events: events.split(',').filter(|e| !e.is_empty()).map(str::to_owned).collect(),
+                    description,
+                    secret,
+                    enabled,
+                    consecutive_failures,
+                    created_at: created_at.0,
+                    updated_at: updated_at.0,
+                })
+            })
+            .collect())
+    }
+
+    fn delivery_page(&mut self, after: Option<&Record>, limit: i64) -> Page {
+        let mut query = webhook_deliveries::table
+            .order(webhook_deliveries::id)
+            .limit(limit)
+            .select((
+                (webhook_deliveries::id, webhook_deliveries::webhook_id, webhook_deliveries::event_id),
+                (webhook_deliveries::event_type, webhook_deliveries::payload, webhook_deliveries::status),
+                (webhook_deliveries::attempts, webhook_deliveries::last_status_code, webhook_deliveries::last_error),
+                (webhook_deliveries::next_attempt_at, webhook_deliveries::delivered_at, webhook_deliveries::created_at),
+            ))
+            .into_boxed();
+        if let Some(Record::Delivery(last)) = after {
+            query = query.filter(webhook_deliveries::id.gt(DbUuid(last.id)));
+        }
+        query
+            .load::<DeliveryExportRow>(self)?
+            .into_iter()
+            .map(|((id, webhook_id, event_id), (event_type, payload, status), (attempts, last_status_code, last_error), (next_attempt_at, delivered_at, created_at))| {
+                Ok(Record::Delivery(DeliveryRecord {
+                    id: id.0,
+                    webhook_id: webhook_id.0,
+                    event_id: event_id.0,
+                    event_type,
+                    payload,
+                    status: DeliveryStatus::parse(&status).ok_or_else(|| unreadable("delivery status", &status))?,
+                    attempts,
+                    last_status_code,
+                    last_error,
+                    next_attempt_at: next_attempt_at.map(|at| at.0),
+                    delivered_at: delivered_at.map(|at| at.0),
+                    created_at: created_at.0,
+                }))
+            })
+            .collect()
+    }
 }
 }
 
@@ -406,6 +498,8 @@ fn page_of<C: ExportQueries>(
         RecordKind::Quota => conn.quota_page(after, limit)?,
         RecordKind::Mute => conn.mute_page(after, limit)?,
         RecordKind::Dismissal => conn.dismissal_page(after, limit)?,
+        RecordKind::Webhook => conn.webhook_page(after, limit)?,
+        RecordKind::Delivery => conn.delivery_page(after, limit)?,
     };
     let last = page.last().cloned();
     Ok((page, last))

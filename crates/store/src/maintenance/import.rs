@@ -43,6 +43,8 @@ pub enum SkipReason {
     MissingAccount,
     /// Another pending request exists for the same pair.
     PendingExists,
+    /// The webhook endpoint a delivery names is unknown.
+    MissingWebhook,
 }
 
 impl SkipReason {
@@ -57,6 +59,7 @@ impl SkipReason {
             Self::Blocked => "one account blocks the other",
             Self::MissingAccount => "names an unknown or deleted account",
             Self::PendingExists => "another pending request for the same pair",
+            Self::MissingWebhook => "names an unknown webhook endpoint",
         }
     }
 }

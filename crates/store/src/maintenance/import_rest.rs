@@ -1,9 +1,10 @@
 //! Import of the tables beside accounts and follows: blocks, follow requests,
-//! notifications, devices, queued pushes and follow budgets. Each batch is one write
-//! transaction: one lookup of the accounts the batch names, then multi-row INSERTs
-//! that leave rows already stored alone (`ON CONFLICT DO NOTHING`, counted as
-//! present). A record naming an account that is not there is skipped, never stored
-//! half-linked.
+//! notifications, devices, queued pushes, follow budgets, mutes, suggestion
+//! dismissals, webhook endpoints and their deliveries. Each batch is one write
+//! transaction: one lookup of the accounts (or endpoints) the batch names, then
+//! multi-row INSERTs that leave rows already stored alone (`ON CONFLICT DO NOTHING`,
+//! counted as present). A record naming an account or endpoint that is not there is
+//! skipped, never stored half-linked.
 
 use std::collections::{HashMap, HashSet};
 
@@ -13,15 +14,17 @@ use rookery_domain::{AccountId, RequestStatus};
 
 use crate::connection::DbConnection;
 use crate::database::Database;
+use crate::event_log::EventReads;
 use crate::maintenance::import::{BatchOutcome, Skip, SkipReason, analyze_when_grown, sqlite_bulk};
 use crate::maintenance::records::{Record, RecordKind};
 use crate::maintenance::tally;
 use crate::schema::{
     accounts, blocks, devices, follow_quota, follow_requests, mutes, notifications, push_outbox, suggestion_dismissals,
+    webhook_deliveries, webhooks,
 };
 use crate::sql_types::{DbUuid, db_time};
 
-/// Rows per multi-row INSERT: at most 7 columns, under SQLite's 32766 variables.
+/// Rows per multi-row INSERT: at most 12 columns, under SQLite's 32766 variables.
 const CHUNK: usize = 2_000;
 /// Values per `IN (...)` lookup.
 const LOOKUP_CHUNK: usize = 10_000;
@@ -50,7 +53,9 @@ fn named(record: &Record) -> (Vec<AccountId>, bool) {
         Record::Quota(q) => (vec![q.account_id], true),
         Record::Mute(m) => (vec![m.muter_id, m.muted_id], true),
         Record::Dismissal(d) => (vec![d.viewer_id, d.dismissed_id], true),
-        Record::Account(_) | Record::Follow(_) | Record::Push(_) => (Vec::new(), false),
+        Record::Account(_) | Record::Follow(_) | Record::Push(_) | Record::Webhook(_) | Record::Delivery(_) => {
+            (Vec::new(), false)
+        }
     }
 }
 
@@ -61,6 +66,7 @@ trait ImportRest {
     fn pending_pairs(&mut self, batch: &[Record]) -> QueryResult<HashSet<(DbUuid, DbUuid)>>;
     fn blocked_pairs(&mut self, batch: &[Record]) -> QueryResult<HashSet<(DbUuid, DbUuid)>>;
     fn known_requests(&mut self, batch: &[Record]) -> QueryResult<HashSet<DbUuid>>;
+    fn known_webhooks(&mut self, batch: &[Record]) -> QueryResult<HashSet<DbUuid>>;
     fn insert_rows(&mut self, kind: RecordKind, rows: &[&Record]) -> QueryResult<usize>;
 }
 
@@ -129,7 +135,27 @@ impl ImportRest {
         Ok(known)
     }
 
+    fn known_webhooks(&mut self, batch: &[Record]) -> QueryResult<HashSet<DbUuid>> {
+        let ids: Vec<DbUuid> = batch
+            .iter()
+            .filter_map(|r| match r {
+                Record::Delivery(d) => Some(DbUuid(d.webhook_id)),
+                _ => None,
+            })
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let mut known = HashSet::new();
+        for chunk in ids.chunks(LOOKUP_CHUNK) {
+            known.extend(webhooks::table.filter(webhooks::id.eq_any(chunk)).select(webhooks::id).load::<DbUuid>(self)?);
+        }
+        Ok(known)
+    }
+
     fn insert_rows(&mut self, kind: RecordKind, rows: &[&Record]) -> QueryResult<usize> {
+        // An endpoint starts at this database's feed head: the feed is not carried, so
+        // it is delivered exactly the events committed from now on.
+        let head = if kind == RecordKind::Webhook { self.feed_head()? } else { Default::default() };
         let mut inserted = 0;
         for chunk in rows.chunks(CHUNK) {
             inserted += match kind {
@@ -168,6 +194,8 @@ impl ImportRest {
                             notifications::kind.eq(n.kind.as_str()),
                             notifications::created_at.eq(db_time(n.created_at)),
                             notifications::read_at.eq(n.read_at.map(db_time)),
+                            notifications::request_id.eq(n.request_id.map(DbUuid::from)),
+                            notifications::request_status.eq(n.request_status.map(|fate| fate.as_str())),
                         )),
                         _ => None,
                     }).collect();
@@ -234,6 +262,53 @@ impl ImportRest {
                     }).collect();
                     diesel::insert_into(suggestion_dismissals::table).values(values).on_conflict_do_nothing().execute(self)?
                 }
+                RecordKind::Webhook => {
+                    let values: Vec<_> = chunk.iter().filter_map(|r| match r {
+                        Record::Webhook(w) => Some((
+                            (
+                                webhooks::id.eq(DbUuid(w.id)),
+                                webhooks::url.eq(w.url.as_str()),
+                                webhooks::events.eq(w.events.join(",")),
+                                webhooks::description.eq(w.description.as_deref()),
+                                webhooks::secret.eq(w.secret.as_str()),
+                                webhooks::enabled.eq(w.enabled),
+                            ),
+                            (
+                                webhooks::consecutive_failures.eq(w.consecutive_failures),
+                                webhooks::cursor_tx.eq(head.tx),
+                                webhooks::cursor_seq.eq(head.seq),
+                                webhooks::created_at.eq(db_time(w.created_at)),
+                                webhooks::updated_at.eq(db_time(w.updated_at)),
+                            ),
+                        )),
+                        _ => None,
+                    }).collect();
+                    diesel::insert_into(webhooks::table).values(values).on_conflict_do_nothing().execute(self)?
+                }
+                RecordKind::Delivery => {
+                    let values: Vec<_> = chunk.iter().filter_map(|r| match r {
+                        Record::Delivery(d) => Some((
+                            (
+                                webhook_deliveries::id.eq(DbUuid(d.id)),
+                                webhook_deliveries::webhook_id.eq(DbUuid(d.webhook_id)),
+                                webhook_deliveries::event_id.eq(DbUuid(d.event_id)),
+                                webhook_deliveries::event_type.eq(d.event_type.as_str()),
+                                webhook_deliveries::payload.eq(d.payload.as_str()),
+                                webhook_deliveries::status.eq(d.status.as_str()),
+                            ),
+                            (
+                                webhook_deliveries::attempts.eq(d.attempts),
+                                webhook_deliveries::last_status_code.eq(d.last_status_code),
+                                webhook_deliveries::last_error.eq(d.last_error.as_deref()),
+                                webhook_deliveries::next_attempt_at.eq(d.next_attempt_at.map(db_time)),
+                                webhook_deliveries::delivered_at.eq(d.delivered_at.map(db_time)),
+                                webhook_deliveries::created_at.eq(db_time(d.created_at)),
+                            ),
+                        )),
+                        _ => None,
+                    }).collect();
+                    diesel::insert_into(webhook_deliveries::table).values(values).on_conflict_do_nothing().execute(self)?
+                }
                 RecordKind::Account | RecordKind::Follow => 0,
             };
         }
@@ -250,6 +325,7 @@ fn import_rest<C: ImportRest>(conn: &mut C, kind: RecordKind, batch: &[Record]) 
     } else {
         (HashSet::new(), HashSet::new(), HashSet::new())
     };
+    let endpoints = if kind == RecordKind::Delivery { conn.known_webhooks(batch)? } else { HashSet::new() };
     let mut outcome = BatchOutcome::default();
     let mut pending = pending;
     let mut rows = Vec::with_capacity(batch.len());
@@ -258,6 +334,11 @@ fn import_rest<C: ImportRest>(conn: &mut C, kind: RecordKind, batch: &[Record]) 
         let missing =
             ids.iter().any(|id| if must_be_live { !named_accounts.live(*id) } else { !named_accounts.exists(*id) });
         let mut reason = missing.then_some(SkipReason::MissingAccount);
+        if let Record::Delivery(d) = record {
+            if !endpoints.contains(&DbUuid(d.webhook_id)) {
+                reason = Some(SkipReason::MissingWebhook);
+            }
+        }
         if let (None, Record::Request(r)) = (reason, record) {
             let (a, b) = (DbUuid::from(r.requester_id), DbUuid::from(r.target_id));
             if known.contains(&DbUuid::from(r.id)) {
@@ -289,7 +370,8 @@ impl Database {
     /// transaction. A record already stored (same key) is counted as present; one
     /// naming an account that is missing (or deleted, for blocks, requests and
     /// budgets), a pending request across a block or beside another pending request
-    /// of its pair, is skipped.
+    /// of its pair, a delivery to an unknown endpoint, is skipped. A new webhook
+    /// endpoint starts at this database's feed head.
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] when the database is busy, else

@@ -43,8 +43,8 @@ pub use counts::CountsFixed;
 pub use export::{ExportError, ExportSink, ExportSummary};
 pub use import::{BatchOutcome, Skip, SkipReason};
 pub use records::{
-    AccountRecord, BlockRecord, DeviceRecord, DismissalRecord, FollowRecord, MuteRecord, NotificationRecord,
-    PushRecord, QuotaRecord, Record, RecordKind, RequestRecord,
+    AccountRecord, BlockRecord, DeliveryRecord, DeviceRecord, DismissalRecord, FollowRecord, MuteRecord,
+    NotificationRecord, PushRecord, QuotaRecord, Record, RecordKind, RequestRecord, WebhookRecord,
 };
 
 /// A row count as the reports carry it (`usize` and `u64` are the same width on every

@@ -1,10 +1,12 @@
 //! What bulk transfer moves: every table, row for row, but for the counts (they follow
-//! from the edges and are recomputed after an import). Deleted accounts travel too,
+//! from the edges and are recomputed after an import) and the event feed (a move starts
+//! a new one, so webhook endpoints travel without their place in it). Deleted accounts travel too,
 //! with their `deleted_at`: their ids stay taken, so a token still naming one cannot
 //! provision it anew on the other side.
 
 use rookery_domain::{
-    AccountId, GraphPrivacy, NotificationId, NotificationKind, RequestId, RequestStatus, Timestamp, Username,
+    AccountId, DeliveryStatus, GraphPrivacy, NotificationId, NotificationKind, RequestFate, RequestId, RequestStatus,
+    Timestamp, Username,
 };
 use uuid::Uuid;
 
@@ -95,6 +97,10 @@ pub struct NotificationRecord {
     pub created_at: Timestamp,
     /// When the recipient read it, if they did.
     pub read_at: Option<Timestamp>,
+    /// The request a `follow_request` notification is about.
+    pub request_id: Option<RequestId>,
+    /// What became of that request.
+    pub request_status: Option<RequestFate>,
 }
 
 /// A registered push device.
@@ -164,6 +170,60 @@ pub struct DismissalRecord {
     pub created_at: Timestamp,
 }
 
+/// A webhook endpoint, without its place in the event feed: a move starts a new feed,
+/// and the importing database sets the endpoint at its own feed's head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookRecord {
+    /// Its id, kept so the admin API and the deliveries keep naming it.
+    pub id: Uuid,
+    /// Where deliveries go.
+    pub url: String,
+    /// The event types it receives.
+    pub events: Vec<String>,
+    /// What it is for.
+    pub description: Option<String>,
+    /// The signing secret (`whsec_...`): the receiver keeps verifying with it.
+    pub secret: String,
+    /// Whether deliveries are sent.
+    pub enabled: bool,
+    /// Final failures in a row so far.
+    pub consecutive_failures: i32,
+    /// When it was registered.
+    pub created_at: Timestamp,
+    /// When it last changed.
+    pub updated_at: Timestamp,
+}
+
+/// A delivery of an event to an endpoint, sent or still to send. Its lease is not
+/// carried: nothing is in flight on the importing database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRecord {
+    /// Its id.
+    pub id: Uuid,
+    /// The endpoint.
+    pub webhook_id: Uuid,
+    /// The event's id (`webhook-id`).
+    pub event_id: Uuid,
+    /// The event's type.
+    pub event_type: String,
+    /// The envelope as sent, verbatim (it outlives the event).
+    pub payload: String,
+    /// Where it stands.
+    pub status: DeliveryStatus,
+    /// Attempts made.
+    pub attempts: i32,
+    /// The receiver's last status code.
+    pub last_status_code: Option<i32>,
+    /// What went wrong last.
+    pub last_error: Option<String>,
+    /// When the next attempt is due, while pending.
+    pub next_attempt_at: Option<Timestamp>,
+    /// When it landed.
+    pub delivered_at: Option<Timestamp>,
+    /// When it was queued.
+    pub created_at: Timestamp,
+}
+
 /// One row of any table, as export writes it and import reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Record {
@@ -187,11 +247,16 @@ pub enum Record {
     Mute(MuteRecord),
     /// A dismissed suggestion.
     Dismissal(DismissalRecord),
+    /// A webhook endpoint.
+    Webhook(WebhookRecord),
+    /// A webhook delivery.
+    Delivery(DeliveryRecord),
 }
 
 /// The kinds of records, in the order export writes them and import applies a batch:
 /// accounts before everything that names them, blocks before the follows and requests
-/// they forbid, notifications and devices before the pushes that name them.
+/// they forbid, notifications and devices before the pushes that name them, webhook
+/// endpoints before their deliveries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum RecordKind {
     /// [`AccountRecord`].
@@ -214,11 +279,15 @@ pub enum RecordKind {
     Mute,
     /// [`DismissalRecord`].
     Dismissal,
+    /// [`WebhookRecord`].
+    Webhook,
+    /// [`DeliveryRecord`].
+    Delivery,
 }
 
 impl RecordKind {
     /// Every kind, in export order.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 12] = [
         Self::Account,
         Self::Block,
         Self::Follow,
@@ -229,6 +298,8 @@ impl RecordKind {
         Self::Quota,
         Self::Mute,
         Self::Dismissal,
+        Self::Webhook,
+        Self::Delivery,
     ];
 
     /// The plural the reports use.
@@ -245,6 +316,8 @@ impl RecordKind {
             Self::Quota => "follow quotas",
             Self::Mute => "mutes",
             Self::Dismissal => "suggestion dismissals",
+            Self::Webhook => "webhook endpoints",
+            Self::Delivery => "webhook deliveries",
         }
     }
 }
@@ -264,6 +337,8 @@ impl Record {
             Self::Quota(_) => RecordKind::Quota,
             Self::Mute(_) => RecordKind::Mute,
             Self::Dismissal(_) => RecordKind::Dismissal,
+            Self::Webhook(_) => RecordKind::Webhook,
+            Self::Delivery(_) => RecordKind::Delivery,
         }
     }
 }
