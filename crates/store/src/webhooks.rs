@@ -26,14 +26,14 @@ use crate::sql_types::{DbTime, DbUuid, db_time};
 /// A row of `webhooks`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = webhooks)]
-struct WebhookRow {
+pub(crate) struct WebhookRow {
     id: DbUuid,
     url: String,
     events: String,
     description: Option<String>,
     secret: String,
     enabled: bool,
-    consecutive_failures: i32,
+    pub(crate) consecutive_failures: i32,
     cursor_tx: i64,
     cursor_seq: i64,
     created_at: DbTime,
@@ -41,7 +41,7 @@ struct WebhookRow {
 }
 
 impl WebhookRow {
-    fn into_domain(self) -> Webhook {
+    pub(crate) fn into_domain(self) -> Webhook {
         Webhook {
             id: self.id.0,
             url: self.url,
@@ -58,12 +58,12 @@ impl WebhookRow {
 /// A row of `webhook_deliveries`, without its payload.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = webhook_deliveries)]
-struct DeliveryRow {
+pub(crate) struct DeliveryRow {
     id: DbUuid,
     webhook_id: DbUuid,
     event_id: DbUuid,
     event_type: String,
-    status: String,
+    pub(crate) status: String,
     attempts: i32,
     last_status_code: Option<i32>,
     last_error: Option<String>,
@@ -73,7 +73,7 @@ struct DeliveryRow {
 }
 
 impl DeliveryRow {
-    fn into_domain(self) -> Delivery {
+    pub(crate) fn into_domain(self) -> Delivery {
         Delivery {
             id: self.id.0,
             webhook_id: self.webhook_id.0,

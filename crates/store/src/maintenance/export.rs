@@ -28,6 +28,7 @@ use crate::schema::{
     suggestion_dismissals, webhook_deliveries, webhooks,
 };
 use crate::sql_types::{DbTime, DbUuid};
+use crate::webhooks::{DeliveryRow, WebhookRow};
 
 /// Where [`Database::export`] writes its pages, in [`RecordKind::ALL`] order.
 pub trait ExportSink {
@@ -101,14 +102,6 @@ impl From<AccountExportRow> for Record {
         })
     }
 }
-
-/// A `webhook_deliveries` row as export reads it (grouped: its lease is left out).
-type DeliveryExportRow = (
-    (DbUuid, DbUuid, DbUuid),
-    (String, String, String),
-    (i32, Option<i32>, Option<String>),
-    (Option<DbTime>, Option<DbTime>, DbTime),
-);
 
 fn account(id: DbUuid) -> AccountId {
     AccountId::from_uuid(id.0)
@@ -389,39 +382,16 @@ impl ExportQueries {
     }
 
     fn webhook_page(&mut self, after: Option<&Record>, limit: i64) -> Page {
-        let mut query = webhooks::table
-            .order(webhooks::id)
-            .limit(limit)
-            .select((
-                webhooks::id,
-                webhooks::url,
-                webhooks::events,
-                webhooks::description,
-                webhooks::secret,
-                webhooks::enabled,
-                webhooks::consecutive_failures,
-                webhooks::created_at,
-                webhooks::updated_at,
-            ))
-            .into_boxed();
+        let mut query = webhooks::table.order(webhooks::id).limit(limit).select(WebhookRow::as_select()).into_boxed();
         if let Some(Record::Webhook(last)) = after {
-            query = query.filter(webhooks::id.gt(DbUuid(last.id)));
+            query = query.filter(webhooks::id.gt(DbUuid(last.webhook.id)));
         }
         Ok(query
-            .load::<(DbUuid, String, String, Option<String>, String, bool, i32, DbTime, DbTime)>(self)?
+            .load::<WebhookRow>(self)?
             .into_iter()
-            .map(|(id, url, events, description, secret, enabled, consecutive_failures, created_at, updated_at)| {
-                Record::Webhook(WebhookRecord {
-                    id: id.0,
-                    url,
-                    events: events.split(',').filter(|e| !e.is_empty()).map(str::to_owned).collect(),
-                    description,
-                    secret,
-                    enabled,
-                    consecutive_failures,
-                    created_at: created_at.0,
-                    updated_at: updated_at.0,
-                })
+            .map(|row| {
+                let consecutive_failures = row.consecutive_failures;
+                Record::Webhook(WebhookRecord { webhook: row.into_domain(), consecutive_failures })
             })
             .collect())
     }
@@ -430,34 +400,19 @@ impl ExportQueries {
         let mut query = webhook_deliveries::table
             .order(webhook_deliveries::id)
             .limit(limit)
-            .select((
-                (webhook_deliveries::id, webhook_deliveries::webhook_id, webhook_deliveries::event_id),
-                (webhook_deliveries::event_type, webhook_deliveries::payload, webhook_deliveries::status),
-                (webhook_deliveries::attempts, webhook_deliveries::last_status_code, webhook_deliveries::last_error),
-                (webhook_deliveries::next_attempt_at, webhook_deliveries::delivered_at, webhook_deliveries::created_at),
-            ))
+            .select((DeliveryRow::as_select(), webhook_deliveries::payload))
             .into_boxed();
         if let Some(Record::Delivery(last)) = after {
-            query = query.filter(webhook_deliveries::id.gt(DbUuid(last.id)));
+            query = query.filter(webhook_deliveries::id.gt(DbUuid(last.delivery.id)));
         }
         query
-            .load::<DeliveryExportRow>(self)?
+            .load::<(DeliveryRow, String)>(self)?
             .into_iter()
-            .map(|((id, webhook_id, event_id), (event_type, payload, status), (attempts, last_status_code, last_error), (next_attempt_at, delivered_at, created_at))| {
-                Ok(Record::Delivery(DeliveryRecord {
-                    id: id.0,
-                    webhook_id: webhook_id.0,
-                    event_id: event_id.0,
-                    event_type,
-                    payload,
-                    status: DeliveryStatus::parse(&status).ok_or_else(|| unreadable("delivery status", &status))?,
-                    attempts,
-                    last_status_code,
-                    last_error,
-                    next_attempt_at: next_attempt_at.map(|at| at.0),
-                    delivered_at: delivered_at.map(|at| at.0),
-                    created_at: created_at.0,
-                }))
+            .map(|(row, payload)| {
+                if DeliveryStatus::parse(&row.status).is_none() {
+                    return Err(unreadable("delivery status", &row.status));
+                }
+                Ok(Record::Delivery(DeliveryRecord { delivery: row.into_domain(), payload }))
             })
             .collect()
     }

@@ -16,7 +16,7 @@ use crate::connection::DbConnection;
 use crate::database::Database;
 use crate::event_log::EventReads;
 use crate::maintenance::import::{BatchOutcome, Skip, SkipReason, analyze_when_grown, sqlite_bulk};
-use crate::maintenance::records::{Record, RecordKind};
+use crate::maintenance::records::{DeliveryRecord, Record, RecordKind, WebhookRecord};
 use crate::maintenance::tally;
 use crate::schema::{
     accounts, blocks, devices, follow_quota, follow_requests, mutes, notifications, push_outbox, suggestion_dismissals,
@@ -139,7 +139,7 @@ impl ImportRest {
         let ids: Vec<DbUuid> = batch
             .iter()
             .filter_map(|r| match r {
-                Record::Delivery(d) => Some(DbUuid(d.webhook_id)),
+                Record::Delivery(d) => Some(DbUuid(d.delivery.webhook_id)),
                 _ => None,
             })
             .collect::<HashSet<_>>()
@@ -264,7 +264,7 @@ impl ImportRest {
                 }
                 RecordKind::Webhook => {
                     let values: Vec<_> = chunk.iter().filter_map(|r| match r {
-                        Record::Webhook(w) => Some((
+                        Record::Webhook(WebhookRecord { webhook: w, consecutive_failures }) => Some((
                             (
                                 webhooks::id.eq(DbUuid(w.id)),
                                 webhooks::url.eq(w.url.as_str()),
@@ -274,7 +274,7 @@ impl ImportRest {
                                 webhooks::enabled.eq(w.enabled),
                             ),
                             (
-                                webhooks::consecutive_failures.eq(w.consecutive_failures),
+                                webhooks::consecutive_failures.eq(*consecutive_failures),
                                 webhooks::cursor_tx.eq(head.tx),
                                 webhooks::cursor_seq.eq(head.seq),
                                 webhooks::created_at.eq(db_time(w.created_at)),
@@ -287,13 +287,13 @@ impl ImportRest {
                 }
                 RecordKind::Delivery => {
                     let values: Vec<_> = chunk.iter().filter_map(|r| match r {
-                        Record::Delivery(d) => Some((
+                        Record::Delivery(DeliveryRecord { delivery: d, payload }) => Some((
                             (
                                 webhook_deliveries::id.eq(DbUuid(d.id)),
                                 webhook_deliveries::webhook_id.eq(DbUuid(d.webhook_id)),
                                 webhook_deliveries::event_id.eq(DbUuid(d.event_id)),
                                 webhook_deliveries::event_type.eq(d.event_type.as_str()),
-                                webhook_deliveries::payload.eq(d.payload.as_str()),
+                                webhook_deliveries::payload.eq(payload.as_str()),
                                 webhook_deliveries::status.eq(d.status.as_str()),
                             ),
                             (
@@ -335,7 +335,7 @@ fn import_rest<C: ImportRest>(conn: &mut C, kind: RecordKind, batch: &[Record]) 
             ids.iter().any(|id| if must_be_live { !named_accounts.live(*id) } else { !named_accounts.exists(*id) });
         let mut reason = missing.then_some(SkipReason::MissingAccount);
         if let Record::Delivery(d) = record {
-            if !endpoints.contains(&DbUuid(d.webhook_id)) {
+            if !endpoints.contains(&DbUuid(d.delivery.webhook_id)) {
                 reason = Some(SkipReason::MissingWebhook);
             }
         }

@@ -5,8 +5,8 @@
 //! provision it anew on the other side.
 
 use rookery_domain::{
-    AccountId, DeliveryStatus, GraphPrivacy, NotificationId, NotificationKind, RequestFate, RequestId, RequestStatus,
-    Timestamp, Username,
+    AccountId, Delivery, GraphPrivacy, NotificationId, NotificationKind, RequestFate, RequestId, RequestStatus,
+    Timestamp, Username, Webhook,
 };
 use uuid::Uuid;
 
@@ -171,57 +171,25 @@ pub struct DismissalRecord {
 }
 
 /// A webhook endpoint, without its place in the event feed: a move starts a new feed,
-/// and the importing database sets the endpoint at its own feed's head.
+/// and the importing database sets the endpoint at its own feed's head. Its id is kept,
+/// so the admin API and the deliveries keep naming it, and its secret, so receivers
+/// keep verifying.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookRecord {
-    /// Its id, kept so the admin API and the deliveries keep naming it.
-    pub id: Uuid,
-    /// Where deliveries go.
-    pub url: String,
-    /// The event types it receives.
-    pub events: Vec<String>,
-    /// What it is for.
-    pub description: Option<String>,
-    /// The signing secret (`whsec_...`): the receiver keeps verifying with it.
-    pub secret: String,
-    /// Whether deliveries are sent.
-    pub enabled: bool,
+    /// The endpoint.
+    pub webhook: Webhook,
     /// Final failures in a row so far.
     pub consecutive_failures: i32,
-    /// When it was registered.
-    pub created_at: Timestamp,
-    /// When it last changed.
-    pub updated_at: Timestamp,
 }
 
 /// A delivery of an event to an endpoint, sent or still to send. Its lease is not
 /// carried: nothing is in flight on the importing database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryRecord {
-    /// Its id.
-    pub id: Uuid,
-    /// The endpoint.
-    pub webhook_id: Uuid,
-    /// The event's id (`webhook-id`).
-    pub event_id: Uuid,
-    /// The event's type.
-    pub event_type: String,
+    /// The delivery and how its attempts went.
+    pub delivery: Delivery,
     /// The envelope as sent, verbatim (it outlives the event).
     pub payload: String,
-    /// Where it stands.
-    pub status: DeliveryStatus,
-    /// Attempts made.
-    pub attempts: i32,
-    /// The receiver's last status code.
-    pub last_status_code: Option<i32>,
-    /// What went wrong last.
-    pub last_error: Option<String>,
-    /// When the next attempt is due, while pending.
-    pub next_attempt_at: Option<Timestamp>,
-    /// When it landed.
-    pub delivered_at: Option<Timestamp>,
-    /// When it was queued.
-    pub created_at: Timestamp,
 }
 
 /// One row of any table, as export writes it and import reads it.

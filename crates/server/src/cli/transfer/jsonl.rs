@@ -11,8 +11,8 @@ use std::io::Write;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rookery_domain::{
-    AccountId, Audience, DeliveryStatus, DeviceToken, GraphPrivacy, NotificationId, NotificationKind, Platform,
-    RequestFate, RequestId, RequestStatus, Timestamp, Username,
+    AccountId, Audience, Delivery, DeliveryStatus, DeviceToken, GraphPrivacy, NotificationId, NotificationKind,
+    Platform, RequestFate, RequestId, RequestStatus, Timestamp, Username, Webhook,
 };
 use rookery_store::maintenance::{
     AccountRecord, BlockRecord, DeliveryRecord, DeviceRecord, DismissalRecord, FollowRecord, MuteRecord,
@@ -219,23 +219,23 @@ fn line_of(record: &Record) -> Out<'_> {
             dismissed_id: d.dismissed_id.as_uuid(),
             created_at: rfc3339(d.created_at),
         },
-        Record::Webhook(w) => Out::Webhook {
+        Record::Webhook(WebhookRecord { webhook: w, consecutive_failures }) => Out::Webhook {
             id: w.id,
             url: &w.url,
             events: &w.events,
             description: w.description.as_deref(),
             secret: &w.secret,
             enabled: w.enabled,
-            consecutive_failures: w.consecutive_failures,
+            consecutive_failures: *consecutive_failures,
             created_at: rfc3339(w.created_at),
             updated_at: rfc3339(w.updated_at),
         },
-        Record::Delivery(d) => Out::WebhookDelivery {
+        Record::Delivery(DeliveryRecord { delivery: d, payload }) => Out::WebhookDelivery {
             id: d.id,
             webhook_id: d.webhook_id,
             event_id: d.event_id,
             event_type: &d.event_type,
-            payload: &d.payload,
+            payload,
             status: d.status.as_str(),
             attempts: d.attempts,
             last_status_code: d.last_status_code,
@@ -273,8 +273,8 @@ pub fn describe(record: &Record) -> String {
         Record::Quota(q) => format!("follow_quota of {}", q.account_id),
         Record::Mute(m) => format!("mute {} -> {}", m.muter_id, m.muted_id),
         Record::Dismissal(d) => format!("suggestion_dismissal {} -> {}", d.viewer_id, d.dismissed_id),
-        Record::Webhook(w) => format!("webhook {} ({})", w.id, w.url),
-        Record::Delivery(d) => {
+        Record::Webhook(w) => format!("webhook {} ({})", w.webhook.id, w.webhook.url),
+        Record::Delivery(DeliveryRecord { delivery: d, .. }) => {
             format!("webhook_delivery {} ({} {} to webhook {})", d.id, d.event_type, d.event_id, d.webhook_id)
         }
     }
@@ -601,17 +601,17 @@ pub fn parse(line: &[u8], now: Timestamp) -> Result<Record, LineError> {
             if consecutive_failures < 0 {
                 return Err(LineError::Value("consecutive_failures", consecutive_failures.to_string()));
             }
-            Ok(Record::Webhook(WebhookRecord {
+            let webhook = Webhook {
                 id,
                 url,
                 events,
                 description: raw.description,
                 secret,
                 enabled: raw.enabled.unwrap_or(true),
-                consecutive_failures,
                 created_at,
                 updated_at: instant("updated_at", raw.updated_at.as_deref())?.unwrap_or(created_at),
-            }))
+            };
+            Ok(Record::Webhook(WebhookRecord { webhook, consecutive_failures }))
         }
         Some("webhook_delivery") => {
             let id = uuid("id", raw.id.as_deref())?;
@@ -630,12 +630,11 @@ pub fn parse(line: &[u8], now: Timestamp) -> Result<Record, LineError> {
             if status == DeliveryStatus::Pending && next_attempt_at.is_none() {
                 next_attempt_at = Some(created_at);
             }
-            Ok(Record::Delivery(DeliveryRecord {
+            let delivery = Delivery {
                 id,
                 webhook_id,
                 event_id,
                 event_type,
-                payload,
                 status,
                 attempts,
                 last_status_code: raw.last_status_code,
@@ -643,7 +642,8 @@ pub fn parse(line: &[u8], now: Timestamp) -> Result<Record, LineError> {
                 next_attempt_at,
                 delivered_at: instant("delivered_at", raw.delivered_at.as_deref())?,
                 created_at,
-            }))
+            };
+            Ok(Record::Delivery(DeliveryRecord { delivery, payload }))
         }
         other => Err(LineError::Type(other.map(str::to_owned))),
     }
@@ -747,29 +747,33 @@ mod tests {
             }),
             Record::Dismissal(DismissalRecord { viewer_id: a, dismissed_id: b, created_at: now() }),
             Record::Webhook(WebhookRecord {
-                id: Uuid::now_v7(),
-                url: "https://hooks.example/r?x=\"1\"".into(),
-                events: vec!["follow.created".into(), "block.created".into()],
-                description: Some("backend".into()),
-                secret: "whsec_c2VjcmV0".into(),
-                enabled: false,
+                webhook: Webhook {
+                    id: Uuid::now_v7(),
+                    url: "https://hooks.example/r?x=\"1\"".into(),
+                    events: vec!["follow.created".into(), "block.created".into()],
+                    description: Some("backend".into()),
+                    secret: "whsec_c2VjcmV0".into(),
+                    enabled: false,
+                    created_at: now(),
+                    updated_at: at(1_700_000_000_000_001),
+                },
                 consecutive_failures: 3,
-                created_at: now(),
-                updated_at: at(1_700_000_000_000_001),
             }),
             Record::Delivery(DeliveryRecord {
-                id: Uuid::now_v7(),
-                webhook_id: Uuid::now_v7(),
-                event_id: Uuid::now_v7(),
-                event_type: "follow.created".into(),
+                delivery: Delivery {
+                    id: Uuid::now_v7(),
+                    webhook_id: Uuid::now_v7(),
+                    event_id: Uuid::now_v7(),
+                    event_type: "follow.created".into(),
+                    status: DeliveryStatus::Failed,
+                    attempts: 8,
+                    last_status_code: Some(503),
+                    last_error: Some("503 Service Unavailable".into()),
+                    next_attempt_at: None,
+                    delivered_at: None,
+                    created_at: now(),
+                },
                 payload: r#"{"id":"x","type":"follow.created","data":{"a":"\u00e9"}}"#.into(),
-                status: DeliveryStatus::Failed,
-                attempts: 8,
-                last_status_code: Some(503),
-                last_error: Some("503 Service Unavailable".into()),
-                next_attempt_at: None,
-                delivered_at: None,
-                created_at: now(),
             }),
         ];
         for record in &records {
