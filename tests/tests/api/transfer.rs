@@ -3,7 +3,8 @@
 //! deliveries) moves whole: `rookery export`, `rookery import --strict` into an empty
 //! database, `rookery export` again gives the same bytes, and the copy passes `rookery
 //! check`; a server on the copy lists the endpoint, its deliveries and the requests'
-//! fates, and delivers to the endpoint what happens after the move. The commands run
+//! fates, delivers to the endpoint what happens after the move, and sends a delivery
+//! that was still waiting for its retry when the file was made. The commands run
 //! in-process through the same `rookery::cli::run` as the binary, beside the server.
 
 use std::process::ExitCode;
@@ -28,18 +29,23 @@ fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|&a| a.to_owned()).collect()
 }
 
-/// The endpoint's delivery log, once `n` deliveries are all delivered (up to 20 s).
-async fn delivered(app: &TestApp, admin: &TestUser, hook: &str, n: usize) -> Vec<Value> {
+/// The endpoint's delivery log, once `ready` holds of it (up to 20 s).
+async fn log_when(app: &TestApp, admin: &TestUser, hook: &str, ready: impl Fn(&[Value]) -> bool) -> Vec<Value> {
     for _ in 0..400 {
         let reply = app.admin_call(Method::GET, &format!("/webhooks/{hook}/deliveries"), admin, None).await;
         assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
         let log = reply.body["deliveries"].as_array().unwrap().clone();
-        if log.len() == n && log.iter().all(|d| d["status"] == "delivered") {
+        if ready(&log) {
             return log;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    panic!("the deliveries never all landed");
+    panic!("the delivery log never got there");
+}
+
+/// The endpoint's delivery log, once `n` deliveries are all delivered (up to 20 s).
+async fn delivered(app: &TestApp, admin: &TestUser, hook: &str, n: usize) -> Vec<Value> {
+    log_when(app, admin, hook, |log| log.len() == n && log.iter().all(|d| d["status"] == "delivered")).await
 }
 
 /// `user` on `app`: the same account, with a token `app` signs.
@@ -102,8 +108,23 @@ async fn a_graph_built_through_the_api_moves_whole() {
     assert_eq!(test.status, StatusCode::ACCEPTED, "{test:?}");
     assert_eq!(app.follow(&erin, &alice).await.status, StatusCode::OK);
     let log = delivered(&app, &admin, hook, 2).await;
-    let endpoints = app.admin_call(Method::GET, "/webhooks", &admin, None).await.body["webhooks"].clone();
     assert_eq!(receiver.wait_for(2).await.len(), 2);
+    // A second endpoint whose receiver is down: its delivery of the same follow waits
+    // for a retry (the default schedule's first, a minute away) when the file is made.
+    let down = FakeReceiver::start().await;
+    down.answer(503);
+    let endpoint = json!({ "url": down.url, "events": ["block.created"] });
+    let created = app.admin_call(Method::POST, "/webhooks", &admin, Some(endpoint)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    let (retried, retried_secret) = (created.body["id"].as_str().unwrap(), created.body["secret"].as_str().unwrap());
+    let unblock = app.call(Method::DELETE, &format!("/block/{}", dave.id), &erin, None).await;
+    assert_eq!(unblock.status, StatusCode::OK, "{unblock:?}");
+    let reblock = app.call(Method::POST, "/block", &erin, Some(json!({ "user_id": dave.id, "reason": "spam" }))).await;
+    assert_eq!(reblock.status, StatusCode::OK, "{reblock:?}");
+    let waiting = log_when(&app, &admin, retried, |log| log.len() == 1 && log[0]["attempts"] == 1).await;
+    assert_eq!(waiting[0]["status"], "pending", "{waiting:?}");
+    assert_eq!(down.wait_for(1).await.len(), 1);
+    let endpoints = app.admin_call(Method::GET, "/webhooks", &admin, None).await.body["webhooks"].clone();
 
     let dir = tempfile::tempdir().unwrap();
     let first = dir.path().join("first.jsonl").display().to_string();
@@ -160,11 +181,11 @@ async fn a_graph_built_through_the_api_moves_whole() {
     let operator = copy.admin("operator").await;
     let listed = copy.admin_call(Method::GET, "/webhooks", &operator, None).await;
     assert_eq!(listed.status, StatusCode::OK, "{listed:?}");
-    assert_eq!(listed.body["webhooks"], endpoints, "the endpoint, as the source listed it");
-    assert_eq!(endpoints[0]["id"], hook);
-    assert_eq!(endpoints[0]["url"], receiver.url.as_str());
-    assert_eq!(endpoints[0]["events"], json!(["follow.created"]));
-    assert_eq!(endpoints[0]["enabled"], true);
+    assert_eq!(listed.body["webhooks"], endpoints, "the endpoints, as the source listed them");
+    let first = endpoints.as_array().unwrap().iter().find(|e| e["id"] == hook).expect("the first endpoint");
+    assert_eq!(first["url"], receiver.url.as_str());
+    assert_eq!(first["events"], json!(["follow.created"]));
+    assert_eq!(first["enabled"], true);
     let copied = copy.admin_call(Method::GET, &format!("/webhooks/{hook}/deliveries"), &operator, None).await;
     assert_eq!(copied.body["deliveries"], json!(log), "the log, as the source listed it");
     let bob_there = on(&copy, &bob);
@@ -186,4 +207,21 @@ async fn a_graph_built_through_the_api_moves_whole() {
     assert_eq!(log[0]["event_id"], after.id.as_str(), "the newest first");
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(receiver.received().len(), 3);
+
+    // The delivery still waiting when the file was made waits on the copy too, and the
+    // copy sends it (asked to now, rather than in a minute): the same event, signed
+    // with the same secret, so the receiver can tell it from a new one.
+    down.answer(204);
+    let pending = copy.admin_call(Method::GET, &format!("/webhooks/{retried}/deliveries"), &operator, None).await;
+    assert_eq!(pending.body["deliveries"], json!(waiting), "the waiting delivery, as the source listed it");
+    let id = waiting[0]["id"].as_str().unwrap();
+    let again =
+        copy.admin_call(Method::POST, &format!("/webhooks/{retried}/deliveries/{id}/retry"), &operator, None).await;
+    assert_eq!(again.status, StatusCode::ACCEPTED, "{again:?}");
+    let got = down.wait_for(2).await;
+    assert_eq!(got[1].id, got[0].id, "the same event: receivers dedupe on webhook-id");
+    assert!(got[1].verifies(retried_secret), "{:?}", got[1]);
+    assert_eq!(got[1].json()["type"], "block.created");
+    let landed = log_when(&copy, &operator, retried, |log| log[0]["status"] == "delivered").await;
+    assert_eq!(landed[0]["attempts"], 2, "{landed:?}");
 }
