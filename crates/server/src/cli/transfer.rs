@@ -116,7 +116,7 @@ pub fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let summary = match args.output.as_deref().filter(|path| !is_stdio(path)) {
         Some(path) => {
-            let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
+            let file = create_private(path).with_context(|| format!("creating {}", path.display()))?;
             export_to(&db, BufWriter::with_capacity(IO_BUFFER, file))
         }
         None => export_to(&db, BufWriter::with_capacity(IO_BUFFER, std::io::stdout().lock())),
@@ -125,6 +125,24 @@ pub fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
     let mut err = std::io::stderr().lock();
     writeln!(err, "exported {} in {:.2}s", per_kind(|kind| summary.of(kind)), seconds(started.elapsed()))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Creates (or truncates) the export file readable by its owner alone: it holds push
+/// tokens and every webhook endpoint's signing secret.
+fn create_private(path: &Path) -> std::io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let file = options.open(path)?;
+        // A file that already existed keeps its mode through `open`: narrow it too.
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        Ok(file)
+    }
+    #[cfg(not(unix))]
+    options.open(path)
 }
 
 fn export_to<W: Write>(db: &Database, out: W) -> anyhow::Result<rookery_store::maintenance::ExportSummary> {
@@ -197,11 +215,32 @@ struct Pending {
 /// megabyte of it.
 fn excerpt(line: &[u8]) -> String {
     const SHOWN: usize = 120;
-    let text = String::from_utf8_lossy(line);
+    let text = without_secret(&String::from_utf8_lossy(line));
     match text.char_indices().nth(SHOWN) {
         Some((cut, _)) => format!("{}...", text.get(..cut).unwrap_or_default()),
-        None => text.into_owned(),
+        None => text,
     }
+}
+
+/// `text` with the value of a `"secret"` field (a webhook's signing key) masked, so a
+/// rejected line quoted on stderr does not show it.
+fn without_secret(text: &str) -> String {
+    let Some(at) = text.find("\"secret\"") else { return text.to_owned() };
+    let (head, rest) = text.split_at(at + "\"secret\"".len());
+    let Some(open) = rest.find('"') else { return text.to_owned() };
+    let value = rest.get(open + 1..).unwrap_or_default();
+    // The value's end: the first quote not escaped (or the line's end).
+    let mut escaped = false;
+    let end = value
+        .char_indices()
+        .find(|&(_, c)| {
+            let closes = c == '"' && !escaped;
+            escaped = c == '\\' && !escaped;
+            closes
+        })
+        .map_or(value.len(), |(i, _)| i);
+    let tail = value.get(end..).unwrap_or_default();
+    format!("{head}{}\"(not shown){tail}", rest.get(..open).unwrap_or_default())
 }
 
 impl Pending {
@@ -345,4 +384,33 @@ fn read_batches(
     }
     pending.flush(db, &mut tally, bar)?;
     Ok(tally)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_quoted_line_never_shows_a_signing_secret() {
+        let line = br#"{"type":"webhook","secret": "whsec_c2Vj\"cmV0","id":"x"}"#;
+        let shown = excerpt(line);
+        assert!(!shown.contains("c2Vj"), "{shown}");
+        assert_eq!(shown, r#"{"type":"webhook","secret": "(not shown)","id":"x"}"#);
+        assert_eq!(excerpt(br#"{"type":"follow"}"#), r#"{"type":"follow"}"#);
+        assert_eq!(excerpt(br#"{"secret":"whsec_unterminated"#), r#"{"secret":"(not shown)"#);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_export_file_is_its_owners_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("graph.jsonl");
+        std::fs::write(&path, "old").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        drop(create_private(&path).unwrap());
+        let metadata = std::fs::metadata(&path).unwrap();
+        assert_eq!(metadata.permissions().mode() & 0o777, 0o600);
+        assert_eq!(metadata.len(), 0, "truncated");
+    }
 }

@@ -21,6 +21,8 @@ use rookery_store::maintenance::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::webhooks::signature::SigningKey;
+
 /// How an instant is written.
 fn rfc3339(at: Timestamp) -> String {
     at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
@@ -391,6 +393,8 @@ pub enum LineError {
     Value(&'static str, String),
     /// The two accounts of an edge, block or request are the same.
     SelfEdge,
+    /// A webhook's signing secret is not `whsec_` and base64 (never echoed).
+    Secret,
 }
 
 impl LineError {
@@ -403,7 +407,7 @@ impl LineError {
             Self::Uuid(..) => "bad UUID",
             Self::Username(_) => "invalid username",
             Self::Instant(..) => "bad timestamp",
-            Self::Value(..) => "bad value",
+            Self::Value(..) | Self::Secret => "bad value",
             Self::SelfEdge => "self-follow",
         }
     }
@@ -421,6 +425,7 @@ impl fmt::Display for LineError {
             Self::Instant(field, value) => write!(f, "{field} {value:?} is not an RFC 3339 timestamp"),
             Self::Value(field, value) => write!(f, "{field} {value:?} is not valid"),
             Self::SelfEdge => f.write_str("self-follow (both ids are the same account)"),
+            Self::Secret => f.write_str("secret is not `whsec_` followed by base64 (not shown)"),
         }
     }
 }
@@ -596,7 +601,15 @@ pub fn parse(line: &[u8], now: Timestamp) -> Result<Record, LineError> {
             if events.is_empty() || !events.iter().all(|e| rookery_domain::event::is_event_type(e)) {
                 return Err(LineError::Value("events", events.join(",")));
             }
+            // Checked as the admin API and the sender would: an endpoint that could never
+            // be delivered to is refused here, not disabled after fifty failures.
+            if rookery_domain::WebUrl::parse(&url).is_err() {
+                return Err(LineError::Value("url", url));
+            }
             let secret = required("secret", raw.secret)?;
+            if !secret.starts_with("whsec_") || SigningKey::from_secret(&secret).is_err() {
+                return Err(LineError::Secret);
+            }
             let consecutive_failures = raw.consecutive_failures.unwrap_or(0);
             if consecutive_failures < 0 {
                 return Err(LineError::Value("consecutive_failures", consecutive_failures.to_string()));
@@ -828,6 +841,23 @@ mod tests {
         for (line, category) in cases {
             let error = parse(line.as_bytes(), now()).unwrap_err();
             assert_eq!(error.category(), category, "{line}: {error}");
+        }
+    }
+
+    #[test]
+    fn an_endpoint_that_could_never_be_delivered_to_is_refused() {
+        let id = Uuid::now_v7();
+        let line = |url: &str, secret: &str| {
+            format!(r#"{{"type":"webhook","id":"{id}","url":"{url}","events":["*"],"secret":"{secret}"}}"#)
+        };
+        let good = "whsec_c2VjcmV0";
+        assert!(parse(line("https://h.example/in", good).as_bytes(), now()).is_ok());
+        let bad_url = parse(line("ftp://h.example/in", good).as_bytes(), now()).unwrap_err();
+        assert_eq!(bad_url.to_string(), r#"url "ftp://h.example/in" is not valid"#);
+        for secret in ["c2VjcmV0", "whsec_not base64!"] {
+            let error = parse(line("https://h.example/in", secret).as_bytes(), now()).unwrap_err();
+            assert_eq!(error.category(), "bad value");
+            assert!(!error.to_string().contains(secret), "the secret is never echoed: {error}");
         }
     }
 
