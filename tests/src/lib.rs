@@ -269,6 +269,21 @@ impl TestApp {
         Self::reply(request.send().await.unwrap()).await
     }
 
+    /// A webhook endpoint's delivery log, newest first, once `done` holds of it (up to
+    /// 20 s); `admin` is an admin token.
+    pub async fn deliveries_when(&self, admin: &TestUser, hook: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        for _ in 0..400 {
+            let reply = self.admin_call(Method::GET, &format!("/webhooks/{hook}/deliveries"), admin, None).await;
+            assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+            let log = reply.body["deliveries"].as_array().cloned().unwrap_or_default();
+            if done(&log) {
+                return log;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the delivery log of {hook} never got there");
+    }
+
     /// As [`TestApp::user`], taking the name by value (for `join_all`).
     pub async fn user_owned(&self, username: String) -> TestUser {
         self.user(&username).await

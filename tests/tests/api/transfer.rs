@@ -29,23 +29,9 @@ fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|&a| a.to_owned()).collect()
 }
 
-/// The endpoint's delivery log, once `ready` holds of it (up to 20 s).
-async fn log_when(app: &TestApp, admin: &TestUser, hook: &str, ready: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-    for _ in 0..400 {
-        let reply = app.admin_call(Method::GET, &format!("/webhooks/{hook}/deliveries"), admin, None).await;
-        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
-        let log = reply.body["deliveries"].as_array().unwrap().clone();
-        if ready(&log) {
-            return log;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("the delivery log never got there");
-}
-
 /// The endpoint's delivery log, once `n` deliveries are all delivered (up to 20 s).
 async fn delivered(app: &TestApp, admin: &TestUser, hook: &str, n: usize) -> Vec<Value> {
-    log_when(app, admin, hook, |log| log.len() == n && log.iter().all(|d| d["status"] == "delivered")).await
+    app.deliveries_when(admin, hook, |log| log.len() == n && log.iter().all(|d| d["status"] == "delivered")).await
 }
 
 /// `user` on `app`: the same account, with a token `app` signs.
@@ -121,7 +107,7 @@ async fn a_graph_built_through_the_api_moves_whole() {
     assert_eq!(unblock.status, StatusCode::OK, "{unblock:?}");
     let reblock = app.call(Method::POST, "/block", &erin, Some(json!({ "user_id": dave.id, "reason": "spam" }))).await;
     assert_eq!(reblock.status, StatusCode::OK, "{reblock:?}");
-    let waiting = log_when(&app, &admin, retried, |log| log.len() == 1 && log[0]["attempts"] == 1).await;
+    let waiting = app.deliveries_when(&admin, retried, |log| log.len() == 1 && log[0]["attempts"] == 1).await;
     assert_eq!(waiting[0]["status"], "pending", "{waiting:?}");
     assert_eq!(down.wait_for(1).await.len(), 1);
     let endpoints = app.admin_call(Method::GET, "/webhooks", &admin, None).await.body["webhooks"].clone();
@@ -222,6 +208,6 @@ async fn a_graph_built_through_the_api_moves_whole() {
     assert_eq!(got[1].id, got[0].id, "the same event: receivers dedupe on webhook-id");
     assert!(got[1].verifies(retried_secret), "{:?}", got[1]);
     assert_eq!(got[1].json()["type"], "block.created");
-    let landed = log_when(&copy, &operator, retried, |log| log[0]["status"] == "delivered").await;
+    let landed = copy.deliveries_when(&operator, retried, |log| log[0]["status"] == "delivered").await;
     assert_eq!(landed[0]["attempts"], 2, "{landed:?}");
 }

@@ -25,20 +25,6 @@ async fn create(app: &TestApp, admin: &TestUser, url: &str, events: Value) -> Va
     reply.body
 }
 
-/// The endpoint's deliveries, once `done` holds for them (up to 20 s).
-async fn log_when(app: &TestApp, admin: &TestUser, hook: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-    for _ in 0..400 {
-        let reply = app.admin_call(Method::GET, &format!("/webhooks/{hook}/deliveries"), admin, None).await;
-        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
-        let log = reply.body["deliveries"].as_array().unwrap().clone();
-        if done(&log) {
-            return log;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("the delivery log never got there");
-}
-
 #[tokio::test]
 async fn endpoints_are_created_read_changed_and_deleted() {
     let app = spawn_app().await;
@@ -110,7 +96,7 @@ async fn deliveries_are_signed_and_logged() {
     let sent_at: i64 = delivery.timestamp.parse().unwrap();
     assert!((chrono::Utc::now().timestamp() - sent_at).abs() < 60);
 
-    let log = log_when(&app, &admin, id, |log| log.first().is_some_and(|d| d["status"] == "delivered")).await;
+    let log = app.deliveries_when(&admin, id, |log| log.first().is_some_and(|d| d["status"] == "delivered")).await;
     assert_eq!(log.len(), 1);
     assert_eq!(log[0]["event_id"], delivery.id.as_str());
     assert_eq!(log[0]["event_type"], "follow.created");
@@ -146,7 +132,7 @@ async fn failures_are_retried_then_failed_and_the_endpoint_disabled() {
     let id = hook["id"].as_str().unwrap();
 
     assert_eq!(app.follow(&alice, &bob).await.status, StatusCode::OK);
-    let log = log_when(&app, &admin, id, |log| log.first().is_some_and(|d| d["status"] == "failed")).await;
+    let log = app.deliveries_when(&admin, id, |log| log.first().is_some_and(|d| d["status"] == "failed")).await;
     assert_eq!(log[0]["attempts"], 3, "the first attempt and one per delay");
     assert_eq!(log[0]["last_status_code"], 500);
     assert!(log[0]["last_error"].as_str().unwrap().contains("500"));
@@ -157,7 +143,7 @@ async fn failures_are_retried_then_failed_and_the_endpoint_disabled() {
     assert_eq!(endpoint.body["enabled"], true, "one failed delivery is not two in a row");
 
     assert_eq!(app.follow(&carol, &bob).await.status, StatusCode::OK);
-    log_when(&app, &admin, id, |log| log.len() == 2 && log.iter().all(|d| d["status"] == "failed")).await;
+    app.deliveries_when(&admin, id, |log| log.len() == 2 && log.iter().all(|d| d["status"] == "failed")).await;
     let endpoint = app.admin_call(Method::GET, &format!("/webhooks/{id}"), &admin, None).await;
     assert_eq!(endpoint.body["enabled"], false, "two failed deliveries in a row disable it");
 
@@ -172,7 +158,7 @@ async fn failures_are_retried_then_failed_and_the_endpoint_disabled() {
     assert_eq!(retry.status, StatusCode::ACCEPTED, "{retry:?}");
     assert_eq!(retry.body["status"], "pending");
     receiver.wait_for(7).await;
-    let delivered = log_when(&app, &admin, id, |log| log.iter().any(|d| d["status"] == "delivered")).await;
+    let delivered = app.deliveries_when(&admin, id, |log| log.iter().any(|d| d["status"] == "delivered")).await;
     let done = delivered.iter().find(|d| d["status"] == "delivered").unwrap();
     assert_eq!(done["id"], first.as_str());
     assert_eq!(done["last_status_code"], 204);
@@ -192,7 +178,7 @@ async fn a_410_disables_the_endpoint_at_once() {
     let hook = create(&app, &admin, &receiver.url, json!(["*"])).await;
     let id = hook["id"].as_str().unwrap();
     assert_eq!(app.follow(&alice, &bob).await.status, StatusCode::OK);
-    let log = log_when(&app, &admin, id, |log| log.first().is_some_and(|d| d["status"] == "failed")).await;
+    let log = app.deliveries_when(&admin, id, |log| log.first().is_some_and(|d| d["status"] == "failed")).await;
     assert_eq!(log[0]["attempts"], 1);
     assert_eq!(log[0]["last_status_code"], 410);
     let endpoint = app.admin_call(Method::GET, &format!("/webhooks/{id}"), &admin, None).await;
@@ -214,7 +200,7 @@ async fn internal_destinations_are_refused_unless_allowed() {
     }
     assert_eq!(app.follow(&alice, &bob).await.status, StatusCode::OK);
     for id in &hooks {
-        let log = log_when(&app, &admin, id, |log| log.first().is_some_and(|d| d["status"] == "failed")).await;
+        let log = app.deliveries_when(&admin, id, |log| log.first().is_some_and(|d| d["status"] == "failed")).await;
         let error = log[0]["last_error"].as_str().unwrap();
         assert!(error.starts_with("destination refused"), "{id}: {error}");
         assert!(log[0]["last_status_code"].is_null());
