@@ -292,6 +292,10 @@ fn replica_gauges(replicas: &[ReplicaStatus], primary_reads: u64) -> Vec<(&'stat
 pub struct Application {
     port: u16,
     server: Server,
+    /// The webhook worker, stopped after the last request is answered.
+    deliveries: crate::webhooks::worker::Running,
+    /// How long a shutdown waits for what is in flight.
+    grace: Duration,
     /// The SQLite file's serve lock, held until the server stops.
     _lock: Option<ServeLock>,
 }
@@ -342,7 +346,8 @@ impl Application {
         let event_service: Arc<dyn GraphEvents> =
             Arc::new(EventService::new(db.clone(), SystemClock, UuidV7, RandomSecrets));
         let webhook_metrics = Arc::new(WebhookMetrics::default());
-        tokio::spawn(crate::webhooks::worker::run(db.clone(), webhook_config, Arc::clone(&webhook_metrics)));
+        let deliveries =
+            crate::webhooks::worker::Running::spawn(db.clone(), webhook_config, Arc::clone(&webhook_metrics));
         tokio::spawn(deliver(Arc::clone(&hub), graph.clone(), events));
         tokio::spawn(crate::housekeeping::run(db.clone()));
         let in_flight = InFlight::new();
@@ -385,7 +390,7 @@ impl Application {
         let grace = Duration::from_secs(settings.shutdown_grace_secs);
         tokio::spawn(crate::shutdown::stop_on_signal(Signals::new(), server.handle(), hub, in_flight, grace));
         tracing::info!(port, %dialects, "rookery listening");
-        Ok(Self { port, server, _lock: lock })
+        Ok(Self { port, server, deliveries, grace, _lock: lock })
     }
 
     /// A handle that stops the server (as SIGTERM would, without closing the
@@ -403,13 +408,17 @@ impl Application {
     }
 
     /// Serves until SIGINT/SIGTERM, then closes the streams and lets in-flight
-    /// requests finish.
+    /// requests finish, then lets the webhook deliveries in flight land and be recorded
+    /// (each step within the grace).
     ///
     /// # Errors
     /// The server failed.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let Self { server, _lock: lock, .. } = self;
+        let Self { server, deliveries, grace, _lock: lock, .. } = self;
         let outcome = server.await;
+        // After the last answer, whose change may have queued deliveries: the ones in
+        // flight land and are recorded, so a restart sends none of them twice.
+        deliveries.stop(grace).await;
         drop(lock);
         outcome
     }

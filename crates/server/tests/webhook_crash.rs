@@ -1,6 +1,8 @@
-//! At least once across a crash (issue 24): the server is killed with SIGKILL while a
-//! delivery is in flight (the receiver holds the request unanswered); after a restart
-//! the delivery is sent again, with the same `webhook-id`, once its lease lapses.
+//! Deliveries across a crash and a deploy (issue 24), with the receiver holding a
+//! delivery's request unanswered: killed with SIGKILL, the server sends it again after
+//! a restart, with the same `webhook-id`, once its lease lapses (at least once);
+//! stopped with SIGTERM, it waits for the answer and records it, and the next server
+//! sends nothing again.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::io::{Read, Write};
@@ -19,8 +21,9 @@ use test_db::Db;
 const SECRET: &str = "webhook-crash-secret-of-at-least-32-bytes";
 const BIN: &str = env!("CARGO_BIN_EXE_rookery");
 
-/// A receiver on a plain socket: records each request's `webhook-id`; while `hang` is
-/// set it never answers (and keeps the connection open), else it answers 200.
+/// A receiver on a plain socket: records each request's `webhook-id`; a request that
+/// comes while `hang` is set is held unanswered (the connection open) until `hang` is
+/// cleared, then answered 200 like every later one.
 struct Receiver {
     url: String,
     ids: Arc<Mutex<Vec<String>>>,
@@ -34,17 +37,19 @@ impl Receiver {
         let (ids, hang) = (Arc::new(Mutex::new(Vec::new())), Arc::new(AtomicBool::new(true)));
         let (seen, hanging) = (Arc::clone(&ids), Arc::clone(&hang));
         std::thread::spawn(move || {
-            let mut held = Vec::new();
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
                 if let Some(id) = read_request(&mut stream) {
                     seen.lock().unwrap().push(id);
                 }
-                if hanging.load(Ordering::SeqCst) {
-                    held.push(stream);
-                } else {
+                let hanging = Arc::clone(&hanging);
+                std::thread::spawn(move || {
+                    while hanging.load(Ordering::SeqCst) {
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                    // The sender may be gone (killed): nothing to answer then.
                     let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
-                }
+                });
             }
         });
         Self { url, ids, hang }
@@ -180,14 +185,13 @@ fn token(db: &Db, id: uuid::Uuid, admin: bool) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
-#[test]
-fn sigkill_mid_delivery_redelivers_after_restart() {
-    let db = Db::new("hookcrash");
-    let receiver = Receiver::start();
-    let server = Server::start(&db);
-    let admin = token(&db, uuid::Uuid::now_v7(), true);
+/// A server on `db` with an endpoint on `receiver` for follows, and one follow made:
+/// answers the server, an admin token and the endpoint's id.
+fn server_with_a_delivery(db: &Db, receiver: &Receiver) -> (Server, String, String) {
+    let server = Server::start(db);
+    let admin = token(db, uuid::Uuid::now_v7(), true);
     let (a, b) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
-    let (token_a, token_b) = (token(&db, a, false), token(&db, b, false));
+    let (token_a, token_b) = (token(db, a, false), token(db, b, false));
     for t in [&token_a, &token_b] {
         let (status, _) =
             reqwest::call(reqwest::Method::GET, &format!("{}/api/v1/community/profiles/me", server.base), t, None);
@@ -205,6 +209,20 @@ fn sigkill_mid_delivery_redelivers_after_restart() {
         Some(follow),
     );
     assert!(status.is_success());
+    (server, admin, hook["id"].as_str().unwrap().to_owned())
+}
+
+/// The endpoint's delivery log.
+fn deliveries(server: &Server, admin: &str, hook: &str) -> Value {
+    let url = format!("{}/api/v1/admin/webhooks/{hook}/deliveries", server.base);
+    reqwest::call(reqwest::Method::GET, &url, admin, None).1
+}
+
+#[test]
+fn sigkill_mid_delivery_redelivers_after_restart() {
+    let db = Db::new("hookcrash");
+    let receiver = Receiver::start();
+    let (server, admin, id) = server_with_a_delivery(&db, &receiver);
 
     // The delivery is in flight, unanswered: kill the server now.
     let first = receiver.wait_for(1, Duration::from_secs(20));
@@ -214,15 +232,9 @@ fn sigkill_mid_delivery_redelivers_after_restart() {
     let again = receiver.wait_for(2, Duration::from_secs(60));
     assert_eq!(again[1], first[0], "the same event again (receivers dedupe on webhook-id)");
 
-    let id = hook["id"].as_str().unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let (_, log): (_, Value) = reqwest::call(
-            reqwest::Method::GET,
-            &format!("{}/api/v1/admin/webhooks/{id}/deliveries", server.base),
-            &admin,
-            None,
-        );
+        let log = deliveries(&server, &admin, &id);
         if log["deliveries"][0]["status"] == "delivered" {
             assert_eq!(log["deliveries"].as_array().unwrap().len(), 1);
             break;
@@ -230,4 +242,40 @@ fn sigkill_mid_delivery_redelivers_after_restart() {
         assert!(Instant::now() < deadline, "the delivery is logged delivered: {log}");
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// A deploy is a SIGTERM: the server stops taking work, but the delivery it is sending
+/// lands and is recorded before it exits, so the next one sends nothing twice (and
+/// nothing waits for a lease to lapse).
+#[test]
+fn sigterm_mid_delivery_lets_it_land_and_records_it() {
+    let db = Db::new("hookterm");
+    let receiver = Receiver::start();
+    let (mut server, admin, id) = server_with_a_delivery(&db, &receiver);
+
+    let first = receiver.wait_for(1, Duration::from_secs(20));
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    // Still in flight after the signal: the server waits for it.
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(server.child.try_wait().unwrap().is_none(), "the server waits for the delivery in flight");
+    receiver.hang.store(false, Ordering::SeqCst);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let exit = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the server exits once the delivery landed");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "{exit:?}");
+
+    let server = Server::start(&db);
+    let log = deliveries(&server, &admin, &id);
+    let logged = log["deliveries"].as_array().unwrap();
+    assert_eq!(logged.len(), 1, "{log}");
+    assert_eq!(logged[0]["status"], "delivered", "recorded before the exit: {log}");
+    assert_eq!(logged[0]["attempts"], 1, "{log}");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(receiver.ids(), first, "nothing sent again");
 }

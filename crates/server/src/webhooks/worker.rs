@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use rookery_store::Database;
 use rookery_store::webhooks::{AttemptOutcome, DueDelivery};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
 
 use super::config::WebhookConfig;
 use super::metrics::{Counted, WebhookMetrics};
@@ -35,8 +35,38 @@ const CONCURRENCY: usize = 256;
 /// to be claimed again once this lapses.
 pub const LEASE: Duration = Duration::from_secs(20);
 
-/// Runs until the runtime stops.
-pub async fn run(db: Database, config: WebhookConfig, metrics: Arc<WebhookMetrics>) {
+/// The worker, running: stop it with [`Running::stop`] (a deploy's SIGTERM does, once the
+/// last request is answered), or it runs until the runtime stops.
+pub struct Running {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// Starts the worker on the current runtime.
+    #[must_use]
+    pub fn spawn(db: Database, config: WebhookConfig, metrics: Arc<WebhookMetrics>) -> Self {
+        let (stop, stopping) = watch::channel(false);
+        Self { stop, task: tokio::spawn(run(db, config, metrics, stopping)) }
+    }
+
+    /// Takes no new round, and waits (up to `within`) for the deliveries in flight to
+    /// be answered and recorded: a restart then sends none of them again. Those still
+    /// unanswered at the deadline keep their lease, and are sent again once it lapses.
+    pub async fn stop(self, within: Duration) {
+        let _ = self.stop.send(true);
+        if tokio::time::timeout(within, self.task).await.is_err() {
+            tracing::warn!(
+                within_secs = within.as_secs(),
+                "webhook deliveries still in flight at shutdown: they are sent again after the restart"
+            );
+        }
+    }
+}
+
+/// Runs until `stopping` turns true (or its sender is gone), then waits for the
+/// batches in flight.
+async fn run(db: Database, config: WebhookConfig, metrics: Arc<WebhookMetrics>, mut stopping: watch::Receiver<bool>) {
     let sender = match Sender::new(config.allow_private) {
         Ok(sender) => Arc::new(sender),
         Err(error) => {
@@ -49,7 +79,7 @@ pub async fn run(db: Database, config: WebhookConfig, metrics: Arc<WebhookMetric
     let prune_every = (config.retention / 4).clamp(Duration::from_secs(1), Duration::from_secs(60));
     let lease = chrono::Duration::from_std(LEASE).unwrap_or_default();
     let mut pruned: Option<Instant> = None;
-    loop {
+    while !*stopping.borrow() {
         let free = permits.available_permits();
         // New deliveries come back leased to this sender, up to its free slots; older
         // ones due (retries, and what did not fit) are claimed into the slots left.
@@ -82,18 +112,39 @@ pub async fn run(db: Database, config: WebhookConfig, metrics: Arc<WebhookMetric
             prune(&db, config.retention).await;
             pruned = Some(Instant::now());
         }
-        if permits.available_permits() == 0 {
+        let stop = if permits.available_permits() == 0 {
             // Every slot is sending: wait for one to come back rather than poll.
-            if let Ok(permit) = Arc::clone(&permits).acquire_owned().await {
-                drop(permit);
+            tokio::select! {
+                permit = Arc::clone(&permits).acquire_owned() => {
+                    drop(permit);
+                    false
+                }
+                changed = stopping.changed() => changed.is_err() || *stopping.borrow(),
             }
         } else if queued == 0 && taken == 0 {
-            tokio::time::sleep(POLL).await;
+            pause(&mut stopping, POLL).await
         } else if queued < FAN_OUT_BATCH {
             // Caught up: let the next batch gather. A full batch means a backlog, taken
             // at once.
-            tokio::time::sleep(GATHER).await;
+            pause(&mut stopping, GATHER).await
+        } else {
+            false
+        };
+        if stop {
+            break;
         }
+    }
+    // Every batch gives its permits back once its outcomes are recorded.
+    let _ = permits.acquire_many(u32::try_from(CONCURRENCY).unwrap_or(u32::MAX)).await;
+    tracing::info!("webhook delivery stopped: nothing in flight");
+}
+
+/// Sleeps for `wait`, or until asked to stop; answers whether to stop (a sender gone
+/// counts as asked: no one could ask any more).
+async fn pause(stopping: &mut watch::Receiver<bool>, wait: Duration) -> bool {
+    tokio::select! {
+        () = tokio::time::sleep(wait) => false,
+        changed = stopping.changed() => changed.is_err() || *stopping.borrow(),
     }
 }
 
