@@ -4,7 +4,7 @@
 //! [`Database`] owns an r2d2 pool of [`connection::DbConnection`]s — one enum over the
 //! two backends — and implements [`rookery_domain::ports::AccountStore`] and
 //! [`rookery_domain::ports::GraphStore`]. Repository code is written once and
-//! instantiated per backend by the [`with_conn!`] and [`write_tx!`] macros; the few
+//! instantiated per backend by the `with_conn!` and `write_tx!` macros (`macros.rs`); the few
 //! statements whose SQL must differ live behind [`connection::BackendSql`].
 //!
 //! Most methods are synchronous and block on the pool: call them from a blocking
