@@ -153,6 +153,21 @@ fn populate(db: &TestDb) -> Graph {
             sql.at(T0 + 12),
         ));
     }
+    // Events around the endpoint's place in the feed (7, 42): one it was given, and
+    // after it two it wants and one it does not. The two are exported as deliveries.
+    let events = [
+        (7, 41, "follow.created"),
+        (7, 43, "follow.created"),
+        (8, 1, "follow.deleted"),
+        (9, 2, "block.created"),
+    ];
+    for (tx, seq, kind) in events {
+        sql.execute(&format!(
+            "INSERT INTO events (seq, tx, id, kind, data, created_at) VALUES ({seq}, {tx}, {}, '{kind}', '{{\"n\":{seq}}}', {})",
+            sql.uuid(Uuid::now_v7()),
+            sql.at(T0 + 15 + seq),
+        ));
+    }
     // Tokens whose byte order differs from a locale's (`-` and `_` sort apart).
     for (token, owner) in [("a-b:1", alice), ("a_b:2", bob), ("A:3", alice)] {
         sql.execute(&format!(
@@ -204,7 +219,7 @@ fn every_table_survives_a_round_trip_between_backends() {
             ("push", 2),
             ("follow_quota", 1),
             ("webhook", 1),
-            ("webhook_delivery", 2),
+            ("webhook_delivery", 4),
         ] {
             assert_eq!(lines_of(&exported, kind).len(), n, "{from:?}: {kind}:\n{exported}");
         }
@@ -239,6 +254,15 @@ fn every_table_survives_a_round_trip_between_backends() {
         assert!(hook.contains(r#""events":["follow.created","block.created"]"#), "{hook}");
         assert!(!hook.contains("cursor") && hook.contains(r#""secret":"whsec_c2VjcmV0""#), "{hook}");
         assert!(!exported.contains("leased_until"), "{exported}");
+        // The events the endpoint was not given yet, as pending deliveries due at once,
+        // after the stored ones; a second export writes the same ids.
+        let unsent = &lines_of(&exported, "webhook_delivery")[2..];
+        for (line, (seq, kind)) in unsent.iter().zip([(43, "follow.created"), (2, "block.created")]) {
+            assert!(line.contains(&format!(r#""event_type":"{kind}""#)), "{line}");
+            assert!(line.contains(&format!(r#"\"data\":{{\"n\":{seq}}}}}"#)), "{line}");
+            assert!(line.contains(r#""status":"pending","attempts":0"#), "{line}");
+        }
+        assert_eq!(source.export("source-again.jsonl"), exported, "{from:?}: the same file twice");
 
         // Small batches: kinds meet batch boundaries, and rows come in batches after
         // the accounts they name.
@@ -249,7 +273,7 @@ fn every_table_survives_a_round_trip_between_backends() {
         assert!(report.contains("notifications: 4 imported, 0 already present"), "{report}");
         assert!(report.contains("follow requests: 3 imported"), "{report}");
         assert!(report.contains("webhook endpoints: 1 imported"), "{report}");
-        assert!(report.contains("webhook deliveries: 2 imported"), "{report}");
+        assert!(report.contains("webhook deliveries: 4 imported"), "{report}");
         assert_eq!(target.export("target.jsonl"), exported, "{from:?} -> {to:?}");
         let check = target.rookery(&["check"]);
         assert_eq!(check.status.code(), Some(0), "{from:?} -> {to:?}: {}", describe(&check));
@@ -257,15 +281,16 @@ fn every_table_survives_a_round_trip_between_backends() {
         assert_eq!(sql.counts("alice"), (1, 1));
         assert_eq!(sql.counts("carol"), (0, 0));
         // The endpoint starts at the new database's feed head (empty: the import writes
-        // no events), and nothing is in flight.
+        // no events), nothing is in flight, and the two unsent deliveries are due.
         assert_eq!(sql.number("SELECT cursor_tx + cursor_seq AS n FROM webhooks"), 0, "{from:?} -> {to:?}");
         assert_eq!(sql.number("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE leased_until IS NOT NULL"), 0);
+        assert_eq!(sql.number("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE attempts = 0"), 2);
 
         // Idempotent: everything is already there.
         let again = target.import(&source.file("source.jsonl"));
         assert!(again.contains("blocks: 0 imported, 1 already present"), "{again}");
         assert!(again.contains("queued pushes: 0 imported, 2 already present"), "{again}");
-        assert!(again.contains("webhook deliveries: 0 imported, 2 already present"), "{again}");
+        assert!(again.contains("webhook deliveries: 0 imported, 4 already present"), "{again}");
         assert!(again.contains("skipped: 0 lines"), "{again}");
         assert_eq!(target.export("again.jsonl"), exported);
         let _ = (graph.alice, graph.bob, graph.carol);

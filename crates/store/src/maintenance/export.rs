@@ -3,6 +3,10 @@
 //! large the graph (but for the set of deleted account ids) and every row written
 //! names only accounts written before it.
 //!
+//! After the stored deliveries come those the fan-out has not queued yet, one for each
+//! event after an endpoint's place in the feed that it wants (`unsent.rs`): the feed
+//! itself is not carried, so they are how those events still reach their receivers.
+//!
 //! Text keys (device tokens) are ordered by their bytes on both backends (`COLLATE
 //! "C"` on PostgreSQL, SQLite's default), so an export reads the same whichever
 //! backend it came from.
@@ -12,9 +16,11 @@ use std::collections::{BTreeMap, HashSet};
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
+use rookery_domain::event::{EventCursor, StoredEvent};
 use rookery_domain::ports::StoreError;
 use rookery_domain::{
     AccountId, DeliveryStatus, NotificationId, NotificationKind, RequestFate, RequestId, RequestStatus, Username,
+    Webhook,
 };
 
 use crate::database::Database;
@@ -23,8 +29,10 @@ use crate::maintenance::records::{
     NotificationRecord, PushRecord, QuotaRecord, Record, RecordKind, RequestRecord, WebhookRecord,
 };
 use crate::maintenance::tally;
+use crate::maintenance::unsent::unsent_delivery;
+use crate::rows::EventRow;
 use crate::schema::{
-    accounts, blocks, devices, follow_quota, follow_requests, follows, mutes, notifications, push_outbox,
+    accounts, blocks, devices, events, follow_quota, follow_requests, follows, mutes, notifications, push_outbox,
     suggestion_dismissals, webhook_deliveries, webhooks,
 };
 use crate::sql_types::{DbTime, DbUuid};
@@ -145,6 +153,11 @@ pub(crate) trait ExportQueries {
     fn dismissal_page(&mut self, after: Option<&Record>, limit: i64) -> Page;
     fn webhook_page(&mut self, after: Option<&Record>, limit: i64) -> Page;
     fn delivery_page(&mut self, after: Option<&Record>, limit: i64) -> Page;
+    /// Every endpoint, in id order, with how far its deliveries are queued.
+    fn webhook_cursors(&mut self) -> QueryResult<Vec<(Webhook, EventCursor)>>;
+    /// Up to `limit` events after `after` in feed order: every one the snapshot shows
+    /// (no horizon, since nothing can commit into a snapshot).
+    fn events_after(&mut self, after: EventCursor, limit: i64) -> QueryResult<Vec<StoredEvent>>;
 }
 
 for_each_backend! {
@@ -416,6 +429,29 @@ impl ExportQueries {
             })
             .collect()
     }
+
+    fn webhook_cursors(&mut self) -> QueryResult<Vec<(Webhook, EventCursor)>> {
+        let rows = webhooks::table.order(webhooks::id).select(WebhookRow::as_select()).load::<WebhookRow>(self)?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let cursor = row.cursor();
+                (row.into_domain(), cursor)
+            })
+            .collect())
+    }
+
+    fn events_after(&mut self, after: EventCursor, limit: i64) -> QueryResult<Vec<StoredEvent>> {
+        // Two seeks, as the feed reads (`event_log.rs`): the rest of the cursor's
+        // transaction, then the transactions after it.
+        let in_order = |n: i64| events::table.order((events::tx, events::seq)).limit(n).select(EventRow::as_select());
+        let mut rows = in_order(limit).filter(events::tx.eq(after.tx)).filter(events::seq.gt(after.seq)).load(self)?;
+        let room = limit - i64::try_from(rows.len()).unwrap_or(i64::MAX);
+        if room > 0 {
+            rows.extend(in_order(room).filter(events::tx.gt(after.tx)).load(self)?);
+        }
+        Ok(rows.into_iter().map(EventRow::into_domain).collect())
+    }
 }
 }
 
@@ -473,6 +509,13 @@ fn pages<C: ExportQueries>(
         *failed = Some(e);
         diesel::result::Error::RollbackTransaction
     };
+    let mut emit = |kind: RecordKind, page: &[Record]| -> QueryResult<()> {
+        if !page.is_empty() {
+            sink.records(page).map_err(&mut park)?;
+            *summary.written.entry(kind).or_default() += tally(page.len());
+        }
+        Ok(())
+    };
     let deleted = conn.deleted_accounts()?;
     for kind in RecordKind::ALL {
         let mut after: Option<Record> = None;
@@ -480,13 +523,46 @@ fn pages<C: ExportQueries>(
             let (page, last) = page_of(conn, kind, after.as_ref(), page_size, &deleted)?;
             let Some(last) = last else { break };
             after = Some(last);
-            if !page.is_empty() {
-                sink.records(&page).map_err(&mut park)?;
-                *summary.written.entry(kind).or_default() += tally(page.len());
-            }
+            emit(kind, &page)?;
+        }
+        if kind == RecordKind::Delivery {
+            let newest = match after {
+                Some(Record::Delivery(last)) => last.delivery.id,
+                _ => uuid::Uuid::nil(),
+            };
+            unsent_pages(conn, page_size, newest, &mut |page| emit(kind, page))?;
         }
     }
     Ok(summary)
+}
+
+/// The events each endpoint has not been given yet, as pending deliveries written
+/// after every stored one (`unsent.rs`), a page of events at a time.
+fn unsent_pages<C: ExportQueries>(
+    conn: &mut C,
+    page_size: i64,
+    newest: uuid::Uuid,
+    emit: &mut dyn FnMut(&[Record]) -> QueryResult<()>,
+) -> QueryResult<()> {
+    let mut index = 0_u64;
+    for (hook, mut cursor) in conn.webhook_cursors()? {
+        loop {
+            let events = conn.events_after(cursor, page_size)?;
+            let Some(last) = events.last() else { break };
+            cursor = last.cursor;
+            let page: Vec<Record> = events
+                .iter()
+                .filter(|event| hook.wants(&event.kind))
+                .map(|event| {
+                    let record = unsent_delivery(index, newest, hook.id, event);
+                    index += 1;
+                    Record::Delivery(record)
+                })
+                .collect();
+            emit(&page)?;
+        }
+    }
+    Ok(())
 }
 
 impl Database {

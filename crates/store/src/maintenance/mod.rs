@@ -37,6 +37,7 @@ mod export;
 mod import;
 mod import_rest;
 mod records;
+mod unsent;
 
 pub use check::{CountDrift, IntegrityReport, RepairSummary};
 pub use counts::CountsFixed;

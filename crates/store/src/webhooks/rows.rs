@@ -1,7 +1,7 @@
 //! The rows of `webhooks` and `webhook_deliveries`, and their domain types.
 
 use diesel::prelude::*;
-use rookery_domain::event::StoredEvent;
+use rookery_domain::event::{EventCursor, StoredEvent};
 use rookery_domain::{Delivery, DeliveryStatus, Webhook};
 
 use crate::schema::{webhook_deliveries, webhooks};
@@ -25,6 +25,11 @@ pub(crate) struct WebhookRow {
 }
 
 impl WebhookRow {
+    /// How far the fan-out has queued this endpoint's deliveries.
+    pub(crate) const fn cursor(&self) -> EventCursor {
+        EventCursor { tx: self.cursor_tx, seq: self.cursor_seq }
+    }
+
     pub(crate) fn into_domain(self) -> Webhook {
         Webhook {
             id: self.id.0,
