@@ -3,6 +3,7 @@
 //! from the specification, not shared with the server).
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -57,7 +58,13 @@ struct State {
     /// Statuses to answer, in order; then `otherwise`.
     script: Mutex<VecDeque<u16>>,
     otherwise: Mutex<u16>,
+    /// TCP connections accepted.
+    connections: AtomicUsize,
 }
+
+/// What it answers besides the status, as receivers written with a web framework do:
+/// a short body (a sender that leaves it unread cannot reuse the connection).
+const ANSWER: &str = r#"{"received":true}"#;
 
 /// A running receiver.
 pub struct FakeReceiver {
@@ -76,7 +83,15 @@ async fn hook(state: web::Data<State>, req: HttpRequest, body: web::Bytes) -> Ht
         body: String::from_utf8_lossy(&body).into_owned(),
     });
     let status = state.script.lock().unwrap().pop_front().unwrap_or(*state.otherwise.lock().unwrap());
-    HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap()).finish()
+    // The body a moment after the head, in a write of its own, as many servers send
+    // it: a client that never reads it cannot tell it is complete.
+    let body = futures::stream::once(async {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        Ok::<_, std::convert::Infallible>(web::Bytes::from_static(ANSWER.as_bytes()))
+    });
+    HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
+        .content_type("application/json")
+        .streaming(body)
 }
 
 impl FakeReceiver {
@@ -86,7 +101,11 @@ impl FakeReceiver {
         let url = format!("http://127.0.0.1:{}/hook", listener.local_addr().unwrap().port());
         let state = Arc::new(State { otherwise: Mutex::new(200), ..State::default() });
         let data = web::Data::from(Arc::clone(&state));
+        let counted = Arc::clone(&state);
         let server = HttpServer::new(move || App::new().app_data(data.clone()).route("/hook", web::post().to(hook)))
+            .on_connect(move |_, _| {
+                counted.connections.fetch_add(1, Ordering::Relaxed);
+            })
             .workers(1)
             .disable_signals()
             .listen(listener)
@@ -104,6 +123,11 @@ impl FakeReceiver {
     /// Answers `status` once the script is used up.
     pub fn answer(&self, status: u16) {
         *self.state.otherwise.lock().unwrap() = status;
+    }
+
+    /// TCP connections it accepted so far.
+    pub fn connections(&self) -> usize {
+        self.state.connections.load(Ordering::Relaxed)
     }
 
     /// What it got so far.

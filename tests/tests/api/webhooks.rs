@@ -122,6 +122,24 @@ async fn deliveries_are_signed_and_logged() {
 }
 
 #[tokio::test]
+async fn deliveries_one_after_another_share_a_connection() {
+    let receiver = FakeReceiver::start().await;
+    let app = app_with("1s", 50).await;
+    let admin = app.admin("root").await;
+    let alice = app.user("alice").await;
+    let hook = create(&app, &admin, &receiver.url, json!(["follow.created"])).await;
+    let id = hook["id"].as_str().unwrap();
+    // Each answered with a body, and recorded, before the next is sent: the sender
+    // reads the body, and its connection goes back to the pool for the next one.
+    for (n, name) in ["b1", "b2", "b3", "b4", "b5"].into_iter().enumerate() {
+        let followee = app.user(name).await;
+        assert_eq!(app.follow(&alice, &followee).await.status, StatusCode::OK);
+        app.deliveries_when(&admin, id, |log| log.iter().filter(|d| d["status"] == "delivered").count() > n).await;
+    }
+    assert_eq!(receiver.connections(), 1, "five deliveries, one connection");
+}
+
+#[tokio::test]
 async fn failures_are_retried_then_failed_and_the_endpoint_disabled() {
     let receiver = FakeReceiver::start().await;
     receiver.answer(500);

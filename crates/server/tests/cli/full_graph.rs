@@ -155,12 +155,8 @@ fn populate(db: &TestDb) -> Graph {
     }
     // Events around the endpoint's place in the feed (7, 42): one it was given, and
     // after it two it wants and one it does not. The two are exported as deliveries.
-    let events = [
-        (7, 41, "follow.created"),
-        (7, 43, "follow.created"),
-        (8, 1, "follow.deleted"),
-        (9, 2, "block.created"),
-    ];
+    let events =
+        [(7, 41, "follow.created"), (7, 43, "follow.created"), (8, 1, "follow.deleted"), (9, 2, "block.created")];
     for (tx, seq, kind) in events {
         sql.execute(&format!(
             "INSERT INTO events (seq, tx, id, kind, data, created_at) VALUES ({seq}, {tx}, {}, '{kind}', '{{\"n\":{seq}}}', {})",
