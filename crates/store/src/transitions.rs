@@ -213,6 +213,20 @@ impl TransitionWrites {
 
     fn accept_all_pending(&mut self, target: DbUuid, at: DbTime) -> QueryResult<Vec<Notification>> {
         let pending_to_target = follow_requests::target_id.eq(target).and(follow_requests::status.eq(PENDING));
+        // The requesters' rows locked first (the caller holds the target's): a
+        // requester's deletion, which takes its request without the target's lock, has
+        // then committed or waits, so the requests read next are exactly those the
+        // statements below accept, and the events say what they did. Read before the
+        // locks, a request deleted meanwhile was announced accepted, with a follow that
+        // was never made.
+        let mut asking: Vec<DbUuid> =
+            follow_requests::table.filter(pending_to_target).select(follow_requests::requester_id).load(self)?;
+        if asking.is_empty() {
+            return Ok(Vec::new());
+        }
+        asking.sort_unstable();
+        asking.dedup();
+        self.lock_accounts(&asking)?;
         let requests: Vec<FollowRequest> = follow_requests::table
             .filter(pending_to_target)
             .select(RequestRow::as_select())

@@ -230,6 +230,55 @@ fn a_transaction_that_commits_late_is_seen_postgres() {
     assert_eq!(data(&after[0])["late"], true);
 }
 
+/// Going public while a requester's deletion commits: what it accepts, and announces,
+/// is the requests left once the deletion has committed. (It read them before taking
+/// the requesters' rows, and announced the deleted requester's request accepted, with a
+/// follow that was never made.)
+#[test]
+#[ignore = "needs PostgreSQL: `make test-postgres` runs it, with ROOKERY_TEST_POSTGRES_URL"]
+fn going_public_while_a_requester_is_deleted_announces_what_it_did_postgres() {
+    let scratch = ScratchDatabase::create(&postgres_url());
+    let db = Database::open(&scratch.url, DatabaseOptions::default()).expect("open");
+    db.migrate().expect("migrate");
+    let s = service(&db);
+    let target = account(&s, "tina", true);
+    let (leaving, staying) = (account(&s, "rob", false), account(&s, "sam", false));
+    for requester in [leaving, staying] {
+        assert!(matches!(follow(&s, requester, target), FollowOutcome::Requested(_)));
+    }
+    let start = read_expecting(&db, EventCursor::default(), 100, 5).last().expect("events").cursor;
+
+    // A deletion of the requester under way: its row locked, its request gone.
+    let mut deleting = PgConnection::establish(&scratch.url).expect("connect");
+    deleting
+        .batch_execute(&format!(
+            "BEGIN; SELECT id FROM accounts WHERE id = '{leaving}' FOR UPDATE; \
+             DELETE FROM follow_requests WHERE requester_id = '{leaving}'; \
+             UPDATE accounts SET deleted_at = now() WHERE id = '{leaving}'"
+        ))
+        .expect("a deletion in progress");
+    let public = ProfilePatch { is_private: Some(false), ..ProfilePatch::default() };
+    let going = thread::spawn({
+        let db = db.clone();
+        move || service(&db).update_profile(target, &public)
+    });
+    thread::sleep(std::time::Duration::from_millis(500));
+    deleting.batch_execute("COMMIT").expect("the deletion commits");
+    going.join().expect("thread").expect("gone public");
+
+    let events = read_expecting(&db, start, 100, 3);
+    let about = |kind: &str, field: &str| -> Vec<String> {
+        events
+            .iter()
+            .filter(|e| e.kind == kind)
+            .map(|e| data(e)[field].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert_eq!(about("follow_request.accepted", "requester_id"), [staying.to_string()], "{events:?}");
+    assert_eq!(about("follow.created", "follower_id"), [staying.to_string()], "{events:?}");
+    assert_eq!(s.account(target).expect("account").followers_count, 1);
+}
+
 // ---------------------------------------------------------------------------------
 
 const WRITERS: usize = 6;
