@@ -325,6 +325,14 @@ pub trait EventStore: Send + Sync + 'static {
     /// # Errors
     /// [`StoreError`] when the store cannot be read.
     fn pruned_through(&self) -> Result<EventCursor, StoreError>;
+
+    /// The newest position any reader may have been given: the newest event's that
+    /// [`EventStore::events_after`] answers, or the newest pruned one's when that is
+    /// later (a feed pruned empty). A cursor after it was not issued by this feed.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot be read.
+    fn feed_end(&self) -> Result<EventCursor, StoreError>;
 }
 
 /// Webhook endpoints and their delivery log (issue 24).

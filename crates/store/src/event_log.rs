@@ -283,6 +283,10 @@ impl EventStore for Database {
     fn pruned_through(&self) -> Result<EventCursor, StoreError> {
         self.read(|conn| with_conn!(conn, |c| c.read_pruned_through()))
     }
+
+    fn feed_end(&self) -> Result<EventCursor, StoreError> {
+        self.read(|conn| with_conn!(conn, |c| Ok(c.feed_head()?.max(c.read_pruned_through()?))))
+    }
 }
 
 impl Database {

@@ -62,6 +62,13 @@ async fn the_feed_pages_every_change_in_order() {
     // Nothing new: the same cursor back. Then a block shows up after it, alone.
     let reply = app.admin_call(Method::GET, &format!("/events?after={cursor}"), &admin, None).await;
     assert_eq!(reply.body, json!({ "events": [], "next_cursor": cursor }));
+    // A cursor no page gave out, ahead of the feed (forged, or another database's) is
+    // refused, not answered with an empty page forever.
+    let (tx, seq) = cursor.split_once('-').unwrap();
+    let ahead = format!("{}-{seq}", tx.parse::<i64>().unwrap() + 1_000_000_000);
+    let reply = app.admin_call(Method::GET, &format!("/events?after={ahead}"), &admin, None).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{reply:?}");
+    assert_eq!(reply.body["message"], "the cursor is ahead of this feed: it was not issued by this database's feed");
     let reply = app.call(Method::POST, "/block", &alice, Some(json!({ "user_id": bob.id }))).await;
     assert!(reply.status.is_success(), "{reply:?}");
     let (after, _) = events_after(&app, &admin, Some(&cursor), "block.created,block.deleted", 1).await;

@@ -31,6 +31,10 @@ pub enum FeedError {
     /// Events after the cursor were pruned (older than the retention).
     #[error("the cursor is older than the event retention; start again without one")]
     Expired,
+    /// The cursor is after every position this feed has given out: forged, or from
+    /// another database's feed (a move starts a new one).
+    #[error("the cursor is ahead of this feed: it was not issued by this database's feed")]
+    Ahead,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -224,6 +228,11 @@ where
         if query.after.is_some() && start < self.store.pruned_through()? {
             return Err(FeedError::Expired);
         }
+        // Only an empty page can hide a cursor that no page gave out: answered with
+        // the same cursor, it would wait for positions this feed may never reach.
+        if events.is_empty() && query.after.is_some() && start > self.store.feed_end()? {
+            return Err(FeedError::Ahead);
+        }
         let next_cursor = events.last().map_or(start, |e| e.cursor);
         Ok(FeedPage { events, next_cursor })
     }
@@ -327,6 +336,9 @@ mod tests {
             Err(StoreError::Failure("unreachable".into()))
         }
         fn pruned_through(&self) -> Result<EventCursor, StoreError> {
+            Err(StoreError::Failure("unreachable".into()))
+        }
+        fn feed_end(&self) -> Result<EventCursor, StoreError> {
             Err(StoreError::Failure("unreachable".into()))
         }
     }

@@ -52,7 +52,7 @@ fn store_error(error: StoreError) -> ApiError {
 impl From<FeedError> for ApiError {
     fn from(error: FeedError) -> Self {
         match error {
-            FeedError::BadLimit | FeedError::UnknownType(_) => Self::bad_request(error.to_string()),
+            FeedError::BadLimit | FeedError::UnknownType(_) | FeedError::Ahead => Self::bad_request(error.to_string()),
             FeedError::Expired => Self::new(StatusCode::GONE, error.to_string()),
             FeedError::Store(e) => store_error(e),
         }
