@@ -47,6 +47,13 @@ impl WebUrl {
         Ok(Self(url.to_owned()))
     }
 
+    /// Whether the URL names a user (`https://user:password@host/`).
+    #[must_use]
+    pub fn has_credentials(&self) -> bool {
+        let rest = self.0.split_once("://").map_or("", |(_, rest)| rest);
+        rest.split(['/', '?', '#']).next().unwrap_or_default().contains('@')
+    }
+
     /// The URL as text.
     #[must_use]
     pub fn as_str(&self) -> &str {
@@ -78,6 +85,8 @@ mod tests {
             assert!(WebUrl::parse(ok).is_ok(), "{ok}");
         }
         assert_eq!(WebUrl::parse(" https://a.example/x ").unwrap().as_str(), "https://a.example/x");
+        assert!(WebUrl::parse("https://u:p@h/x").unwrap().has_credentials());
+        assert!(!WebUrl::parse("https://h/x?to=a@b#c@d").unwrap().has_credentials());
     }
 
     #[test]

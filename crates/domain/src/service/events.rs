@@ -49,9 +49,9 @@ pub enum WebhookError {
     /// The endpoint has no delivery with that id.
     #[error("Delivery not found")]
     DeliveryNotFound,
-    /// The URL is not `http` or `https`.
-    #[error("url must be an http or https URL")]
-    BadUrl,
+    /// The URL is refused: not `http` or `https`, too long, or carrying credentials.
+    #[error("url {0}")]
+    BadUrl(String),
     /// `events` is empty or names an unknown type.
     #[error("{0}")]
     BadEvents(String),
@@ -181,7 +181,15 @@ impl<S, C, I, R> EventService<S, C, I, R> {
 
 /// Checks a URL for an endpoint.
 fn endpoint_url(raw: &str) -> Result<String, WebhookError> {
-    WebUrl::parse(raw).map(|url| url.as_str().to_owned()).map_err(|_| WebhookError::BadUrl)
+    let url = WebUrl::parse(raw).map_err(|e| WebhookError::BadUrl(e.to_string()))?;
+    // The signature is how a receiver knows a delivery; a password in the URL would be
+    // shown to every reader of the endpoint list, which hides the secret.
+    if url.has_credentials() {
+        return Err(WebhookError::BadUrl(
+            "must not carry a user name or password (receivers check the signature instead)".into(),
+        ));
+    }
+    Ok(url.as_str().to_owned())
 }
 
 /// Checks the event types of an endpoint: at least one, each known; `*` alone.
@@ -413,7 +421,15 @@ mod tests {
             description: None,
         };
         let s = service();
-        assert_eq!(s.create_webhook(new("ftp://a.example", &["*"])), Err(WebhookError::BadUrl));
+        assert_eq!(
+            s.create_webhook(new("ftp://a.example", &["*"])),
+            Err(WebhookError::BadUrl("must be an http or https URL".into()))
+        );
+        assert_eq!(
+            s.create_webhook(new(&format!("https://a.example/{}", "x".repeat(2048)), &["*"])),
+            Err(WebhookError::BadUrl("must be at most 2048 characters".into()))
+        );
+        assert!(matches!(s.create_webhook(new("https://u:pw@a.example/in", &["*"])), Err(WebhookError::BadUrl(_))));
         assert!(matches!(s.create_webhook(new("https://a.example", &[])), Err(WebhookError::BadEvents(_))));
         assert!(matches!(
             s.create_webhook(new("https://a.example", &["follow.made"])),

@@ -65,7 +65,7 @@ impl From<WebhookError> for ApiError {
             WebhookError::NotFound | WebhookError::DeliveryNotFound => {
                 Self::new(StatusCode::NOT_FOUND, error.to_string())
             }
-            WebhookError::BadUrl
+            WebhookError::BadUrl(_)
             | WebhookError::BadEvents(_)
             | WebhookError::BadDescription
             | WebhookError::BadLimit => Self::bad_request(error.to_string()),
