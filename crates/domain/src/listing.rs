@@ -115,7 +115,17 @@ impl SearchPrefix {
         if trimmed.chars().count() > Self::MAX_LEN {
             return Err(GraphError::InvalidInput(format!("search_query must be at most {} characters", Self::MAX_LEN)));
         }
-        Ok(Some(Self(trimmed.to_lowercase())))
+        Ok(Some(Self(Self::fold(trimmed))))
+    }
+
+    /// Text as a prefix is compared with it: each character lower-cased on its own, with
+    /// full Unicode case mapping. Stores fold names the same way (SQLite has no such
+    /// SQL function of its own). Character by character, not `str::to_lowercase`: that
+    /// one lower-cases a word's last capital sigma as the final form `ς`, so a prefix
+    /// ending in `Σ` would no longer start the name it was cut from.
+    #[must_use]
+    pub fn fold(text: &str) -> String {
+        text.chars().flat_map(char::to_lowercase).collect()
     }
 
     /// The lower-cased prefix.
@@ -282,6 +292,10 @@ mod tests {
         assert!(Paging::keyset(None, Some(101)).is_err());
         assert_eq!(SearchPrefix::parse("  Ja ").unwrap().unwrap().as_str(), "ja");
         assert_eq!(SearchPrefix::parse("   ").unwrap(), None);
+        assert_eq!(SearchPrefix::parse("ÉMILE").unwrap().unwrap().as_str(), "émile");
+        assert_eq!(SearchPrefix::parse("ŁUKASZ").unwrap().unwrap().as_str(), "łukasz");
+        // A prefix ending in a capital sigma still starts the name it was cut from.
+        assert!(SearchPrefix::fold("ΟΔΥΣΣΕΑΣ").starts_with(SearchPrefix::parse("ΟΔΥΣ").unwrap().unwrap().as_str()));
     }
 
     #[test]

@@ -304,6 +304,9 @@ impl Manager {
                     if self.target.is_memory() { 1000 } else { 0 }
                 );
                 conn.batch_execute(&pragmas).map_err(diesel::r2d2::Error::QueryError)?;
+                // Search folds display names with `lower()`, which must fold as the domain
+                // folds a prefix: SQLite's own folds ASCII only.
+                crate::text_fold::register_unicode_lower(&mut conn).map_err(diesel::r2d2::Error::QueryError)?;
                 if let Some(kib) = self.cache_kib {
                     conn.batch_execute(&format!("PRAGMA cache_size = -{kib};"))
                         .map_err(diesel::r2d2::Error::QueryError)?;

@@ -48,6 +48,7 @@ mod schema;
 mod search;
 mod sql_types;
 mod suggestions;
+mod text_fold;
 mod transitions;
 pub mod webhooks;
 

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use diesel::dsl::{exists, sql};
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Nullable, Text};
+use diesel::sql_types::Bool;
 use rookery_domain::{
     Account, AccountId, Cursor, Direction, ListFilter, ListPage, ListQuery, Listed, Page, PageRequest, Paging,
     Relation, RequestStatus, SearchPrefix,
@@ -17,11 +17,7 @@ use crate::mutes::MuteQueries;
 use crate::rows::AccountRow;
 use crate::schema::{accounts, blocks, follow_requests, follows, mutual_follows};
 use crate::sql_types::{DbTime, DbUuid, Instant, Uuid, db_time};
-
-diesel::define_sql_function! {
-    /// SQL `lower()`, for case-insensitive prefix search on display names.
-    fn lower(text: Nullable<Text>) -> Nullable<Text>;
-}
+use crate::text_fold::lower;
 
 /// The ids in order, each once.
 pub fn distinct(ids: &[AccountId]) -> Vec<DbUuid> {

@@ -123,6 +123,46 @@ async fn search_filters_by_username_or_name_prefix() {
 }
 
 #[tokio::test]
+async fn search_folds_non_ascii_capitals_in_display_names() {
+    let app = spawn_app().await;
+    let star = app.user("star").await;
+    // Usernames unlike the names, so only the display name can match.
+    let mut fans = Vec::new();
+    for (username, full_name) in [("zola", "Émile Zola"), ("nowak", "ŁUKASZ Nowak"), ("docs", "Ärzte ohne Grenzen")]
+    {
+        let fan = app.user(username).await;
+        let reply = app.call(Method::PATCH, "/profiles/me", &fan, Some(json!({ "full_name": full_name }))).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+        app.follow(&fan, &star).await;
+        fans.push(fan);
+    }
+    // Zola and Nowak are mutual; the doctors are not followed back.
+    app.follow(&star, &fans[0]).await;
+    app.follow(&star, &fans[1]).await;
+    for (list, query, expected) in [
+        ("followers", "search_query=Émile", "zola"),
+        ("followers", "search_query=émile", "zola"),
+        ("followers", "search_query=ÉMILE", "zola"),
+        ("followers", "search_query=ÉMILE%20z", "zola"),
+        ("followers", "filter=mutual&search_query=ÉMILE", "zola"),
+        ("followers", "filter=mutual&search_query=émile&limit=5", "zola"),
+        ("followers", "search_query=ärzte", "docs"),
+        ("followers", "filter=not_followed_back&search_query=ÄRZ", "docs"),
+        ("following", "search_query=łukasz", "nowak"),
+        ("following", "filter=mutual&search_query=Łuk", "nowak"),
+        ("following", "search_query=émile", "zola"),
+    ] {
+        let reply = app.call(Method::GET, &format!("/users/{}/{list}?{query}", star.id), &star, None).await;
+        assert_eq!(reply.status, StatusCode::OK, "{list}?{query}: {reply:?}");
+        let names: Vec<_> = reply.data()["users"].as_array().unwrap().iter().map(|u| u["username"].clone()).collect();
+        assert_eq!((names, reply.data()["total"].clone()), (vec![json!(expected)], json!(1)), "{list}?{query}");
+    }
+    // Case folds, accents do not: `emile` is another prefix.
+    let plain = app.call(Method::GET, &format!("/users/{}/followers?search_query=emile", star.id), &star, None).await;
+    assert_eq!(plain.data()["total"], 0);
+}
+
+#[tokio::test]
 async fn private_lists_answer_only_to_the_owner_and_accepted_followers() {
     let app = spawn_app().await;
     let (owner, follower, stranger) =

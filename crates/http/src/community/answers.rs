@@ -262,7 +262,8 @@ impl From<&Listed<ProfileView>> for FollowedProfile {
     }
 }
 
-/// A page of a followers or following list, newest first.
+/// A page of a followers or following list: `followed_at` descending (newest first),
+/// ties by account id descending.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserPage {
     /// The accounts, as the caller sees each.

@@ -14,15 +14,17 @@ use crate::dialect::Authed;
 /// The accounts of a bulk call.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct BulkBody {
-    /// 1 to 100 distinct account ids.
-    #[schema(value_type = Vec<uuid::Uuid>, min_items = 1, max_items = 100)]
+    /// 1 to 100 distinct account ids; a repeated id is 400.
+    // A set in the document (`uniqueItems`), a list here: the results keep its order.
+    #[schema(value_type = std::collections::BTreeSet<uuid::Uuid>, min_items = 1, max_items = 100)]
     user_ids: Vec<String>,
 }
 
 /// One account of a bulk answer.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BulkResultItem {
-    /// The account, as given.
+    /// The account's id in canonical form (lower-case, hyphenated), whichever UUID
+    /// form `user_ids` gave it in.
     #[schema(format = Uuid)]
     pub user_id: String,
     /// What happened: `followed`, `requested`, `already_following`,

@@ -36,10 +36,9 @@ pub struct ListParams {
     /// (trimmed; `%` and `_` are literal).
     #[param(max_length = 100)]
     search_query: Option<String>,
-    /// Keeps accounts by relationship: `mutual` (both lists), `not_followed_back` and
-    /// `followed_by_me` (followers), `not_following_back` (following). Anything else,
-    /// or a filter the list does not take, is 400.
-    #[param(pattern = "^(mutual|not_followed_back|not_following_back|followed_by_me)$")]
+    /// Keeps accounts by relationship. Each list takes its own filters, so each
+    /// operation declares this parameter itself, with the values that list takes.
+    #[param(ignore)]
     filter: Option<String>,
     /// Keeps edges made after this instant (RFC 3339).
     #[param(value_type = Option<String>, format = DateTime)]
@@ -112,8 +111,13 @@ async fn list<G: SocialGraph>(
     tag = "lists",
     operation_id = "followers",
     summary = "The accounts that follow an account, newest first",
-    description = "Two ways to page: `page` + `page_size` (offset), or `limit` + `cursor` (keyset; any `cursor` or `limit` selects it, and `page` is then null). `next_cursor` is given in both modes when more items follow. A private account's lists are visible to itself and its accepted followers only. `filter` keeps accounts by relationship and `since`/`until` keep edges made in a window (`since < followed_at <= until`); both work with either paging, and `total` is then the exact size of what is kept.",
-    params(("user_id" = uuid::Uuid, Path, description = "The account's id; anything but a UUID is 400."), ListParams),
+    description = "Ordered by `followed_at` descending (newest first), ties by account id descending. Two ways to page: `page` + `page_size` (offset), or `limit` + `cursor` (keyset; any `cursor` or `limit` selects it, and `page` is then null). `next_cursor` is given in both modes when more items follow. A private account's lists are visible to itself and its accepted followers only. `filter` keeps accounts by relationship and `since`/`until` keep edges made in a window (`since < followed_at <= until`); both work with either paging, and `total` is then the exact size of what is kept.",
+    params(
+        ("user_id" = uuid::Uuid, Path, description = "The account's id; anything but a UUID is 400."),
+        ListParams,
+        ("filter" = Option<String>, Query, pattern = "^(mutual|not_followed_back|followed_by_me)$",
+            description = "Keeps followers by relationship: `mutual` (the owner follows them back), `not_followed_back` (it does not), `followed_by_me` (the caller follows them). Anything else is 400, `not_following_back` included."),
+    ),
     responses(
         (status = 200, description = "A page of profile objects with `followed_at`.", body = crate::community::answers::Envelope<crate::community::answers::UserPage>),
         (status = 400, description = "`Invalid user ID: must be a UUID`, `page must be 1 or more`, `page_size must be between 1 and 100`, `limit must be between 1 and 100`, `invalid cursor`, `search_query must be at most 100 characters`, `filter must be one of ...`, `filter=X does not apply to the ... list`, `since must be an RFC 3339 date-time`, `until must be an RFC 3339 date-time`, `Invalid query string: ...`.", body = crate::community::errors::ErrorEnvelope),
@@ -139,8 +143,13 @@ pub async fn followers<G: SocialGraph>(
     tag = "lists",
     operation_id = "following",
     summary = "The accounts an account follows, newest first",
-    description = "Two ways to page: `page` + `page_size` (offset), or `limit` + `cursor` (keyset; any `cursor` or `limit` selects it, and `page` is then null). `next_cursor` is given in both modes when more items follow. A private account's lists are visible to itself and its accepted followers only. `filter` keeps accounts by relationship and `since`/`until` keep edges made in a window (`since < followed_at <= until`); both work with either paging, and `total` is then the exact size of what is kept.",
-    params(("user_id" = uuid::Uuid, Path, description = "The account's id; anything but a UUID is 400."), ListParams),
+    description = "Ordered by `followed_at` descending (newest first), ties by account id descending. Two ways to page: `page` + `page_size` (offset), or `limit` + `cursor` (keyset; any `cursor` or `limit` selects it, and `page` is then null). `next_cursor` is given in both modes when more items follow. A private account's lists are visible to itself and its accepted followers only. `filter` keeps accounts by relationship and `since`/`until` keep edges made in a window (`since < followed_at <= until`); both work with either paging, and `total` is then the exact size of what is kept.",
+    params(
+        ("user_id" = uuid::Uuid, Path, description = "The account's id; anything but a UUID is 400."),
+        ListParams,
+        ("filter" = Option<String>, Query, pattern = "^(mutual|not_following_back)$",
+            description = "Keeps followings by relationship: `mutual` (they follow the owner back), `not_following_back` (they do not). Anything else is 400, `not_followed_back` and `followed_by_me` included."),
+    ),
     responses(
         (status = 200, description = "A page of profile objects with `followed_at`.", body = crate::community::answers::Envelope<crate::community::answers::UserPage>),
         (status = 400, description = "`Invalid user ID: must be a UUID`, `page must be 1 or more`, `page_size must be between 1 and 100`, `limit must be between 1 and 100`, `invalid cursor`, `search_query must be at most 100 characters`, `filter must be one of ...`, `filter=X does not apply to the ... list`, `since must be an RFC 3339 date-time`, `until must be an RFC 3339 date-time`, `Invalid query string: ...`.", body = crate::community::errors::ErrorEnvelope),
