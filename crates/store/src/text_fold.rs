@@ -51,4 +51,34 @@ mod tests {
             .unwrap();
         assert_eq!(like, Some(true));
     }
+
+    /// Words a SQLite database stored with the built-in `lower()` (the backfill of
+    /// 2026-12-07-000025) are folded by the migration after it.
+    #[test]
+    fn the_migration_folds_words_stored_with_the_builtin() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rookery.db");
+        let db =
+            crate::Database::open(&format!("sqlite://{}", path.display()), crate::DatabaseOptions::default()).unwrap();
+        db.migrate_to("20261208000023").unwrap();
+        // As the backfill left them: the built-in's fold, a capital kept.
+        let mut raw = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+        diesel::sql_query(
+            "INSERT INTO accounts (id, username, username_key, full_name, is_private, is_verified, posts_count, \
+             followers_count, following_count, created_at, updated_at) \
+             VALUES (x'0123456789abcdef0123456789abcdef', 'emile', 'emile', 'Émile Zola', 0, 0, 0, 0, 0, 0, 0)",
+        )
+        .execute(&mut raw)
+        .unwrap();
+        diesel::sql_query("INSERT INTO account_words (word, account_id) VALUES ('Émile', x'0123456789abcdef0123456789abcdef'), ('zola', x'0123456789abcdef0123456789abcdef')")
+            .execute(&mut raw)
+            .unwrap();
+        db.migrate().unwrap();
+        let words: Vec<String> = crate::schema::account_words::table
+            .select(crate::schema::account_words::word)
+            .order(crate::schema::account_words::word)
+            .load(&mut raw)
+            .unwrap();
+        assert_eq!(words, ["zola", "émile"]);
+    }
 }
