@@ -7,7 +7,7 @@
 //! sizes (`following_count`) fit in [`SAMPLED_EDGES`]; a following whose list does not
 //! fit what is left is passed over. When none fits, the sample is the newest
 //! [`SAMPLED_EDGES`] edges of the newest following. When the sample holds every
-//! following's whole list (at most 200 followings, 25,000 edges between them), the
+//! following's whole list (at most 2,000 followings, 25,000 edges between them), the
 //! answer is exact. Otherwise the best `limit` × 3/2 candidates of the sample (ranked as
 //! the answer is, on their sampled counts) are re-counted exactly against all of the
 //! viewer's followings and re-ranked on those counts: a suggestion's reason always
@@ -26,8 +26,11 @@ use crate::rows::AccountRow;
 use crate::schema::{accounts, blocks, follow_requests, follows, mutes, suggestion_dismissals};
 use crate::sql_types::{DbTime, DbUuid};
 
-/// Newest followings of the viewer the sample is drawn from.
-pub(crate) const SAMPLED_FOLLOWINGS: i64 = 200;
+/// Newest followings of the viewer the sample is drawn from: enough that a viewer of
+/// a small graph (its followings' lists fitting in [`SAMPLED_EDGES`] together) gets the
+/// exact answer, as long as its followings list is no longer than this. Reading their
+/// sizes costs a row each (~1 ms for 2,000).
+pub(crate) const SAMPLED_FOLLOWINGS: i64 = 2_000;
 
 /// Edges the two-hop walk reads at most (the sizes of the lists it reads, summed).
 pub(crate) const SAMPLED_EDGES: i64 = 25_000;

@@ -364,6 +364,46 @@ fn suggestion_names(reply: &Reply) -> Vec<String> {
     reply.data()["suggestions"].as_array().unwrap().iter().map(|s| s["username"].as_str().unwrap().to_owned()).collect()
 }
 
+/// A small graph is answered exactly however many accounts the caller follows: here
+/// 250 (more than the 200 newest the walk once looked at), whose lists hold 40 edges in
+/// all. The candidates are followed only by the caller's oldest followings.
+#[tokio::test]
+async fn suggestions_are_exact_on_a_small_graph_of_many_followings() {
+    let app = spawn_app_with(|s| s.follows_per_hour = 100_000).await;
+    let me = app.user("me").await;
+    let mut old = Vec::new();
+    for i in 0..8 {
+        old.push(app.user(&format!("old{i}")).await);
+    }
+    let mut hidden = Vec::new();
+    for i in 0..5 {
+        hidden.push(app.user(&format!("hidden{i}")).await);
+    }
+    for (n, followed) in old.iter().enumerate() {
+        follows(&app, &[(&me, followed)]).await;
+        // The older the following, the more candidates it follows: hidden0 by all 8.
+        for candidate in hidden.iter().take(5 - n * 5 / 8) {
+            follows(&app, &[(followed, candidate)]).await;
+        }
+    }
+    for i in 0..242 {
+        let newer = app.user(&format!("newer{i}")).await;
+        follows(&app, &[(&me, &newer)]).await;
+    }
+    let reply = app.call(Method::GET, "/suggestions?limit=5", &me, None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    let counts: Vec<(String, i64)> = reply.data()["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["username"].as_str().unwrap().to_owned(), s["reason"]["count"].as_i64().unwrap_or(0)))
+        .collect();
+    let expected: Vec<(String, i64)> = (0..5_usize)
+        .map(|k| (format!("hidden{k}"), i64::try_from((0..8).filter(|n| k < 5 - n * 5 / 8).count()).unwrap()))
+        .collect();
+    assert_eq!(counts, expected, "{reply:?}");
+}
+
 #[tokio::test]
 async fn suggestions_rank_two_hop_accounts_and_honour_every_exclusion() {
     let app = spawn_app().await;

@@ -80,7 +80,7 @@ fn reason(reason: &SuggestionReason) -> ReasonObject {
     tag = "lists",
     operation_id = "suggestions",
     summary = "Accounts the caller may want to follow",
-    description = "Accounts followed by the accounts the caller follows, ranked by how many of the caller's followings follow each, then by `followers_count`, then by id. Never the caller, an account it follows or has asked to follow, one blocked either way, one it mutes (while the mute lasts), a deleted or a dismissed one. A caller who follows no one gets the most-followed accounts (`reason.type: popular`). Exact while the caller follows at most 200 accounts; beyond, the candidates come from the caller's newest 200 followings and are re-counted exactly (see docs/api.md).",
+    description = "Accounts followed by the accounts the caller follows, ranked by how many of the caller's followings follow each, then by `followers_count`, then by id. Never the caller, an account it follows or has asked to follow, one blocked either way, one it mutes (while the mute lasts), a deleted or a dismissed one. A caller who follows no one gets the most-followed accounts (`reason.type: popular`). Exact while the caller's followings (at most 2,000 of them) follow at most 25,000 accounts between them; beyond, the candidates come from a sample of the caller's newest followings' lists and are re-counted exactly (see docs/api.md).",
     params(SuggestionParams),
     responses(
         (status = 200, description = "Profile objects with `reason`, best first.", body = crate::community::answers::Envelope<crate::community::suggestions::SuggestionsAnswer>),
