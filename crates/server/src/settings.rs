@@ -90,13 +90,13 @@ impl WebhookSettings {
     /// # Errors
     /// A schedule or retention that does not parse.
     pub fn config(&self) -> anyhow::Result<crate::webhooks::config::WebhookConfig> {
-        use crate::webhooks::config::{parse_duration, parse_schedule};
+        use crate::webhooks::config::{parse_retention, parse_schedule};
         Ok(crate::webhooks::config::WebhookConfig {
             schedule: parse_schedule(&self.retry_schedule)
                 .map_err(|e| anyhow::anyhow!("ROOKERY_WEBHOOK_RETRY_SCHEDULE: {e}"))?,
             disable_after: i32::try_from(self.disable_after_failures).unwrap_or(i32::MAX),
             allow_private: self.allow_private,
-            retention: parse_duration(&self.events_retention)
+            retention: parse_retention(&self.events_retention)
                 .map_err(|e| anyhow::anyhow!("ROOKERY_EVENTS_RETENTION: {e}"))?,
         })
     }

@@ -43,9 +43,35 @@ pub fn parse_duration(raw: &str) -> Result<Duration, String> {
 /// Reads a comma-separated schedule of durations (empty: no retries).
 ///
 /// # Errors
-/// A delay that is not a duration.
+/// A delay that is not a duration, or an empty one between commas (`1s,,2s`: a typo
+/// that would otherwise drop a retry unnoticed).
 pub fn parse_schedule(raw: &str) -> Result<Vec<Duration>, String> {
-    raw.split(',').map(str::trim).filter(|d| !d.is_empty()).map(parse_duration).collect()
+    if raw.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    raw.split(',')
+        .map(str::trim)
+        .map(|delay| {
+            if delay.is_empty() {
+                Err(format!("an empty delay in the schedule {raw:?} (say 5s,5m,30m)"))
+            } else {
+                parse_duration(delay)
+            }
+        })
+        .collect()
+}
+
+/// Reads how long events are kept: a duration of at least a second (`0s` would prune
+/// every event as it is written, and every cursor would be gone at once).
+///
+/// # Errors
+/// Not a duration, or under a second.
+pub fn parse_retention(raw: &str) -> Result<Duration, String> {
+    let retention = parse_duration(raw)?;
+    if retention < Duration::from_secs(1) {
+        return Err(format!("a retention of {raw:?} keeps no event: say at least 1s (the default is 7d)"));
+    }
+    Ok(retention)
 }
 
 #[cfg(test)]
@@ -64,5 +90,9 @@ mod tests {
         assert!((86_400..=2 * 86_400).contains(&total), "about a day: {total}");
         assert_eq!(parse_schedule(" 1s , 2s ").unwrap(), vec![Duration::from_secs(1), Duration::from_secs(2)]);
         assert!(parse_schedule("").unwrap().is_empty());
+        assert!(parse_schedule("1s,,2s").is_err());
+        assert!(parse_schedule("1s,").is_err());
+        assert!(parse_retention("0s").is_err() && parse_retention("500ms").is_err());
+        assert_eq!(parse_retention("90s").unwrap(), Duration::from_secs(90));
     }
 }
