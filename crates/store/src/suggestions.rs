@@ -22,6 +22,7 @@ use diesel::prelude::*;
 use rookery_domain::{RequestCounts, Suggestion, SuggestionReason, Username};
 
 use crate::lists::ListQueries;
+use crate::planned::Unnested;
 use crate::rows::AccountRow;
 use crate::schema::{accounts, blocks, follow_requests, follows, mutes, suggestion_dismissals};
 use crate::sql_types::{DbTime, DbUuid};
@@ -228,14 +229,17 @@ impl SuggestionQueries {
                 ranked.iter().partition(|(row, _)| row.followers_count <= following);
             let ids: Vec<DbUuid> = fewer.iter().map(|(row, _)| row.id).collect();
             let mine = diesel::alias!(follows as mine);
-            let mut exact: HashMap<DbUuid, i64> = follows::table
-                .filter(follows::followee_id.eq_any(&ids))
-                .filter(follows::follower_id.eq_any(
-                    mine.filter(mine.field(follows::follower_id).eq(viewer)).select(mine.field(follows::followee_id)),
-                ))
-                .group_by(follows::followee_id)
-                .select((follows::followee_id, count_star()))
-                .load::<(DbUuid, i64)>(self)?
+            let mut exact: HashMap<DbUuid, i64> = self
+                .without_nested_loops(|c| {
+                    follows::table
+                        .filter(follows::followee_id.eq_any(&ids))
+                        .filter(follows::follower_id.eq_any(
+                            mine.filter(mine.field(follows::follower_id).eq(viewer)).select(mine.field(follows::followee_id)),
+                        ))
+                        .group_by(follows::followee_id)
+                        .select((follows::followee_id, count_star()))
+                        .load::<(DbUuid, i64)>(c)
+                })?
                 .into_iter()
                 .collect();
             for (row, _) in more {
