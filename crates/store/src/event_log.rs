@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 
 use crate::connection::DbConnection;
 use crate::database::Database;
+use crate::planned::{Avoid, Avoiding};
 use crate::rows::{EventRow, NewEventRow};
 use crate::schema::{event_retention, events};
 use crate::sql_types::{DbTime, DbUuid, db_time};
@@ -163,33 +164,6 @@ impl EventWrites for diesel::pg::PgConnection {
     }
 }
 
-/// How a reader's page of the feed is read, per backend.
-trait FeedScan {
-    /// Runs `read` so that the feed's pages are scanned in index order.
-    fn in_feed_order<T>(&mut self, read: impl FnOnce(&mut Self) -> QueryResult<T>) -> QueryResult<T>;
-}
-
-impl FeedScan for diesel::sqlite::SqliteConnection {
-    fn in_feed_order<T>(&mut self, read: impl FnOnce(&mut Self) -> QueryResult<T>) -> QueryResult<T> {
-        read(self)
-    }
-}
-
-/// Without bitmap scans, in a transaction of its own. While the table grows faster
-/// than it is analyzed, PostgreSQL estimates the rows after a cursor from stale
-/// statistics (1,011 for what were tens of thousands, seen with `auto_explain` during
-/// the bench) and reads them all with a bitmap scan to sort them, so a page cost what
-/// the reader's backlog held (12 ms and more a page); the index's own order serves a
-/// page of `limit` rows and stops there.
-impl FeedScan for diesel::pg::PgConnection {
-    fn in_feed_order<T>(&mut self, read: impl FnOnce(&mut Self) -> QueryResult<T>) -> QueryResult<T> {
-        self.transaction(|c| {
-            diesel::sql_query("SET LOCAL enable_bitmapscan = off").execute(c)?;
-            read(c)
-        })
-    }
-}
-
 /// Reading the feed, written once for both backends.
 pub(crate) trait EventReads {
     fn read_events(&mut self, after: EventCursor, limit: usize, types: &[String]) -> QueryResult<Vec<StoredEvent>>;
@@ -277,7 +251,7 @@ impl EventReads {
 
 impl EventStore for Database {
     fn events_after(&self, after: EventCursor, limit: usize, types: &[String]) -> Result<Vec<StoredEvent>, StoreError> {
-        self.read(|conn| with_conn!(conn, |c| c.in_feed_order(|c| c.read_events(after, limit, types))))
+        self.read(|conn| with_conn!(conn, |c| c.avoiding(Avoid::BitmapScans, |c| c.read_events(after, limit, types))))
     }
 
     fn pruned_through(&self) -> Result<EventCursor, StoreError> {

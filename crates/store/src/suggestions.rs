@@ -22,7 +22,7 @@ use diesel::prelude::*;
 use rookery_domain::{RequestCounts, Suggestion, SuggestionReason, Username};
 
 use crate::lists::ListQueries;
-use crate::planned::Unnested;
+use crate::planned::{Avoid, Avoiding};
 use crate::rows::AccountRow;
 use crate::schema::{accounts, blocks, follow_requests, follows, mutes, suggestion_dismissals};
 use crate::sql_types::{DbTime, DbUuid};
@@ -230,7 +230,7 @@ impl SuggestionQueries {
             let ids: Vec<DbUuid> = fewer.iter().map(|(row, _)| row.id).collect();
             let mine = diesel::alias!(follows as mine);
             let mut exact: HashMap<DbUuid, i64> = self
-                .without_nested_loops(|c| {
+                .avoiding(Avoid::NestedLoops, |c| {
                     follows::table
                         .filter(follows::followee_id.eq_any(&ids))
                         .filter(follows::follower_id.eq_any(
