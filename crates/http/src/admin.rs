@@ -37,8 +37,18 @@ pub struct AdminBody {
     posts_count: Option<i64>,
 }
 
-fn admin_only(caller: &Caller) -> Result<(), ApiError> {
-    if caller.is_admin { Ok(()) } else { Err(ApiError::new(StatusCode::FORBIDDEN, "Admin access required")) }
+/// The admin API's guard: a token with `role: admin` whose account, if it has one, was
+/// not deleted (a deleted account's tokens answer 403 everywhere). It provisions no
+/// account: an operator's token reading the feed is not a member of the graph.
+///
+/// # Errors
+/// 403 `Admin access required` or `This account has been deleted`; 503 when the store
+/// is unavailable.
+pub async fn admin_only<G: SocialGraph>(graph: &web::Data<G>, caller: &Caller) -> Result<(), ApiError> {
+    if !caller.is_admin {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "Admin access required"));
+    }
+    graph.refuse_deleted(caller.identity.id).await.map_err(ApiError::from)
 }
 
 #[utoipa::path(
@@ -70,7 +80,7 @@ async fn upsert<G: SocialGraph>(
     path: web::Path<String>,
     body: web::Json<AdminBody>,
 ) -> Result<HttpResponse, ApiError> {
-    admin_only(&caller)?;
+    admin_only(&graph, &caller).await?;
     let id = user_id(&path)?;
     let body = body.into_inner();
     let patch =
@@ -105,7 +115,7 @@ async fn delete<G: SocialGraph>(
     caller: Authed<Community>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    admin_only(&caller)?;
+    admin_only(&graph, &caller).await?;
     let id = user_id(&path)?;
     run(&graph, &caller, move |g, _| g.admin_delete(id)).await?;
     Ok(answers::ok(StatusCode::OK, "User deleted", AccountRemoved { user_id: id.to_string(), deleted: true }))

@@ -87,7 +87,7 @@ pub fn configure<G: SocialGraph>(state: HttpState<G>) -> impl FnOnce(&mut web::S
             .service(fallback::resource::<community::errors::Community>("/metrics").get(observe::metrics_endpoint))
             .configure(health::routes)
             .configure(openapi::routes(dialects))
-            .service(web::scope("/api/v1/admin").configure(events::routes).configure(admin::routes::<G>));
+            .service(web::scope("/api/v1/admin").configure(events::routes::<G>).configure(admin::routes::<G>));
         if dialects.community {
             cfg.service(
                 web::scope("/api/v1/community")

@@ -94,6 +94,16 @@ async fn bad_feed_queries_are_4xx_and_only_admins_read() {
     let user = app.user("carol").await;
     let reply = app.admin_call(Method::GET, "/events", &user, None).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    // An admin whose account another admin deleted: its token opens nothing any more.
+    let other = app.admin("other").await;
+    let deleted = app.admin_call(Method::DELETE, &format!("/users/{}", admin.id), &other, None).await;
+    assert_eq!(deleted.status, StatusCode::OK, "{deleted:?}");
+    for path in ["/events", "/webhooks"] {
+        let reply = app.admin_call(Method::GET, path, &admin, None).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{path}: {reply:?}");
+        assert_eq!(reply.body["message"], "This account has been deleted", "{path}");
+    }
+    assert_eq!(app.admin_call(Method::GET, "/events", &other, None).await.status, StatusCode::OK);
 }
 
 #[tokio::test]

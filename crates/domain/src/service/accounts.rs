@@ -16,6 +16,15 @@ pub trait Accounts {
     /// [`GraphError::AccountDeleted`] when the account was soft-deleted; store errors.
     fn ensure_account(&self, identity: &Identity) -> impl Future<Output = Result<(), GraphError>> + Send;
 
+    /// Refuses a caller whose account was deleted, and creates none for a caller that
+    /// has no account: for calls that neither read nor change the caller's own graph
+    /// (the admin API's feed and webhooks, which must not provision the service
+    /// accounts that read them).
+    ///
+    /// # Errors
+    /// [`GraphError::AccountDeleted`]; store errors.
+    fn refuse_deleted(&self, id: AccountId) -> impl Future<Output = Result<(), GraphError>> + Send;
+
     /// Creates an account with a fresh id.
     ///
     /// # Errors
@@ -79,6 +88,21 @@ where
             }
         }
         Err(GraphError::UsernameTaken)
+    }
+
+    async fn refuse_deleted(&self, id: AccountId) -> Result<(), GraphError> {
+        let now = self.clock.now();
+        if self.live_callers.is_fresh(id, now) {
+            return Ok(());
+        }
+        match self.accounts.presence(id).await? {
+            Presence::Live => {
+                self.live_callers.remember(id, now);
+                Ok(())
+            }
+            Presence::Deleted => Err(GraphError::AccountDeleted),
+            Presence::Missing => Ok(()),
+        }
     }
 
     fn create_account(

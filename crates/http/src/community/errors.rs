@@ -195,12 +195,20 @@ impl<'r> ToResponse<'r> for Unauthorized {
     }
 }
 
-/// 403: an admin route called with a token without `role: admin`.
+/// 403: an admin route called with a token without `role: admin`, or whose account was
+/// deleted.
 pub struct AdminRequired;
 
 impl<'r> ToResponse<'r> for AdminRequired {
     fn response() -> (&'r str, RefOr<Response>) {
-        ("AdminRequired", error_answer(403, "`Admin access required`: the token has no `role: admin`.").into())
+        (
+            "AdminRequired",
+            error_answer(
+                403,
+                "`Admin access required`: the token has no `role: admin`. `This account has been deleted`: the token's account was deleted.",
+            )
+            .into(),
+        )
     }
 }
 

@@ -6,7 +6,10 @@ use rookery_domain::service::FeedQuery;
 use serde::Deserialize;
 
 use super::objects::{EventObject, EventPage};
-use super::{Events, admin_only, offload};
+use rookery_domain::SocialGraph;
+
+use super::{Events, offload};
+use crate::admin::admin_only;
 use crate::community::errors::ApiError;
 use crate::community::errors::Community;
 use crate::dialect::Authed;
@@ -67,12 +70,13 @@ pub(super) fn feed_query(params: &FeedParams, default_limit: usize) -> Result<Fe
     ),
     security(("bearer" = [])),
 )]
-pub async fn events(
+pub async fn events<G: SocialGraph>(
+    graph: web::Data<G>,
     events: Events,
     caller: Authed<Community>,
     params: web::Query<FeedParams>,
 ) -> Result<HttpResponse, ApiError> {
-    admin_only(&caller)?;
+    admin_only(&graph, &caller).await?;
     let query = feed_query(&params, DEFAULT_LIMIT)?;
     let page = offload(&events, move |e| e.events(&query)).await?;
     Ok(HttpResponse::Ok().json(EventPage {

@@ -13,8 +13,8 @@ use rookery_domain::GraphError;
 use rookery_domain::ports::StoreError;
 use rookery_domain::service::{FeedError, GraphEvents, WebhookError};
 
-use crate::auth::Caller;
 use crate::community::errors::{ApiError, Community};
+use rookery_domain::SocialGraph;
 
 pub use feed::__path_events;
 pub use objects::{CreatedWebhook, DeliveryObject, DeliveryPage, EventObject, EventPage, WebhookList, WebhookObject};
@@ -31,18 +31,19 @@ fn resource(path: &str) -> crate::fallback::Endpoint<Community> {
 }
 
 /// Mounts the routes (inside the admin scope).
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/events").get(feed::events))
-        .service(resource("/events/stream").get(stream::event_stream))
-        .service(resource("/webhooks").post(webhooks::create).get(webhooks::list))
-        .service(resource("/webhooks/{id}").get(webhooks::one).patch(webhooks::update).delete(webhooks::delete))
-        .service(resource("/webhooks/{id}/test").post(webhooks::test))
-        .service(resource("/webhooks/{id}/deliveries").get(webhooks::deliveries))
-        .service(resource("/webhooks/{id}/deliveries/{delivery_id}/retry").post(webhooks::retry));
-}
-
-fn admin_only(caller: &Caller) -> Result<(), ApiError> {
-    if caller.is_admin { Ok(()) } else { Err(ApiError::new(StatusCode::FORBIDDEN, "Admin access required")) }
+pub fn routes<G: SocialGraph>(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/events").get(feed::events::<G>))
+        .service(resource("/events/stream").get(stream::event_stream::<G>))
+        .service(resource("/webhooks").post(webhooks::create::<G>).get(webhooks::list::<G>))
+        .service(
+            resource("/webhooks/{id}")
+                .get(webhooks::one::<G>)
+                .patch(webhooks::update::<G>)
+                .delete(webhooks::delete::<G>),
+        )
+        .service(resource("/webhooks/{id}/test").post(webhooks::test::<G>))
+        .service(resource("/webhooks/{id}/deliveries").get(webhooks::deliveries::<G>))
+        .service(resource("/webhooks/{id}/deliveries/{delivery_id}/retry").post(webhooks::retry::<G>));
 }
 
 fn store_error(error: StoreError) -> ApiError {

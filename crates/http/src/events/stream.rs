@@ -13,7 +13,10 @@ use rookery_domain::service::FeedQuery;
 use tokio::sync::mpsc;
 
 use super::feed::{FeedParams, feed_query};
-use super::{Events, admin_only, offload};
+use rookery_domain::SocialGraph;
+
+use super::{Events, offload};
+use crate::admin::admin_only;
 use crate::community::errors::ApiError;
 use crate::community::errors::Community;
 use crate::dialect::Authed;
@@ -43,13 +46,14 @@ const BATCH: usize = 500;
     ),
     security(("bearer" = [])),
 )]
-pub async fn event_stream(
+pub async fn event_stream<G: SocialGraph>(
+    graph: web::Data<G>,
     req: HttpRequest,
     events: Events,
     caller: Authed<Community>,
     params: web::Query<FeedParams>,
 ) -> Result<HttpResponse, ApiError> {
-    admin_only(&caller)?;
+    admin_only(&graph, &caller).await?;
     let mut params = params.into_inner();
     if let Some(last) = req.headers().get("Last-Event-ID").and_then(|v| v.to_str().ok()) {
         if !last.trim().is_empty() {

@@ -8,7 +8,10 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::objects::{CreatedWebhook, DeliveryObject, DeliveryPage, WebhookList, WebhookObject};
-use super::{Events, admin_only, offload};
+use rookery_domain::SocialGraph;
+
+use super::{Events, offload};
+use crate::admin::admin_only;
 use crate::community::errors::ApiError;
 use crate::community::errors::Community;
 use crate::dialect::Authed;
@@ -67,12 +70,13 @@ fn webhook_id(raw: &str) -> Result<Uuid, ApiError> {
     ),
     security(("bearer" = [])),
 )]
-pub async fn create(
+pub async fn create<G: SocialGraph>(
+    graph: web::Data<G>,
     events: Events,
     caller: Authed<Community>,
     body: web::Json<CreateBody>,
 ) -> Result<HttpResponse, ApiError> {
-    admin_only(&caller)?;
+    admin_only(&graph, &caller).await?;
     let body = body.into_inner();
     let new = NewWebhook { url: body.url, events: body.events, description: body.description };
     let hook = offload(&events, move |e| e.create_webhook(new)).await?;
@@ -90,8 +94,12 @@ pub async fn create(
     ),
     security(("bearer" = [])),
 )]
-pub async fn list(events: Events, caller: Authed<Community>) -> Result<HttpResponse, ApiError> {
-    admin_only(&caller)?;
+pub async fn list<G: SocialGraph>(
+    graph: web::Data<G>,
+    events: Events,
+    caller: Authed<Community>,
+) -> Result<HttpResponse, ApiError> {
+    admin_only(&graph, &caller).await?;
     let hooks = offload(&events, |e| e.webhooks()).await?;
     Ok(HttpResponse::Ok().json(WebhookList { webhooks: hooks.iter().map(WebhookObject::from).collect() }))
 }
@@ -109,8 +117,13 @@ pub async fn list(events: Events, caller: Authed<Community>) -> Result<HttpRespo
     ),
     security(("bearer" = [])),
 )]
-pub async fn one(events: Events, caller: Authed<Community>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    admin_only(&caller)?;
+pub async fn one<G: SocialGraph>(
+    graph: web::Data<G>,
+    events: Events,
+    caller: Authed<Community>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    admin_only(&graph, &caller).await?;
     let id = webhook_id(&path)?;
     let hook = offload(&events, move |e| e.webhook(id)).await?;
     Ok(HttpResponse::Ok().json(WebhookObject::from(&hook)))
@@ -131,13 +144,14 @@ pub async fn one(events: Events, caller: Authed<Community>, path: web::Path<Stri
     ),
     security(("bearer" = [])),
 )]
-pub async fn update(
+pub async fn update<G: SocialGraph>(
+    graph: web::Data<G>,
     events: Events,
     caller: Authed<Community>,
     path: web::Path<String>,
     body: web::Json<UpdateBody>,
 ) -> Result<HttpResponse, ApiError> {
-    admin_only(&caller)?;
+    admin_only(&graph, &caller).await?;
     let id = webhook_id(&path)?;
     let body = body.into_inner();
     let patch = WebhookPatch { url: body.url, events: body.events, enabled: body.enabled };
@@ -158,12 +172,13 @@ pub async fn update(
     ),
     security(("bearer" = [])),
 )]
-pub async fn delete(
+pub async fn delete<G: SocialGraph>(
+    graph: web::Data<G>,
     events: Events,
     caller: Authed<Community>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    admin_only(&caller)?;
+    admin_only(&graph, &caller).await?;
     let id = webhook_id(&path)?;
     offload(&events, move |e| e.delete_webhook(id)).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -183,12 +198,13 @@ pub async fn delete(
     ),
     security(("bearer" = [])),
 )]
-pub async fn test(
+pub async fn test<G: SocialGraph>(
+    graph: web::Data<G>,
     events: Events,
     caller: Authed<Community>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    admin_only(&caller)?;
+    admin_only(&graph, &caller).await?;
     let id = webhook_id(&path)?;
     let delivery = offload(&events, move |e| e.test_webhook(id)).await?;
     Ok(HttpResponse::Accepted().json(DeliveryObject::from(delivery)))
@@ -209,13 +225,14 @@ pub async fn test(
     ),
     security(("bearer" = [])),
 )]
-pub async fn deliveries(
+pub async fn deliveries<G: SocialGraph>(
+    graph: web::Data<G>,
     events: Events,
     caller: Authed<Community>,
     path: web::Path<String>,
     params: web::Query<LogParams>,
 ) -> Result<HttpResponse, ApiError> {
-    admin_only(&caller)?;
+    admin_only(&graph, &caller).await?;
     let id = webhook_id(&path)?;
     let status = params
         .status
@@ -262,12 +279,13 @@ pub async fn deliveries(
     ),
     security(("bearer" = [])),
 )]
-pub async fn retry(
+pub async fn retry<G: SocialGraph>(
+    graph: web::Data<G>,
     events: Events,
     caller: Authed<Community>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    admin_only(&caller)?;
+    admin_only(&graph, &caller).await?;
     let (id, delivery) = path.into_inner();
     let id = webhook_id(&id)?;
     let delivery =
