@@ -1,12 +1,16 @@
 //! The admin API under `/api/v1/admin`: tokens with `role: admin` only. It answers in
 //! the canonical envelope.
 
+use std::marker::PhantomData;
+
+use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
-use rookery_domain::{ProfilePatch, ProfileView, Relation, SocialGraph};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use rookery_domain::ports::StoreError;
+use rookery_domain::{GraphError, ProfilePatch, ProfileView, Relation, SocialGraph};
 use serde::Deserialize;
 
-use crate::auth::Caller;
+use crate::auth::{Authenticating, Caller};
 use crate::blocking::run;
 use crate::community::answers::{self, AccountRemoved};
 use crate::community::errors::ApiError;
@@ -37,18 +41,39 @@ pub struct AdminBody {
     posts_count: Option<i64>,
 }
 
-/// The admin API's guard: a token with `role: admin` whose account, if it has one, was
-/// not deleted (a deleted account's tokens answer 403 everywhere). It provisions no
-/// account: an operator's token reading the feed is not a member of the graph.
-///
-/// # Errors
-/// 403 `Admin access required` or `This account has been deleted`; 503 when the store
-/// is unavailable.
-pub async fn admin_only<G: SocialGraph>(graph: &web::Data<G>, caller: &Caller) -> Result<(), ApiError> {
-    if !caller.is_admin {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "Admin access required"));
+/// The caller of an admin route, let through by the admin API's one guard: a token
+/// with `role: admin` whose account, if it has one, was not deleted (a deleted
+/// account's tokens answer 403 everywhere). It provisions no account: an operator's
+/// token reading the feed is not a member of the graph.
+pub struct Admin<G>(pub Caller, PhantomData<G>);
+
+impl<G> std::ops::Deref for Admin<G> {
+    type Target = Caller;
+
+    fn deref(&self) -> &Caller {
+        &self.0
     }
-    graph.refuse_deleted(caller.identity.id).await.map_err(ApiError::from)
+}
+
+impl<G: SocialGraph> FromRequest for Admin<G> {
+    type Error = ApiError;
+    type Future = Authenticating<Self, ApiError>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let authed = Authed::<Community>::from_request(req, payload);
+        let graph = req.app_data::<web::Data<G>>().cloned();
+        Box::pin(async move {
+            let caller = authed.await?.0;
+            if !caller.is_admin {
+                return Err(ApiError::new(StatusCode::FORBIDDEN, "Admin access required"));
+            }
+            let graph = graph.ok_or_else(|| {
+                ApiError::from(GraphError::Store(StoreError::Unavailable("the graph is not configured".into())))
+            })?;
+            graph.refuse_deleted(caller.identity.id).await?;
+            Ok(Self(caller, PhantomData))
+        })
+    }
 }
 
 #[utoipa::path(
@@ -76,11 +101,10 @@ pub async fn admin_only<G: SocialGraph>(graph: &web::Data<G>, caller: &Caller) -
 )]
 async fn upsert<G: SocialGraph>(
     graph: web::Data<G>,
-    caller: Authed<Community>,
+    caller: Admin<G>,
     path: web::Path<String>,
     body: web::Json<AdminBody>,
 ) -> Result<HttpResponse, ApiError> {
-    admin_only(&graph, &caller).await?;
     let id = user_id(&path)?;
     let body = body.into_inner();
     let patch =
@@ -112,10 +136,9 @@ async fn upsert<G: SocialGraph>(
 )]
 async fn delete<G: SocialGraph>(
     graph: web::Data<G>,
-    caller: Authed<Community>,
+    caller: Admin<G>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    admin_only(&graph, &caller).await?;
     let id = user_id(&path)?;
     run(&graph, &caller, move |g, _| g.admin_delete(id)).await?;
     Ok(answers::ok(StatusCode::OK, "User deleted", AccountRemoved { user_id: id.to_string(), deleted: true }))

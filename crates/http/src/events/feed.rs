@@ -9,10 +9,8 @@ use super::objects::{EventObject, EventPage};
 use rookery_domain::SocialGraph;
 
 use super::{Events, offload};
-use crate::admin::admin_only;
+use crate::admin::Admin;
 use crate::community::errors::ApiError;
-use crate::community::errors::Community;
-use crate::dialect::Authed;
 
 /// Events per page when `limit` is left out.
 const DEFAULT_LIMIT: usize = 100;
@@ -71,12 +69,10 @@ pub(super) fn feed_query(params: &FeedParams, default_limit: usize) -> Result<Fe
     security(("bearer" = [])),
 )]
 pub async fn events<G: SocialGraph>(
-    graph: web::Data<G>,
     events: Events,
-    caller: Authed<Community>,
+    _admin: Admin<G>,
     params: web::Query<FeedParams>,
 ) -> Result<HttpResponse, ApiError> {
-    admin_only(&graph, &caller).await?;
     let query = feed_query(&params, DEFAULT_LIMIT)?;
     let page = offload(&events, move |e| e.events(&query)).await?;
     Ok(HttpResponse::Ok().json(EventPage {

@@ -11,10 +11,8 @@ use super::objects::{CreatedWebhook, DeliveryObject, DeliveryPage, WebhookList, 
 use rookery_domain::SocialGraph;
 
 use super::{Events, offload};
-use crate::admin::admin_only;
+use crate::admin::Admin;
 use crate::community::errors::ApiError;
-use crate::community::errors::Community;
-use crate::dialect::Authed;
 
 /// `POST /webhooks`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -71,12 +69,10 @@ fn webhook_id(raw: &str) -> Result<Uuid, ApiError> {
     security(("bearer" = [])),
 )]
 pub async fn create<G: SocialGraph>(
-    graph: web::Data<G>,
     events: Events,
-    caller: Authed<Community>,
+    _admin: Admin<G>,
     body: web::Json<CreateBody>,
 ) -> Result<HttpResponse, ApiError> {
-    admin_only(&graph, &caller).await?;
     let body = body.into_inner();
     let new = NewWebhook { url: body.url, events: body.events, description: body.description };
     let hook = offload(&events, move |e| e.create_webhook(new)).await?;
@@ -94,12 +90,7 @@ pub async fn create<G: SocialGraph>(
     ),
     security(("bearer" = [])),
 )]
-pub async fn list<G: SocialGraph>(
-    graph: web::Data<G>,
-    events: Events,
-    caller: Authed<Community>,
-) -> Result<HttpResponse, ApiError> {
-    admin_only(&graph, &caller).await?;
+pub async fn list<G: SocialGraph>(events: Events, _admin: Admin<G>) -> Result<HttpResponse, ApiError> {
     let hooks = offload(&events, |e| e.webhooks()).await?;
     Ok(HttpResponse::Ok().json(WebhookList { webhooks: hooks.iter().map(WebhookObject::from).collect() }))
 }
@@ -118,12 +109,10 @@ pub async fn list<G: SocialGraph>(
     security(("bearer" = [])),
 )]
 pub async fn one<G: SocialGraph>(
-    graph: web::Data<G>,
     events: Events,
-    caller: Authed<Community>,
+    _admin: Admin<G>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    admin_only(&graph, &caller).await?;
     let id = webhook_id(&path)?;
     let hook = offload(&events, move |e| e.webhook(id)).await?;
     Ok(HttpResponse::Ok().json(WebhookObject::from(&hook)))
@@ -145,13 +134,11 @@ pub async fn one<G: SocialGraph>(
     security(("bearer" = [])),
 )]
 pub async fn update<G: SocialGraph>(
-    graph: web::Data<G>,
     events: Events,
-    caller: Authed<Community>,
+    _admin: Admin<G>,
     path: web::Path<String>,
     body: web::Json<UpdateBody>,
 ) -> Result<HttpResponse, ApiError> {
-    admin_only(&graph, &caller).await?;
     let id = webhook_id(&path)?;
     let body = body.into_inner();
     let patch = WebhookPatch { url: body.url, events: body.events, enabled: body.enabled };
@@ -173,12 +160,10 @@ pub async fn update<G: SocialGraph>(
     security(("bearer" = [])),
 )]
 pub async fn delete<G: SocialGraph>(
-    graph: web::Data<G>,
     events: Events,
-    caller: Authed<Community>,
+    _admin: Admin<G>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    admin_only(&graph, &caller).await?;
     let id = webhook_id(&path)?;
     offload(&events, move |e| e.delete_webhook(id)).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -199,12 +184,10 @@ pub async fn delete<G: SocialGraph>(
     security(("bearer" = [])),
 )]
 pub async fn test<G: SocialGraph>(
-    graph: web::Data<G>,
     events: Events,
-    caller: Authed<Community>,
+    _admin: Admin<G>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    admin_only(&graph, &caller).await?;
     let id = webhook_id(&path)?;
     let delivery = offload(&events, move |e| e.test_webhook(id)).await?;
     Ok(HttpResponse::Accepted().json(DeliveryObject::from(delivery)))
@@ -226,13 +209,11 @@ pub async fn test<G: SocialGraph>(
     security(("bearer" = [])),
 )]
 pub async fn deliveries<G: SocialGraph>(
-    graph: web::Data<G>,
     events: Events,
-    caller: Authed<Community>,
+    _admin: Admin<G>,
     path: web::Path<String>,
     params: web::Query<LogParams>,
 ) -> Result<HttpResponse, ApiError> {
-    admin_only(&graph, &caller).await?;
     let id = webhook_id(&path)?;
     let status = params
         .status
@@ -280,12 +261,10 @@ pub async fn deliveries<G: SocialGraph>(
     security(("bearer" = [])),
 )]
 pub async fn retry<G: SocialGraph>(
-    graph: web::Data<G>,
     events: Events,
-    caller: Authed<Community>,
+    _admin: Admin<G>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    admin_only(&graph, &caller).await?;
     let (id, delivery) = path.into_inner();
     let id = webhook_id(&id)?;
     let delivery =
